@@ -1,0 +1,10 @@
+namespace Stochastic.Model;
+
+/// <summary>One error found in a model source, with its place.</summary>
+/// <param name="Position">Where the error is.</param>
+/// <param name="Message">What is wrong, in one line.</param>
+public sealed record ModelError(SourcePosition Position, string Message)
+{
+    /// <summary>Formats as <c>file:line:column: message</c>.</summary>
+    public override string ToString() => $"{Position}: {Message}";
+}

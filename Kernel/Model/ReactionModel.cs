@@ -1,0 +1,180 @@
+using System.Collections.Immutable;
+using Stochastic.Expressions;
+
+namespace Stochastic.Model;
+
+/// <summary>A named constant. <see cref="Value"/> is <see cref="Expression"/> evaluated over earlier parameters.</summary>
+public sealed record Parameter(string Name, Expr Expression, double Value, SourcePosition Position);
+
+/// <summary>
+/// A species: a molecule count. <see cref="Clamped"/> species (BNGL <c>$Name</c>, SBML boundary or
+/// constant species) are never changed by reactions.
+/// </summary>
+public sealed record Species(string Name, Expr InitialExpression, double InitialCount, bool Clamped, SourcePosition Position);
+
+/// <summary>One term of an observable: species index and weight.</summary>
+public readonly record struct ObservableTerm(int Species, double Weight);
+
+/// <summary>An observable: a weighted sum of species counts (BNGL <c>Molecules</c> observables).</summary>
+public sealed record Observable(string Name, ImmutableArray<ObservableTerm> Terms, SourcePosition Position);
+
+/// <summary>A named expression over parameters, observables, other functions and time (BNGL <c>functions</c> block).</summary>
+public sealed record Function(string Name, Expr Body, SourcePosition Position);
+
+/// <summary>How a reaction's rate expression becomes its propensity.</summary>
+public enum RateLawKind
+{
+    /// <summary>
+    /// Mass action: propensity = rate × statistical factor × Π falling factorial of each reactant's
+    /// count by its multiplicity. The rate reads parameters only.
+    /// </summary>
+    MassAction,
+    /// <summary>
+    /// BioNetGen functional rate: the rate expression may read observables, species and time, and is
+    /// multiplied by the same statistical factor and reactant counts as mass action.
+    /// </summary>
+    Functional,
+    /// <summary>SBML kinetic law: the expression is the whole propensity (events per unit time).</summary>
+    Propensity,
+}
+
+/// <summary>
+/// A reaction. Reactants and products list species indices with repetition for stoichiometry
+/// (<c>A + A -> B</c> has reactants [A, A]).
+/// </summary>
+/// <param name="Label">Optional label (BNGL <c>label:</c>, SBML id).</param>
+/// <param name="Reactants">Reactant species indices, repeated for stoichiometry.</param>
+/// <param name="Products">Product species indices, repeated for stoichiometry.</param>
+/// <param name="Rate">The rate expression.</param>
+/// <param name="Kind">How <paramref name="Rate"/> becomes the propensity.</param>
+/// <param name="StatisticalFactor">Multiplies mass-action and functional propensities: 1/Π m! for identical reactants in BNGL, 1 for BioNetGen .net files (whose rates carry the factor).</param>
+/// <param name="Position">Where the reaction is written.</param>
+public sealed record Reaction(
+    string? Label,
+    ImmutableArray<int> Reactants,
+    ImmutableArray<int> Products,
+    Expr Rate,
+    RateLawKind Kind,
+    double StatisticalFactor,
+    SourcePosition Position);
+
+/// <summary>An SBML assignment rule: a species or parameter always equal to an expression.</summary>
+public sealed record AssignmentRule(SymbolExpr Target, Expr Value, SourcePosition Position);
+
+/// <summary>One assignment of an event.</summary>
+public sealed record EventAssignment(SymbolExpr Target, Expr Value);
+
+/// <summary>
+/// A discrete event: when <see cref="Trigger"/> goes from false to true, every assignment is applied
+/// together (values computed at the trigger time).
+/// </summary>
+public sealed record ModelEvent(string Id, Expr Trigger, ImmutableArray<EventAssignment> Assignments, bool InitialValue, SourcePosition Position);
+
+/// <summary>Default run settings read from a model file's actions (BNGL <c>simulate({...})</c>).</summary>
+/// <param name="Method">Method named by the file (<c>ssa</c>, …), or null.</param>
+/// <param name="TEnd">End time, or null.</param>
+/// <param name="Points">Number of output intervals (BNGL <c>n_steps</c>), or null.</param>
+/// <param name="TStart">Start time, or null.</param>
+public sealed record RunSettings(string? Method, double? TEnd, int? Points, double? TStart);
+
+/// <summary>
+/// A reaction-network model as the modeler wrote it: names, expressions and source positions,
+/// validated. Immutable. Produced by the readers (<c>BnglReader</c>, …) and compiled
+/// into a <see cref="Network.CompiledNetwork"/> for simulation.
+/// </summary>
+public sealed class ReactionModel
+{
+    /// <summary>Creates a model. Readers validate before calling this.</summary>
+    public ReactionModel(
+        string name,
+        ImmutableArray<Parameter> parameters,
+        ImmutableArray<Species> species,
+        ImmutableArray<Observable> observables,
+        ImmutableArray<Function> functions,
+        ImmutableArray<Reaction> reactions,
+        ImmutableArray<AssignmentRule> rules = default,
+        ImmutableArray<ModelEvent> events = default,
+        RunSettings? defaultRun = null,
+        ImmutableArray<ModelError> warnings = default)
+    {
+        Name = name;
+        Parameters = parameters;
+        Species = species;
+        Observables = observables;
+        Functions = functions;
+        Reactions = reactions;
+        Rules = rules.IsDefault ? [] : rules;
+        Events = events.IsDefault ? [] : events;
+        DefaultRun = defaultRun;
+        Warnings = warnings.IsDefault ? [] : warnings;
+    }
+
+    /// <summary>The model's name (file name without extension for files).</summary>
+    public string Name { get; }
+    /// <summary>Parameters in definition order.</summary>
+    public ImmutableArray<Parameter> Parameters { get; }
+    /// <summary>Species in definition order; indices are used everywhere else.</summary>
+    public ImmutableArray<Species> Species { get; }
+    /// <summary>Observables.</summary>
+    public ImmutableArray<Observable> Observables { get; }
+    /// <summary>Functions.</summary>
+    public ImmutableArray<Function> Functions { get; }
+    /// <summary>Reactions (a reversible rule becomes two reactions).</summary>
+    public ImmutableArray<Reaction> Reactions { get; }
+    /// <summary>Assignment rules (SBML).</summary>
+    public ImmutableArray<AssignmentRule> Rules { get; }
+    /// <summary>Events (SBML).</summary>
+    public ImmutableArray<ModelEvent> Events { get; }
+    /// <summary>Default run settings from the file's actions, if any.</summary>
+    public RunSettings? DefaultRun { get; }
+    /// <summary>Things the reader accepted but wants the user to know (unsupported actions, …).</summary>
+    public ImmutableArray<ModelError> Warnings { get; }
+
+    /// <summary>
+    /// Rewrites an expression so it reads only species, parameters and time: observables become
+    /// weighted sums of species, functions are inlined, and species or parameters set by assignment
+    /// rules are replaced by their rule's expression. Readers reject cycles, so this terminates.
+    /// </summary>
+    public Expr Lower(Expr expr) => ExpressionEvaluator.Substitute(expr, LowerSymbol);
+
+    private Expr LowerSymbol(SymbolExpr s)
+    {
+        switch (s.Kind)
+        {
+            case SymbolKind.Observable:
+                var terms = Observables[s.Index].Terms;
+                if (terms.Length == 0) return new NumberExpr(0, s.Position);
+                Expr sum = Term(terms[0], s.Position);
+                for (int i = 1; i < terms.Length; i++) sum = new BinaryExpr(BinaryOperator.Add, sum, Term(terms[i], s.Position), s.Position);
+                return sum;
+            case SymbolKind.Function:
+                return Lower(Functions[s.Index].Body);
+            default:
+                foreach (var rule in Rules)
+                {
+                    if (rule.Target.Kind == s.Kind && rule.Target.Index == s.Index) return Lower(rule.Value);
+                }
+                return s;
+        }
+    }
+
+    private SymbolExpr SpeciesSymbol(int index, SourcePosition position) => new(SymbolKind.Species, index, Species[index].Name, position);
+
+    private Expr Term(ObservableTerm term, SourcePosition position) => term.Weight == 1
+        ? SpeciesSymbol(term.Species, position)
+        : new BinaryExpr(BinaryOperator.Multiply, new NumberExpr(term.Weight, position), SpeciesSymbol(term.Species, position), position);
+
+    /// <summary>Finds a species index by name, or -1.</summary>
+    public int SpeciesIndex(string name)
+    {
+        for (int i = 0; i < Species.Length; i++) if (Species[i].Name == name) return i;
+        return -1;
+    }
+
+    /// <summary>Finds a parameter index by name, or -1.</summary>
+    public int ParameterIndex(string name)
+    {
+        for (int i = 0; i < Parameters.Length; i++) if (Parameters[i].Name == name) return i;
+        return -1;
+    }
+}

@@ -1,0 +1,14 @@
+namespace Stochastic.Model;
+
+/// <summary>A place in a source file: file name, 1-based line and 1-based column.</summary>
+/// <param name="File">The file name as the user gave it (or a label such as <c>&lt;string&gt;</c>).</param>
+/// <param name="Line">1-based line number; 0 when the place is the whole file.</param>
+/// <param name="Column">1-based column number; 0 when the place is the whole line.</param>
+public readonly record struct SourcePosition(string File, int Line, int Column)
+{
+    /// <summary>A position for things that do not come from a file.</summary>
+    public static SourcePosition None { get; } = new("<generated>", 0, 0);
+
+    /// <summary>Formats as <c>file:line:column</c>, the form compilers and editors understand.</summary>
+    public override string ToString() => Line == 0 ? File : Column == 0 ? $"{File}:{Line}" : $"{File}:{Line}:{Column}";
+}

@@ -1,0 +1,132 @@
+using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
+using Stochastic.Expressions;
+using Stochastic.Model;
+
+namespace Stochastic.Network;
+
+/// <summary>
+/// A reaction network in the flat, index-based form the algorithms read: reactant indices and
+/// multiplicities, net stoichiometry, rate constants, propensity kinds and the reaction dependency
+/// graph, all as arrays in compressed-row form. Built once from a <see cref="ReactionModel"/> by
+/// <see cref="NetworkCompiler"/>; immutable afterwards and safe to share between threads.
+/// </summary>
+public sealed class CompiledNetwork
+{
+    internal CompiledNetwork() { }
+
+    /// <summary>The model this network was compiled from.</summary>
+    public required ReactionModel Model { get; init; }
+    /// <summary>Number of species.</summary>
+    public int SpeciesCount => SpeciesNames.Length;
+    /// <summary>Number of reactions.</summary>
+    public int ReactionCount => Kinds.Length;
+    /// <summary>Species names, by index.</summary>
+    public required string[] SpeciesNames { get; init; }
+    /// <summary>Reaction names (label, or a readable form of the reaction), by index.</summary>
+    public required string[] ReactionNames { get; init; }
+    /// <summary>Initial species counts (exact integers stored as doubles).</summary>
+    public required double[] InitialCounts { get; init; }
+    /// <summary>Parameter values, by model parameter index.</summary>
+    public required double[] Parameters { get; init; }
+
+    /// <summary>Propensity kind per reaction.</summary>
+    public required PropensityKind[] Kinds { get; init; }
+    /// <summary>Rate constant per reaction, statistical factor included (the mass-action c); 1 for expression kinds.</summary>
+    public required double[] RateConstants { get; init; }
+    /// <summary>First reactant species per reaction, or -1.</summary>
+    public required int[] Reactant1 { get; init; }
+    /// <summary>Second (different) reactant species per reaction, or -1.</summary>
+    public required int[] Reactant2 { get; init; }
+    /// <summary>Compressed-row offsets into <see cref="ReactantSpecies"/>/<see cref="ReactantMultiplicities"/> (length reactions + 1).</summary>
+    public required int[] ReactantOffsets { get; init; }
+    /// <summary>Distinct reactant species of each reaction.</summary>
+    public required int[] ReactantSpecies { get; init; }
+    /// <summary>How many times each distinct reactant appears (its order).</summary>
+    public required int[] ReactantMultiplicities { get; init; }
+    /// <summary>Compressed-row offsets into <see cref="ChangeSpecies"/>/<see cref="ChangeAmounts"/> (length reactions + 1).</summary>
+    public required int[] ChangeOffsets { get; init; }
+    /// <summary>Species whose count a reaction changes (nonzero net change, clamped species excluded).</summary>
+    public required int[] ChangeSpecies { get; init; }
+    /// <summary>Net change of each such species when the reaction fires once.</summary>
+    public required double[] ChangeAmounts { get; init; }
+    /// <summary>Compressed-row offsets into <see cref="Dependents"/> (length reactions + 1).</summary>
+    public required int[] DependentOffsets { get; init; }
+    /// <summary>For each reaction, the reactions whose propensity changes when it fires (itself included when affected).</summary>
+    public required int[] Dependents { get; init; }
+    /// <summary>Compiled rate functions for <see cref="PropensityKind.Functional"/> and <see cref="PropensityKind.Expression"/> reactions; null elsewhere.</summary>
+    public required CompiledExpression?[] RateFunctions { get; init; }
+    /// <summary>Each reaction's rate expression, lowered to species, parameters and time (for recomputing rate constants with other parameter values).</summary>
+    public required ImmutableArray<Expr> RateExpressions { get; init; }
+    /// <summary>Statistical factor per reaction (see <see cref="Reaction.StatisticalFactor"/>).</summary>
+    public required double[] StatisticalFactors { get; init; }
+    /// <summary>True when some propensity reads time; exact methods then treat it as constant between events.</summary>
+    public required bool TimeDependent { get; init; }
+
+    /// <summary>Names of the recorded outputs: the observables, or every species when there are none.</summary>
+    public required string[] OutputNames { get; init; }
+    /// <summary>Compressed-row offsets into <see cref="OutputSpecies"/>/<see cref="OutputWeights"/>.</summary>
+    public required int[] OutputOffsets { get; init; }
+    /// <summary>Species summed by each output.</summary>
+    public required int[] OutputSpecies { get; init; }
+    /// <summary>Weights of <see cref="OutputSpecies"/>.</summary>
+    public required double[] OutputWeights { get; init; }
+    /// <summary>Outputs computed by an expression instead (species set by assignment rules); null where the weighted sum applies.</summary>
+    public required CompiledExpression?[] OutputExpressions { get; init; }
+
+    /// <summary>Number of recorded outputs.</summary>
+    public int OutputCount => OutputNames.Length;
+
+    /// <summary>Propensity of reaction <paramref name="r"/> in state <paramref name="x"/> at time <paramref name="t"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double Propensity(int r, double[] x, double[] parameters, double t)
+    {
+        switch (Kinds[r])
+        {
+            case PropensityKind.Constant: return RateConstants[r];
+            case PropensityKind.Unimolecular: return RateConstants[r] * x[Reactant1[r]];
+            case PropensityKind.Bimolecular: return RateConstants[r] * x[Reactant1[r]] * x[Reactant2[r]];
+            case PropensityKind.Homodimer:
+                double a = x[Reactant1[r]];
+                return RateConstants[r] * a * (a - 1);
+            default: return SlowPropensity(r, x, parameters, t);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private double SlowPropensity(int r, double[] x, double[] parameters, double t)
+    {
+        double value = Kinds[r] switch
+        {
+            PropensityKind.MassAction => RateConstants[r],
+            PropensityKind.Functional => RateFunctions[r]!(x, parameters, t) * StatisticalFactors[r],
+            _ => RateFunctions[r]!(x, parameters, t),
+        };
+        if (Kinds[r] == PropensityKind.Expression) return value;
+        for (int k = ReactantOffsets[r]; k < ReactantOffsets[r + 1]; k++)
+        {
+            double n = x[ReactantSpecies[k]];
+            for (int m = 0; m < ReactantMultiplicities[k]; m++) value *= n - m;
+        }
+        return value;
+    }
+
+    /// <summary>Applies one firing of reaction <paramref name="r"/> to <paramref name="x"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(int r, double[] x)
+    {
+        for (int k = ChangeOffsets[r]; k < ChangeOffsets[r + 1]; k++) x[ChangeSpecies[k]] += ChangeAmounts[k];
+    }
+
+    /// <summary>Writes the recorded outputs of state <paramref name="x"/> into <paramref name="outputs"/>.</summary>
+    public void Outputs(double[] x, double[] parameters, double t, Span<double> outputs)
+    {
+        for (int j = 0; j < OutputNames.Length; j++)
+        {
+            if (OutputExpressions[j] is { } f) { outputs[j] = f(x, parameters, t); continue; }
+            double sum = 0;
+            for (int k = OutputOffsets[j]; k < OutputOffsets[j + 1]; k++) sum += OutputWeights[k] * x[OutputSpecies[k]];
+            outputs[j] = sum;
+        }
+    }
+}
