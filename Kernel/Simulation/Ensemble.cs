@@ -1,0 +1,131 @@
+using Stochastic.Network;
+using Stochastic.Simulation.Exact;
+
+namespace Stochastic.Simulation;
+
+/// <summary>Settings of an ensemble run.</summary>
+/// <param name="Runs">Number of independent runs.</param>
+/// <param name="Seed">Master seed; run r draws from stream (Seed, r).</param>
+/// <param name="Grid">Output times.</param>
+/// <param name="Threads">Worker threads; 0 means one per core.</param>
+/// <param name="KeepTrajectories">Keep every run's recorded outputs.</param>
+public sealed record EnsembleOptions(int Runs, ulong Seed, TimeGrid Grid, int Threads = 0, bool KeepTrajectories = false);
+
+/// <summary>Runs many independent trajectories over all cores and summarizes them.</summary>
+public static class Ensemble
+{
+    // Runs are summarized in fixed blocks of this many, merged in block order: the result does not
+    // depend on which thread ran which block. Small enough that cancelling loses little work.
+    private const int BlockSize = 32;
+
+    /// <summary>Runs an exact-SSA ensemble of <paramref name="network"/>.</summary>
+    public static EnsembleResult Run(CompiledNetwork network, IExactAlgorithm algorithm, EnsembleOptions options,
+        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(() => new ExactTrajectorySimulator(network, algorithm), options, progress, cancellationToken);
+
+    /// <summary>
+    /// Runs an ensemble with trajectory simulators made by <paramref name="createSimulator"/> (one
+    /// per worker). On cancellation, returns the runs of every completed block.
+    /// </summary>
+    public static EnsembleResult Run(Func<ITrajectorySimulator> createSimulator, EnsembleOptions options,
+        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (options.Runs < 1) throw new ArgumentOutOfRangeException(nameof(options), $"at least one run is needed, got {options.Runs}");
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var grid = options.Grid;
+        string[] names = [.. createSimulator().OutputNames];
+        int width = grid.Points * names.Length;
+        int blocks = (options.Runs + BlockSize - 1) / BlockSize;
+        var blockStats = new BlockStatistics?[blocks];
+        var trajectories = options.KeepTrajectories ? new double[options.Runs][] : null;
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        int completedRuns = 0;
+        long events = 0, leaps = 0;
+        var progressLock = new object();
+
+        try
+        {
+            Parallel.For(0, blocks,
+                new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                () => (Simulator: createSimulator(), Record: new double[width]),
+                (block, loop, worker) =>
+                {
+                    var stats = new BlockStatistics(width);
+                    var counters = new SimulationCounters();
+                    int first = block * BlockSize, last = Math.Min(options.Runs, first + BlockSize);
+                    for (int run = first; run < last; run++)
+                    {
+                        if (cancellationToken.IsCancellationRequested) return worker;
+                        counters += worker.Simulator.Simulate(options.Seed, run, grid, worker.Record);
+                        stats.Add(worker.Record);
+                        if (trajectories is not null) trajectories[run] = (double[])worker.Record.Clone();
+                    }
+                    blockStats[block] = stats;
+                    lock (progressLock)
+                    {
+                        completedRuns += last - first;
+                        events += counters.Events;
+                        leaps += counters.Leaps;
+                        progress?.Report(new EnsembleProgress(completedRuns, options.Runs, new SimulationCounters(events, leaps)));
+                    }
+                    return worker;
+                },
+                _ => { });
+        }
+        catch (OperationCanceledException) { }
+
+        var total = new BlockStatistics(width);
+        bool cancelled = false;
+        var keptTrajectories = trajectories is null ? null : new List<double[]>();
+        for (int b = 0; b < blocks; b++)
+        {
+            if (blockStats[b] is not { } s) { cancelled = true; continue; }
+            total.Merge(s);
+            if (keptTrajectories is not null)
+                for (int run = b * BlockSize; run < Math.Min(options.Runs, (b + 1) * BlockSize); run++) keptTrajectories.Add(trajectories![run]);
+        }
+        var (mean, sd) = total.MeanAndStandardDeviation();
+        return new EnsembleResult(grid, names, (int)total.Count, mean, sd, new SimulationCounters(events, leaps),
+            stopwatch.Elapsed, cancelled, keptTrajectories?.ToArray());
+    }
+
+    /// <summary>Welford running mean and sum of squared deviations for a vector of values.</summary>
+    private sealed class BlockStatistics(int width)
+    {
+        private readonly double[] _mean = new double[width];
+        private readonly double[] _m2 = new double[width];
+        public long Count { get; private set; }
+
+        public void Add(ReadOnlySpan<double> values)
+        {
+            Count++;
+            for (int i = 0; i < _mean.Length; i++)
+            {
+                double delta = values[i] - _mean[i];
+                _mean[i] += delta / Count;
+                _m2[i] += delta * (values[i] - _mean[i]);
+            }
+        }
+
+        // Chan, Golub & LeVeque (1979) pairwise combination.
+        public void Merge(BlockStatistics other)
+        {
+            if (other.Count == 0) return;
+            long n = Count + other.Count;
+            for (int i = 0; i < _mean.Length; i++)
+            {
+                double delta = other._mean[i] - _mean[i];
+                _mean[i] += delta * other.Count / n;
+                _m2[i] += other._m2[i] + delta * delta * Count * other.Count / n;
+            }
+            Count = n;
+        }
+
+        public (double[] Mean, double[] Sd) MeanAndStandardDeviation()
+        {
+            var sd = new double[_m2.Length];
+            for (int i = 0; i < sd.Length; i++) sd[i] = Count > 1 ? Math.Sqrt(Math.Max(0, _m2[i] / (Count - 1))) : 0;
+            return ((double[])_mean.Clone(), sd);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace Stochastic.Simulation;
+
+/// <summary>Work counters of one or many trajectories.</summary>
+/// <param name="Events">Reaction firings (exact steps, or reactions fired by leaps).</param>
+/// <param name="Leaps">Tau-leaps taken (0 for exact methods).</param>
+public readonly record struct SimulationCounters(long Events, long Leaps)
+{
+    /// <summary>Sum of two counters.</summary>
+    public static SimulationCounters operator +(SimulationCounters a, SimulationCounters b) => new(a.Events + b.Events, a.Leaps + b.Leaps);
+}
+
+/// <summary>
+/// Simulates single trajectories sampled on a time grid. One instance per thread; the result of
+/// run <c>r</c> of seed <c>s</c> depends only on (s, r).
+/// </summary>
+public interface ITrajectorySimulator
+{
+    /// <summary>Names of the recorded outputs.</summary>
+    IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>
+    /// Simulates run <paramref name="run"/> of <paramref name="seed"/> from the initial state,
+    /// writing the outputs at every grid time into <paramref name="record"/>
+    /// (row-major: point, then output).
+    /// </summary>
+    SimulationCounters Simulate(ulong seed, long run, TimeGrid grid, Span<double> record);
+}
