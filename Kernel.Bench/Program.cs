@@ -1,0 +1,8 @@
+using BenchmarkDotNet.Running;
+using Stochastic.Bench;
+
+// Runs the benchmarks chosen on the command line (BenchmarkDotNet switcher: --filter, --list, …).
+// `--short` gives a quick check: few iterations, one launch, numbers only indicative.
+bool quick = args.Contains("--short");
+var rest = args.Where(a => a != "--short").ToArray();
+BenchmarkSwitcher.FromAssembly(typeof(BenchConfig).Assembly).Run(rest, BenchConfig.Create(quick));
