@@ -288,6 +288,48 @@ public class BnglReaderTests
         }
     }
 
+    [Fact]
+    public void DocumentationExample_Reads()
+    {
+        // The complete example at the top of docs/reaction-files.md.
+        var m = Parse("""
+            # Gillespie's dimerization-decay model (J. Chem. Phys. 115:1716, 2001)
+            begin model
+
+            begin parameters
+              c1   1
+              c2   0.002
+              c3   0.5
+              c4   0.04
+              S10  100000
+            end parameters
+
+            begin seed species
+              S1  S10
+              S2  0
+              S3  0
+            end seed species
+
+            begin observables
+              Molecules  S1_total  S1
+              Molecules  dimers    S2 S3
+            end observables
+
+            begin reaction rules
+              decay:       S1 -> 0          c1
+              dimerize:    S1 + S1 <-> S2   c2, c3   # forward propensity c2/2 · S1(S1-1)
+              convert:     S2 -> S3         c4
+            end reaction rules
+
+            end model
+
+            simulate({method=>"ssa", t_end=>10, n_steps=>100})
+            """);
+        Assert.Equal(4, m.Reactions.Length);
+        Assert.Equal(0.5, m.Reactions[1].StatisticalFactor);
+        Assert.Equal(new RunSettings("ssa", 10, 100, null), m.DefaultRun);
+    }
+
     // ───────────── the example files: read, compile, and check one propensity each ─────────────
 
     public static TheoryData<string> Examples => new()
