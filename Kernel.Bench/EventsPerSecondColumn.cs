@@ -45,7 +45,8 @@ public sealed class EventsPerSecondColumn : IColumn
         var report = summary[benchmarkCase];
         if (report?.ResultStatistics is null) return "-";
         var parameters = benchmarkCase.Parameters;
-        if (parameters["Case"] is not SsaCase c || parameters["Algorithm"] is not string algorithm) return "-";
+        if (parameters["Model"] is not string model || parameters["Algorithm"] is not string algorithm) return "-";
+        var c = SsaBenchmarks.Models[model];
         long events = SsaCase.Run(c.CreateSimulator(algorithm), c.TEnd);
         double seconds = report.ResultStatistics.Mean * 1e-9;
         return (events / seconds).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);

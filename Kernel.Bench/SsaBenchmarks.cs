@@ -12,18 +12,23 @@ namespace Stochastic.Bench;
 [EventsPerSecondColumn]
 public class SsaBenchmarks
 {
-    /// <summary>Model file and end time.</summary>
-    public static IEnumerable<SsaCase> Cases() =>
-    [
-        new("examples/dimerization-decay.bngl", 10),
-        new("examples/il2-toy.bngl", 200),
-    ];
+    /// <summary>The models, by name: file under Reactions/ and end time.</summary>
+    public static readonly IReadOnlyDictionary<string, SsaCase> Models = new Dictionary<string, SsaCase>
+    {
+        ["dimerization-decay"] = new("examples/dimerization-decay.bngl", 10),
+        ["il2-toy"] = new("examples/il2-toy.bngl", 200),
+    };
+
+    /// <summary>Model names.</summary>
+    public static IEnumerable<string> ModelNames() => Models.Keys;
 
     /// <summary>Every exact algorithm.</summary>
     public static IEnumerable<string> AlgorithmNames() => ExactAlgorithms.All.Select(a => a.Name);
 
-    [ParamsSource(nameof(Cases))]
-    public SsaCase Case { get; set; } = null!;
+    [ParamsSource(nameof(ModelNames))]
+    public string Model { get; set; } = "dimerization-decay";
+
+    private SsaCase Case => Models[Model];
 
     [ParamsSource(nameof(AlgorithmNames))]
     public string Algorithm { get; set; } = "direct";
@@ -50,7 +55,4 @@ public sealed record SsaCase(string File, double TEnd)
         simulator.Reset(seed: 42, streamIndex: 0);
         return simulator.Advance(tEnd);
     }
-
-    /// <inheritdoc />
-    public override string ToString() => $"{Path.GetFileNameWithoutExtension(File)} t={TEnd}";
 }
