@@ -1,0 +1,74 @@
+using Stochastic.Formats;
+using Stochastic.Network;
+using Stochastic.Simulation;
+using Stochastic.Simulation.Exact;
+using Xunit;
+
+namespace Stochastic.Tests;
+
+public class EnsembleTests
+{
+    private static readonly CompiledNetwork Decay = NetworkCompiler.Compile(BnglReader.Parse(
+        "begin parameters\nk 1\nend parameters\nbegin species\nA 50\nend species\nbegin reactions\nA -> 0 k\nend reactions\n", "decay.bngl"));
+
+    [Fact]
+    public void Cancellation_KeepsEveryCompletedBlock_AndSaysSo()
+    {
+        using var cts = new CancellationTokenSource();
+        var progress = new SynchronousProgress(p => { if (p.CompletedRuns >= 1) cts.Cancel(); });
+        var result = Ensemble.Run(Decay, new DirectMethod(), new EnsembleOptions(10_000, 1, new TimeGrid(0, 1, 3), Threads: 1), progress, cts.Token);
+        Assert.True(result.Cancelled);
+        Assert.Equal(32, result.Runs); // one block of 32 runs finished before the cancellation was seen
+        Assert.Equal(50, result.Mean(0, 0));
+    }
+
+    [Fact]
+    public void Statistics_MatchTwoPassFormulas_OnKeptTrajectories()
+    {
+        var grid = new TimeGrid(0, 2, 5);
+        var result = Ensemble.Run(Decay, new DirectMethod(), new EnsembleOptions(101, 9, grid, KeepTrajectories: true));
+        for (int k = 0; k < grid.Points; k++)
+        {
+            var values = Enumerable.Range(0, result.Runs).Select(r => result.Trajectory(r)[k]).ToArray();
+            double mean = values.Average();
+            double sd = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1));
+            // Welford + Chan merge against the textbook two-pass formula: equal to rounding (1e-12 relative).
+            Assert.Equal(mean, result.Mean(k, 0), 1e-12 * Math.Max(1, mean));
+            Assert.Equal(sd, result.StandardDeviation(k, 0), 1e-12 * Math.Max(1, sd));
+        }
+    }
+
+    [Fact]
+    public void PureDecay_EventsEqualMoleculesLost()
+    {
+        var sim = new DirectMethod().CreateSimulator(Decay);
+        sim.Reset(5, 0);
+        sim.Advance(double.PositiveInfinity);
+        Assert.Equal(0, sim.State[0]);
+        Assert.Equal(50, sim.Events);
+        Assert.Equal(double.PositiveInfinity, sim.NextFiringTime());
+    }
+
+    [Fact]
+    public void BadSettings_AreRefused()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TimeGrid(0, 0, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TimeGrid(0, 1, 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Ensemble.Run(Decay, new DirectMethod(), new EnsembleOptions(0, 1, new TimeGrid(0, 1, 2))));
+    }
+
+    [Fact]
+    public void NegativeComputedPropensity_IsASimulationError()
+    {
+        var network = NetworkCompiler.Compile(BnglReader.Parse(
+            "begin parameters\nk 1\nend parameters\nbegin species\nA 5\nend species\nbegin observables\nMolecules Atot A\nend observables\nbegin functions\nf() = 3 - Atot\nend functions\nbegin reactions\nA -> 0 f()\nend reactions\n", "neg.bngl"));
+        var sim = new DirectMethod().CreateSimulator(network);
+        var error = Assert.Throws<SimulationException>(() => sim.Reset(1, 0));
+        Assert.Contains("A -> 0", error.Message);
+    }
+
+    private sealed class SynchronousProgress(Action<EnsembleProgress> report) : IProgress<EnsembleProgress>
+    {
+        public void Report(EnsembleProgress value) => report(value);
+    }
+}
