@@ -17,6 +17,7 @@ public static class BenchConfig
         return ManualConfig.CreateMinimumViable()
             .AddJob(job)
             .AddDiagnoser(MemoryDiagnoser.Default)
+            .AddExporter(BenchmarkDotNet.Exporters.MarkdownExporter.GitHub)
             .AddColumn(StatisticColumn.Median)
             .WithOptions(ConfigOptions.DisableOptimizationsValidator);
     }

@@ -38,18 +38,14 @@ public sealed class DirectMethod : IExactAlgorithm
             var a = _propensities;
             for (int r = 0; r < a.Length; r++)
             {
-                double value = Network.Propensity(r, State, Parameters, time);
-                if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(Network, r, value, time);
-                a[r] = value;
+                a[r] = Network.Propensity(r, State, Parameters, time);
             }
             Resum();
         }
 
         private void Resum()
         {
-            double sum = 0;
-            foreach (double v in _propensities) sum += v;
-            _total = sum;
+            _total = Sum(_propensities);
             _sinceResum = 0;
         }
 
@@ -63,7 +59,8 @@ public sealed class DirectMethod : IExactAlgorithm
             return _nextTime;
         }
 
-        // Hot loop rule: no allocation, no virtual calls; network arrays are read through locals.
+        // Hot loop rule: no allocation, no virtual calls; the random stream, clock and running
+        // total live in locals (registers) and are written back once at the end.
         public override long Advance(double horizon, long maxEvents = long.MaxValue)
         {
             var net = Network;
@@ -73,15 +70,23 @@ public sealed class DirectMethod : IExactAlgorithm
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
             int n = a.Length;
+            var rng = Random;
+            double t = Time, total = _total, next = _nextTime;
+            bool pending = _pending;
+            int sinceResum = _sinceResum, resumInterval = _resumInterval;
             long fired = 0;
             while (fired < maxEvents)
             {
-                double t = NextFiringTime();
-                if (t > horizon) break;
-                _pending = false;
-                Time = t;
+                if (!pending)
+                {
+                    next = total > 0 ? t + rng.NextExponential() / total : double.PositiveInfinity;
+                    pending = true;
+                }
+                if (next > horizon) break;
+                pending = false;
+                t = next;
 
-                int r = Select(a, n, Random.NextDouble() * _total);
+                int r = Select(a, n, rng.NextDouble() * total);
                 net.Fire(r, x);
 
                 double delta = 0;
@@ -89,16 +94,32 @@ public sealed class DirectMethod : IExactAlgorithm
                 {
                     int j = dependents[k];
                     double value = net.Propensity(j, x, p, t);
-                    if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(net, j, value, t);
                     delta += value - a[j];
                     a[j] = value;
                 }
-                _total += delta;
+                total += delta;
                 fired++;
-                if (++_sinceResum >= _resumInterval || _total <= 0) Resum();
+                if (++sinceResum >= resumInterval || total <= 0)
+                {
+                    total = Sum(a);
+                    sinceResum = 0;
+                }
             }
+            Random = rng;
+            Time = t;
+            _total = total;
+            _nextTime = next;
+            _pending = pending;
+            _sinceResum = sinceResum;
             Events += fired;
             return fired;
+        }
+
+        private static double Sum(double[] a)
+        {
+            double sum = 0;
+            foreach (double v in a) sum += v;
+            return sum;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
