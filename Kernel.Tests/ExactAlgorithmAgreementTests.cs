@@ -220,6 +220,8 @@ public class ExactAlgorithmAgreementTests
     {
         Assert.Equal("direct", ExactAlgorithms.Select(Load("multistate.net")).Name);
         Assert.Equal("sorting-direct", ExactAlgorithms.Select(Load("multisite2.net")).Name);
-        Assert.Equal("cr", ExactAlgorithms.Select(Load("egfr_net.net")).Name);
+        Assert.Equal("sorting-direct", ExactAlgorithms.Select(Load("egfr_net.net")).Name);
+        var large = NetworkCompiler.Compile(BioNetGenNetReader.Parse(Helpers.SyntheticNetFile.Create(12_000), "synthetic.net"));
+        Assert.Equal("cr", ExactAlgorithms.Select(large).Name);
     }
 }

@@ -16,13 +16,17 @@ public static class ExactAlgorithms
     /// <summary>Reaction count from which <see cref="Select"/> prefers the sorting direct method to the direct method.</summary>
     public const int SortingDirectFrom = 64;
 
-    /// <summary>Reaction count from which <see cref="Select"/> prefers composition–rejection (cost per event independent of size).</summary>
-    public const int CompositionRejectionFrom = 1024;
+    /// <summary>
+    /// Reaction count from which <see cref="Select"/> prefers composition–rejection (cost per event independent of size).
+    /// Measured: on egfr_net (3,749 reactions, 163 dependents per reaction) the dependency updates dominate and the sorting
+    /// direct method is faster; on a 24,000-reaction network composition–rejection is ten times faster.
+    /// </summary>
+    public const int CompositionRejectionFrom = 8192;
 
     /// <summary>
     /// The default exact algorithm for <paramref name="network"/>, by size: the direct method for
     /// small networks, the sorting direct method for mid-size ones, composition–rejection from
-    /// about a thousand reactions. Thresholds are measured (docs/performance.md, "Large networks").
+    /// about ten thousand reactions. Thresholds are measured (docs/performance.md, "Large networks").
     /// </summary>
     public static IExactAlgorithm Select(CompiledNetwork network)
     {
