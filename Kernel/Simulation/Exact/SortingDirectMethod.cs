@@ -43,6 +43,8 @@ public sealed class SortingDirectMethod : IExactAlgorithm
         {
             Time = time;
             _pending = false;
+            // The search order starts fresh, so a run depends only on its seed, not on earlier runs of this simulator.
+            for (int i = 0; i < _order.Length; i++) _order[i] = i;
             for (int r = 0; r < _propensities.Length; r++)
             {
                 double value = Network.Propensity(r, State, Parameters, time);
