@@ -6,7 +6,7 @@ namespace Stochastic.Formats;
 public static class ModelLoader
 {
     /// <summary>The extensions <see cref="Load"/> understands (lower case, with the dot), for messages and help text.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [".bngl"];
+    public static IReadOnlyList<string> Extensions { get; } = [".bngl", ".net"];
 
     /// <summary>Reads the model in <paramref name="path"/>: <c>.bngl</c> with <see cref="BnglReader"/>.</summary>
     /// <exception cref="ModelException">The file is missing, of an unsupported type, or has errors.</exception>
@@ -19,6 +19,7 @@ public static class ModelLoader
         return extension switch
         {
             ".bngl" => BnglReader.Read(path),
+            ".net" => BioNetGenNetReader.Read(path),
             _ => throw new ModelException(whole, $"unsupported file type '{extension}' (expected {string.Join(", ", Extensions)})"),
         };
     }

@@ -135,7 +135,39 @@ public sealed class ReactionModel
     /// weighted sums of species, functions are inlined, and species or parameters set by assignment
     /// rules are replaced by their rule's expression. Readers reject cycles, so this terminates.
     /// </summary>
-    public Expr Lower(Expr expr) => ExpressionEvaluator.Substitute(expr, LowerSymbol);
+    public Expr Lower(Expr expr) => NeedsLowering(expr) ? ExpressionEvaluator.Substitute(expr, LowerSymbol) : expr;
+
+    // Rule targets by (kind, index), built on first use so lowering costs O(1) per symbol, not O(rules).
+    private Dictionary<(SymbolKind, int), AssignmentRule>? _ruleTargets;
+
+    private Dictionary<(SymbolKind, int), AssignmentRule> RuleTargets
+    {
+        get
+        {
+            if (_ruleTargets is { } cached) return cached;
+            var map = new Dictionary<(SymbolKind, int), AssignmentRule>();
+            foreach (var rule in Rules) map.TryAdd((rule.Target.Kind, rule.Target.Index), rule);
+            return _ruleTargets = map;
+        }
+    }
+
+    /// <summary>True when <paramref name="expr"/> reads something <see cref="Lower"/> replaces (no allocation; most rates read parameters only).</summary>
+    private bool NeedsLowering(Expr expr)
+    {
+        switch (expr)
+        {
+            case NumberExpr: return false;
+            case SymbolExpr s:
+                return s.Kind is SymbolKind.Observable or SymbolKind.Function
+                    || (Rules.Length > 0 && RuleTargets.ContainsKey((s.Kind, s.Index)));
+            case UnaryExpr u: return NeedsLowering(u.Operand);
+            case BinaryExpr b: return NeedsLowering(b.Left) || NeedsLowering(b.Right);
+            case CallExpr c:
+                foreach (var a in c.Arguments) if (NeedsLowering(a)) return true;
+                return false;
+            default: return true;
+        }
+    }
 
     private Expr LowerSymbol(SymbolExpr s)
     {
@@ -150,11 +182,7 @@ public sealed class ReactionModel
             case SymbolKind.Function:
                 return Lower(Functions[s.Index].Body);
             default:
-                foreach (var rule in Rules)
-                {
-                    if (rule.Target.Kind == s.Kind && rule.Target.Index == s.Index) return Lower(rule.Value);
-                }
-                return s;
+                return Rules.Length > 0 && RuleTargets.TryGetValue((s.Kind, s.Index), out var rule) ? Lower(rule.Value) : s;
         }
     }
 

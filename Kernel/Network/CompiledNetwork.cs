@@ -24,7 +24,11 @@ public sealed class CompiledNetwork
     /// <summary>Species names, by index.</summary>
     public required string[] SpeciesNames { get; init; }
     /// <summary>Reaction names (label, or a readable form of the reaction), by index.</summary>
-    public required string[] ReactionNames { get; init; }
+    /// <remarks>Built on first use: for networks of 10^5 reactions with long BioNetGen species strings the names
+    /// take more memory than the whole compiled network, and simulations need them only for messages.</remarks>
+    public string[] ReactionNames => _reactionNames ??= [.. Model.Reactions.Select(r => NetworkCompiler.ReactionName(Model, r))];
+
+    private string[]? _reactionNames;
     /// <summary>Initial species counts (exact integers stored as doubles).</summary>
     public required double[] InitialCounts { get; init; }
     /// <summary>Parameter values, by model parameter index.</summary>

@@ -21,57 +21,70 @@ public static class NetworkCompiler
         var factors = new double[nr];
         var rateFunctions = new CompiledExpression?[nr];
         var lowered = ImmutableArray.CreateBuilder<Expr>(nr);
-        var reactantOffsets = new List<int> { 0 };
-        var reactantSpecies = new List<int>();
-        var reactantMultiplicities = new List<int>();
-        var changeOffsets = new List<int> { 0 };
-        var changeSpecies = new List<int>();
-        var changeAmounts = new List<double>();
-        var reads = new List<int>[nr];
+        // Built for networks of 10^5 reactions: one pass, no per-reaction collections, and
+        // expression compilation (System.Linq.Expressions) only for rates that read species or time.
+        var reactantOffsets = new int[nr + 1];
+        var reactantSpecies = new List<int>(2 * nr);
+        var reactantMultiplicities = new List<int>(2 * nr);
+        var changeOffsets = new int[nr + 1];
+        var changeSpecies = new List<int>(3 * nr);
+        var changeAmounts = new List<double>(3 * nr);
+        var readOffsets = new int[nr + 1];
+        var readSpecies = new List<int>(2 * nr);
+        var extraReads = new List<int>();
+        Func<SymbolExpr, double> parameterValue = s => parameters[s.Index];
+        int[] scratch = new int[8];
         bool timeDependent = false;
 
         for (int r = 0; r < nr; r++)
         {
             var reaction = model.Reactions[r];
-            var multiplicity = new SortedDictionary<int, int>();
-            foreach (int s in reaction.Reactants) multiplicity[s] = multiplicity.GetValueOrDefault(s) + 1;
-            foreach (var (s, m) in multiplicity) { reactantSpecies.Add(s); reactantMultiplicities.Add(m); }
-            reactantOffsets.Add(reactantSpecies.Count);
 
-            var net = new SortedDictionary<int, int>();
-            foreach (int s in reaction.Reactants) net[s] = net.GetValueOrDefault(s) - 1;
-            foreach (int s in reaction.Products) net[s] = net.GetValueOrDefault(s) + 1;
-            foreach (var (s, d) in net)
+            // Distinct reactants in ascending order with their multiplicities.
+            int firstReactant = reactantSpecies.Count;
+            var sorted = Sorted(reaction.Reactants, ref scratch);
+            for (int i = 0; i < sorted.Length;)
             {
-                if (d == 0 || model.Species[s].Clamped) continue;
-                changeSpecies.Add(s);
-                changeAmounts.Add(d);
+                int j = i;
+                while (j < sorted.Length && sorted[j] == sorted[i]) j++;
+                reactantSpecies.Add(sorted[i]);
+                reactantMultiplicities.Add(j - i);
+                i = j;
             }
-            changeOffsets.Add(changeSpecies.Count);
+            reactantOffsets[r + 1] = reactantSpecies.Count;
+            int distinctCount = reactantSpecies.Count - firstReactant;
+
+            // Net change per species, in ascending species order; clamped species never change.
+            AddNetChange(model, reaction, changeSpecies, changeAmounts);
+            changeOffsets[r + 1] = changeSpecies.Count;
 
             var rate = model.Lower(reaction.Rate);
             lowered.Add(rate);
             factors[r] = reaction.StatisticalFactor;
-            reads[r] = [.. multiplicity.Keys];
             reactant1[r] = reactant2[r] = -1;
-            var distinct = multiplicity.ToArray();
+            extraReads.Clear();
 
-            if (reaction.Kind == RateLawKind.MassAction && ExpressionEvaluator.IsConstant(rate))
+            if (reaction.Kind == RateLawKind.MassAction && ReadsOnlyParameters(rate))
             {
-                double k = ExpressionEvaluator.Evaluate(rate, s => parameters[s.Index]);
+                double k = rate switch
+                {
+                    NumberExpr n => n.Value,
+                    SymbolExpr { Kind: SymbolKind.Parameter } p => parameters[p.Index],
+                    _ => ExpressionEvaluator.Evaluate(rate, parameterValue),
+                };
                 if (!double.IsFinite(k) || k < 0)
                     errors.Add(reaction.Position, $"rate constant of reaction '{ReactionName(model, reaction)}' is {Describe(k)}; it must be finite and non-negative");
                 rateConstants[r] = k * reaction.StatisticalFactor;
-                kinds[r] = distinct switch
+                kinds[r] = distinctCount switch
                 {
-                    [] => PropensityKind.Constant,
-                    [(_, 1)] => PropensityKind.Unimolecular,
-                    [(_, 1), (_, 1)] => PropensityKind.Bimolecular,
-                    [(_, 2)] => PropensityKind.Homodimer,
+                    0 => PropensityKind.Constant,
+                    1 when reactantMultiplicities[firstReactant] == 1 => PropensityKind.Unimolecular,
+                    1 when reactantMultiplicities[firstReactant] == 2 => PropensityKind.Homodimer,
+                    2 when reactantMultiplicities[firstReactant] == 1 && reactantMultiplicities[firstReactant + 1] == 1 => PropensityKind.Bimolecular,
                     _ => PropensityKind.MassAction,
                 };
-                if (distinct.Length > 0) reactant1[r] = distinct[0].Key;
-                if (distinct.Length > 1) reactant2[r] = distinct[1].Key;
+                if (distinctCount > 0) reactant1[r] = reactantSpecies[firstReactant];
+                if (distinctCount > 1) reactant2[r] = reactantSpecies[firstReactant + 1];
             }
             else
             {
@@ -80,33 +93,72 @@ public static class NetworkCompiler
                 rateFunctions[r] = ExpressionCompiler.Compile(rate);
                 foreach (var symbol in ExpressionEvaluator.Symbols(rate))
                 {
-                    if (symbol.Kind == SymbolKind.Species) reads[r].Add(symbol.Index);
+                    if (symbol.Kind == SymbolKind.Species) extraReads.Add(symbol.Index);
                     if (symbol.Kind == SymbolKind.Time) timeDependent = true;
                 }
             }
+
+            // Species the propensity reads: the reactants, then those the rate expression reads.
+            for (int k = firstReactant; k < reactantSpecies.Count; k++) readSpecies.Add(reactantSpecies[k]);
+            foreach (int s in extraReads) readSpecies.Add(s);
+            readOffsets[r + 1] = readSpecies.Count;
         }
         errors.ThrowIfAny();
 
         // Dependency graph: reaction j affects reaction k when j changes a species k reads.
-        var readers = new List<int>[ns];
-        for (int s = 0; s < ns; s++) readers[s] = [];
-        for (int r = 0; r < nr; r++) foreach (int s in reads[r].Distinct()) readers[s].Add(r);
-        var dependentOffsets = new int[nr + 1];
-        var dependents = new List<int>();
-        var mark = new int[nr];
-        Array.Fill(mark, -1);
-        for (int j = 0; j < nr; j++)
+        // Readers of each species in compressed-row form (counting sort by species; each reaction once per species).
+        var readerOffsets = new int[ns + 1];
+        var seen = new int[ns];
+        Array.Fill(seen, -1);
+        for (int r = 0; r < nr; r++)
         {
-            for (int k = changeOffsets[j]; k < changeOffsets[j + 1]; k++)
+            for (int k = readOffsets[r]; k < readOffsets[r + 1]; k++)
             {
-                foreach (int r in readers[changeSpecies[k]])
-                {
-                    if (mark[r] == j) continue;
-                    mark[r] = j;
-                    dependents.Add(r);
-                }
+                int s = readSpecies[k];
+                if (seen[s] == r) continue;
+                seen[s] = r;
+                readerOffsets[s + 1]++;
             }
-            dependentOffsets[j + 1] = dependents.Count;
+        }
+        for (int s = 0; s < ns; s++) readerOffsets[s + 1] += readerOffsets[s];
+        var readers = new int[readerOffsets[ns]];
+        var fill = (int[])readerOffsets.Clone();
+        Array.Fill(seen, -1);
+        for (int r = 0; r < nr; r++)
+        {
+            for (int k = readOffsets[r]; k < readOffsets[r + 1]; k++)
+            {
+                int s = readSpecies[k];
+                if (seen[s] == r) continue;
+                seen[s] = r;
+                readers[fill[s]++] = r;
+            }
+        }
+        // Two passes (count, then fill) so the graph, the largest array for big networks, is allocated once.
+        var dependentOffsets = new int[nr + 1];
+        var mark = new int[nr];
+        int[] dependents = [];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            Array.Fill(mark, -1);
+            int count = 0;
+            for (int j = 0; j < nr; j++)
+            {
+                for (int k = changeOffsets[j]; k < changeOffsets[j + 1]; k++)
+                {
+                    int species = changeSpecies[k];
+                    for (int q = readerOffsets[species]; q < readerOffsets[species + 1]; q++)
+                    {
+                        int r = readers[q];
+                        if (mark[r] == j) continue;
+                        mark[r] = j;
+                        if (pass == 1) dependents[count] = r;
+                        count++;
+                    }
+                }
+                dependentOffsets[j + 1] = count;
+            }
+            if (pass == 0) dependents = new int[count];
         }
 
         var (outputNames, outputOffsets, outputSpecies, outputWeights, outputExpressions) = CompileOutputs(model);
@@ -115,21 +167,20 @@ public static class NetworkCompiler
         {
             Model = model,
             SpeciesNames = [.. model.Species.Select(s => s.Name)],
-            ReactionNames = [.. model.Reactions.Select(r => ReactionName(model, r))],
             InitialCounts = [.. model.Species.Select(s => s.InitialCount)],
             Parameters = parameters,
             Kinds = kinds,
             RateConstants = rateConstants,
             Reactant1 = reactant1,
             Reactant2 = reactant2,
-            ReactantOffsets = [.. reactantOffsets],
+            ReactantOffsets = reactantOffsets,
             ReactantSpecies = [.. reactantSpecies],
             ReactantMultiplicities = [.. reactantMultiplicities],
-            ChangeOffsets = [.. changeOffsets],
+            ChangeOffsets = changeOffsets,
             ChangeSpecies = [.. changeSpecies],
             ChangeAmounts = [.. changeAmounts],
             DependentOffsets = dependentOffsets,
-            Dependents = [.. dependents],
+            Dependents = dependents,
             RateFunctions = rateFunctions,
             RateExpressions = lowered.MoveToImmutable(),
             StatisticalFactors = factors,
@@ -171,6 +222,69 @@ public static class NetworkCompiler
             }
         }
         return ([.. names], [.. offsets], [.. species], [.. weights], [.. expressions]);
+    }
+
+    /// <summary>Same as <see cref="ExpressionEvaluator.IsConstant"/>, without allocating (called once per reaction).</summary>
+    private static bool ReadsOnlyParameters(Expr expr)
+    {
+        switch (expr)
+        {
+            case NumberExpr: return true;
+            case SymbolExpr s: return s.Kind == SymbolKind.Parameter;
+            case UnaryExpr u: return ReadsOnlyParameters(u.Operand);
+            case BinaryExpr b: return ReadsOnlyParameters(b.Left) && ReadsOnlyParameters(b.Right);
+            case CallExpr c:
+                foreach (var a in c.Arguments) if (!ReadsOnlyParameters(a)) return false;
+                return true;
+            default: return ExpressionEvaluator.IsConstant(expr);
+        }
+    }
+
+    /// <summary>The reactants in ascending order (reactions have few; insertion sort into a reused buffer).</summary>
+    private static ReadOnlySpan<int> Sorted(ImmutableArray<int> reactants, ref int[] buffer)
+    {
+        if (buffer.Length < reactants.Length) buffer = new int[reactants.Length];
+        int n = reactants.Length;
+        for (int i = 0; i < n; i++)
+        {
+            int v = reactants[i], j = i;
+            while (j > 0 && buffer[j - 1] > v) { buffer[j] = buffer[j - 1]; j--; }
+            buffer[j] = v;
+        }
+        return buffer.AsSpan(0, n);
+    }
+
+    /// <summary>Appends the nonzero net changes of <paramref name="reaction"/> in ascending species order, clamped species excluded.</summary>
+    private static void AddNetChange(ReactionModel model, Reaction reaction, List<int> species, List<double> amounts)
+    {
+        int start = species.Count;
+        void Add(int s, int d)
+        {
+            for (int i = start; i < species.Count; i++)
+            {
+                if (species[i] == s) { amounts[i] += d; return; }
+                if (species[i] > s)
+                {
+                    species.Insert(i, s);
+                    amounts.Insert(i, d);
+                    return;
+                }
+            }
+            species.Add(s);
+            amounts.Add(d);
+        }
+        foreach (int s in reaction.Reactants) Add(s, -1);
+        foreach (int s in reaction.Products) Add(s, +1);
+        int write = start;
+        for (int i = start; i < species.Count; i++)
+        {
+            if (amounts[i] == 0 || model.Species[species[i]].Clamped) continue;
+            species[write] = species[i];
+            amounts[write] = amounts[i];
+            write++;
+        }
+        species.RemoveRange(write, species.Count - write);
+        amounts.RemoveRange(write, amounts.Count - write);
     }
 
     private static string Describe(double k) => double.IsNaN(k) ? "not a number" : double.IsInfinity(k) ? "infinite" : k.ToString("G6", System.Globalization.CultureInfo.InvariantCulture);
