@@ -1,0 +1,51 @@
+using System.CommandLine;
+using System.Globalization;
+using Stochastic.Population;
+
+namespace Stochastic.Cli.Commands;
+
+/// <summary><c>stochastic dose-response STUDY …</c>: pSTAT5 dose-response curves and EC50s per ligand and cell type.</summary>
+internal static class DoseResponseCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<FileInfo>("STUDY") { Description = "study file (docs/study-files.md)" };
+        var ligands = new Option<string[]>("--ligand") { Description = "ligand(s) from the study's ligands block (default: all but 'none')", AllowMultipleArgumentsPerToken = true };
+        var doses = new Option<string>("--doses") { Description = "from:to:count, log-spaced, in the study's dose unit", DefaultValueFactory = _ => "1:10000:9" };
+        var cells = new Option<int>("--cells") { Description = "cells per cell type and dose", DefaultValueFactory = _ => 10 };
+        var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
+        var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("dose-response") };
+
+        var command = new Command("dose-response", "pSTAT5 dose-response curves and EC50 per ligand and cell type.");
+        command.Arguments.Add(file);
+        foreach (var o in new Option[] { ligands, doses, cells, seed, threads, outDir }) command.Options.Add(o);
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var study = StudyReader.Read(parse.GetValue(file)!.ToString());
+            var parts = parse.GetValue(doses)!.Split(':');
+            if (parts.Length != 3
+                || !double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double from)
+                || !double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double to)
+                || !int.TryParse(parts[2], CultureInfo.InvariantCulture, out int count))
+                throw new ArgumentOutOfRangeException(nameof(doses), $"--doses must be from:to:count, e.g. 1:10000:9; got '{parse.GetValue(doses)}'");
+            var doseList = DoseResponse.LogSpaced(from, to, count);
+            string[] ligandList = parse.GetValue(ligands) is { Length: > 0 } l ? l : [.. study.Ligands.Keys.Where(k => k != "none").Order(StringComparer.Ordinal)];
+            var options = new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads));
+            long total = (long)ligandList.Length * (doseList.Length + 1) * study.CellTypes.Length * Math.Max(1, options.CellsPerType);
+            var curves = PopulationProgressDisplay.Run($"dose-response: {total} cells", total,
+                progress => DoseResponse.Run(study, ligandList, doseList, options, progress: progress, cancellationToken: cancellationToken));
+            var dir = parse.GetValue(outDir)!;
+            dir.Create();
+            string unit = study.Settings.DoseUnit;
+            PopulationCommand.Write(Path.Combine(dir.FullName, "dose_response.csv"), w => PopulationCsv.WriteDoseResponse(curves, unit, w));
+            PopulationCommand.Write(Path.Combine(dir.FullName, "ec50.csv"), w => PopulationCsv.WriteEc50(curves, unit, w));
+            PopulationPlots.DoseResponseCurves(curves, unit, Path.Combine(dir.FullName, "dose_response.png"));
+            output.WriteLine($"wrote {dir.FullName}/dose_response.csv, ec50.csv, dose_response.png");
+            bool cancelled = cancellationToken.IsCancellationRequested;
+            if (cancelled) error.WriteLine("interrupted: curves use the cells that finished");
+            return Task.FromResult(cancelled ? CliApp.Interrupted : 0);
+        });
+        return command;
+    }
+}

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using Spectre.Console;
+using Stochastic.Population;
+
+namespace Stochastic.Cli.Commands;
+
+/// <summary><c>stochastic population STUDY …</c>: run a population study and write fates, observables, a report and figures.</summary>
+internal static class PopulationCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<FileInfo>("STUDY") { Description = "study file (docs/study-files.md)" };
+        var cells = new Option<int>("--cells") { Description = "cells per cell type and scenario (0 = the study's)", DefaultValueFactory = _ => 0 };
+        var scenarios = new Option<string[]>("--scenario") { Description = "scenario(s) to run (default: all)", AllowMultipleArgumentsPerToken = true };
+        var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
+        var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores); results do not depend on it", DefaultValueFactory = _ => 0 };
+        var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("population") };
+
+        var command = new Command("population", "Run a population study: fates per scenario and cell type, observable distributions.");
+        command.Arguments.Add(file);
+        foreach (var o in new Option[] { cells, scenarios, seed, threads, outDir }) command.Options.Add(o);
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var study = StudyReader.Read(parse.GetValue(file)!.ToString());
+            var options = new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios));
+            int n = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
+            int scenarioCount = options.Scenarios is { Count: > 0 } s ? s.Count : study.Scenarios.Length;
+            long total = (long)n * scenarioCount * study.CellTypes.Length;
+            var result = PopulationProgressDisplay.Run($"{study.Model.Name}: {total} cells", total,
+                progress => PopulationRunner.Run(study, options, progress: progress, cancellationToken: cancellationToken));
+            var dir = parse.GetValue(outDir)!;
+            dir.Create();
+            Write(Path.Combine(dir.FullName, "fates.csv"), w => PopulationCsv.WriteFates(result, w));
+            Write(Path.Combine(dir.FullName, "observables.csv"), w => PopulationCsv.WriteObservables(result, w));
+            Write(Path.Combine(dir.FullName, "report.md"), w => PopulationCsv.WriteReport(result, w));
+            PopulationPlots.FateFractions(result, Path.Combine(dir.FullName, "fates.png"));
+            PopulationPlots.Distributions(result, dir.FullName);
+            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, report.md, *.png");
+            if (result.Cancelled) error.WriteLine($"interrupted: wrote the {result.Groups.Sum(g => g.Completed)} cells that finished");
+            return Task.FromResult(result.Cancelled ? CliApp.Interrupted : 0);
+        });
+        return command;
+    }
+
+    internal static void Write(string path, Action<TextWriter> write)
+    {
+        using var writer = new StreamWriter(path);
+        write(writer);
+    }
+}
+
+/// <summary>A progress bar for population runs on stderr when it is a terminal (as <see cref="ProgressDisplay"/>).</summary>
+internal static class PopulationProgressDisplay
+{
+    public static T Run<T>(string title, long total, Func<IProgress<PopulationProgress>?, T> work)
+    {
+        if (Console.IsErrorRedirected || Console.IsOutputRedirected) return work(null);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        T result = default!;
+        console.Progress()
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(context =>
+            {
+                var task = context.AddTask(Markup.Escape(title), maxValue: total);
+                result = work(new Reporter(task));
+                task.Value = task.MaxValue;
+            });
+        return result;
+    }
+
+    private sealed class Reporter(ProgressTask task) : IProgress<PopulationProgress>
+    {
+        public void Report(PopulationProgress value) => task.Value = value.CellsDone;
+    }
+}

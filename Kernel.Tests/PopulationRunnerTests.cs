@@ -1,0 +1,80 @@
+using Stochastic.Population;
+using Xunit;
+
+namespace Stochastic.Tests;
+
+public class PopulationRunnerTests
+{
+    [Fact]
+    public void ResultsDoNotDependOnThreadsOrBlockSize()
+    {
+        var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy);
+        var a = PopulationRunner.Run(study, new PopulationOptions(Threads: 1, BlockSize: 1));
+        var b = PopulationRunner.Run(study, new PopulationOptions(Threads: 2, BlockSize: 3));
+        Assert.Equal(a.Groups.Count, b.Groups.Count);
+        for (int g = 0; g < a.Groups.Count; g++)
+        {
+            for (int v = 0; v < a.VariableNames.Length; v++) Assert.Equal(a.Groups[g].Values(v), b.Groups[g].Values(v));
+            Assert.Equal(a.Groups[g].Fates(), b.Groups[g].Fates());
+        }
+        // A different seed gives different cells (a test that can fail).
+        var c = PopulationRunner.Run(study, new PopulationOptions(Seed: 99, Threads: 2));
+        Assert.NotEqual(a.Groups[0].Values(0), c.Groups[0].Values(0));
+    }
+
+    [Fact]
+    public void CellsShareParametersAcrossScenariosAndFatesFollowRules()
+    {
+        var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy);
+        var r = PopulationRunner.Run(study, new PopulationOptions(CellsPerType: 20, Threads: 2));
+        int x0 = r.Variable("Xobs_max");
+        // Cell type B starts at 20 and has k0 = 5, kd = 0.1: its steady state is 50 (low) or 100 (high).
+        var high = r.Group("high", "B");
+        Assert.Equal(20, high.Completed);
+        foreach (var fate in high.Fates()) Assert.NotEqual(r.FateNames.Count - 1, fate);
+        var (fraction, low, hi) = high.FateFraction("many");
+        Assert.InRange(fraction, low, hi);
+        Assert.True(x0 >= 0);
+        // Scenario 'high' adds 5 to the synthesis rate: mean X rises (by ~+50 at steady state; after
+        // 20 time units, +5 * (1 - e^-2)/0.1 = 43). 20 cells with sd ~ 8 each give a standard error of
+        // ~2.5 per group; a rise of more than 20 is > 5 standard errors below the expected 43.
+        int mean = r.Variable("Xobs_mean");
+        Assert.True(r.Group("high", "B").Values(mean).Average() > r.Group("low", "B").Values(mean).Average() + 10);
+    }
+
+    [Fact]
+    public void CancellationKeepsFinishedCells()
+    {
+        var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy);
+        using var cts = new CancellationTokenSource();
+        var progress = new SyncProgress(p => { if (p.CellsDone >= 4) cts.Cancel(); });
+        var r = PopulationRunner.Run(study, new PopulationOptions(CellsPerType: 50, Threads: 1, BlockSize: 2), progress: progress, cancellationToken: cts.Token);
+        Assert.True(r.Cancelled);
+        int done = r.Groups.Sum(g => g.Completed);
+        Assert.InRange(done, 4, 199);
+    }
+
+    private sealed class SyncProgress(Action<PopulationProgress> action) : IProgress<PopulationProgress>
+    {
+        public void Report(PopulationProgress value) => action(value);
+    }
+
+    [Fact]
+    public void WilsonIntervalMatchesPublishedValue()
+    {
+        // Newcombe (1998, Stat Med 17:857) Table I: 81/263 → 0.2553–0.3662 (Wilson score).
+        var (lo, hi) = WilsonInterval.Compute(81, 263);
+        Assert.Equal(0.2553, lo, 4);
+        Assert.Equal(0.3662, hi, 4);
+        Assert.Equal((0.0, 1.0), WilsonInterval.Compute(0, 0));
+    }
+
+    [Fact]
+    public void Ec50InterpolatesLogLinearly()
+    {
+        double ec50 = DoseResponse.Ec50([1, 10, 100], [0, 50, 100], 0);
+        Assert.Equal(10, ec50, 9);
+        Assert.Equal(Math.Sqrt(10), DoseResponse.Ec50([1, 10, 100], [25, 75, 100], 0), 9);
+        Assert.True(double.IsNaN(DoseResponse.Ec50([1, 10], [80, 100], 0)));
+    }
+}

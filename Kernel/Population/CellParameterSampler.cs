@@ -1,0 +1,92 @@
+using Stochastic.Expressions;
+using Stochastic.Model;
+using Stochastic.Random;
+
+namespace Stochastic.Population;
+
+/// <summary>
+/// Turns (scenario, cell type, cell number) into one cell's parameter vector and initial counts:
+/// scenario settings and the cell type's sampled values override model parameters, every derived
+/// parameter and every seed-species count is re-evaluated from its expression, and counts are
+/// rounded to whole molecules. The draw uses stream (seed, cell type, cell number) only, so a cell
+/// has the same parameters in every scenario (common random numbers) and for any thread count.
+/// </summary>
+public sealed class CellParameterSampler
+{
+    private readonly ReactionModel _model;
+
+    /// <summary>Creates a sampler for <paramref name="model"/>.</summary>
+    public CellParameterSampler(ReactionModel model) => _model = model;
+
+    /// <summary>Random stream index of a cell's parameter draw.</summary>
+    public static ulong ParameterStream(int cellType, int cell) => ((ulong)(uint)cellType << 32) | (uint)cell;
+
+    /// <summary>
+    /// Checks that no parameter named in <paramref name="varying"/> (directly or through a derived
+    /// parameter) reaches a mass-action rate constant, which is fixed when the network is compiled.
+    /// </summary>
+    /// <exception cref="ModelException">A varying parameter feeds a mass-action rate (reported at <paramref name="positionOf"/>).</exception>
+    public void CheckVarying(IEnumerable<string> varying, Func<string, SourcePosition> positionOf)
+    {
+        var names = varying.ToHashSet(StringComparer.Ordinal);
+        var reach = new Dictionary<int, string>();
+        for (int i = 0; i < _model.Parameters.Length; i++)
+        {
+            var parameter = _model.Parameters[i];
+            if (names.Contains(parameter.Name)) { reach[i] = parameter.Name; continue; }
+            foreach (var symbol in ExpressionEvaluator.Symbols(parameter.Expression))
+            {
+                if (symbol.Kind == SymbolKind.Parameter && reach.TryGetValue(symbol.Index, out var root)) { reach[i] = root; break; }
+            }
+        }
+        var errors = new ErrorList();
+        var reported = new HashSet<string>();
+        foreach (var reaction in _model.Reactions)
+        {
+            if (reaction.Kind != RateLawKind.MassAction) continue;
+            foreach (var symbol in ExpressionEvaluator.Symbols(reaction.Rate))
+            {
+                if (symbol.Kind == SymbolKind.Parameter && reach.TryGetValue(symbol.Index, out var root) && reported.Add(root))
+                    errors.Add(positionOf(root), $"parameter '{root}' varies per cell or scenario, but reaction '{reaction.Label ?? "?"}' at {reaction.Position} uses it in a mass-action rate, which is fixed when the network is compiled; write that rate as a function (e.g. k() = {symbol.Name})");
+            }
+        }
+        errors.ThrowIfAny();
+    }
+
+    /// <summary>
+    /// Fills <paramref name="parameters"/> (model order) and <paramref name="counts"/> (species order)
+    /// for one cell.
+    /// </summary>
+    public void Sample(ulong seed, Scenario scenario, CellType cellType, int cellTypeIndex, int cell, Span<double> parameters, Span<double> counts)
+    {
+        var random = new Xoshiro256StarStar(seed ^ 0x9E3779B97F4A7C15UL, ParameterStream(cellTypeIndex, cell));
+        var overrides = new Dictionary<string, double>(scenario.Settings, StringComparer.Ordinal);
+        // Cell values are drawn in file order, whether or not a scenario overrides them, so that
+        // the stream position of each draw does not depend on the scenario.
+        foreach (var cp in cellType.Parameters)
+        {
+            double v = cp.Distribution.Sample(ref random);
+            if (!scenario.Settings.ContainsKey(cp.Parameter)) overrides[cp.Parameter] = v;
+        }
+        Evaluate(overrides, parameters, counts);
+    }
+
+    /// <summary>Evaluates every parameter and seed count with <paramref name="overrides"/> applied.</summary>
+    public void Evaluate(IReadOnlyDictionary<string, double> overrides, Span<double> parameters, Span<double> counts)
+    {
+        var values = new double[_model.Parameters.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            var parameter = _model.Parameters[i];
+            values[i] = overrides.TryGetValue(parameter.Name, out double v)
+                ? v
+                : ExpressionEvaluator.Evaluate(parameter.Expression, s => s.Kind == SymbolKind.Parameter ? values[s.Index] : double.NaN);
+        }
+        values.CopyTo(parameters);
+        for (int i = 0; i < _model.Species.Length; i++)
+        {
+            double c = ExpressionEvaluator.Evaluate(_model.Species[i].InitialExpression, s => s.Kind == SymbolKind.Parameter ? values[s.Index] : double.NaN);
+            counts[i] = double.IsFinite(c) ? Math.Max(0, Math.Round(c)) : 0;
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using System.Globalization;
+
+namespace Stochastic.Population;
+
+/// <summary>CSV and Markdown tables of population and dose-response results (invariant culture).</summary>
+public static class PopulationCsv
+{
+    /// <summary>Quantiles reported per observable.</summary>
+    public static readonly double[] Quantiles = [0.05, 0.25, 0.5, 0.75, 0.95];
+
+    private static string F(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
+
+    /// <summary><c>scenario,cell_type,fate,cells,fraction,ci_low,ci_high</c> (95% Wilson intervals).</summary>
+    public static void WriteFates(PopulationResult result, TextWriter w)
+    {
+        w.WriteLine("scenario,cell_type,fate,cells,fraction,ci_low,ci_high");
+        foreach (var g in result.Groups)
+            foreach (var fate in result.FateNames)
+            {
+                var (p, lo, hi) = g.FateFraction(fate);
+                w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{g.FateCount(fate)},{F(p)},{F(lo)},{F(hi)}");
+            }
+    }
+
+    /// <summary><c>scenario,cell_type,variable,cells,mean,q05,q25,q50,q75,q95</c> for every per-cell variable.</summary>
+    public static void WriteObservables(PopulationResult result, TextWriter w)
+    {
+        w.WriteLine("scenario,cell_type,variable,cells,mean,q05,q25,q50,q75,q95");
+        foreach (var g in result.Groups)
+            for (int v = 0; v < result.VariableNames.Length; v++)
+            {
+                var values = g.Values(v);
+                string mean = values.Length > 0 ? F(values.Average()) : "NaN";
+                w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{result.VariableNames[v]},{values.Length},{mean}," +
+                    string.Join(",", Quantiles.Select(q => F(PopulationResult.Quantile(values, q)))));
+            }
+    }
+
+    /// <summary>A Markdown report: fate fractions per scenario × cell type and median observables.</summary>
+    public static void WriteReport(PopulationResult result, TextWriter w, IReadOnlyList<string>? variables = null)
+    {
+        w.WriteLine($"# Population study: {result.Study.Model.Name}");
+        w.WriteLine();
+        w.WriteLine($"{result.Groups.Sum(g => g.Completed)} cells simulated{(result.Cancelled ? " (interrupted: partial)" : "")}; {result.Events:N0} reactions fired (exact SSA).");
+        w.WriteLine();
+        w.WriteLine("## Fate fractions (95% Wilson interval)");
+        w.WriteLine();
+        w.WriteLine("| scenario | cell type | cells | " + string.Join(" | ", result.FateNames) + " |");
+        w.WriteLine("|---|---|---|" + string.Concat(result.FateNames.Select(_ => "---|")));
+        foreach (var g in result.Groups)
+            w.WriteLine($"| {g.Scenario.Name} | {g.CellType.Name} | {g.Completed} | " + string.Join(" | ", result.FateNames.Select(f =>
+            {
+                var (p, lo, hi) = g.FateFraction(f);
+                return string.Create(CultureInfo.InvariantCulture, $"{p:F2} ({lo:F2}–{hi:F2})");
+            })) + " |");
+        variables ??= [.. result.VariableNames.Where(n => !n.EndsWith("_max", StringComparison.Ordinal) && !n.EndsWith("_auc", StringComparison.Ordinal))];
+        w.WriteLine();
+        w.WriteLine("## Median per cell (final values; _mean = time average)");
+        w.WriteLine();
+        w.WriteLine("| scenario | cell type | " + string.Join(" | ", variables) + " |");
+        w.WriteLine("|---|---|" + string.Concat(variables.Select(_ => "---|")));
+        foreach (var g in result.Groups)
+            w.WriteLine($"| {g.Scenario.Name} | {g.CellType.Name} | " + string.Join(" | ", variables.Select(v => F(PopulationResult.Quantile(g.Values(result.Variable(v)), 0.5)))) + " |");
+    }
+
+    /// <summary><c>ligand,cell_type,dose,pstat5_mean,pstat5_sd</c> (the dose column named after the study's dose unit).</summary>
+    public static void WriteDoseResponse(IReadOnlyList<DoseResponseCurve> curves, string doseUnit, TextWriter w)
+    {
+        w.WriteLine($"ligand,cell_type,dose_{doseUnit},pstat5_mean,pstat5_sd");
+        foreach (var c in curves)
+        {
+            w.WriteLine($"{c.Ligand},{c.CellType},0,{F(c.Baseline)},");
+            for (int i = 0; i < c.Doses.Length; i++) w.WriteLine($"{c.Ligand},{c.CellType},{F(c.Doses[i])},{F(c.Mean[i])},{F(c.StandardDeviation[i])}");
+        }
+    }
+
+    /// <summary><c>ligand,cell_type,ec50</c>.</summary>
+    public static void WriteEc50(IReadOnlyList<DoseResponseCurve> curves, string doseUnit, TextWriter w)
+    {
+        w.WriteLine($"ligand,cell_type,ec50_{doseUnit}");
+        foreach (var c in curves) w.WriteLine($"{c.Ligand},{c.CellType},{F(c.Ec50)}");
+    }
+}

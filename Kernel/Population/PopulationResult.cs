@@ -1,0 +1,138 @@
+namespace Stochastic.Population;
+
+/// <summary>The cells of one scenario × cell type: per-cell variables and fates, and their summaries.</summary>
+public sealed class PopulationGroup
+{
+    private readonly int _variables;
+    private readonly double[] _values;
+    private readonly int[] _fates;
+    private readonly bool[] _done;
+    private readonly IReadOnlyList<string> _fateNames;
+
+    internal PopulationGroup(Scenario scenario, CellType cellType, int cellTypeIndex, int cells, int variables, IReadOnlyList<string> fateNames)
+    {
+        Scenario = scenario;
+        CellType = cellType;
+        CellTypeIndex = cellTypeIndex;
+        Cells = cells;
+        _variables = variables;
+        _values = new double[cells * variables];
+        _fates = new int[cells];
+        _done = new bool[cells];
+        _fateNames = fateNames;
+    }
+
+    /// <summary>The scenario.</summary>
+    public Scenario Scenario { get; }
+    /// <summary>The cell type.</summary>
+    public CellType CellType { get; }
+    /// <summary>Index of the cell type in the study.</summary>
+    public int CellTypeIndex { get; }
+    /// <summary>Cells requested.</summary>
+    public int Cells { get; }
+    /// <summary>Cells finished (fewer than <see cref="Cells"/> after a cancellation).</summary>
+    public int Completed => _done.Count(d => d);
+
+    internal void Store(int cell, ReadOnlySpan<double> variables, int fate)
+    {
+        variables.CopyTo(_values.AsSpan(cell * _variables, _variables));
+        _fates[cell] = fate;
+        _done[cell] = true;
+    }
+
+    /// <summary>Whether cell <paramref name="cell"/> finished.</summary>
+    public bool IsCompleted(int cell) => _done[cell];
+
+    /// <summary>Variable <paramref name="variable"/> of every finished cell, in cell order.</summary>
+    public double[] Values(int variable)
+    {
+        var list = new List<double>(Cells);
+        for (int i = 0; i < Cells; i++) if (_done[i]) list.Add(_values[i * _variables + variable]);
+        return [.. list];
+    }
+
+    /// <summary>Fate index (into the study's fate names) of every finished cell, in cell order.</summary>
+    public int[] Fates()
+    {
+        var list = new List<int>(Cells);
+        for (int i = 0; i < Cells; i++) if (_done[i]) list.Add(_fates[i]);
+        return [.. list];
+    }
+
+    /// <summary>Cells in fate <paramref name="fate"/>.</summary>
+    public int FateCount(string fate)
+    {
+        int f = IndexOfFate(fate), n = 0;
+        for (int i = 0; i < Cells; i++) if (_done[i] && _fates[i] == f) n++;
+        return n;
+    }
+
+    /// <summary>Fraction of finished cells in fate <paramref name="fate"/>, with its 95% Wilson interval.</summary>
+    public (double Fraction, double Low, double High) FateFraction(string fate)
+    {
+        int n = Completed, k = FateCount(fate);
+        var (lo, hi) = WilsonInterval.Compute(k, n);
+        return (n > 0 ? (double)k / n : double.NaN, lo, hi);
+    }
+
+    private int IndexOfFate(string fate)
+    {
+        for (int i = 0; i < _fateNames.Count; i++) if (_fateNames[i] == fate) return i;
+        throw new ArgumentException($"unknown fate '{fate}'", nameof(fate));
+    }
+}
+
+/// <summary>The result of a population run (<see cref="PopulationRunner"/>).</summary>
+public sealed class PopulationResult
+{
+    internal PopulationResult(Study study, IReadOnlyList<Scenario> scenarios, string[] variableNames, IReadOnlyList<string> fateNames,
+        IReadOnlyList<PopulationGroup> groups, long events, bool cancelled)
+    {
+        Study = study;
+        Scenarios = scenarios;
+        VariableNames = variableNames;
+        FateNames = fateNames;
+        Groups = groups;
+        Events = events;
+        Cancelled = cancelled;
+    }
+
+    /// <summary>The study run.</summary>
+    public Study Study { get; }
+    /// <summary>Scenarios run, in order.</summary>
+    public IReadOnlyList<Scenario> Scenarios { get; }
+    /// <summary>Per-cell variable names (<see cref="CellVariables"/>).</summary>
+    public string[] VariableNames { get; }
+    /// <summary>Fate names, rule order, then "unclassified".</summary>
+    public IReadOnlyList<string> FateNames { get; }
+    /// <summary>Every scenario × cell type, scenario-major.</summary>
+    public IReadOnlyList<PopulationGroup> Groups { get; }
+    /// <summary>Reactions fired (exact engine only; 0 otherwise).</summary>
+    public long Events { get; }
+    /// <summary>True when the run was cancelled; groups then hold the finished cells only.</summary>
+    public bool Cancelled { get; }
+
+    /// <summary>The group of <paramref name="scenario"/> × <paramref name="cellType"/>.</summary>
+    public PopulationGroup Group(string scenario, string cellType) =>
+        Groups.FirstOrDefault(g => g.Scenario.Name == scenario && g.CellType.Name == cellType)
+        ?? throw new ArgumentException($"no group {scenario} × {cellType}");
+
+    /// <summary>Index of variable <paramref name="name"/>.</summary>
+    public int Variable(string name)
+    {
+        int i = Array.IndexOf(VariableNames, name);
+        return i >= 0 ? i : throw new ArgumentException($"unknown variable '{name}'; known: {string.Join(", ", VariableNames)}", nameof(name));
+    }
+
+    /// <summary>The <paramref name="q"/>-quantile (0..1, linear interpolation between order statistics) of <paramref name="values"/>.</summary>
+    public static double Quantile(double[] values, double q)
+    {
+        if (values.Length == 0) return double.NaN;
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        double h = (sorted.Length - 1) * q;
+        int lo = (int)Math.Floor(h);
+        int hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
+    }
+}

@@ -1,0 +1,141 @@
+using Stochastic.Expressions;
+using Stochastic.Network;
+using Stochastic.Simulation;
+
+namespace Stochastic.Population;
+
+/// <summary>Options of a population run.</summary>
+/// <param name="CellsPerType">Cells per cell type and scenario (0: the study's setting).</param>
+/// <param name="Seed">Master seed (null: the study's).</param>
+/// <param name="Threads">Worker threads (0: all cores). Results do not depend on it.</param>
+/// <param name="Scenarios">Scenario names to run (null: all).</param>
+/// <param name="BlockSize">Cells handed to a simulator at once (results do not depend on it).</param>
+public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null, int Threads = 0,
+    IReadOnlyList<string>? Scenarios = null, int BlockSize = 4);
+
+/// <summary>Progress of a population run: cells finished out of all cells.</summary>
+public readonly record struct PopulationProgress(long CellsDone, long CellsTotal);
+
+/// <summary>
+/// Runs a <see cref="Study"/>: every scenario × cell type × cell, on all cores, with a
+/// pluggable <see cref="ICellSimulator"/> (default <see cref="ExactCellSimulator"/>). Each cell's
+/// parameters come from stream (seed, cell type, cell) and its trajectory from stream
+/// (seed ⊕ hash(scenario name), cell type, cell), so results are identical for any thread
+/// count or block size. Cancellation keeps the cells already finished.
+/// </summary>
+public static class PopulationRunner
+{
+    /// <summary>Runs <paramref name="study"/> with its own scenarios.</summary>
+    public static PopulationResult Run(Study study, PopulationOptions? options = null, Func<CompiledNetwork, ICellSimulator>? engine = null,
+        IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new PopulationOptions();
+        var scenarios = study.Scenarios.AsEnumerable();
+        if (options.Scenarios is { Count: > 0 } names)
+        {
+            foreach (var n in names)
+                if (!study.Scenarios.Any(s => s.Name == n))
+                    throw new ArgumentException($"unknown scenario '{n}'; the study defines {string.Join(", ", study.Scenarios.Select(s => s.Name))}");
+            scenarios = scenarios.Where(s => names.Contains(s.Name));
+        }
+        return Run(study, [.. scenarios], options, engine, progress, cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="study"/>'s cell types under <paramref name="scenarios"/> (e.g. made by <see cref="Study.MakeScenario"/>).</summary>
+    public static PopulationResult Run(Study study, IReadOnlyList<Scenario> scenarios, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine = null,
+        IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var network = NetworkCompiler.Compile(study.Model);
+        engine ??= n => new ExactCellSimulator(n);
+        int cells = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
+        ulong seed = options.Seed ?? study.Settings.Seed;
+        int blockSize = Math.Max(1, options.BlockSize);
+        var sampler = new CellParameterSampler(study.Model);
+        var outputNames = network.OutputNames;
+        var variableNames = CellVariables.Names(outputNames);
+        int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
+        var fateNames = study.FateNames;
+
+        var groups = new List<PopulationGroup>();
+        foreach (var scenario in scenarios)
+            for (int c = 0; c < study.CellTypes.Length; c++)
+                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, v, fateNames));
+
+        var units = new List<(int Group, int First, int Count)>();
+        for (int g = 0; g < groups.Count; g++)
+            for (int first = 0; first < cells; first += blockSize)
+                units.Add((g, first, Math.Min(blockSize, cells - first)));
+
+        long total = (long)groups.Count * cells, done = 0, events = 0;
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        bool cancelled = false;
+        try
+        {
+            Parallel.For(0, units.Count,
+                new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                () => engine(network),
+                (u, _, simulator) =>
+                {
+                    var (gi, first, count) = units[u];
+                    var group = groups[gi];
+                    var grid = GridFor(group.Scenario, study.Settings.OutputInterval);
+                    var times = grid.Times();
+                    var block = new CellBlock(count, s, p) { Seed = seed ^ ScenarioHash(group.Scenario.Name) };
+                    for (int i = 0; i < count; i++)
+                    {
+                        int cell = first + i;
+                        block.StreamIndices[i] = CellParameterSampler.ParameterStream(group.CellTypeIndex, cell);
+                        sampler.Sample(seed, group.Scenario, group.CellType, group.CellTypeIndex, cell,
+                            block.Parameters.AsSpan(i * p, p), block.InitialCounts.AsSpan(i * s, s));
+                    }
+                    var record = new double[count * grid.Points * o];
+                    try { simulator.Simulate(block, grid, record, cancellationToken); }
+                    catch (OperationCanceledException) { return simulator; }
+                    var vars = new double[v + p];
+                    for (int i = 0; i < count; i++)
+                    {
+                        CellVariables.Compute(record.AsSpan(i * grid.Points * o, grid.Points * o), times, o, vars);
+                        block.Parameters.AsSpan(i * p, p).CopyTo(vars.AsSpan(v));
+                        group.Store(first + i, vars.AsSpan(0, v), Classify(study, vars, fateNames));
+                    }
+                    progress?.Report(new PopulationProgress(Interlocked.Add(ref done, count), total));
+                    return simulator;
+                },
+                simulator => { if (simulator is ExactCellSimulator exact) Interlocked.Add(ref events, exact.Events); });
+        }
+        catch (OperationCanceledException) { cancelled = true; }
+        return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested);
+    }
+
+    /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>
+    public static TimeGrid GridFor(Scenario scenario, double interval)
+    {
+        int steps = Math.Max(1, (int)Math.Ceiling(scenario.Duration / interval - 1e-9));
+        return new TimeGrid(0, scenario.Duration, steps + 1);
+    }
+
+    /// <summary>The fate of a cell: the first rule whose condition is non-zero, else <see cref="Study.Unclassified"/>.</summary>
+    public static int Classify(Study study, double[] variables, IReadOnlyList<string> fateNames)
+    {
+        foreach (var rule in study.Fates)
+        {
+            double value = ExpressionEvaluator.Evaluate(rule.Condition, sym => variables[sym.Index]);
+            if (value != 0 && !double.IsNaN(value)) return IndexOf(fateNames, rule.Fate);
+        }
+        return fateNames.Count - 1;
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (int i = 0; i < names.Count; i++) if (names[i] == name) return i;
+        return names.Count - 1;
+    }
+
+    /// <summary>FNV-1a 64 of the scenario name, mixed: scenario streams are independent and stable under reordering.</summary>
+    public static ulong ScenarioHash(string name)
+    {
+        ulong h = 14695981039346656037UL;
+        foreach (char ch in name) { h ^= ch; h *= 1099511628211UL; }
+        return Random.SplitMix64.Mix(h);
+    }
+}

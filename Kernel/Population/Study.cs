@@ -1,0 +1,87 @@
+using System.Collections.Immutable;
+using Stochastic.Expressions;
+using Stochastic.Model;
+
+namespace Stochastic.Population;
+
+/// <summary>One parameter of a cell type and its distribution over cells.</summary>
+/// <param name="Parameter">Model parameter name (initial counts follow through the seed-species expressions).</param>
+/// <param name="Distribution">Its distribution across cells.</param>
+/// <param name="Position">Where the study file sets it.</param>
+public sealed record CellParameter(string Parameter, ParameterDistribution Distribution, SourcePosition Position);
+
+/// <summary>A cell type: a named distribution over the model's per-cell parameters.</summary>
+public sealed record CellType(string Name, ImmutableArray<CellParameter> Parameters, SourcePosition Position);
+
+/// <summary>
+/// A treatment scenario: parameter settings (ligand kind, dose, antibody) applied to every cell,
+/// and the simulated duration in model time units.
+/// </summary>
+public sealed record Scenario(string Name, string Ligand, double Dose, double Duration,
+    ImmutableDictionary<string, double> Settings, SourcePosition Position);
+
+/// <summary>A fate rule: a cell whose variables satisfy <see cref="Condition"/> gets <see cref="Fate"/> (first match wins).</summary>
+public sealed record FateRule(string Fate, Expr Condition, string Text, SourcePosition Position);
+
+/// <summary>
+/// A population study: the model, cell types, scenarios and fate rules, read from a study file
+/// (<see cref="StudyReader"/>, docs/study-files.md).
+/// </summary>
+public sealed class Study
+{
+    /// <summary>Creates a study.</summary>
+    public Study(ReactionModel model, ImmutableArray<CellType> cellTypes, ImmutableArray<Scenario> scenarios,
+        ImmutableArray<FateRule> fates, ImmutableDictionary<string, ImmutableDictionary<string, double>> ligands, StudySettings settings)
+    {
+        Model = model;
+        CellTypes = cellTypes;
+        Scenarios = scenarios;
+        Fates = fates;
+        Ligands = ligands;
+        Settings = settings;
+    }
+
+    /// <summary>The single-cell model.</summary>
+    public ReactionModel Model { get; }
+    /// <summary>Cell types, in file order.</summary>
+    public ImmutableArray<CellType> CellTypes { get; }
+    /// <summary>Scenarios, in file order.</summary>
+    public ImmutableArray<Scenario> Scenarios { get; }
+    /// <summary>Fate rules, in priority order.</summary>
+    public ImmutableArray<FateRule> Fates { get; }
+    /// <summary>Ligand kinds: name → parameter settings.</summary>
+    public ImmutableDictionary<string, ImmutableDictionary<string, double>> Ligands { get; }
+    /// <summary>Run settings.</summary>
+    public StudySettings Settings { get; }
+
+    /// <summary>The fate names in rule order, then "unclassified" (cells no rule matched).</summary>
+    public IReadOnlyList<string> FateNames => [.. Fates.Select(f => f.Fate).Distinct(), Unclassified];
+
+    /// <summary>Name of the fate of a cell that matches no rule.</summary>
+    public const string Unclassified = "unclassified";
+
+    /// <summary>Builds a scenario for <paramref name="ligand"/> at <paramref name="dose"/> (dose-response runs).</summary>
+    /// <exception cref="ArgumentException">Unknown ligand.</exception>
+    public Scenario MakeScenario(string name, string ligand, double dose, double duration, IReadOnlyDictionary<string, double>? extra = null)
+    {
+        if (!Ligands.TryGetValue(ligand, out var settings))
+            throw new ArgumentException($"unknown ligand '{ligand}'; the study defines {string.Join(", ", Ligands.Keys)}", nameof(ligand));
+        var all = settings.ToBuilder();
+        all[Settings.DoseParameter] = dose;
+        if (extra is not null) foreach (var (k, v) in extra) all[k] = v;
+        return new Scenario(name, ligand, dose, duration, all.ToImmutable(), SourcePosition.None);
+    }
+}
+
+/// <summary>Study-wide run settings (the <c>begin study</c> block).</summary>
+/// <param name="ModelPath">Model file, as resolved.</param>
+/// <param name="Cells">Cells per cell type and scenario.</param>
+/// <param name="Seed">Master seed.</param>
+/// <param name="OutputInterval">Time between recorded points (model time units); integrals use these points.</param>
+/// <param name="DoseParameter">Model parameter that holds the ligand dose.</param>
+/// <param name="Readout">Observable used for dose-response curves.</param>
+/// <param name="ReadoutTime">Time at which the dose-response read-out is taken.</param>
+/// <param name="TimeUnit">Name of the model's time unit (for reports).</param>
+/// <param name="DoseUnit">Name of the dose unit (for reports).</param>
+public sealed record StudySettings(string ModelPath, int Cells, ulong Seed, double OutputInterval, string DoseParameter,
+    string Readout, double ReadoutTime, string TimeUnit, string DoseUnit);

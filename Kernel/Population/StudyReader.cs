@@ -1,0 +1,378 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using Stochastic.Expressions;
+using Stochastic.Formats;
+using Stochastic.Model;
+
+namespace Stochastic.Population;
+
+/// <summary>
+/// Reads a study file (docs/study-files.md): BNGL-like blocks <c>begin study</c>,
+/// <c>begin ligands</c>, <c>begin cell types</c>, <c>begin scenarios</c>, <c>begin fates</c>, each
+/// closed by <c>end …</c>, with <c>#</c> comments. Every error is reported with file:line:column
+/// through <see cref="ModelException"/>; the reader collects all it can find.
+/// </summary>
+public static class StudyReader
+{
+    private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates"];
+    private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit"];
+
+    /// <summary>Reads the study file at <paramref name="path"/>; the model path inside is relative to the study file.</summary>
+    /// <exception cref="ModelException">Missing file or any error in the study or its model.</exception>
+    public static Study Read(string path)
+    {
+        if (!File.Exists(path)) throw new ModelException(new SourcePosition(path, 0, 0), "file not found");
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ModelException(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
+        }
+        return Parse(text, path, modelPath =>
+        {
+            string full = Path.IsPathRooted(modelPath) ? modelPath : Path.Combine(Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".", modelPath);
+            return ModelLoader.Load(full);
+        });
+    }
+
+    private readonly record struct Token(string Text, int Column);
+
+    private sealed record Line(int Number, string Text, List<Token> Tokens, int Column);
+
+    /// <summary>Parses study text; <paramref name="loadModel"/> loads the model named in the <c>study</c> block.</summary>
+    /// <exception cref="ModelException">Any error (all of them, in source order).</exception>
+    public static Study Parse(string text, string fileName, Func<string, ReactionModel> loadModel)
+    {
+        var errors = new ErrorList();
+        var blocks = new Dictionary<string, List<Line>>();
+        foreach (var b in Blocks) blocks[b] = [];
+        SourcePosition At(int line, int column) => new(fileName, line, column);
+
+        string? open = null;
+        int openLine = 0;
+        var lines = text.Replace("\r\n", "\n").Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            string raw = lines[i];
+            int hash = raw.IndexOf('#');
+            string body = hash >= 0 ? raw[..hash] : raw;
+            var tokens = Tokenize(body);
+            if (tokens.Count == 0) continue;
+            int number = i + 1;
+            string first = tokens[0].Text.ToLowerInvariant();
+            if (first is "begin" or "end")
+            {
+                string name = string.Join(' ', tokens.Skip(1).Select(t => t.Text.ToLowerInvariant()));
+                var namePos = At(number, tokens.Count > 1 ? tokens[1].Column : tokens[0].Column);
+                if (first == "begin")
+                {
+                    if (open is not null) { errors.Add(At(number, tokens[0].Column), $"'begin {name}' inside block '{open}' (missing 'end {open}')"); }
+                    if (!Blocks.Contains(name))
+                    {
+                        var suggestion = Blocks.OrderBy(b => EditDistance(b, name)).First();
+                        errors.Add(namePos, EditDistance(suggestion, name) <= Math.Max(1, name.Length / 3)
+                            ? $"unknown block '{name}'; did you mean '{suggestion}'?"
+                            : $"unknown block '{name}' (expected {string.Join(", ", Blocks)})");
+                        open = "?" + name;
+                    }
+                    else open = name;
+                    openLine = number;
+                }
+                else
+                {
+                    if (open is null) errors.Add(At(number, tokens[0].Column), $"'end {name}' without a matching 'begin {name}'");
+                    else if (open != name && open != "?" + name) errors.Add(namePos, $"'end {name}' does not match 'begin {open.TrimStart('?')}' at line {openLine}");
+                    open = null;
+                }
+                continue;
+            }
+            if (open is null) { errors.Add(At(number, tokens[0].Column), $"expected 'begin <block>' ({string.Join(", ", Blocks)}); found '{tokens[0].Text}'"); continue; }
+            if (open.StartsWith('?')) continue;
+            blocks[open].Add(new Line(number, body, tokens, tokens[0].Column));
+        }
+        if (open is not null && !open.StartsWith('?')) errors.Add(At(openLine, 1), $"block '{open}' is not closed (missing 'end {open}')");
+
+        // ---- study settings ----
+        var settings = new Dictionary<string, (string Value, SourcePosition Position)>();
+        foreach (var line in blocks["study"])
+        {
+            string key = line.Tokens[0].Text;
+            if (!SettingKeys.Contains(key))
+            {
+                var suggestion = SettingKeys.OrderBy(k => EditDistance(k, key)).First();
+                errors.Add(At(line.Number, line.Column), EditDistance(suggestion, key) <= Math.Max(1, key.Length / 3)
+                    ? $"unknown setting '{key}'; did you mean '{suggestion}'?"
+                    : $"unknown setting '{key}' (expected {string.Join(", ", SettingKeys)})");
+                continue;
+            }
+            if (line.Tokens.Count != 2) { errors.Add(At(line.Number, line.Column), $"setting '{key}' needs exactly one value"); continue; }
+            if (settings.ContainsKey(key)) { errors.Add(At(line.Number, line.Column), $"setting '{key}' is given twice"); continue; }
+            settings[key] = (line.Tokens[1].Text, At(line.Number, line.Tokens[1].Column));
+        }
+        ReactionModel? model = null;
+        if (!settings.TryGetValue("model", out var modelSetting)) errors.Add(At(0, 0), "the 'study' block must name the model ('model FILE.bngl')");
+        else
+        {
+            try { model = loadModel(modelSetting.Value); }
+            catch (ModelException e) { errors.Add(modelSetting.Position, $"model '{modelSetting.Value}' has errors:"); errors.Add(e); }
+        }
+        double Number(string key, double fallback, bool positive, bool integer = false)
+        {
+            if (!settings.TryGetValue(key, out var s)) return fallback;
+            if (!double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v)
+                || (positive && v <= 0) || v < 0 || (integer && v != Math.Floor(v)))
+            {
+                errors.Add(s.Position, $"'{key}' must be a {(positive ? "positive" : "non-negative")} {(integer ? "whole number" : "number")}; found '{s.Value}'");
+                return fallback;
+            }
+            return v;
+        }
+        string Text(string key, string fallback) => settings.TryGetValue(key, out var s) ? s.Value : fallback;
+        int cells = (int)Math.Min(int.MaxValue, Number("cells", 100, true, true));
+        ulong seed = (ulong)Number("seed", 1, false, true);
+        double interval = Number("output_every", 10, true);
+        double readoutTime = Number("readout_time", 30, true);
+        string doseParameter = Text("dose_parameter", "dose");
+        string readout = Text("readout", "pSTAT5");
+        var studySettings = new StudySettings(modelSetting.Value ?? "", cells, seed, interval, doseParameter, readout, readoutTime,
+            Text("time_unit", "time unit"), Text("dose_unit", "dose unit"));
+
+        if (model is null) { errors.ThrowIfAny(); throw new ModelException(At(0, 0), "no model"); }
+        var parameterNames = model.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+        var varying = new Dictionary<string, SourcePosition>(StringComparer.Ordinal);
+        void CheckParameter(string name, SourcePosition position)
+        {
+            if (parameterNames.Contains(name)) { varying.TryAdd(name, position); return; }
+            var near = parameterNames.OrderBy(p => EditDistance(p, name)).FirstOrDefault();
+            errors.Add(position, near is not null && EditDistance(near, name) <= Math.Max(1, name.Length / 3)
+                ? $"unknown model parameter '{name}'; did you mean '{near}'?"
+                : $"unknown model parameter '{name}'");
+        }
+        if (!parameterNames.Contains(doseParameter))
+            errors.Add(settings.TryGetValue("dose_parameter", out var dp) ? dp.Position : At(0, 0), $"dose parameter '{doseParameter}' is not a model parameter");
+        else varying.TryAdd(doseParameter, settings.TryGetValue("dose_parameter", out var dp2) ? dp2.Position : At(0, 0));
+        if (!model.Observables.Any(o => o.Name == readout))
+            errors.Add(settings.TryGetValue("readout", out var ro) ? ro.Position : At(0, 0), $"read-out '{readout}' is not an observable of the model ({string.Join(", ", model.Observables.Select(o => o.Name))})");
+
+        // ---- ligands ----
+        var ligands = ImmutableDictionary.CreateBuilder<string, ImmutableDictionary<string, double>>(StringComparer.Ordinal);
+        foreach (var line in blocks["ligands"])
+        {
+            string name = line.Tokens[0].Text;
+            if (ligands.ContainsKey(name)) { errors.Add(At(line.Number, line.Column), $"duplicate ligand '{name}'"); continue; }
+            var values = ImmutableDictionary.CreateBuilder<string, double>(StringComparer.Ordinal);
+            foreach (var token in line.Tokens.Skip(1))
+            {
+                if (KeyValue(token, line.Number) is not { } kv) continue;
+                CheckParameter(kv.Key, At(line.Number, token.Column));
+                values[kv.Key] = kv.Value;
+            }
+            ligands[name] = values.ToImmutable();
+        }
+
+        // ---- cell types ----
+        var cellTypeLines = new List<(string Name, CellParameter Parameter, SourcePosition Position)>();
+        foreach (var line in blocks["cell types"])
+        {
+            if (line.Tokens.Count < 3) { errors.Add(At(line.Number, line.Column), "expected 'CELLTYPE PARAMETER DISTRIBUTION', e.g. 'Treg CD25_0 lognormal(3480, 0.8)'"); continue; }
+            string parameter = line.Tokens[1].Text;
+            CheckParameter(parameter, At(line.Number, line.Tokens[1].Column));
+            int start = line.Tokens[2].Column - 1;
+            string spec = line.Text[start..].Trim();
+            var distribution = Distribution(spec, At(line.Number, line.Tokens[2].Column));
+            if (distribution is null) continue;
+            if (cellTypeLines.Any(c => c.Name == line.Tokens[0].Text && c.Parameter.Parameter == parameter))
+            {
+                errors.Add(At(line.Number, line.Tokens[1].Column), $"cell type '{line.Tokens[0].Text}' sets '{parameter}' twice");
+                continue;
+            }
+            cellTypeLines.Add((line.Tokens[0].Text, new CellParameter(parameter, distribution, At(line.Number, line.Tokens[1].Column)), At(line.Number, line.Column)));
+        }
+        var cellTypes = cellTypeLines.GroupBy(c => c.Name)
+            .Select(g => new CellType(g.Key, [.. g.Select(c => c.Parameter)], g.First().Position)).ToImmutableArray();
+
+        // ---- scenarios ----
+        var scenarios = ImmutableArray.CreateBuilder<Scenario>();
+        foreach (var line in blocks["scenarios"])
+        {
+            string name = line.Tokens[0].Text;
+            var position = At(line.Number, line.Column);
+            if (scenarios.Any(s => s.Name == name)) { errors.Add(position, $"duplicate scenario '{name}'"); continue; }
+            string? ligand = null;
+            double dose = double.NaN, duration = double.NaN;
+            var values = ImmutableDictionary.CreateBuilder<string, double>(StringComparer.Ordinal);
+            bool ok = true;
+            foreach (var token in line.Tokens.Skip(1))
+            {
+                int eq = token.Text.IndexOf('=');
+                if (eq > 0 && token.Text[..eq] == "ligand")
+                {
+                    ligand = token.Text[(eq + 1)..];
+                    if (!ligands.ContainsKey(ligand)) { errors.Add(At(line.Number, token.Column + eq + 1), $"unknown ligand '{ligand}' (the 'ligands' block defines {string.Join(", ", ligands.Keys)})"); ok = false; }
+                    continue;
+                }
+                if (KeyValue(token, line.Number) is not { } kv) { ok = false; continue; }
+                switch (kv.Key)
+                {
+                    case "dose":
+                        if (kv.Value < 0) { errors.Add(At(line.Number, token.Column), "dose must not be negative"); ok = false; }
+                        dose = kv.Value; break;
+                    case "duration":
+                        if (!(kv.Value > 0)) { errors.Add(At(line.Number, token.Column), "duration must be positive"); ok = false; }
+                        duration = kv.Value; break;
+                    default:
+                        CheckParameter(kv.Key, At(line.Number, token.Column));
+                        values[kv.Key] = kv.Value; break;
+                }
+            }
+            if (ligand is null) { errors.Add(position, $"scenario '{name}' needs 'ligand=NAME'"); ok = false; }
+            if (double.IsNaN(duration)) { errors.Add(position, $"scenario '{name}' needs 'duration=TIME' (model time units)"); ok = false; }
+            if (double.IsNaN(dose)) dose = 0;
+            if (!ok) continue;
+            var all = ligands[ligand!].ToBuilder();
+            all[doseParameter] = dose;
+            foreach (var (k, v) in values) all[k] = v;
+            scenarios.Add(new Scenario(name, ligand!, dose, duration, all.ToImmutable(), position));
+        }
+
+        // ---- fates ----
+        var outputNames = model.Observables.Length > 0 ? model.Observables.Select(o => o.Name).ToArray() : model.Species.Select(s => s.Name).ToArray();
+        var variableNames = CellVariables.Names(outputNames);
+        var fates = ImmutableArray.CreateBuilder<FateRule>();
+        foreach (var line in blocks["fates"])
+        {
+            string name = line.Tokens[0].Text.TrimEnd(':');
+            if (line.Tokens.Count < 2) { errors.Add(At(line.Number, line.Column), $"fate '{name}' needs a condition, e.g. '{name}: Tox_obs > 500' (or '1' for 'otherwise')"); continue; }
+            int start = line.Tokens[1].Column - 1;
+            string condition = line.Text[start..].TrimEnd();
+            try
+            {
+                var expr = ExpressionParser.Parse(condition, At(line.Number, line.Tokens[1].Column), (n, called, pos) =>
+                {
+                    int v = Array.IndexOf(variableNames, n);
+                    if (v >= 0) return new SymbolExpr(SymbolKind.Parameter, v, n, pos);
+                    int p = model.ParameterIndex(n);
+                    if (p >= 0) return new SymbolExpr(SymbolKind.Parameter, variableNames.Length + p, n, pos);
+                    throw new ModelException(pos, $"unknown name '{n}' in fate rule; a rule reads observables (NAME, NAME_auc, NAME_mean, NAME_max) and model parameters");
+                });
+                fates.Add(new FateRule(name, expr, condition, At(line.Number, line.Column)));
+            }
+            catch (ModelException e) { errors.Add(e); }
+        }
+
+        if (cellTypes.Length == 0) errors.Add(At(0, 0), "the study has no cell types (expected a 'begin cell types' block)");
+        if (scenarios.Count == 0 && !errors.Any) errors.Add(At(0, 0), "the study has no scenarios (expected a 'begin scenarios' block)");
+        if (fates.Count == 0) errors.Add(At(0, 0), "the study has no fate rules (expected a 'begin fates' block)");
+        if (!errors.Any)
+        {
+            try { new CellParameterSampler(model).CheckVarying(varying.Keys, n => varying[n]); }
+            catch (ModelException e) { errors.Add(e); }
+        }
+        errors.ThrowIfAny();
+        return new Study(model, cellTypes, scenarios.ToImmutable(), fates.ToImmutable(), ligands.ToImmutable(), studySettings);
+
+        KeyValuePair<string, double>? KeyValue(Token token, int lineNumber)
+        {
+            int eq = token.Text.IndexOf('=');
+            if (eq <= 0 || eq == token.Text.Length - 1)
+            {
+                errors.Add(At(lineNumber, token.Column), $"expected NAME=VALUE (no blanks around '='); found '{token.Text}'");
+                return null;
+            }
+            string value = token.Text[(eq + 1)..];
+            if (value is "on" or "yes" or "true") return new(token.Text[..eq], 1);
+            if (value is "off" or "no" or "false") return new(token.Text[..eq], 0);
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+            {
+                errors.Add(At(lineNumber, token.Column + eq + 1), $"'{value}' is not a number");
+                return null;
+            }
+            return new(token.Text[..eq], v);
+        }
+
+        ParameterDistribution? Distribution(string spec, SourcePosition position)
+        {
+            if (double.TryParse(spec, NumberStyles.Float, CultureInfo.InvariantCulture, out double fixedValue))
+            {
+                if (!double.IsFinite(fixedValue)) { errors.Add(position, $"value '{spec}' is not finite"); return null; }
+                return new FixedDistribution(fixedValue);
+            }
+            int open = spec.IndexOf('(');
+            if (open <= 0 || !spec.EndsWith(')'))
+            {
+                errors.Add(position, $"expected a number or a distribution such as lognormal(MEDIAN, SIGMA), normal(MEAN, SD), uniform(LOW, HIGH), fixed(VALUE); found '{spec}'");
+                return null;
+            }
+            string kind = spec[..open].Trim().ToLowerInvariant();
+            var args = spec[(open + 1)..^1].Split(',');
+            var numbers = new double[args.Length];
+            int offset = open + 1;
+            for (int a = 0; a < args.Length; a++)
+            {
+                if (!double.TryParse(args[a], NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[a]) || !double.IsFinite(numbers[a]))
+                {
+                    errors.Add(position with { Column = position.Column + offset + (args[a].Length - args[a].TrimStart().Length) }, $"'{args[a].Trim()}' is not a number");
+                    return null;
+                }
+                offset += args[a].Length + 1;
+            }
+            int expected = kind == "fixed" ? 1 : 2;
+            if (kind is not ("lognormal" or "normal" or "uniform" or "fixed"))
+            {
+                errors.Add(position, $"unknown distribution '{kind}' (expected lognormal, normal, uniform or fixed)");
+                return null;
+            }
+            if (numbers.Length != expected) { errors.Add(position, $"{kind} takes {expected} argument{(expected > 1 ? "s" : "")}; found {numbers.Length}"); return null; }
+            switch (kind)
+            {
+                case "fixed": return new FixedDistribution(numbers[0]);
+                case "lognormal":
+                    if (!(numbers[0] > 0) || numbers[1] < 0) { errors.Add(position, "lognormal needs a positive median and a non-negative sigma"); return null; }
+                    return new LogNormalDistribution(numbers[0], numbers[1]);
+                case "normal":
+                    if (numbers[1] < 0) { errors.Add(position, "normal needs a non-negative standard deviation"); return null; }
+                    return new NormalDistribution(numbers[0], numbers[1]);
+                default:
+                    if (!(numbers[1] >= numbers[0])) { errors.Add(position, "uniform needs LOW <= HIGH"); return null; }
+                    return new UniformDistribution(numbers[0], numbers[1]);
+            }
+        }
+    }
+
+    private static List<Token> Tokenize(string line)
+    {
+        var tokens = new List<Token>();
+        int i = 0;
+        while (i < line.Length)
+        {
+            while (i < line.Length && char.IsWhiteSpace(line[i])) i++;
+            if (i >= line.Length) break;
+            int start = i;
+            int depth = 0;
+            // Parentheses keep "lognormal(3480, 0.8)" together as one token.
+            while (i < line.Length && (depth > 0 || !char.IsWhiteSpace(line[i])))
+            {
+                if (line[i] == '(') depth++;
+                else if (line[i] == ')') depth = Math.Max(0, depth - 1);
+                i++;
+            }
+            tokens.Add(new Token(line[start..i], start + 1));
+        }
+        return tokens;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = new int[b.Length + 1];
+        var current = new int[b.Length + 1];
+        for (int j = 0; j <= b.Length; j++) previous[j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            current[0] = i;
+            for (int j = 1; j <= b.Length; j++)
+                current[j] = Math.Min(previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1), Math.Min(previous[j] + 1, current[j - 1] + 1));
+            (previous, current) = (current, previous);
+        }
+        return previous[b.Length];
+    }
+}

@@ -1,0 +1,21 @@
+namespace Stochastic.Population;
+
+/// <summary>
+/// Wilson score interval for a binomial proportion (Wilson 1927, JASA 22:209): good coverage
+/// even for proportions near 0 or 1 and small counts, unlike the normal (Wald) interval.
+/// </summary>
+public static class WilsonInterval
+{
+    /// <summary>z for a two-sided 95% interval.</summary>
+    public const double Z95 = 1.959963984540054;
+
+    /// <summary>The interval for <paramref name="successes"/> out of <paramref name="trials"/>; (0, 1) when there are no trials.</summary>
+    public static (double Low, double High) Compute(int successes, int trials, double z = Z95)
+    {
+        if (trials <= 0) return (0, 1);
+        double n = trials, p = successes / n, z2 = z * z;
+        double center = (p + z2 / (2 * n)) / (1 + z2 / n);
+        double half = z / (1 + z2 / n) * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n));
+        return (Math.Max(0, center - half), Math.Min(1, center + half));
+    }
+}
