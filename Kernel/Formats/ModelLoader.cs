@@ -5,15 +5,22 @@ namespace Stochastic.Formats;
 /// <summary>Loads a model file, choosing the reader by the file's extension.</summary>
 public static class ModelLoader
 {
-    /// <summary>Reads the model at <paramref name="path"/>: <c>.xml</c>/<c>.sbml</c> as SBML.</summary>
-    /// <exception cref="ModelException">The file cannot be read, has an unknown extension, or holds an invalid model.</exception>
+    /// <summary>The extensions <see cref="Load"/> understands (lower case, with the dot), for messages and help text.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".bngl", ".xml", ".sbml"];
+
+    /// <summary>Reads the model in <paramref name="path"/>: <c>.bngl</c> with <see cref="BnglReader"/>, <c>.xml</c>/<c>.sbml</c> with <see cref="SbmlReader"/>.</summary>
+    /// <exception cref="ModelException">The file is missing, of an unsupported type, or has errors.</exception>
     public static ReactionModel Load(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        var whole = new SourcePosition(path, 0, 0);
+        if (!File.Exists(path)) throw new ModelException(whole, "file not found");
         string extension = Path.GetExtension(path).ToLowerInvariant();
         return extension switch
         {
+            ".bngl" => BnglReader.Read(path),
             ".xml" or ".sbml" => SbmlReader.Read(path),
-            _ => throw new ModelException(new SourcePosition(path, 0, 0), $"unknown model file type '{extension}'; expected .xml or .sbml (SBML)"),
+            _ => throw new ModelException(whole, $"unsupported file type '{extension}' (expected {string.Join(", ", Extensions)})"),
         };
     }
 }
