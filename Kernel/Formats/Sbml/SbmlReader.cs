@@ -59,10 +59,18 @@ public static class SbmlReader
         }
         catch (XmlException ex)
         {
-            string message = ex.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase)
+            bool dtd = ex.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase);
+            string message = dtd
                 ? "DTDs and entity declarations are not allowed in SBML files (they are refused for safety)"
                 : $"malformed XML: {ex.Message}";
-            throw new ModelException(new SourcePosition(fileName, ex.LineNumber, ex.LinePosition), message);
+            var position = new SourcePosition(fileName, ex.LineNumber, ex.LinePosition);
+            // The DTD refusal carries no position; point at the DOCTYPE declaration instead.
+            if (ex.LineNumber == 0 && dtd && text.IndexOf("<!DOCTYPE", StringComparison.Ordinal) is >= 0 and int at)
+            {
+                int line = 1 + text.AsSpan(0, at).Count('\n');
+                position = new SourcePosition(fileName, line, at - (text.LastIndexOf('\n', Math.Max(0, at - 1)) + 1) + 1);
+            }
+            throw new ModelException(position, message);
         }
     }
 }
