@@ -6,9 +6,9 @@ namespace Stochastic.Formats;
 public static class ModelLoader
 {
     /// <summary>The extensions <see cref="Load"/> understands (lower case, with the dot), for messages and help text.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [".bngl", ".net"];
+    public static IReadOnlyList<string> Extensions { get; } = [".bngl", ".net", ".xml", ".sbml"];
 
-    /// <summary>Reads the model in <paramref name="path"/>: <c>.bngl</c> with <see cref="BnglReader"/>.</summary>
+    /// <summary>Reads the model in <paramref name="path"/>: <c>.bngl</c> with <see cref="BnglReader"/>, <c>.net</c> with <see cref="BioNetGenNetReader"/>, <c>.xml</c>/<c>.sbml</c> with <see cref="SbmlReader"/>.</summary>
     /// <exception cref="ModelException">The file is missing, of an unsupported type, or has errors.</exception>
     public static ReactionModel Load(string path)
     {
@@ -20,6 +20,7 @@ public static class ModelLoader
         {
             ".bngl" => BnglReader.Read(path),
             ".net" => BioNetGenNetReader.Read(path),
+            ".xml" or ".sbml" => SbmlReader.Read(path),
             _ => throw new ModelException(whole, $"unsupported file type '{extension}' (expected {string.Join(", ", Extensions)})"),
         };
     }
