@@ -19,6 +19,7 @@ public static class CliApp
         var root = new RootCommand("stochastic: exact and tau-leaping stochastic simulation of reaction networks (BNGL, BioNetGen .net, SBML)");
         root.Subcommands.Add(CheckCommand.Create(output, error));
         root.Subcommands.Add(SimulateCommand.Create(output, error));
+        root.Subcommands.Add(DsmtsCommand.Create(output, error));
         root.Subcommands.Add(PopulationCommand.Create(output, error));
         root.Subcommands.Add(DoseResponseCommand.Create(output, error));
         return root;

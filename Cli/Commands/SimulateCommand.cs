@@ -4,7 +4,6 @@ using Stochastic.Formats;
 using Stochastic.Network;
 using Stochastic.Reports;
 using Stochastic.Simulation;
-using Stochastic.Simulation.Exact;
 
 namespace Stochastic.Cli.Commands;
 
@@ -19,7 +18,7 @@ internal static class SimulateCommand
         var runs = new Option<int>("--runs") { Description = "number of runs", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "master seed; run r uses stream (seed, r)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
-        var method = new Option<string>("--method") { Description = $"ssa (exact, chosen for the network), or one of: {string.Join(", ", ExactAlgorithms.All.Select(a => a.Name))}", DefaultValueFactory = _ => "ssa" };
+        var method = new Option<string>("--method") { Description = Methods.Help, DefaultValueFactory = _ => "ssa" };
         var outFile = new Option<FileInfo>("--out") { Description = "results CSV: time, NAME-mean…, NAME-sd…", DefaultValueFactory = _ => new FileInfo("results.csv") };
         var trajectories = new Option<FileInfo?>("--trajectories") { Description = "also write every trajectory (long CSV: run,time,NAME…)" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write a PNG of mean ± sd over time" };
@@ -40,7 +39,8 @@ internal static class SimulateCommand
             int runCount = parse.GetValue(runs);
             if (runCount < 1) throw new ArgumentOutOfRangeException(nameof(runs), $"--runs must be at least 1, got {runCount}");
             var options = new EnsembleOptions(runCount, parse.GetValue(seed), grid, parse.GetValue(threads), parse.GetValue(trajectories) is not null);
-            var simulate = MethodFactory(parse.GetValue(method)!, network);
+            var createSimulator = Methods.Resolve(parse.GetValue(method)!);
+            Func<ITrajectorySimulator> simulate = () => createSimulator(network);
 
             var result = ProgressDisplay.Run($"{model.Name}: {runCount} runs", runCount,
                 progress => Ensemble.Run(simulate, options, progress, cancellationToken));
@@ -59,19 +59,6 @@ internal static class SimulateCommand
             return Task.FromResult(result.Cancelled ? CliApp.Interrupted : 0);
         });
         return command;
-    }
-
-    /// <summary>Maps <c>--method</c> to a factory of per-thread trajectory simulators.</summary>
-    internal static Func<ITrajectorySimulator> MethodFactory(string method, CompiledNetwork network)
-    {
-        if (string.Equals(method, "ssa", StringComparison.OrdinalIgnoreCase))
-        {
-            var chosen = ExactAlgorithms.All[0];
-            return () => new ExactTrajectorySimulator(network, chosen);
-        }
-        var exact = ExactAlgorithms.Find(method)
-            ?? throw new ArgumentOutOfRangeException(nameof(method), $"unknown method '{method}' (expected ssa, {string.Join(", ", ExactAlgorithms.All.Select(a => a.Name))})");
-        return () => new ExactTrajectorySimulator(network, exact);
     }
 
     private static void Write(FileInfo file, Action<TextWriter> write)
