@@ -77,18 +77,39 @@ public sealed class CompiledNetwork
     /// <summary>Number of recorded outputs.</summary>
     public int OutputCount => OutputNames.Length;
 
-    /// <summary>Propensity of reaction <paramref name="r"/> in state <paramref name="x"/> at time <paramref name="t"/>.</summary>
+    // The fast-path fields of every reaction packed together: one cache line per propensity.
+    private PropensityTerm[]? _terms;
+
+    private PropensityTerm[] Terms => _terms ??= BuildTerms();
+
+    private PropensityTerm[] BuildTerms()
+    {
+        var terms = new PropensityTerm[ReactionCount];
+        for (int r = 0; r < terms.Length; r++)
+            terms[r] = new PropensityTerm(RateConstants[r], Math.Max(0, Reactant1[r]), Math.Max(0, Reactant2[r]), Kinds[r]);
+        return terms;
+    }
+
+    private readonly record struct PropensityTerm(double Rate, int Reactant1, int Reactant2, PropensityKind Kind);
+
+    /// <summary>
+    /// Propensity of reaction <paramref name="r"/> in state <paramref name="x"/> at time
+    /// <paramref name="t"/>. Mass-action kinds are computed inline; the others go through the
+    /// compiled rate function, and a value that is negative or not finite throws a
+    /// <see cref="Simulation.SimulationException"/> naming the reaction.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Propensity(int r, double[] x, double[] parameters, double t)
     {
-        switch (Kinds[r])
+        ref readonly var term = ref Terms[r];
+        switch (term.Kind)
         {
-            case PropensityKind.Constant: return RateConstants[r];
-            case PropensityKind.Unimolecular: return RateConstants[r] * x[Reactant1[r]];
-            case PropensityKind.Bimolecular: return RateConstants[r] * x[Reactant1[r]] * x[Reactant2[r]];
+            case PropensityKind.Constant: return term.Rate;
+            case PropensityKind.Unimolecular: return term.Rate * x[term.Reactant1];
+            case PropensityKind.Bimolecular: return term.Rate * x[term.Reactant1] * x[term.Reactant2];
             case PropensityKind.Homodimer:
-                double a = x[Reactant1[r]];
-                return RateConstants[r] * a * (a - 1);
+                double a = x[term.Reactant1];
+                return term.Rate * a * (a - 1);
             default: return SlowPropensity(r, x, parameters, t);
         }
     }
@@ -102,12 +123,15 @@ public sealed class CompiledNetwork
             PropensityKind.Functional => RateFunctions[r]!(x, parameters, t) * StatisticalFactors[r],
             _ => RateFunctions[r]!(x, parameters, t),
         };
-        if (Kinds[r] == PropensityKind.Expression) return value;
-        for (int k = ReactantOffsets[r]; k < ReactantOffsets[r + 1]; k++)
+        if (Kinds[r] != PropensityKind.Expression)
         {
-            double n = x[ReactantSpecies[k]];
-            for (int m = 0; m < ReactantMultiplicities[k]; m++) value *= n - m;
+            for (int k = ReactantOffsets[r]; k < ReactantOffsets[r + 1]; k++)
+            {
+                double n = x[ReactantSpecies[k]];
+                for (int m = 0; m < ReactantMultiplicities[k]; m++) value *= n - m;
+            }
         }
+        if (!(value >= 0) || double.IsInfinity(value)) Simulation.ThrowHelper.BadPropensity(this, r, value, t);
         return value;
     }
 

@@ -38,9 +38,7 @@ public sealed class DirectMethod : IExactAlgorithm
             var a = _propensities;
             for (int r = 0; r < a.Length; r++)
             {
-                double value = Network.Propensity(r, State, Parameters, time);
-                if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(Network, r, value, time);
-                a[r] = value;
+                a[r] = Network.Propensity(r, State, Parameters, time);
             }
             Resum();
         }
@@ -89,7 +87,6 @@ public sealed class DirectMethod : IExactAlgorithm
                 {
                     int j = dependents[k];
                     double value = net.Propensity(j, x, p, t);
-                    if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(net, j, value, t);
                     delta += value - a[j];
                     a[j] = value;
                 }

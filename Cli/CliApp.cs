@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Stochastic.Cli.Commands;
+using Stochastic.Model;
+using Stochastic.Simulation;
+
+namespace Stochastic.Cli;
+
+/// <summary>The <c>stochastic</c> command line: builds the commands and turns failures into one readable line and an exit code.</summary>
+public static class CliApp
+{
+    /// <summary>Exit code for bad input (model file errors, impossible settings).</summary>
+    public const int InputError = 1;
+    /// <summary>Exit code when the user interrupted a run (what was done is written).</summary>
+    public const int Interrupted = 130;
+
+    /// <summary>Builds the root command.</summary>
+    public static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("stochastic: exact and tau-leaping stochastic simulation of reaction networks (BNGL, BioNetGen .net, SBML)");
+        root.Subcommands.Add(CheckCommand.Create(output, error));
+        root.Subcommands.Add(SimulateCommand.Create(output, error));
+        return root;
+    }
+
+    /// <summary>Runs the command line; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var root = Build(output, error);
+        var parse = root.Parse(args);
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return await parse.InvokeAsync(config);
+        }
+        catch (Exception e) when (Describe(e) is { } message)
+        {
+            error.WriteLine(message);
+            return InputError;
+        }
+    }
+
+    /// <summary>The one-line (or one line per model error) message for a user mistake, or null for a bug.</summary>
+    internal static string? Describe(Exception e) => e switch
+    {
+        ModelException m => string.Join(Environment.NewLine, m.Errors.Select(x => x.ToString())),
+        SimulationException s => $"error: {s.Message}",
+        ArgumentOutOfRangeException a => $"error: {a.Message.Split(" (Parameter")[0]}",
+        FileNotFoundException f => $"error: file not found: {f.FileName ?? f.Message}",
+        DirectoryNotFoundException d => $"error: {d.Message}",
+        UnauthorizedAccessException u => $"error: {u.Message}",
+        IOException io => $"error: {io.Message}",
+        _ => null,
+    };
+}

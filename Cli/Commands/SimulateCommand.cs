@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using Stochastic.Formats;
+using Stochastic.Network;
+using Stochastic.Reports;
+using Stochastic.Simulation;
+using Stochastic.Simulation.Exact;
+
+namespace Stochastic.Cli.Commands;
+
+/// <summary><c>stochastic simulate FILE …</c>: run an ensemble and write mean/sd CSV, optionally trajectories and a plot.</summary>
+internal static class SimulateCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var file = new Argument<FileInfo>("FILE") { Description = "model file (.bngl, .net, .xml/.sbml)" };
+        var tEnd = new Option<double?>("--t-end") { Description = "end time (default: the file's simulate action)" };
+        var points = new Option<int?>("--points") { Description = "number of output times including t = 0 (default: the file's n_steps + 1, else 101)" };
+        var runs = new Option<int>("--runs") { Description = "number of runs", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<ulong>("--seed") { Description = "master seed; run r uses stream (seed, r)", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var method = new Option<string>("--method") { Description = $"ssa (exact, chosen for the network), or one of: {string.Join(", ", ExactAlgorithms.All.Select(a => a.Name))}", DefaultValueFactory = _ => "ssa" };
+        var outFile = new Option<FileInfo>("--out") { Description = "results CSV: time, NAME-mean…, NAME-sd…", DefaultValueFactory = _ => new FileInfo("results.csv") };
+        var trajectories = new Option<FileInfo?>("--trajectories") { Description = "also write every trajectory (long CSV: run,time,NAME…)" };
+        var plot = new Option<FileInfo?>("--plot") { Description = "write a PNG of mean ± sd over time" };
+        var stats = new Option<bool>("--stats") { Description = "print 'stats: events=… wall_s=… events_per_s=…' as the last line on stderr" };
+
+        var command = new Command("simulate", "Simulate an ensemble of trajectories and write per-time mean and standard deviation.");
+        command.Arguments.Add(file);
+        foreach (var o in new Option[] { tEnd, points, runs, seed, threads, method, outFile, trajectories, plot, stats }) command.Options.Add(o);
+
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var model = ModelLoader.Load(parse.GetValue(file)!.ToString());
+            var network = NetworkCompiler.Compile(model);
+            double end = parse.GetValue(tEnd) ?? model.DefaultRun?.TEnd
+                ?? throw new ArgumentOutOfRangeException(nameof(tEnd), "no end time: give --t-end (the file has no simulate action with t_end)");
+            int n = parse.GetValue(points) ?? (model.DefaultRun?.Points is int steps ? steps + 1 : 101);
+            var grid = new TimeGrid(model.DefaultRun?.TStart ?? 0, end, n);
+            int runCount = parse.GetValue(runs);
+            if (runCount < 1) throw new ArgumentOutOfRangeException(nameof(runs), $"--runs must be at least 1, got {runCount}");
+            var options = new EnsembleOptions(runCount, parse.GetValue(seed), grid, parse.GetValue(threads), parse.GetValue(trajectories) is not null);
+            var simulate = MethodFactory(parse.GetValue(method)!, network);
+
+            var result = ProgressDisplay.Run($"{model.Name}: {runCount} runs", runCount,
+                progress => Ensemble.Run(simulate, options, progress, cancellationToken));
+
+            Write(parse.GetValue(outFile)!, w => ResultsCsv.WriteSummary(result, w));
+            if (parse.GetValue(trajectories) is { } trajectoryFile) Write(trajectoryFile, w => ResultsCsv.WriteTrajectories(result, w));
+            if (parse.GetValue(plot) is { } plotFile) Plots.MeanAndSd(result, model.Name, plotFile.FullName);
+            if (result.Cancelled) error.WriteLine($"interrupted: wrote the {result.Runs} runs that finished");
+            if (parse.GetValue(stats))
+            {
+                double wall = result.Wall.TotalSeconds;
+                string leaps = result.Counters.Leaps > 0 ? $" leaps={result.Counters.Leaps}" : "";
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"stats: events={result.Counters.Events}{leaps} wall_s={wall:F3} events_per_s={result.Counters.Events / Math.Max(wall, 1e-9):F0}"));
+            }
+            return Task.FromResult(result.Cancelled ? CliApp.Interrupted : 0);
+        });
+        return command;
+    }
+
+    /// <summary>Maps <c>--method</c> to a factory of per-thread trajectory simulators.</summary>
+    internal static Func<ITrajectorySimulator> MethodFactory(string method, CompiledNetwork network)
+    {
+        if (string.Equals(method, "ssa", StringComparison.OrdinalIgnoreCase))
+        {
+            var chosen = ExactAlgorithms.All[0];
+            return () => new ExactTrajectorySimulator(network, chosen);
+        }
+        var exact = ExactAlgorithms.Find(method)
+            ?? throw new ArgumentOutOfRangeException(nameof(method), $"unknown method '{method}' (expected ssa, {string.Join(", ", ExactAlgorithms.All.Select(a => a.Name))})");
+        return () => new ExactTrajectorySimulator(network, exact);
+    }
+
+    private static void Write(FileInfo file, Action<TextWriter> write)
+    {
+        file.Directory?.Create();
+        using var writer = new StreamWriter(file.FullName);
+        write(writer);
+    }
+}

@@ -1,0 +1,60 @@
+using Stochastic.Expressions;
+
+namespace Stochastic.Model;
+
+/// <summary>Finds things in a valid model that are probably mistakes, for <c>stochastic check</c>.</summary>
+public static class ModelDiagnostics
+{
+    /// <summary>Lists suspicious features of <paramref name="model"/>, each with its place.</summary>
+    public static IReadOnlyList<ModelError> Check(ReactionModel model)
+    {
+        var findings = new List<ModelError>();
+        int ns = model.Species.Length;
+        var consumed = new bool[ns];
+        var produced = new bool[ns];
+        var read = new bool[ns];
+        foreach (var r in model.Reactions)
+        {
+            var net = new Dictionary<int, int>();
+            foreach (int s in r.Reactants) { net[s] = net.GetValueOrDefault(s) - 1; read[s] = true; }
+            foreach (int s in r.Products) net[s] = net.GetValueOrDefault(s) + 1;
+            foreach (var (s, d) in net)
+            {
+                if (d < 0) consumed[s] = true;
+                if (d > 0) produced[s] = true;
+            }
+            foreach (var sym in ExpressionEvaluator.Symbols(model.Lower(r.Rate)))
+                if (sym.Kind == SymbolKind.Species) read[sym.Index] = true;
+            if (r.Kind == RateLawKind.MassAction && ExpressionEvaluator.IsConstant(r.Rate)
+                && ExpressionEvaluator.Evaluate(r.Rate, s => model.Parameters[s.Index].Value) == 0)
+                findings.Add(new ModelError(r.Position, "reaction has rate 0 and never fires"));
+        }
+        for (int s = 0; s < ns; s++)
+        {
+            var sp = model.Species[s];
+            if (sp.Clamped) continue;
+            if (model.Rules.Any(x => x.Target.Kind == SymbolKind.Species && x.Target.Index == s)) continue;
+            if (!consumed[s] && !produced[s])
+                findings.Add(new ModelError(sp.Position, $"species '{sp.Name}' is neither produced nor consumed by any reaction"));
+            else if (!produced[s] && sp.InitialCount == 0)
+                findings.Add(new ModelError(sp.Position, $"species '{sp.Name}' starts at 0 and nothing produces it"));
+        }
+        var usedParameters = new HashSet<int>();
+        void Use(Expr e)
+        {
+            foreach (var sym in ExpressionEvaluator.Symbols(e)) if (sym.Kind == SymbolKind.Parameter) usedParameters.Add(sym.Index);
+        }
+        foreach (var p in model.Parameters) Use(p.Expression);
+        foreach (var sp in model.Species) Use(sp.InitialExpression);
+        foreach (var f in model.Functions) Use(f.Body);
+        foreach (var r in model.Reactions) Use(r.Rate);
+        foreach (var rule in model.Rules) Use(rule.Value);
+        foreach (var ev in model.Events) { Use(ev.Trigger); foreach (var a in ev.Assignments) Use(a.Value); }
+        for (int i = 0; i < model.Parameters.Length; i++)
+        {
+            if (!usedParameters.Contains(i))
+                findings.Add(new ModelError(model.Parameters[i].Position, $"parameter '{model.Parameters[i].Name}' is never used"));
+        }
+        return findings;
+    }
+}
