@@ -16,7 +16,7 @@ public static class Ensemble
 {
     // Runs are summarized in fixed blocks of this many, merged in block order: the result does not
     // depend on which thread ran which block. Small enough that cancelling loses little work.
-    private const int BlockSize = 32;
+    internal const int BlockSize = 32;
 
     /// <summary>Runs an exact-SSA ensemble of <paramref name="network"/>.</summary>
     public static EnsembleResult Run(CompiledNetwork network, IExactAlgorithm algorithm, EnsembleOptions options,
@@ -90,7 +90,7 @@ public static class Ensemble
     }
 
     /// <summary>Welford running mean and sum of squared deviations for a vector of values.</summary>
-    private sealed class BlockStatistics(int width)
+    internal sealed class BlockStatistics(int width)
     {
         private readonly double[] _mean = new double[width];
         private readonly double[] _m2 = new double[width];

@@ -1,0 +1,55 @@
+using Stochastic.Simulation.Tau;
+
+namespace Stochastic.Simulation.Batch;
+
+/// <summary>Lane width used by the batch engine.</summary>
+public enum SimdWidth
+{
+    /// <summary>The widest the hardware accelerates: Vector512, then Vector256, then Vector128, then scalar.</summary>
+    Auto,
+    /// <summary>One lane: the reference every other width reproduces bit for bit.</summary>
+    Scalar,
+    /// <summary>Two double lanes (Vector128).</summary>
+    Vector128,
+    /// <summary>Four double lanes (Vector256).</summary>
+    Vector256,
+    /// <summary>Eight double lanes (Vector512).</summary>
+    Vector512,
+}
+
+/// <summary>One vector's worth of tau-leaping, width erased: the dispatch point chosen once per run.</summary>
+internal interface ITauLeapingKernel
+{
+    /// <summary>Lanes per vector.</summary>
+    int Lanes { get; }
+    /// <summary>Runs one chunk of cells to the end of the grid.</summary>
+    void Run(in ChunkJob job, ulong seed);
+}
+
+/// <summary>Picks the lane width once and builds kernels of it; the only place that asks the hardware.</summary>
+internal static class TauLeapingKernelFactory
+{
+    /// <summary>Resolves <see cref="SimdWidth.Auto"/> to the widest accelerated width; explicit widths are kept (they are correct, if slow, without hardware support).</summary>
+    public static SimdWidth Resolve(SimdWidth width) => width != SimdWidth.Auto ? width
+        : Vector512Lanes.IsHardwareAccelerated ? SimdWidth.Vector512
+        : Vector256Lanes.IsHardwareAccelerated ? SimdWidth.Vector256
+        : Vector128Lanes.IsHardwareAccelerated ? SimdWidth.Vector128
+        : SimdWidth.Scalar;
+
+    public static ITauLeapingKernel Create(SimdWidth width, TauLeapingPlan plan, double epsilon, TimeGrid grid) => Resolve(width) switch
+    {
+        SimdWidth.Scalar => new TauLeapingKernel<ScalarLanes, double>(plan, epsilon, grid),
+        SimdWidth.Vector128 => new TauLeapingKernel<Vector128Lanes, System.Runtime.Intrinsics.Vector128<double>>(plan, epsilon, grid),
+        SimdWidth.Vector256 => new TauLeapingKernel<Vector256Lanes, System.Runtime.Intrinsics.Vector256<double>>(plan, epsilon, grid),
+        SimdWidth.Vector512 => new TauLeapingKernel<Vector512Lanes, System.Runtime.Intrinsics.Vector512<double>>(plan, epsilon, grid),
+        _ => throw new ArgumentOutOfRangeException(nameof(width)),
+    };
+
+    public static int LaneCount(SimdWidth width) => Resolve(width) switch
+    {
+        SimdWidth.Scalar => 1,
+        SimdWidth.Vector128 => 2,
+        SimdWidth.Vector256 => 4,
+        _ => 8,
+    };
+}

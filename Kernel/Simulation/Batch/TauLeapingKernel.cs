@@ -1,0 +1,305 @@
+using Stochastic.Random;
+using Stochastic.Simulation.Tau;
+
+namespace Stochastic.Simulation.Batch;
+
+/// <summary>Where one chunk of lanes reads its cells and writes their results.</summary>
+/// <param name="InitialCounts">Initial counts, structure of arrays: species s of column j at [s·Stride + j].</param>
+/// <param name="RateConstants">Rate constants, structure of arrays: reaction r of column j at [r·Stride + j].</param>
+/// <param name="Stride">Columns per row of the two arrays (at least First + lane count).</param>
+/// <param name="First">First column of this chunk.</param>
+/// <param name="Cells">Global cell index of each valid lane (fewer than the lane count in a tail chunk).</param>
+/// <param name="Streams">Random stream index of each valid lane.</param>
+/// <param name="CellsOffset">Where this chunk's lanes start in <paramref name="Cells"/> and <paramref name="Streams"/>.</param>
+/// <param name="LaneCount">Valid lanes in this chunk (the rest are padding, frozen from the start).</param>
+/// <param name="Records">All cells' recorded outputs, cell-major: [cell][point][output].</param>
+/// <param name="Integrals">All cells' time integrals of the outputs, [cell][output]; null when not wanted.</param>
+/// <param name="Events">Reactions fired, per cell.</param>
+/// <param name="Leaps">Leaps taken, per cell.</param>
+internal readonly record struct ChunkJob(
+    double[] InitialCounts, double[] RateConstants, int Stride, int First,
+    int[] Cells, long[] Streams, int CellsOffset, int LaneCount,
+    double[] Records, double[]? Integrals, long[] Events, long[] Leaps);
+
+/// <summary>
+/// Adaptive explicit tau-leaping for one vector of cells, one cell per lane, written once for every
+/// width (<typeparamref name="TL"/>). Step selection of Cao, Gillespie &amp; Petzold (2006, J. Chem.
+/// Phys. 124:044109, eqs. 32–33, ε-bounded relative change of each reactant species with g_i by
+/// highest order); critical reactions of Cao, Gillespie &amp; Petzold (2005, J. Chem. Phys.
+/// 122:054103; n_c = 10), at most one critical firing per leap; exact SSA steps (100 of them) when
+/// the leap would be shorter than 10/a0; a leap that would drive a count negative is rejected and
+/// the step halved, so counts never go negative.
+/// </summary>
+/// <remarks>
+/// Lanes are independent: each has its own clock, step cap, SSA-step budget and random stream.
+/// Every iteration, each active lane does exactly one of: an SSA event (or stops at its next output
+/// time), a leap, a rejected leap, or, when nothing can fire, a jump to its next output time.
+/// Finished lanes are frozen by the masks. What a lane computes depends only on its own values,
+/// through IEEE operations identical in every width, so its integer trajectory is the same at
+/// every width, batch size and position.
+/// </remarks>
+internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : ILanes<TV> where TV : struct
+{
+    /// <inheritdoc />
+    public int Lanes => TL.Count;
+
+    /// <summary>Threshold n_c of Cao et al. (2005): a reaction within this many firings of exhausting a reactant is critical.</summary>
+    public const double CriticalThreshold = 10;
+    /// <summary>Leaps shorter than this many mean event intervals 1/a0 are replaced by SSA steps (Cao et al. 2006).</summary>
+    public const double SsaThreshold = 10;
+    /// <summary>SSA steps taken before leaping is tried again (Cao et al. 2006).</summary>
+    public const double SsaSteps = 100;
+
+    private readonly TauLeapingPlan _plan;
+    private readonly double _epsilon;
+    private readonly TV[] _x, _xNew, _c, _a, _k, _critical, _mu, _sigma;
+    private readonly double[] _laneBuffer, _species, _gridTimes;
+    private readonly int[] _gridIndex;
+    private readonly LaneStreams _streams = new(TL.Count);
+
+    public TauLeapingKernel(TauLeapingPlan plan, double epsilon, TimeGrid grid)
+    {
+        _plan = plan;
+        _epsilon = epsilon;
+        int ns = plan.Network.SpeciesCount, nr = plan.Network.ReactionCount;
+        _x = new TV[ns]; _xNew = new TV[ns]; _mu = new TV[ns]; _sigma = new TV[ns];
+        _c = new TV[nr]; _a = new TV[nr]; _k = new TV[nr]; _critical = new TV[nr];
+        _laneBuffer = new double[Math.Max(ns, 1) * TL.Count + TL.Count];
+        _species = new double[ns];
+        _gridTimes = grid.Times();
+        _gridIndex = new int[TL.Count];
+    }
+
+    /// <summary>Runs the chunk's lanes from the grid's start to its end.</summary>
+    // Hot loop rule: no allocation and no virtual calls; the work per iteration is a fixed sequence of
+    // masked vector operations over reactions and species; per-lane scalar work only for random
+    // draws, rare Poisson paths and recording at output times.
+    public void Run(in ChunkJob job, ulong seed)
+    {
+        var net = _plan.Network;
+        int ns = net.SpeciesCount, nr = net.ReactionCount, lanes = TL.Count;
+        var x = _x; var xNew = _xNew; var c = _c; var a = _a; var kk = _k; var critical = _critical; var mu = _mu; var sigma = _sigma;
+        var reactantOffsets = net.ReactantOffsets; var reactantSpecies = net.ReactantSpecies; var reactantMultiplicities = net.ReactantMultiplicities;
+        var changeOffsets = net.ChangeOffsets; var changeSpecies = net.ChangeSpecies; var changeAmounts = net.ChangeAmounts;
+        var consumedOffsets = _plan.ConsumedOffsets; var consumedSpecies = _plan.ConsumedSpecies; var consumedAmounts = _plan.ConsumedAmounts;
+        var tauSpecies = _plan.TauSpecies; var highestOrder = _plan.HighestOrder; var highestMultiplicity = _plan.HighestOrderMultiplicity;
+        var gridTimes = _gridTimes; var gridIndex = _gridIndex;
+        int outputs = net.OutputCount, points = gridTimes.Length;
+        var streams = _streams.Streams;
+        Span<double> laneValues = stackalloc double[lanes];
+
+        for (int s = 0; s < ns; s++) x[s] = TL.Load(job.InitialCounts.AsSpan(s * job.Stride + job.First, lanes));
+        for (int r = 0; r < nr; r++) c[r] = TL.Load(job.RateConstants.AsSpan(r * job.Stride + job.First, lanes));
+        for (int i = 0; i < lanes; i++)
+        {
+            laneValues[i] = i < job.LaneCount ? 1 : 0;
+            streams[i] = i < job.LaneCount ? new PhiloxStream(seed, (ulong)job.Streams[job.CellsOffset + i]) : default;
+            gridIndex[i] = 0;
+        }
+        TV zero = TL.Create(0), one = TL.Create(1), infinity = TL.Create(double.PositiveInfinity);
+        TV active = TL.LessThan(zero, TL.Load(laneValues));
+        TV t = TL.Create(gridTimes[0]);
+        TV events = zero, leaps = zero, ssaLeft = zero, tauCap = infinity;
+        TV epsilon = TL.Create(_epsilon), nc = TL.Create(CriticalThreshold);
+        // Output point 0 is the initial state.
+        Record(job, TL.MaskBits(active), t);
+        active = TL.And(active, TL.LessThan(t, TL.Create(gridTimes[^1])));
+        TV nextOutput = TL.Create(gridTimes[1]);
+
+        while (TL.MaskBits(active) != 0)
+        {
+            // Propensities: c·Π x(x−1)…(x−m+1).
+            TV a0 = zero;
+            for (int r = 0; r < nr; r++)
+            {
+                TV v = c[r];
+                for (int k = reactantOffsets[r]; k < reactantOffsets[r + 1]; k++)
+                {
+                    TV n = x[reactantSpecies[k]];
+                    v = TL.Multiply(v, n);
+                    for (int m = 1; m < reactantMultiplicities[k]; m++) v = TL.Multiply(v, TL.Subtract(n, TL.Create(m)));
+                }
+                a[r] = v;
+                a0 = TL.Add(a0, v);
+            }
+
+            // Critical reactions (Cao et al. 2005): a_j > 0 and fewer than n_c firings left.
+            TV a0Critical = zero;
+            for (int r = 0; r < nr; r++)
+            {
+                TV firingsLeft = infinity;
+                for (int k = consumedOffsets[r]; k < consumedOffsets[r + 1]; k++)
+                    firingsLeft = Batch.Lanes.Min<TL, TV>(firingsLeft, TL.Floor(TL.Divide(x[consumedSpecies[k]], TL.Create(consumedAmounts[k]))));
+                TV isCritical = TL.And(TL.LessThan(zero, a[r]), TL.LessThan(firingsLeft, nc));
+                critical[r] = isCritical;
+                a0Critical = TL.Add(a0Critical, TL.And(isCritical, a[r]));
+            }
+
+            // Leap bound (Cao et al. 2006, eqs. 32–33) over the non-critical reactions.
+            for (int s = 0; s < ns; s++) { mu[s] = zero; sigma[s] = zero; }
+            for (int r = 0; r < nr; r++)
+            {
+                TV an = TL.AndNot(a[r], critical[r]);
+                for (int k = changeOffsets[r]; k < changeOffsets[r + 1]; k++)
+                {
+                    int s = changeSpecies[k];
+                    TV v = TL.Create(changeAmounts[k]);
+                    TV va = TL.Multiply(v, an);
+                    mu[s] = TL.Add(mu[s], va);
+                    sigma[s] = TL.Add(sigma[s], TL.Multiply(v, va));
+                }
+            }
+            TV tau1 = tauCap;
+            foreach (int s in tauSpecies)
+            {
+                TV xs = x[s];
+                TV g = G(highestOrder[s], highestMultiplicity[s], xs);
+                TV bound = Batch.Lanes.Max<TL, TV>(TL.Divide(TL.Multiply(epsilon, xs), g), one);
+                TV byMean = TL.Divide(bound, TL.Abs(mu[s]));
+                TV byVariance = TL.Divide(TL.Multiply(bound, bound), sigma[s]);
+                tau1 = Batch.Lanes.Min<TL, TV>(tau1, Batch.Lanes.Min<TL, TV>(byMean, byVariance));
+            }
+
+            // Mode of each lane.
+            TV gap = TL.Subtract(nextOutput, t);
+            TV idle = TL.And(active, TL.Equal(a0, zero));
+            TV busy = TL.AndNot(active, idle);
+            TV inSsa = TL.LessThan(zero, ssaLeft);
+            TV entering = TL.AndNot(TL.And(busy, TL.LessThan(tau1, TL.Divide(TL.Create(SsaThreshold), a0))), inSsa);
+            TV ssa = TL.And(busy, TL.Or(inSsa, entering));
+            TV leap = TL.AndNot(busy, ssa);
+            ssaLeft = TL.Select(entering, TL.Create(SsaSteps), ssaLeft);
+            ssaLeft = TL.Select(ssa, TL.Subtract(ssaLeft, one), ssaLeft);
+            tauCap = TL.Select(entering, infinity, tauCap);
+
+            // Draws: lanes stepping draw an exponential (SSA waiting time, or the time to the next
+            // critical firing) then a uniform for which reaction fires.
+            TV stepping = TL.Or(ssa, leap);
+            TV e = TL.Subtract(zero, LaneLog.Invoke<TL, TV>(TL.Subtract(one, _streams.NextUniform<TL, TV>(stepping))));
+            TV u = _streams.NextUniform<TL, TV>(stepping);
+            TV tauSsa = TL.Divide(e, a0);
+            TV tau2 = TL.Select(TL.LessThan(zero, a0Critical), TL.Divide(e, a0Critical), infinity);
+            TV tauLeap = Batch.Lanes.Min<TL, TV>(tau1, gap);
+            TV criticalFires = TL.And(leap, TL.LessThan(tau2, tauLeap));
+            tauLeap = TL.Select(criticalFires, tau2, tauLeap);
+            TV leapToOutput = TL.AndNot(TL.And(leap, TL.LessThanOrEqual(gap, tau1)), criticalFires);
+            TV ssaToOutput = TL.And(ssa, TL.LessThan(gap, tauSsa));
+            TV ssaFires = TL.AndNot(ssa, ssaToOutput);
+
+            // Which single reaction fires (SSA event, or the critical one): first r with Σ_{j≤r} w_j > u·W.
+            TV selecting = TL.Or(ssaFires, criticalFires);
+            TV target = TL.Multiply(u, TL.Select(ssa, a0, a0Critical));
+            TV selected = TL.Create(-1), lastPositive = TL.Create(-1), cumulative = zero;
+            if (TL.MaskBits(selecting) != 0)
+            {
+                for (int r = 0; r < nr; r++)
+                {
+                    TV w = TL.Select(ssa, a[r], TL.And(critical[r], a[r]));
+                    cumulative = TL.Add(cumulative, w);
+                    TV rv = TL.Create(r);
+                    TV hit = TL.And(TL.And(selecting, TL.LessThan(target, cumulative)), TL.LessThan(selected, zero));
+                    selected = TL.Select(hit, rv, selected);
+                    lastPositive = TL.Select(TL.LessThan(zero, w), rv, lastPositive);
+                }
+                // Rounding can leave u·W at the very end of the running sum.
+                selected = TL.Select(TL.And(selecting, TL.LessThan(selected, zero)), lastPositive, selected);
+            }
+
+            // Firings per reaction: Poisson(a_j·τ) for non-critical reactions of leaping lanes, plus the selected one.
+            TV fired = zero;
+            for (int r = 0; r < nr; r++)
+            {
+                TV mask = TL.AndNot(leap, critical[r]);
+                TV mean = TL.And(mask, TL.Multiply(a[r], tauLeap));
+                TV drawing = TL.And(mask, TL.LessThan(zero, mean));
+                TV k = TL.MaskBits(drawing) != 0 ? PoissonSampler.Sample<TL, TV>(mean, drawing, _streams) : zero;
+                k = TL.Add(k, TL.And(TL.Equal(selected, TL.Create(r)), one));
+                kk[r] = k;
+                fired = TL.Add(fired, k);
+            }
+
+            // Apply; a leap that would make a count negative is rejected and its step halved.
+            for (int s = 0; s < ns; s++) xNew[s] = x[s];
+            for (int r = 0; r < nr; r++)
+            {
+                TV k = kk[r];
+                for (int j = changeOffsets[r]; j < changeOffsets[r + 1]; j++)
+                {
+                    int s = changeSpecies[j];
+                    xNew[s] = TL.Add(xNew[s], TL.Multiply(TL.Create(changeAmounts[j]), k));
+                }
+            }
+            TV negative = zero;
+            for (int s = 0; s < ns; s++) negative = TL.Or(negative, TL.LessThan(xNew[s], zero));
+            TV rejected = TL.And(leap, negative);
+            TV accepted = TL.AndNot(active, rejected);
+            TV toOutput = TL.And(accepted, TL.Or(idle, TL.Or(ssaToOutput, leapToOutput)));
+            TV dt = TL.Select(toOutput, gap, TL.Select(ssa, tauSsa, tauLeap));
+            if (job.Integrals is not null) Integrate(job, accepted, dt);
+            for (int s = 0; s < ns; s++) x[s] = TL.Select(accepted, xNew[s], x[s]);
+            t = TL.Select(toOutput, nextOutput, TL.Select(accepted, TL.Add(t, dt), t));
+            tauCap = TL.Select(rejected, TL.Multiply(tauLeap, TL.Create(0.5)), TL.Select(TL.And(accepted, leap), infinity, tauCap));
+            events = TL.Add(events, TL.And(accepted, fired));
+            leaps = TL.Add(leaps, TL.And(TL.And(accepted, leap), one));
+
+            uint outputBits = TL.MaskBits(toOutput);
+            if (outputBits != 0)
+            {
+                Record(job, outputBits, t);
+                for (int i = 0; i < lanes; i++) laneValues[i] = gridIndex[i] < points ? gridTimes[gridIndex[i]] : double.PositiveInfinity;
+                nextOutput = TL.Load(laneValues);
+                active = TL.And(active, TL.LessThan(nextOutput, infinity));
+            }
+        }
+
+        TL.Store(events, laneValues);
+        for (int i = 0; i < job.LaneCount; i++) job.Events[job.Cells[job.CellsOffset + i]] = (long)laneValues[i];
+        TL.Store(leaps, laneValues);
+        for (int i = 0; i < job.LaneCount; i++) job.Leaps[job.Cells[job.CellsOffset + i]] = (long)laneValues[i];
+    }
+
+    /// <summary>g_i of Cao et al. (2006): the highest order, corrected when the species appears more than once in it.</summary>
+    private static TV G(int order, int multiplicity, TV x)
+    {
+        if (multiplicity <= 1) return TL.Create(order);
+        // Σ_{j=1}^{m−1} j/(x−j), with x−j floored at 1 (for x ≤ j the reaction cannot fire anyway).
+        TV sum = TL.Create(0);
+        for (int j = 1; j < multiplicity; j++)
+            sum = TL.Add(sum, TL.Divide(TL.Create(j), Batch.Lanes.Max<TL, TV>(TL.Subtract(x, TL.Create(j)), TL.Create(1))));
+        // Order 2 with m = 2: 2 + 1/(x−1); order 3: m = 2 → (3/2)(2 + 1/(x−1)), m = 3 → 3 + 1/(x−1) + 2/(x−2).
+        if (order == 3 && multiplicity == 2) return TL.Multiply(TL.Create(1.5), TL.Add(TL.Create(2), sum));
+        return TL.Add(TL.Create(order), sum);
+    }
+
+    private void Integrate(in ChunkJob job, TV accepted, TV dt)
+    {
+        var net = _plan.Network;
+        Span<double> values = stackalloc double[TL.Count];
+        TV weight = TL.And(accepted, dt);
+        for (int o = 0; o < net.OutputCount; o++)
+        {
+            TV sum = TL.Create(0);
+            for (int k = net.OutputOffsets[o]; k < net.OutputOffsets[o + 1]; k++)
+                sum = TL.Add(sum, TL.Multiply(TL.Create(net.OutputWeights[k]), _x[net.OutputSpecies[k]]));
+            TL.Store(TL.Multiply(sum, weight), values);
+            for (int i = 0; i < job.LaneCount; i++) job.Integrals![job.Cells[job.CellsOffset + i] * net.OutputCount + o] += values[i];
+        }
+    }
+
+    /// <summary>Records the lanes in <paramref name="bits"/> at their next output point and moves them past it.</summary>
+    private void Record(in ChunkJob job, uint bits, TV t)
+    {
+        var net = _plan.Network;
+        int ns = net.SpeciesCount, lanes = TL.Count, outputs = net.OutputCount, points = _gridTimes.Length;
+        var buffer = _laneBuffer.AsSpan();
+        for (int s = 0; s < ns; s++) TL.Store(_x[s], buffer.Slice(s * lanes, lanes));
+        for (int i = 0; i < job.LaneCount; i++)
+        {
+            if (((bits >> i) & 1) == 0) continue;
+            for (int s = 0; s < ns; s++) _species[s] = buffer[s * lanes + i];
+            int point = _gridIndex[i]++;
+            int cell = job.Cells[job.CellsOffset + i];
+            net.Outputs(_species, net.Parameters, _gridTimes[point], job.Records.AsSpan((cell * points + point) * outputs, outputs));
+        }
+    }
+}
