@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using Stochastic.Formats;
 using Stochastic.Network;
 using Stochastic.Simulation;
 using Stochastic.Simulation.Batch;
@@ -28,7 +27,7 @@ public class TauLeapingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _network = NetworkCompiler.Compile(BnglReader.Read(Path.Combine(AppContext.BaseDirectory, "Reactions", "examples", Model)));
+        _network = BenchModels.Load(Path.Combine("examples", Model));
         _grid = new TimeGrid(0, Model.StartsWith("il2") ? 200 : 10, 101);
     }
 
