@@ -1,6 +1,8 @@
 using Stochastic.Network;
 using Stochastic.Simulation;
+using Stochastic.Simulation.Batch;
 using Stochastic.Simulation.Exact;
+using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Cli;
 
@@ -8,22 +10,44 @@ namespace Stochastic.Cli;
 internal static class Methods
 {
     /// <summary>Every name <c>--method</c> accepts, for help text and errors.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ssa", .. ExactAlgorithms.All.Select(a => a.Name)];
+    public static IReadOnlyList<string> Names { get; } = ["ssa", "tau", "batch", .. ExactAlgorithms.All.Select(a => a.Name)];
 
     /// <summary>Help text of the <c>--method</c> option.</summary>
     public static string Help =>
-        $"ssa (exact; the algorithm is chosen for the network's size), or one of: {string.Join(", ", ExactAlgorithms.All.Select(a => a.Name))}";
+        "ssa (exact; the algorithm is chosen for the network's size), tau (adaptive tau-leaping, scalar), " +
+        $"batch (tau-leaping, one cell per SIMD lane; same results as tau), or an exact algorithm: {string.Join(", ", ExactAlgorithms.All.Select(a => a.Name))}";
 
-    /// <summary>
-    /// Maps a method name to a factory of per-thread trajectory simulators for a compiled network.
-    /// </summary>
+    /// <summary>Throws for a name that is not a method, before any work is done.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Unknown method.</exception>
-    public static Func<CompiledNetwork, ITrajectorySimulator> Resolve(string method)
+    public static void Validate(string method)
     {
-        if (string.Equals(method, "ssa", StringComparison.OrdinalIgnoreCase))
-            return network => new ExactTrajectorySimulator(network, ExactAlgorithms.Select(network));
-        var exact = ExactAlgorithms.Find(method)
-            ?? throw new ArgumentOutOfRangeException(nameof(method), $"unknown method '{method}' (expected {string.Join(", ", Names)})");
-        return network => new ExactTrajectorySimulator(network, exact);
+        if (!Names.Contains(method, StringComparer.OrdinalIgnoreCase))
+            throw new ArgumentOutOfRangeException(nameof(method), $"unknown method '{method}' (expected {string.Join(", ", Names)})");
+    }
+
+    /// <summary>Checks the tau-leaping error-control parameter ε.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">ε outside (0, 1).</exception>
+    public static void ValidateEpsilon(double epsilon)
+    {
+        if (!(epsilon > 0 && epsilon < 1)) throw new ArgumentOutOfRangeException(nameof(epsilon), $"--epsilon must be in (0, 1), got {epsilon}");
+    }
+
+    /// <summary>Runs an ensemble of <paramref name="network"/> with the named method.</summary>
+    public static EnsembleResult RunEnsemble(string method, CompiledNetwork network, EnsembleOptions options, double epsilon,
+        IProgress<EnsembleProgress>? progress, CancellationToken cancellationToken)
+    {
+        Validate(method);
+        switch (method.ToLowerInvariant())
+        {
+            case "ssa":
+                return Ensemble.Run(network, ExactAlgorithms.Select(network), options, progress, cancellationToken);
+            case "tau":
+                return Ensemble.Run(() => new TauLeapingSimulator(network, epsilon), options, progress, cancellationToken);
+            case "batch":
+                var batch = new BatchOptions(options.Runs, options.Seed, options.Grid, epsilon, options.Threads);
+                return BatchSimulator.RunEnsemble(network, batch, null, progress, cancellationToken, options.KeepTrajectories);
+            default:
+                return Ensemble.Run(network, ExactAlgorithms.Find(method)!, options, progress, cancellationToken);
+        }
     }
 }

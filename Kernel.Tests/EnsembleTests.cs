@@ -38,10 +38,13 @@ public class EnsembleTests
         }
     }
 
-    [Fact]
-    public void PureDecay_EventsEqualMoleculesLost()
+    public static TheoryData<string> Algorithms() => [.. ExactAlgorithms.All.Select(a => a.Name)];
+
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void PureDecay_RunsToExtinction_WithAnInfiniteHorizon(string algorithm)
     {
-        var sim = new DirectMethod().CreateSimulator(Decay);
+        var sim = ExactAlgorithms.Find(algorithm)!.CreateSimulator(Decay);
         sim.Reset(5, 0);
         sim.Advance(double.PositiveInfinity);
         Assert.Equal(0, sim.State[0]);

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
+using Stochastic.Network;
+using Stochastic.Simulation;
+using Stochastic.Simulation.Tau;
 using Stochastic.Validation;
 
 namespace Stochastic.Cli.Commands;
@@ -16,11 +19,12 @@ internal static class DsmtsCommand
         var runs = new Option<int>("--runs") { Description = "runs per case (the suite asks 10,000)", DefaultValueFactory = _ => 10_000 };
         var method = new Option<string>("--method") { Description = Methods.Help, DefaultValueFactory = _ => "ssa" };
         var seed = new Option<ulong>("--seed") { Description = "master seed", DefaultValueFactory = _ => 1 };
+        var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error control ε (tau and batch methods)", DefaultValueFactory = _ => TauLeapingSimulator.DefaultEpsilon };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var report = new Option<FileInfo?>("--report") { Description = "write a markdown report (per-case table, totals, every failure)" };
         var command = new Command("dsmts", "Run the DSMTS stochastic test suite: Z = √n(X̄−μ)/σ in (−3, 3) and Y = √(n/2)(S²/σ²−1) in (−5, 5) at every time for every species.");
         command.Arguments.Add(dir);
-        foreach (var o in new Option[] { runs, method, seed, threads, report }) command.Options.Add(o);
+        foreach (var o in new Option[] { runs, method, epsilon, seed, threads, report }) command.Options.Add(o);
         command.SetAction((parse, cancellationToken) =>
         {
             var directory = parse.GetValue(dir)!;
@@ -28,15 +32,19 @@ internal static class DsmtsCommand
             int n = parse.GetValue(runs);
             if (n < 2) throw new ArgumentOutOfRangeException(nameof(runs), $"--runs must be at least 2, got {n}");
             string methodName = parse.GetValue(method)!;
-            var createSimulator = Methods.Resolve(methodName);
+            Methods.Validate(methodName);
+            Methods.ValidateEpsilon(parse.GetValue(epsilon));
             var cases = DsmtsSuite.Load(directory.FullName);
             var results = new List<DsmtsCaseResult>();
             output.WriteLine($"{"case",-6} {"model",-28} {"mean fail",9} {"sd fail",8} {"wall s",7}");
             foreach (var c in cases)
             {
                 if (cancellationToken.IsCancellationRequested) break;
-                var result = ProgressDisplay.Run($"{c.Id} {c.Title}", n,
-                    progress => c.Run(createSimulator, methodName, n, parse.GetValue(seed), parse.GetValue(threads), progress, cancellationToken));
+                var network = NetworkCompiler.Compile(c.LoadModel());
+                var options = new EnsembleOptions(n, parse.GetValue(seed), c.Grid, parse.GetValue(threads));
+                var ensemble = ProgressDisplay.Run($"{c.Id} {c.Title}", n,
+                    progress => Methods.RunEnsemble(methodName, network, options, parse.GetValue(epsilon), progress, cancellationToken));
+                var result = c.Evaluate(ensemble, methodName, options.Seed);
                 results.Add(result);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{c.Id,-6} {Truncate(c.Title, 28),-28} {result.MeanFailures,9} {result.StandardDeviationFailures,8} {result.Wall.TotalSeconds,7:F1}"));

@@ -4,6 +4,7 @@ using Stochastic.Formats;
 using Stochastic.Network;
 using Stochastic.Reports;
 using Stochastic.Simulation;
+using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Cli.Commands;
 
@@ -22,14 +23,18 @@ internal static class SimulateCommand
         var outFile = new Option<FileInfo>("--out") { Description = "results CSV: time, NAME-mean…, NAME-sd…", DefaultValueFactory = _ => new FileInfo("results.csv") };
         var trajectories = new Option<FileInfo?>("--trajectories") { Description = "also write every trajectory (long CSV: run,time,NAME…)" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write a PNG of mean ± sd over time" };
+        var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error control ε (Cao, Gillespie & Petzold 2006)", DefaultValueFactory = _ => TauLeapingSimulator.DefaultEpsilon };
         var stats = new Option<bool>("--stats") { Description = "print 'stats: events=… wall_s=… events_per_s=…' as the last line on stderr" };
 
         var command = new Command("simulate", "Simulate an ensemble of trajectories and write per-time mean and standard deviation.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { tEnd, points, runs, seed, threads, method, outFile, trajectories, plot, stats }) command.Options.Add(o);
+        foreach (var o in new Option[] { tEnd, points, runs, seed, threads, method, epsilon, outFile, trajectories, plot, stats }) command.Options.Add(o);
 
         command.SetAction((parse, cancellationToken) =>
         {
+            string methodName = parse.GetValue(method)!;
+            Methods.Validate(methodName);
+            Methods.ValidateEpsilon(parse.GetValue(epsilon));
             var model = ModelLoader.Load(parse.GetValue(file)!.ToString());
             var network = NetworkCompiler.Compile(model);
             double end = parse.GetValue(tEnd) ?? model.DefaultRun?.TEnd
@@ -39,11 +44,9 @@ internal static class SimulateCommand
             int runCount = parse.GetValue(runs);
             if (runCount < 1) throw new ArgumentOutOfRangeException(nameof(runs), $"--runs must be at least 1, got {runCount}");
             var options = new EnsembleOptions(runCount, parse.GetValue(seed), grid, parse.GetValue(threads), parse.GetValue(trajectories) is not null);
-            var createSimulator = Methods.Resolve(parse.GetValue(method)!);
-            Func<ITrajectorySimulator> simulate = () => createSimulator(network);
 
             var result = ProgressDisplay.Run($"{model.Name}: {runCount} runs", runCount,
-                progress => Ensemble.Run(simulate, options, progress, cancellationToken));
+                progress => Methods.RunEnsemble(methodName, network, options, parse.GetValue(epsilon), progress, cancellationToken));
 
             Write(parse.GetValue(outFile)!, w => ResultsCsv.WriteSummary(result, w));
             if (parse.GetValue(trajectories) is { } trajectoryFile) Write(trajectoryFile, w => ResultsCsv.WriteTrajectories(result, w));

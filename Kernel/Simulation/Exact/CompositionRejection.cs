@@ -111,7 +111,7 @@ public sealed class CompositionRejection : IExactAlgorithm
             while (fired < maxEvents)
             {
                 double t = NextFiringTime();
-                if (t > horizon) break;
+                if (t > horizon || double.IsPositiveInfinity(t)) break; // +∞: nothing can fire, even for an infinite horizon
                 _pending = false;
                 Time = t;
 

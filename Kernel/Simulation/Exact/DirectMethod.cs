@@ -82,7 +82,7 @@ public sealed class DirectMethod : IExactAlgorithm
                     next = total > 0 ? t + rng.NextExponential() / total : double.PositiveInfinity;
                     pending = true;
                 }
-                if (next > horizon) break;
+                if (next > horizon || double.IsPositiveInfinity(next)) break; // +∞: nothing can fire, even for an infinite horizon
                 pending = false;
                 t = next;
 

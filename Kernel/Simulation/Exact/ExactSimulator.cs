@@ -63,6 +63,7 @@ public abstract class ExactSimulator
     /// Fires reactions in time order while the next firing time is at or before
     /// <paramref name="horizon"/>, at most <paramref name="maxEvents"/> of them.
     /// </summary>
+    /// <remarks><paramref name="horizon"/> may be +∞: the run then goes on until nothing can fire.</remarks>
     /// <returns>The number of reactions fired.</returns>
     public abstract long Advance(double horizon, long maxEvents = long.MaxValue);
 

@@ -77,7 +77,7 @@ public sealed class NextReactionMethod : IExactAlgorithm
             {
                 int r = _heap[0];
                 double t = tau[r];
-                if (t > horizon) break;
+                if (t > horizon || double.IsPositiveInfinity(t)) break; // +∞: nothing can fire, even for an infinite horizon
                 Time = t;
                 net.Fire(r, x);
 
