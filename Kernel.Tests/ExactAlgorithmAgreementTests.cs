@@ -219,9 +219,9 @@ public class ExactAlgorithmAgreementTests
     public void SelectorPicksBySize()
     {
         Assert.Equal("direct", ExactAlgorithms.Select(Load("multistate.net")).Name);
-        Assert.Equal("sorting-direct", ExactAlgorithms.Select(Load("multisite2.net")).Name);
-        Assert.Equal("sorting-direct", ExactAlgorithms.Select(Load("egfr_net.net")).Name);
+        Assert.Equal("rssa-cr", ExactAlgorithms.Select(Load("multisite2.net")).Name);
+        Assert.Equal("rssa-cr", ExactAlgorithms.Select(Load("egfr_net.net")).Name);
         var large = NetworkCompiler.Compile(BioNetGenNetReader.Parse(Helpers.SyntheticNetFile.Create(12_000), "synthetic.net"));
-        Assert.Equal("cr", ExactAlgorithms.Select(large).Name);
+        Assert.Equal("rssa-cr", ExactAlgorithms.Select(large).Name);
     }
 }

@@ -7,7 +7,7 @@ public static class ExactAlgorithms
 {
     /// <summary>Every exact algorithm, default first.</summary>
     public static IReadOnlyList<IExactAlgorithm> All { get; } =
-        [new DirectMethod(), new SortingDirectMethod(), new NextReactionMethod(), new CompositionRejection()];
+        [new DirectMethod(), new SortingDirectMethod(), new NextReactionMethod(), new CompositionRejection(), new RejectionCompositionSsa()];
 
     /// <summary>Finds an algorithm by <see cref="IExactAlgorithm.Name"/> (case-insensitive), or null.</summary>
     public static IExactAlgorithm? Find(string name) =>
@@ -24,15 +24,35 @@ public static class ExactAlgorithms
     public const int CompositionRejectionFrom = 8192;
 
     /// <summary>
+    /// Reaction count from which <see cref="Select"/> prefers RSSA-CR (<see cref="RejectionCompositionSsa"/>) when
+    /// nearly every rate is mass-action. Measured (docs/performance.md): 2–3× the sorting direct method on multisite2
+    /// (288 reactions), 5× on egfr_net (3,749), 2–3× composition–rejection on a 24,000-reaction network; slower than the
+    /// direct method on multistate (18 reactions).
+    /// </summary>
+    public const int RejectionFrom = 256;
+
+    /// <summary>
     /// The default exact algorithm for <paramref name="network"/>, by size: the direct method for
-    /// small networks, the sorting direct method for mid-size ones, composition–rejection from
-    /// about ten thousand reactions. Thresholds are measured (docs/performance.md, "Large networks").
+    /// small networks, the sorting direct method for mid-size ones, RSSA-CR from a few hundred reactions
+    /// when at most a tenth of the rates are functional or expression rates (those get no bounds and are
+    /// recomputed on every firing that changes them), otherwise composition–rejection from about ten
+    /// thousand reactions. Thresholds are measured (docs/performance.md, "Large networks").
     /// </summary>
     public static IExactAlgorithm Select(CompiledNetwork network)
     {
         ArgumentNullException.ThrowIfNull(network);
         int n = network.ReactionCount;
-        string name = n >= CompositionRejectionFrom ? "cr" : n >= SortingDirectFrom ? "sorting-direct" : "direct";
+        string name = n >= RejectionFrom && MostlyMassAction(network) ? "rssa-cr"
+            : n >= CompositionRejectionFrom ? "cr"
+            : n >= SortingDirectFrom ? "sorting-direct"
+            : "direct";
         return Find(name)!;
+    }
+
+    private static bool MostlyMassAction(CompiledNetwork network)
+    {
+        int other = 0;
+        foreach (var kind in network.Kinds) if (kind is PropensityKind.Functional or PropensityKind.Expression) other++;
+        return other * 10 <= network.ReactionCount;
     }
 }

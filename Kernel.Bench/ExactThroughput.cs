@@ -1,0 +1,47 @@
+using System.Diagnostics;
+using System.Globalization;
+using Stochastic.Simulation.Exact;
+
+namespace Stochastic.Bench;
+
+/// <summary>
+/// Events per second of exact algorithms with a Stopwatch around <see cref="ExactSimulator.Advance"/>
+/// (quicker than BenchmarkDotNet for the large networks): <c>Kernel.Bench throughput NET@TEND [repeats] [algorithm…]</c>,
+/// e.g. <c>throughput egfr_net.net@10 3 sorting-direct rssa-cr</c>; <c>synthetic-24000@2</c> runs the synthetic network of that many reactions;
+/// <c>rssa-cr:δ:Δ</c> runs RSSA-CR with other interval widths. One trajectory per repeat, seed 42, stream = repeat.
+/// </summary>
+public static class ExactThroughput
+{
+    /// <summary>Runs the measurement and prints one line per algorithm and repeat.</summary>
+    public static void Run(string[] args)
+    {
+        string spec = args[0];
+        string file = spec[..spec.IndexOf('@')];
+        double end = double.Parse(spec[(spec.IndexOf('@') + 1)..], CultureInfo.InvariantCulture);
+        int repeats = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
+        var names = args.Length > 2 ? args[2..] : [.. ExactAlgorithms.All.Select(a => a.Name)];
+        var network = file.StartsWith("synthetic-", StringComparison.Ordinal)
+            ? Stochastic.Network.NetworkCompiler.Compile(Stochastic.Formats.BioNetGenNetReader.Parse(
+                Stochastic.Tests.Helpers.SyntheticNetFile.Create(int.Parse(file["synthetic-".Length..], CultureInfo.InvariantCulture)), file))
+            : BenchModels.Load(Path.Combine("networks", file));
+        Console.WriteLine($"{file}: {network.SpeciesCount} species, {network.ReactionCount} reactions, t_end {end}");
+        for (int rep = 0; rep < repeats; rep++)
+        {
+            foreach (string name in names)
+            {
+                IExactAlgorithm algorithm = name.StartsWith("rssa-cr:", StringComparison.Ordinal)
+                    ? new RejectionCompositionSsa(double.Parse(name.Split(':')[1], CultureInfo.InvariantCulture), double.Parse(name.Split(':')[2], CultureInfo.InvariantCulture))
+                    : ExactAlgorithms.Find(name) ?? throw new ArgumentException($"unknown algorithm {name}");
+                var sim = algorithm.CreateSimulator(network);
+                sim.Reset(42, (ulong)rep);
+                var watch = Stopwatch.StartNew();
+                long events = sim.Advance(end);
+                watch.Stop();
+                string extra = sim is RejectionCompositionSsa.Simulator r
+                    ? $"  rejections/event {(double)r.Rejections / events:F3}, interval updates/event {(double)r.IntervalUpdates / events:F3}, tightenings {r.Tightenings}"
+                    : "";
+                Console.WriteLine($"  {name,-16} rep {rep}: {events,10:N0} events in {watch.Elapsed.TotalSeconds,6:F2} s = {events / watch.Elapsed.TotalSeconds / 1e6,6:F2} M events/s{extra}");
+            }
+        }
+    }
+}

@@ -1,0 +1,441 @@
+using System.Runtime.CompilerServices;
+using Stochastic.Network;
+
+namespace Stochastic.Simulation.Exact;
+
+/// <summary>
+/// The rejection-based SSA with composition–rejection search, RSSA-CR (Thanh, Priami &amp; Zunino
+/// 2014, J. Chem. Phys. 141:134116; Thanh, Zunino &amp; Priami 2017, IEEE/ACM TCBB 14:657).
+/// Each species count x is given a fluctuation interval [x_lo, x_hi] around it; every mass-action
+/// reaction gets propensity bounds a_lo = a(x_lo) ≤ a(x) ≤ a(x_hi) = a_up (mass-action propensities
+/// are non-decreasing in every count). A candidate is drawn with probability a_up / Σa_up by
+/// composition–rejection over the upper bounds (groups by powers of two, as in
+/// <see cref="CompositionRejection"/>), then accepted with probability a / a_up: first against the
+/// lower bound (the squeeze, no propensity evaluated), and only if that fails against the exact
+/// propensity. Every trial, accepted or not, advances the clock by an Exp(Σa_up) waiting time, so the
+/// accepted firing is exactly distributed (thinning of a Poisson process). After a firing, bounds are
+/// recomputed only for the reactions that read a species whose count left its interval: the cost
+/// per event is independent of how many propensities a firing changes, which makes this the method
+/// for large networks with densely shared species.
+/// </summary>
+/// <remarks>
+/// Functional and expression rates need not be monotone in the counts, so their bounds are the exact
+/// propensity (a_lo = a_up = a), refreshed after every firing that changes a species they read (the
+/// dependency graph), as in the direct method; they are always accepted. Rates that read time are
+/// refreshed after every firing (the <see cref="ExactSimulator"/> contract holds them constant between
+/// firings), so time-dependent networks are simulated exactly in the contract's sense.
+/// <para>
+/// Interval: half-width w = max(Δ, ⌈δ·x⌉) with δ = 0.1 and Δ = 2, x_lo = max(0, x − w),
+/// x_hi = x + w (integer ends, so the bounds are propensities of reachable counts). δ = 0.1 is the
+/// papers' choice: it keeps a_lo/a_up ≥ (0.9/1.1)² ≈ 0.67 for bimolecular reactions of abundant
+/// species, so most candidates are accepted by the squeeze. Δ keeps species at low counts from
+/// leaving their interval on every firing; JumpProcesses.jl uses 4, but measured on multisite2 Δ = 2
+/// halves the rejections (0.37 instead of 0.70 per event) at no cost on egfr_net (docs/performance.md).
+/// Counts are assumed to be non-negative integers (as everywhere in the library).
+/// </para>
+/// <para>
+/// When <c>64</c> consecutive candidates are rejected (loose bounds at low counts, or a state where
+/// nothing can fire although the upper bounds are positive), every interval is shrunk to the
+/// current count, which makes the bounds exact (and the total 0 when nothing can fire); the
+/// intervals widen again species by species as counts change. Changing the bounds between trials
+/// keeps the method exact: each trial is a thinning of a Poisson process, and the waiting time
+/// already accumulated is kept at the old rate.
+/// </para>
+/// </remarks>
+public sealed class RejectionCompositionSsa : IExactAlgorithm
+{
+    /// <summary>Creates RSSA-CR with the default interval (δ = 0.1, Δ = 2).</summary>
+    public RejectionCompositionSsa() : this(0.1, 2) { }
+
+    /// <summary>
+    /// Creates RSSA-CR with fluctuation intervals x ± max(<paramref name="relativeWidth"/>·x, <paramref name="minimumWidth"/>).
+    /// </summary>
+    /// <param name="relativeWidth">δ, the relative half-width (≥ 0).</param>
+    /// <param name="minimumWidth">Δ, the smallest half-width in molecules (≥ 0; rounded up to an integer).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A width is negative or not finite.</exception>
+    public RejectionCompositionSsa(double relativeWidth, double minimumWidth)
+    {
+        if (!(relativeWidth >= 0) || double.IsInfinity(relativeWidth)) throw new ArgumentOutOfRangeException(nameof(relativeWidth));
+        if (!(minimumWidth >= 0) || double.IsInfinity(minimumWidth)) throw new ArgumentOutOfRangeException(nameof(minimumWidth));
+        RelativeWidth = relativeWidth;
+        MinimumWidth = Math.Ceiling(minimumWidth);
+    }
+
+    /// <summary>δ: the relative half-width of the fluctuation interval.</summary>
+    public double RelativeWidth { get; }
+
+    /// <summary>Δ: the smallest half-width of the fluctuation interval, in molecules.</summary>
+    public double MinimumWidth { get; }
+
+    /// <inheritdoc />
+    public string Name => "rssa-cr";
+
+    /// <inheritdoc />
+    public string Description => "Thanh, Priami & Zunino (2014, 2017) rejection-based SSA with composition-rejection search; bounds recomputed only when a species leaves its interval. Large networks with many dependents per reaction.";
+
+    /// <inheritdoc />
+    public ExactSimulator CreateSimulator(CompiledNetwork network) => new Simulator(network, RelativeWidth, MinimumWidth);
+
+    /// <summary>The simulator; internal so tests can inspect the bounds.</summary>
+    internal sealed class Simulator : ExactSimulator
+    {
+        // Group of a bound a > 0 is floor(log2 a) + Offset; covers every positive double.
+        private const int Offset = 1100;
+        private const int GroupCount = 2200;
+        private const int NoGroup = -1;
+        // Consecutive rejections after which the intervals are shrunk to the counts (see remarks).
+        private const int TightenAfter = 64;
+
+        private readonly double _relativeWidth, _minimumWidth;
+        private readonly double[] _xLo, _xHi;   // fluctuation interval per species
+        private readonly double[] _lo, _up;     // propensity bounds per reaction
+        private readonly bool[] _exactKind;     // functional/expression: bounds are the propensity itself
+        private readonly int[] _readerOffsets, _readers;       // species -> mass-action reactions reading it
+        private readonly int[] _exactDepOffsets, _exactDeps;   // reaction -> exact-kind dependents (not time-dependent)
+        private readonly int[] _timeDependent;
+        private readonly int[] _groupOf, _slot;
+        private readonly int[][] _members = new int[GroupCount][];
+        private readonly int[] _counts = new int[GroupCount];
+        private readonly double[] _sums = new double[GroupCount];
+        private readonly double[] _bounds = new double[GroupCount]; // 2^(g+1)
+        private readonly int _resumInterval;
+        private int _low = GroupCount, _high = -1;
+        private double _total;      // Σ a_up
+        private double _nextTime;
+        private int _nextReaction;
+        private bool _pending;
+        private int _sinceResum;
+
+        /// <summary>Interval updates since the last reset (for tests and measurements).</summary>
+        internal long IntervalUpdates { get; private set; }
+
+        /// <summary>Candidates rejected since the last reset (for tests and measurements).</summary>
+        internal long Rejections { get; private set; }
+
+        /// <summary>Times every interval was shrunk to the counts since the last reset.</summary>
+        internal long Tightenings { get; private set; }
+
+        public Simulator(CompiledNetwork network, double relativeWidth, double minimumWidth) : base(network)
+        {
+            _relativeWidth = relativeWidth;
+            _minimumWidth = minimumWidth;
+            int n = network.ReactionCount, m = network.SpeciesCount;
+            _xLo = new double[m];
+            _xHi = new double[m];
+            _lo = new double[n];
+            _up = new double[n];
+            _groupOf = new int[n];
+            _slot = new int[n];
+            _exactKind = new bool[n];
+            for (int r = 0; r < n; r++) _exactKind[r] = network.Kinds[r] is PropensityKind.Functional or PropensityKind.Expression;
+            _timeDependent = TimeDependentReactions.Of(network);
+            _resumInterval = Math.Max(1024, n);
+            for (int g = 0; g < GroupCount; g++) _bounds[g] = Math.ScaleB(1.0, g - Offset + 1);
+
+            // species -> mass-action readers (compressed rows, two passes)
+            _readerOffsets = new int[m + 1];
+            for (int r = 0; r < n; r++)
+            {
+                if (_exactKind[r]) continue;
+                for (int k = network.ReactantOffsets[r]; k < network.ReactantOffsets[r + 1]; k++) _readerOffsets[network.ReactantSpecies[k] + 1]++;
+            }
+            for (int s = 0; s < m; s++) _readerOffsets[s + 1] += _readerOffsets[s];
+            _readers = new int[_readerOffsets[m]];
+            var fill = (int[])_readerOffsets.Clone();
+            for (int r = 0; r < n; r++)
+            {
+                if (_exactKind[r]) continue;
+                for (int k = network.ReactantOffsets[r]; k < network.ReactantOffsets[r + 1]; k++) _readers[fill[network.ReactantSpecies[k]]++] = r;
+            }
+
+            // reaction -> exact-kind dependents that are not refreshed anyway as time-dependent
+            var timeDependent = new bool[n];
+            foreach (int r in _timeDependent) timeDependent[r] = true;
+            _exactDepOffsets = new int[n + 1];
+            var deps = new List<int>();
+            for (int r = 0; r < n; r++)
+            {
+                for (int k = network.DependentOffsets[r]; k < network.DependentOffsets[r + 1]; k++)
+                {
+                    int j = network.Dependents[k];
+                    if (_exactKind[j] && !timeDependent[j]) deps.Add(j);
+                }
+                _exactDepOffsets[r + 1] = deps.Count;
+            }
+            _exactDeps = [.. deps];
+        }
+
+        /// <summary>Lower end of species <paramref name="s"/>'s fluctuation interval.</summary>
+        internal double IntervalLow(int s) => _xLo[s];
+
+        /// <summary>Upper end of species <paramref name="s"/>'s fluctuation interval.</summary>
+        internal double IntervalHigh(int s) => _xHi[s];
+
+        /// <summary>Lower propensity bound of reaction <paramref name="r"/>.</summary>
+        internal double LowerBound(int r) => _lo[r];
+
+        /// <summary>Upper propensity bound of reaction <paramref name="r"/>.</summary>
+        internal double UpperBound(int r) => _up[r];
+
+        public override void Restart(double time)
+        {
+            Time = time;
+            _pending = false;
+            if (Events == 0) { IntervalUpdates = 0; Rejections = 0; Tightenings = 0; }
+            var x = State;
+            for (int s = 0; s < x.Length; s++) Recenter(s, x[s]);
+            Rebuild(time);
+        }
+
+        /// <summary>Recomputes every bound from the intervals and regroups every reaction.</summary>
+        private void Rebuild(double time)
+        {
+            Array.Clear(_counts);
+            Array.Clear(_sums);
+            for (int r = 0; r < _up.Length; r++)
+            {
+                _groupOf[r] = NoGroup;
+                _up[r] = 0;
+                ComputeBounds(r, time, out double lo, out double up);
+                _lo[r] = lo;
+                _up[r] = up;
+                if (up > 0) Insert(r, up);
+            }
+            Resum();
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Recenter(int s, double value)
+        {
+            double w = Math.Max(_minimumWidth, Math.Ceiling(_relativeWidth * value));
+            _xLo[s] = Math.Min(value, Math.Max(0, value - w));
+            _xHi[s] = value + w;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void ComputeBounds(int r, double time, out double lo, out double up)
+        {
+            var net = Network;
+            if (_exactKind[r])
+            {
+                lo = up = net.Propensity(r, State, Parameters, time);
+            }
+            else
+            {
+                // The same code evaluates the bounds and the exact propensity, so rounding keeps lo ≤ a ≤ up.
+                lo = net.Propensity(r, _xLo, Parameters, time);
+                up = net.Propensity(r, _xHi, Parameters, time);
+            }
+            if (!(lo >= 0) || !(up >= 0) || double.IsInfinity(up)) ThrowHelper.BadPropensity(net, r, !(lo >= 0) ? lo : up, time);
+        }
+
+        /// <summary>Recomputes every group sum and the total from the upper bounds (removes rounding drift).</summary>
+        private void Resum()
+        {
+            double total = 0;
+            for (int g = _low; g <= _high; g++)
+            {
+                double sum = 0;
+                var members = _members[g];
+                for (int i = 0; i < _counts[g]; i++) sum += _up[members[i]];
+                _sums[g] = sum;
+                total += sum;
+            }
+            _total = total;
+            _sinceResum = 0;
+        }
+
+        public override double NextFiringTime()
+        {
+            if (!_pending) DrawNext();
+            return _nextTime;
+        }
+
+        /// <summary>
+        /// Runs rejection trials until one is accepted: the pending firing is its reaction at the
+        /// current time plus the sum of the trials' Exp(Σa_up) waiting times.
+        /// </summary>
+        private void DrawNext()
+        {
+            var x = State;
+            var p = Parameters;
+            double t = Time;
+            double tau = 0;
+            double product = 1; // product of the trials' uniforms: their waiting times sum to −ln(product)/Σa_up
+            int consecutive = 0;
+            long rejected = 0;
+            while (true)
+            {
+                if (!(_total > 0))
+                {
+                    Resum();
+                    if (!(_total > 0)) { _nextTime = double.PositiveInfinity; _nextReaction = -1; break; }
+                }
+                product *= Random.NextOpenDouble();
+
+                // Composition: a group, searched from the largest bounds down.
+                double target = Random.NextDouble() * _total;
+                int g = _high;
+                for (; g >= _low; g--)
+                {
+                    if (_counts[g] == 0) continue;
+                    target -= _sums[g];
+                    if (target < 0) break;
+                }
+                if (g < _low)
+                {
+                    g = LowestNonEmpty();
+                    // Only rounding residue is left in the total: re-sum it (exactly 0 when every group is empty).
+                    if (g < 0) { Resum(); product = 1; continue; }
+                }
+
+                // Rejection within the group draws j ∝ a_up(j); u is then uniform on [0, a_up(j)) and
+                // serves as the RSSA acceptance variate: accept when u < a_lo (squeeze) or u < a(x).
+                var members = _members[g];
+                int count = _counts[g];
+                double bound = _bounds[g];
+                int j;
+                double u;
+                do
+                {
+                    j = members[(int)(Random.NextDouble() * count)];
+                    u = Random.NextDouble() * bound;
+                }
+                while (u >= _up[j]);
+                if (u < _lo[j] || u < Network.Propensity(j, x, p, t))
+                {
+                    tau -= Math.Log(product) / _total;
+                    _nextTime = t + tau;
+                    _nextReaction = j;
+                    break;
+                }
+                rejected++;
+                if (product < 1e-250) { tau -= Math.Log(product) / _total; product = 1; }
+                if (++consecutive >= TightenAfter)
+                {
+                    // The total changes below: fold the waiting time so far in at the old rate.
+                    tau -= Math.Log(product) / _total;
+                    product = 1;
+                    consecutive = 0;
+                    Tighten(t);
+                }
+            }
+            Rejections += rejected;
+            _pending = true;
+        }
+
+        /// <summary>Shrinks every interval to the current count: the bounds become the propensities.</summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void Tighten(double time)
+        {
+            Tightenings++;
+            var x = State;
+            x.CopyTo(_xLo, 0);
+            x.CopyTo(_xHi, 0);
+            Rebuild(time);
+        }
+
+        // Hot loop rule: no allocation, no virtual calls; rare paths (group growth, rounding, tightening) in helpers.
+        public override long Advance(double horizon, long maxEvents = long.MaxValue)
+        {
+            var net = Network;
+            var x = State;
+            var changeOffsets = net.ChangeOffsets;
+            var changeSpecies = net.ChangeSpecies;
+            var readerOffsets = _readerOffsets;
+            var readers = _readers;
+            var exactDepOffsets = _exactDepOffsets;
+            var exactDeps = _exactDeps;
+            long fired = 0, intervalUpdates = 0;
+            while (fired < maxEvents)
+            {
+                if (!_pending) DrawNext();
+                double t = _nextTime;
+                if (t > horizon || _nextReaction < 0) break; // the second: nothing can fire, even with an infinite horizon
+                _pending = false;
+                Time = t;
+                int r = _nextReaction;
+                net.Fire(r, x);
+
+                for (int k = changeOffsets[r]; k < changeOffsets[r + 1]; k++)
+                {
+                    int s = changeSpecies[k];
+                    double v = x[s];
+                    if (v >= _xLo[s] && v <= _xHi[s]) continue;
+                    Recenter(s, v);
+                    intervalUpdates++;
+                    for (int i = readerOffsets[s]; i < readerOffsets[s + 1]; i++) UpdateBounds(readers[i], t);
+                }
+                for (int k = exactDepOffsets[r]; k < exactDepOffsets[r + 1]; k++) UpdateBounds(exactDeps[k], t);
+                foreach (int j in _timeDependent) UpdateBounds(j, t);
+                fired++;
+                if (++_sinceResum >= _resumInterval) Resum();
+            }
+            IntervalUpdates += intervalUpdates;
+            Events += fired;
+            return fired;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private int LowestNonEmpty()
+        {
+            for (int g = _low; g <= _high; g++) if (_counts[g] > 0) return g;
+            return -1;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void UpdateBounds(int j, double t)
+        {
+            ComputeBounds(j, t, out double lo, out double value);
+            _lo[j] = lo;
+            double old = _up[j];
+            if (old == value) return;
+            _up[j] = value;
+            _total += value - old;
+            int from = _groupOf[j];
+            int to = value > 0 ? Math.ILogB(value) + Offset : NoGroup;
+            if (from == to) { _sums[from] += value - old; return; }
+            if (from != NoGroup) Remove(j, from, old);
+            if (to != NoGroup) Insert(j, value);
+        }
+
+        private void Insert(int r, double a)
+        {
+            int g = Math.ILogB(a) + Offset;
+            var members = _members[g];
+            int count = _counts[g];
+            if (members is null || count == members.Length) members = Grow(g);
+            members[count] = r;
+            _slot[r] = count;
+            _counts[g] = count + 1;
+            _sums[g] += a;
+            _groupOf[r] = g;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Remove(int r, int g, double a)
+        {
+            var members = _members[g];
+            int last = --_counts[g];
+            int moved = members[last];
+            int slot = _slot[r];
+            members[slot] = moved;
+            _slot[moved] = slot;
+            // An empty group's sum is exactly zero, so rounding never makes an empty group selectable.
+            _sums[g] = last == 0 ? 0 : _sums[g] - a;
+            _groupOf[r] = NoGroup;
+        }
+
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private int[] Grow(int g)
+        {
+            var old = _members[g];
+            var grown = new int[Math.Max(8, old is null ? 0 : old.Length * 2)];
+            old?.CopyTo(grown, 0);
+            _members[g] = grown;
+            if (g < _low) _low = g;
+            if (g > _high) _high = g;
+            return grown;
+        }
+    }
+}
