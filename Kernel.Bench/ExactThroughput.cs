@@ -7,7 +7,7 @@ namespace Stochastic.Bench;
 /// <summary>
 /// Events per second of exact algorithms with a Stopwatch around <see cref="ExactSimulator.Advance"/>
 /// (quicker than BenchmarkDotNet for the large networks): <c>Kernel.Bench throughput NET@TEND [repeats] [algorithm…]</c>,
-/// e.g. <c>throughput egfr_net.net@10 3 sorting-direct rssa-cr</c>; <c>synthetic-24000@2</c> runs the synthetic network of that many reactions;
+/// e.g. <c>throughput egfr_net.net@10 3 sorting-direct rssa-cr</c> or <c>throughput examples/il2-toy.bngl@200</c>; <c>synthetic-24000@2</c> runs the synthetic network of that many reactions;
 /// <c>rssa-cr:δ:Δ</c> runs RSSA-CR with other interval widths. One trajectory per repeat, seed 42, stream = repeat.
 /// </summary>
 public static class ExactThroughput
@@ -23,7 +23,7 @@ public static class ExactThroughput
         var network = file.StartsWith("synthetic-", StringComparison.Ordinal)
             ? Stochastic.Network.NetworkCompiler.Compile(Stochastic.Formats.BioNetGenNetReader.Parse(
                 Stochastic.Tests.Helpers.SyntheticNetFile.Create(int.Parse(file["synthetic-".Length..], CultureInfo.InvariantCulture)), file))
-            : BenchModels.Load(Path.Combine("networks", file));
+            : BenchModels.Load(file.Contains('/') ? file : Path.Combine("networks", file)); // "examples/x.bngl" or a file in networks/
         Console.WriteLine($"{file}: {network.SpeciesCount} species, {network.ReactionCount} reactions, t_end {end}");
         for (int rep = 0; rep < repeats; rep++)
         {
