@@ -26,8 +26,8 @@ public class BatchCellSimulatorTests
         var (study, scenario) = SmallIl2Study();
         const int cells = 120;
         var options = new PopulationOptions(CellsPerType: cells, Seed: 11, Threads: 2);
-        var batch = PopulationRunner.Run(study, [scenario], options);
-        var exact = PopulationRunner.Run(study, [scenario], options with { Method = PopulationMethod.Ssa });
+        var batch = PopulationRunner.Run(study, [scenario], options with { Method = PopulationMethod.Batch });
+        var exact = PopulationRunner.Run(study, [scenario], options);
         Assert.StartsWith("batch", batch.Method);
         Assert.Equal("exact SSA", exact.Method);
         // Same cells (parameters and initial counts come from the seed, not the engine): the
@@ -49,9 +49,10 @@ public class BatchCellSimulatorTests
     public void BatchPopulation_DoesNotDependOnThreadsOrBlockSize()
     {
         var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy);
-        var a = PopulationRunner.Run(study, new PopulationOptions(CellsPerType: 21, Threads: 1, BlockSize: 1));
-        var b = PopulationRunner.Run(study, new PopulationOptions(CellsPerType: 21, Threads: 2, BlockSize: 13));
-        var c = PopulationRunner.Run(study, new PopulationOptions(CellsPerType: 21, Threads: 2));
+        var batch = new PopulationOptions(CellsPerType: 21) { Method = PopulationMethod.Batch };
+        var a = PopulationRunner.Run(study, batch with { Threads = 1, BlockSize = 1 });
+        var b = PopulationRunner.Run(study, batch with { Threads = 2, BlockSize = 13 });
+        var c = PopulationRunner.Run(study, batch with { Threads = 2 });
         Assert.StartsWith("batch", a.Method);
         for (int g = 0; g < a.Groups.Count; g++)
             for (int v = 0; v < a.VariableNames.Length; v++)
@@ -60,7 +61,8 @@ public class BatchCellSimulatorTests
                 Assert.Equal(a.Groups[g].Values(v), c.Groups[g].Values(v));
             }
         // The engines differ (a test that can fail): the exact engine gives other trajectories.
-        var exact = PopulationRunner.Run(study, new PopulationOptions(CellsPerType: 21, Threads: 2) { Method = PopulationMethod.Ssa });
+        var exact = PopulationRunner.Run(study, new PopulationOptions(CellsPerType: 21, Threads: 2));
+        Assert.Equal("exact SSA", exact.Method);
         int x = a.Variable("Xobs");
         Assert.NotEqual(a.Groups[0].Values(x), exact.Groups[0].Values(x));
     }

@@ -47,7 +47,7 @@ internal static class PopulationCommand
     /// <summary>The engine options shared by the population commands: <c>--method batch|ssa</c> and <c>--epsilon</c>.</summary>
     internal static (Option<string> Method, Option<double> Epsilon) MethodOptions()
     {
-        var method = new Option<string>("--method") { Description = "cell engine: batch (SIMD tau-leaping, default) or ssa (exact, slow)", DefaultValueFactory = _ => "batch" };
+        var method = new Option<string>("--method") { Description = "cell engine: ssa (exact, default) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "ssa" };
         method.AcceptOnlyFromAmong("batch", "ssa");
         var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error bound ε of the batch engine, in (0, 1)", DefaultValueFactory = _ => Stochastic.Simulation.Tau.TauLeapingSimulator.DefaultEpsilon };
         epsilon.Validators.Add(r =>

@@ -7,8 +7,10 @@ namespace Stochastic.Population;
 
 /// <summary>
 /// <see cref="ICellSimulator"/> on the SIMD batch tau-leaping engine (<see cref="BatchSimulator"/>:
-/// adaptive tau-leaping of Cao, Gillespie &amp; Petzold 2006, one cell per vector lane): the default
-/// engine of the population layer. Each cell of a block becomes one lane with its initial counts,
+/// adaptive tau-leaping of Cao, Gillespie &amp; Petzold 2006, one cell per vector lane), chosen by
+/// <see cref="PopulationMethod.Batch"/>. Fast when counts are large and reactions slow enough to
+/// leap; on stiff models (the IL-2 model's fast ligand binding) it runs exact SSA steps and is
+/// slower than <see cref="ExactCellSimulator"/>. Each cell of a block becomes one lane with its initial counts,
 /// its parameters (<see cref="BatchOptions.Parameters"/>, reaching the functional rates) and its
 /// random stream (seed, stream index), so a cell's result depends only on those, whatever the
 /// block, its position in it, the lane width or the thread count. Mass-action rate constants are

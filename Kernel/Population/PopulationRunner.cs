@@ -13,8 +13,12 @@ namespace Stochastic.Population;
 public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null, int Threads = 0,
     IReadOnlyList<string>? Scenarios = null, int BlockSize = 0)
 {
-    /// <summary>The cell simulator used when no engine factory is passed (default <see cref="PopulationMethod.Batch"/>).</summary>
-    public PopulationMethod Method { get; init; } = PopulationMethod.Batch;
+    /// <summary>
+    /// The cell simulator used when no engine factory is passed. Default <see cref="PopulationMethod.Ssa"/>:
+    /// on the IL-2 model the batch engine is measured slower (fast reversible binding keeps it in
+    /// exact SSA steps; docs/performance.md, "Population").
+    /// </summary>
+    public PopulationMethod Method { get; init; } = PopulationMethod.Ssa;
 
     /// <summary>Error-control parameter ε of the batch engine (Cao, Gillespie &amp; Petzold 2006).</summary>
     public double Epsilon { get; init; } = Simulation.Tau.TauLeapingSimulator.DefaultEpsilon;
@@ -41,8 +45,8 @@ public readonly record struct PopulationProgress(long CellsDone, long CellsTotal
 
 /// <summary>
 /// Runs a <see cref="Study"/>: every scenario × cell type × cell, on all cores, with a
-/// pluggable <see cref="ICellSimulator"/> (default: <see cref="PopulationOptions.Method"/>, the batch
-/// tau-leaping engine <see cref="BatchCellSimulator"/>). Each cell's
+/// pluggable <see cref="ICellSimulator"/> (default: <see cref="PopulationOptions.Method"/>, the exact
+/// <see cref="ExactCellSimulator"/>; or the batch tau-leaping <see cref="BatchCellSimulator"/>). Each cell's
 /// parameters come from stream (seed, cell type, cell) and its trajectory from stream
 /// (seed ⊕ hash(scenario name), cell type, cell), so results are identical for any thread
 /// count or block size. Cancellation keeps the cells already finished.
