@@ -66,6 +66,32 @@ public class BatchSimulatorTests
     }
 
     [Fact]
+    public void FunctionalRatesWithPerCellParameters_AreIdenticalForEveryWidthBatchSizeAndThreadCount()
+    {
+        var network = TauLeapingSimulatorTests.Compile(TauLeapingFunctionalRateTests.RegulatedSynthesis);
+        int p = network.Parameters.Length;
+        // Per-cell parameters spread the Hill maximum and threshold, so lanes sit in different modes.
+        var parameters = new double[CellCount * p];
+        for (int c = 0; c < CellCount; c++)
+        {
+            network.Parameters.CopyTo(parameters, c * p);
+            for (int j = 0; j < p; j++) parameters[c * p + j] *= 0.3 + 0.1 * ((c * 5 + j) % 13);
+        }
+        BatchResult RunWith(SimdWidth width, int batch, int threads) =>
+            BatchSimulator.Run(network, new BatchOptions(CellCount, 5, new TimeGrid(0, 10, 9), Threads: threads, Width: width, BatchSize: batch, IntegrateOutputs: true)
+            { Parameters = parameters }, (cell, x, c) => x[1] = 50 * (cell % 7));
+        var reference = RunWith(SimdWidth.Scalar, 1, 1);
+        Assert.True(reference.TotalCounters().Leaps > 0);
+        // Cells differ (a test that can fail): parameters matter.
+        Assert.False(reference.Trajectory(0).SequenceEqual(reference.Trajectory(1)));
+        foreach (var (width, batch, threads) in new[] { (SimdWidth.Vector128, 7, 2), (SimdWidth.Vector256, 64, 1), (SimdWidth.Vector256, 5, 2), (SimdWidth.Vector512, 7, 2), (SimdWidth.Auto, 64, 2) })
+        {
+            var result = RunWith(width, batch, threads);
+            for (int c = 0; c < CellCount; c++) AssertSameCell(reference, c, result, c, $"functional {width}/{batch}/{threads}");
+        }
+    }
+
+    [Fact]
     public void Cells_AreIdentical_WhateverTheirPosition()
     {
         var network = TauLeapingSimulatorTests.Example("dimerization-decay.bngl");

@@ -170,28 +170,4 @@ public class TauLeapingSimulatorTests
         for (int c = 0; c < 200; c++)
             foreach (double v in result.Trajectory(c)) Assert.True(v >= 0 && v == Math.Floor(v));
     }
-
-    [Fact]
-    public void FunctionalRate_IsRefusedNamingTheReaction()
-    {
-        var network = Compile("""
-            begin model
-            begin seed species
-              A 10
-            end seed species
-            begin observables
-              Molecules Atot A
-            end observables
-            begin functions
-              f() = 0.1 * Atot
-            end functions
-            begin reaction rules
-              grow: A -> A + A f()
-            end reaction rules
-            end model
-            """);
-        var e = Assert.Throws<SimulationException>(() => new TauLeapingSimulator(network));
-        Assert.Contains("grow", e.Message);
-        Assert.Throws<SimulationException>(() => BatchSimulator.Run(network, new BatchOptions(4, 1, new TimeGrid(0, 1, 2))));
-    }
 }

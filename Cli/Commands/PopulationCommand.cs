@@ -15,14 +15,16 @@ internal static class PopulationCommand
         var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores); results do not depend on it", DefaultValueFactory = _ => 0 };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("population") };
+        var (method, epsilon) = MethodOptions();
 
         var command = new Command("population", "Run a population study: fates per scenario and cell type, observable distributions.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { cells, scenarios, seed, threads, outDir }) command.Options.Add(o);
+        foreach (var o in new Option[] { cells, scenarios, seed, threads, method, epsilon, outDir }) command.Options.Add(o);
         command.SetAction((parse, cancellationToken) =>
         {
             var study = StudyReader.Read(parse.GetValue(file)!.ToString());
-            var options = new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios));
+            var options = WithMethod(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)),
+                parse, method, epsilon);
             int n = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
             int scenarioCount = options.Scenarios is { Count: > 0 } s ? s.Count : study.Scenarios.Length;
             long total = (long)n * scenarioCount * study.CellTypes.Length;
@@ -41,6 +43,27 @@ internal static class PopulationCommand
         });
         return command;
     }
+
+    /// <summary>The engine options shared by the population commands: <c>--method batch|ssa</c> and <c>--epsilon</c>.</summary>
+    internal static (Option<string> Method, Option<double> Epsilon) MethodOptions()
+    {
+        var method = new Option<string>("--method") { Description = "cell engine: ssa (exact, default) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "ssa" };
+        method.AcceptOnlyFromAmong("batch", "ssa");
+        var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error bound ε of the batch engine, in (0, 1)", DefaultValueFactory = _ => Stochastic.Simulation.Tau.TauLeapingSimulator.DefaultEpsilon };
+        epsilon.Validators.Add(r =>
+        {
+            double e = r.GetValueOrDefault<double>();
+            if (!(e > 0 && e < 1)) r.AddError($"--epsilon must be in (0, 1), got {e}");
+        });
+        return (method, epsilon);
+    }
+
+    internal static PopulationOptions WithMethod(PopulationOptions options, ParseResult parse, Option<string> method, Option<double> epsilon) =>
+        options with
+        {
+            Method = parse.GetValue(method) == "ssa" ? PopulationMethod.Ssa : PopulationMethod.Batch,
+            Epsilon = parse.GetValue(epsilon),
+        };
 
     internal static void Write(string path, Action<TextWriter> write)
     {

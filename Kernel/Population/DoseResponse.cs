@@ -31,7 +31,7 @@ public static class DoseResponse
     /// <param name="doses">Positive doses, ascending.</param>
     /// <param name="options">Cells, seed, threads.</param>
     /// <param name="extraSettings">Parameter settings added to every scenario (e.g. a blocking antibody).</param>
-    /// <param name="engine">Cell simulator (default exact SSA).</param>
+    /// <param name="engine">Cell simulator (default: <see cref="PopulationOptions.Method"/>).</param>
     /// <param name="progress">Progress over all doses.</param>
     /// <param name="cancellationToken">Cancels; curves then use the cells finished.</param>
     public static IReadOnlyList<DoseResponseCurve> Run(Study study, IReadOnlyList<string> ligands, IReadOnlyList<double> doses, PopulationOptions options,

@@ -41,7 +41,7 @@ public static class PopulationCsv
     {
         w.WriteLine($"# Population study: {result.Study.Model.Name}");
         w.WriteLine();
-        w.WriteLine($"{result.Groups.Sum(g => g.Completed)} cells simulated{(result.Cancelled ? " (interrupted: partial)" : "")}; {result.Events:N0} reactions fired (exact SSA).");
+        w.WriteLine($"{result.Groups.Sum(g => g.Completed)} cells simulated{(result.Cancelled ? " (interrupted: partial)" : "")}; {result.Events:N0} reactions fired ({result.Method}).");
         w.WriteLine();
         w.WriteLine("## Fate fractions (95% Wilson interval)");
         w.WriteLine();

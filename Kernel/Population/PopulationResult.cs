@@ -107,8 +107,10 @@ public sealed class PopulationResult
     public IReadOnlyList<string> FateNames { get; }
     /// <summary>Every scenario × cell type, scenario-major.</summary>
     public IReadOnlyList<PopulationGroup> Groups { get; }
-    /// <summary>Reactions fired (exact engine only; 0 otherwise).</summary>
+    /// <summary>Reactions fired (by the exact or the batch engine; 0 for other engines).</summary>
     public long Events { get; }
+    /// <summary>How the cells were simulated, in words (e.g. "exact SSA", "batch tau-leaping, ε = 0.03").</summary>
+    public string Method { get; init; } = "exact SSA";
     /// <summary>True when the run was cancelled; groups then hold the finished cells only.</summary>
     public bool Cancelled { get; }
 

@@ -9,16 +9,44 @@ namespace Stochastic.Population;
 /// <param name="Seed">Master seed (null: the study's).</param>
 /// <param name="Threads">Worker threads (0: all cores). Results do not depend on it.</param>
 /// <param name="Scenarios">Scenario names to run (null: all).</param>
-/// <param name="BlockSize">Cells handed to a simulator at once (results do not depend on it).</param>
+/// <param name="BlockSize">Cells handed to a simulator at once (0: 32 for the batch engine, 4 for the SSA); results do not depend on it.</param>
 public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null, int Threads = 0,
-    IReadOnlyList<string>? Scenarios = null, int BlockSize = 4);
+    IReadOnlyList<string>? Scenarios = null, int BlockSize = 0)
+{
+    /// <summary>
+    /// The cell simulator used when no engine factory is passed. Default <see cref="PopulationMethod.Ssa"/>:
+    /// on the IL-2 model the batch engine is measured slower (fast reversible binding keeps it in
+    /// exact SSA steps; docs/performance.md, "Population").
+    /// </summary>
+    public PopulationMethod Method { get; init; } = PopulationMethod.Ssa;
+
+    /// <summary>Error-control parameter ε of the batch engine (Cao, Gillespie &amp; Petzold 2006).</summary>
+    public double Epsilon { get; init; } = Simulation.Tau.TauLeapingSimulator.DefaultEpsilon;
+
+    /// <summary>The engine factory <see cref="Method"/> and <see cref="Epsilon"/> stand for.</summary>
+    public Func<CompiledNetwork, ICellSimulator> Engine() => Method switch
+    {
+        PopulationMethod.Ssa => n => new ExactCellSimulator(n),
+        _ => n => new BatchCellSimulator(n, Epsilon),
+    };
+}
+
+/// <summary>How a population's cells are simulated.</summary>
+public enum PopulationMethod
+{
+    /// <summary>Adaptive tau-leaping on the SIMD batch engine (<see cref="BatchCellSimulator"/>): fast, approximate (error set by ε).</summary>
+    Batch,
+    /// <summary>The exact SSA (<see cref="ExactCellSimulator"/>): the reference, far slower on the IL-2 model.</summary>
+    Ssa,
+}
 
 /// <summary>Progress of a population run: cells finished out of all cells.</summary>
 public readonly record struct PopulationProgress(long CellsDone, long CellsTotal);
 
 /// <summary>
 /// Runs a <see cref="Study"/>: every scenario × cell type × cell, on all cores, with a
-/// pluggable <see cref="ICellSimulator"/> (default <see cref="ExactCellSimulator"/>). Each cell's
+/// pluggable <see cref="ICellSimulator"/> (default: <see cref="PopulationOptions.Method"/>, the exact
+/// <see cref="ExactCellSimulator"/>; or the batch tau-leaping <see cref="BatchCellSimulator"/>). Each cell's
 /// parameters come from stream (seed, cell type, cell) and its trajectory from stream
 /// (seed ⊕ hash(scenario name), cell type, cell), so results are identical for any thread
 /// count or block size. Cancellation keeps the cells already finished.
@@ -46,10 +74,12 @@ public static class PopulationRunner
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var network = NetworkCompiler.Compile(study.Model);
-        engine ??= n => new ExactCellSimulator(n);
+        bool custom = engine is not null;
+        engine ??= options.Engine();
         int cells = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
         ulong seed = options.Seed ?? study.Settings.Seed;
-        int blockSize = Math.Max(1, options.BlockSize);
+        int blockSize = options.BlockSize > 0 ? options.BlockSize
+            : options.Method == PopulationMethod.Batch ? 32 : 4;
         var sampler = new CellParameterSampler(study.Model);
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
@@ -101,10 +131,20 @@ public static class PopulationRunner
                     progress?.Report(new PopulationProgress(Interlocked.Add(ref done, count), total));
                     return simulator;
                 },
-                simulator => { if (simulator is ExactCellSimulator exact) Interlocked.Add(ref events, exact.Events); });
+                simulator =>
+                {
+                    if (simulator is ExactCellSimulator exact) Interlocked.Add(ref events, exact.Events);
+                    else if (simulator is BatchCellSimulator batch) Interlocked.Add(ref events, batch.Events);
+                });
         }
         catch (OperationCanceledException) { cancelled = true; }
-        return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested);
+        string method = custom ? "custom engine"
+            : options.Method == PopulationMethod.Ssa ? "exact SSA"
+            : FormattableString.Invariant($"batch tau-leaping, ε = {options.Epsilon}");
+        return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
+        {
+            Method = method,
+        };
     }
 
     /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>

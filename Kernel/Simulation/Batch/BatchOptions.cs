@@ -14,6 +14,14 @@ public sealed record BatchOptions(int Cells, ulong Seed, TimeGrid Grid, double E
 {
     /// <summary>Random stream index of each cell (length <see cref="Cells"/>); null means cell c uses stream c.</summary>
     public long[]? Streams { get; init; }
+
+    /// <summary>
+    /// Per-cell parameter values, cell-major: cell c's values at [c·P, (c+1)·P) with P the network's
+    /// parameter count, in model order; null means every cell uses <see cref="Network.CompiledNetwork.Parameters"/>.
+    /// They reach functional and expression rates and expression outputs; mass-action rate constants
+    /// are precomputed (set them per cell through <see cref="CellSetup"/>).
+    /// </summary>
+    public double[]? Parameters { get; init; }
 }
 
 /// <summary>

@@ -8,7 +8,9 @@ namespace Stochastic.Simulation.Batch;
 /// The SIMD batch engine: adaptive tau-leaping (Cao, Gillespie &amp; Petzold 2005, 2006; see
 /// <see cref="TauLeapingSimulator"/>) over many cells at once, one cell per vector lane, each with
 /// its own initial counts, rate constants, clock, step size and Philox4x32-10 stream. Use it for
-/// populations of cells (thousands and up) of a mass-action network with large counts.
+/// populations of cells (thousands and up) with large counts; mass-action, functional and
+/// expression rates, with per-cell rate constants (<see cref="CellSetup"/>) and parameters
+/// (<see cref="BatchOptions.Parameters"/>).
 /// </summary>
 /// <remarks>
 /// State is stored structure-of-arrays, [species][cell] and [reaction][cell]; cells are cut into
@@ -27,8 +29,8 @@ public static class BatchSimulator
     /// <paramref name="setup"/> (null: all cells start from the network's values). On cancellation,
     /// returns what finished (<see cref="BatchResult.Completed"/>).
     /// </summary>
-    /// <exception cref="SimulationException">A reaction is not mass action; a cell's count is negative or not an integer; a rate constant is negative or not finite; integrals asked for with expression outputs.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">Bad options (cells &lt; 1, ε not in (0, 1), batch size &lt; 1, streams of the wrong length).</exception>
+    /// <exception cref="SimulationException">A propensity is negative or not finite (naming the reaction); a cell's count is negative or not an integer; a rate constant is negative or not finite; integrals asked for with expression outputs.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">Bad options (cells &lt; 1, ε not in (0, 1), batch size &lt; 1, streams or parameters of the wrong length).</exception>
     public static BatchResult Run(CompiledNetwork network, BatchOptions options, CellSetup? setup = null,
         IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -38,6 +40,9 @@ public static class BatchSimulator
         if (!(options.Epsilon > 0 && options.Epsilon < 1)) throw new ArgumentOutOfRangeException(nameof(options), $"epsilon must be in (0, 1), got {options.Epsilon}");
         if (options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), $"batch size must be positive, got {options.BatchSize}");
         if (options.Streams is { } given && given.Length != cells) throw new ArgumentOutOfRangeException(nameof(options), $"{given.Length} streams given for {cells} cells");
+        int parameterCount = network.Parameters.Length;
+        if (options.Parameters is { } values && values.Length != (long)cells * parameterCount)
+            throw new ArgumentOutOfRangeException(nameof(options), $"{values.Length} parameter values given for {cells} cells of {parameterCount} parameters");
         var plan = new TauLeapingPlan(network);
         if (options.IntegrateOutputs && !plan.OutputsAreWeightedSums)
             throw new SimulationException("time integrals need outputs that are weighted sums of species; this model has outputs set by expressions");
@@ -104,7 +109,7 @@ public static class BatchSimulator
                             if (cancellationToken.IsCancellationRequested) return kernel;
                             int count = Math.Min(lanes, last - chunk);
                             kernel.Run(new ChunkJob(initial, rates, stride, chunk, cellIndex, streams, chunk, count,
-                                records, integrals, events, leaps), options.Seed);
+                                records, integrals, events, leaps, options.Parameters), options.Seed);
                         }
                         long e = 0, l = 0;
                         for (int c = first; c < last; c++) { done[c] = true; e += events[c]; l += leaps[c]; }
@@ -119,6 +124,11 @@ public static class BatchSimulator
                     _ => { });
             }
             catch (OperationCanceledException) { }
+            // A worker's model error (a bad propensity) surfaces as itself, not wrapped.
+            catch (AggregateException e) when (e.InnerExceptions.Count > 0 && e.InnerExceptions[0] is SimulationException)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            }
             return new BatchResult(options.Grid, network.OutputNames, cells, records, integrals, events, leaps, done, width, stopwatch.Elapsed);
         }
         finally

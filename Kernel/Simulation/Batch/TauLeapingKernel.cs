@@ -16,10 +16,11 @@ namespace Stochastic.Simulation.Batch;
 /// <param name="Integrals">All cells' time integrals of the outputs, [cell][output]; null when not wanted.</param>
 /// <param name="Events">Reactions fired, per cell.</param>
 /// <param name="Leaps">Leaps taken, per cell.</param>
+/// <param name="Parameters">Per-cell parameter values, cell-major by global cell index (P = the network's parameter count each); null: the network's for every cell.</param>
 internal readonly record struct ChunkJob(
     double[] InitialCounts, double[] RateConstants, int Stride, int First,
     int[] Cells, long[] Streams, int CellsOffset, int LaneCount,
-    double[] Records, double[]? Integrals, long[] Events, long[] Leaps);
+    double[] Records, double[]? Integrals, long[] Events, long[] Leaps, double[]? Parameters = null);
 
 /// <summary>
 /// Adaptive explicit tau-leaping for one vector of cells, one cell per lane, written once for every
@@ -28,7 +29,10 @@ internal readonly record struct ChunkJob(
 /// highest order); critical reactions of Cao, Gillespie &amp; Petzold (2005, J. Chem. Phys.
 /// 122:054103; n_c = 10), at most one critical firing per leap; exact SSA steps (100 of them) when
 /// the leap would be shorter than 10/a0; a leap that would drive a count negative is rejected and
-/// the step halved, so counts never go negative.
+/// the step halved, so counts never go negative. Function rates (functional and expression kinds)
+/// are evaluated per lane by the same scalar code at every width (<see cref="Network.CompiledNetwork.Propensity"/>
+/// on the lane's species and parameters), held constant over a leap; the species they read bound
+/// the leap too (see <see cref="TauLeapingPlan"/>).
 /// </summary>
 /// <remarks>
 /// Lanes are independent: each has its own clock, step cap, SSA-step budget and random stream.
@@ -53,8 +57,12 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
     private readonly TauLeapingPlan _plan;
     private readonly double _epsilon;
     private readonly TV[] _x, _xNew, _c, _a, _k, _critical, _mu, _sigma;
-    private readonly double[] _laneBuffer, _species, _gridTimes;
+    private readonly double[] _laneBuffer, _gridTimes;
     private readonly int[] _gridIndex;
+    // Per-lane scratch for rate functions and outputs: the lane's species and its parameters.
+    private readonly double[][] _laneSpecies, _laneParameters;
+    private readonly TV[] _functionPropensities;
+    private readonly int[] _functionIndex;
     private readonly LaneStreams _streams = new(TL.Count);
 
     public TauLeapingKernel(TauLeapingPlan plan, double epsilon, TimeGrid grid)
@@ -65,7 +73,14 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         _x = new TV[ns]; _xNew = new TV[ns]; _mu = new TV[ns]; _sigma = new TV[ns];
         _c = new TV[nr]; _a = new TV[nr]; _k = new TV[nr]; _critical = new TV[nr];
         _laneBuffer = new double[Math.Max(ns, 1) * TL.Count + TL.Count];
-        _species = new double[ns];
+        int np = plan.Network.Parameters.Length;
+        _laneSpecies = new double[TL.Count][];
+        _laneParameters = new double[TL.Count][];
+        for (int i = 0; i < TL.Count; i++) { _laneSpecies[i] = new double[ns]; _laneParameters[i] = new double[np]; }
+        _functionPropensities = new TV[plan.FunctionReactions.Length];
+        _functionIndex = new int[nr];
+        Array.Fill(_functionIndex, -1);
+        for (int f = 0; f < plan.FunctionReactions.Length; f++) _functionIndex[plan.FunctionReactions[f]] = f;
         _gridTimes = grid.Times();
         _gridIndex = new int[TL.Count];
     }
@@ -73,7 +88,8 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
     /// <summary>Runs the chunk's lanes from the grid's start to its end.</summary>
     // Hot loop rule: no allocation and no virtual calls; the work per iteration is a fixed sequence of
     // masked vector operations over reactions and species; per-lane scalar work only for random
-    // draws, rare Poisson paths and recording at output times.
+    // draws, rate functions (one delegate call per function reaction and lane), rare Poisson paths
+    // and recording at output times.
     public void Run(in ChunkJob job, ulong seed)
     {
         var net = _plan.Network;
@@ -86,7 +102,16 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         var gridTimes = _gridTimes; var gridIndex = _gridIndex;
         int outputs = net.OutputCount, points = gridTimes.Length;
         var streams = _streams.Streams;
+        var functionIndex = _functionIndex; var functionPropensities = _functionPropensities;
+        bool hasFunctions = functionPropensities.Length > 0;
         Span<double> laneValues = stackalloc double[lanes];
+        int np = net.Parameters.Length;
+        for (int i = 0; i < lanes; i++)
+        {
+            if (job.Parameters is { } given && i < job.LaneCount)
+                given.AsSpan(job.Cells[job.CellsOffset + i] * np, np).CopyTo(_laneParameters[i]);
+            else net.Parameters.CopyTo(_laneParameters[i], 0);
+        }
 
         for (int s = 0; s < ns; s++) x[s] = TL.Load(job.InitialCounts.AsSpan(s * job.Stride + job.First, lanes));
         for (int r = 0; r < nr; r++) c[r] = TL.Load(job.RateConstants.AsSpan(r * job.Stride + job.First, lanes));
@@ -108,10 +133,18 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
 
         while (TL.MaskBits(active) != 0)
         {
-            // Propensities: c·Π x(x−1)…(x−m+1).
+            // Propensities: c·Π x(x−1)…(x−m+1), or through the rate function per lane.
+            if (hasFunctions) EvaluateFunctions(TL.MaskBits(active), t);
             TV a0 = zero;
             for (int r = 0; r < nr; r++)
             {
+                if (functionIndex[r] >= 0)
+                {
+                    TV f = functionPropensities[functionIndex[r]];
+                    a[r] = f;
+                    a0 = TL.Add(a0, f);
+                    continue;
+                }
                 TV v = c[r];
                 for (int k = reactantOffsets[r]; k < reactantOffsets[r + 1]; k++)
                 {
@@ -258,6 +291,34 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         for (int i = 0; i < job.LaneCount; i++) job.Leaps[job.Cells[job.CellsOffset + i]] = (long)laneValues[i];
     }
 
+    /// <summary>
+    /// Propensities of the function-rate reactions for the active lanes (0 elsewhere), each lane by
+    /// the same scalar code whatever the width, so lanes stay bit-identical across widths.
+    /// </summary>
+    private void EvaluateFunctions(uint activeBits, TV t)
+    {
+        var net = _plan.Network;
+        int ns = net.SpeciesCount, lanes = TL.Count;
+        var buffer = _laneBuffer.AsSpan();
+        for (int s = 0; s < ns; s++) TL.Store(_x[s], buffer.Slice(s * lanes, lanes));
+        Span<double> times = stackalloc double[lanes];
+        TL.Store(t, times);
+        for (int i = 0; i < lanes; i++)
+        {
+            if (((activeBits >> i) & 1) == 0) continue;
+            var species = _laneSpecies[i];
+            for (int s = 0; s < ns; s++) species[s] = buffer[s * lanes + i];
+        }
+        Span<double> values = stackalloc double[lanes];
+        var reactions = _plan.FunctionReactions;
+        for (int f = 0; f < reactions.Length; f++)
+        {
+            for (int i = 0; i < lanes; i++)
+                values[i] = ((activeBits >> i) & 1) == 0 ? 0 : net.Propensity(reactions[f], _laneSpecies[i], _laneParameters[i], times[i]);
+            _functionPropensities[f] = TL.Load(values);
+        }
+    }
+
     /// <summary>g_i of Cao et al. (2006): the highest order, corrected when the species appears more than once in it.</summary>
     private static TV G(int order, int multiplicity, TV x)
     {
@@ -296,10 +357,11 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         for (int i = 0; i < job.LaneCount; i++)
         {
             if (((bits >> i) & 1) == 0) continue;
-            for (int s = 0; s < ns; s++) _species[s] = buffer[s * lanes + i];
+            var species = _laneSpecies[i];
+            for (int s = 0; s < ns; s++) species[s] = buffer[s * lanes + i];
             int point = _gridIndex[i]++;
             int cell = job.Cells[job.CellsOffset + i];
-            net.Outputs(_species, net.Parameters, _gridTimes[point], job.Records.AsSpan((cell * points + point) * outputs, outputs));
+            net.Outputs(species, _laneParameters[i], _gridTimes[point], job.Records.AsSpan((cell * points + point) * outputs, outputs));
         }
     }
 }

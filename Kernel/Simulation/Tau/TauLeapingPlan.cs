@@ -1,27 +1,43 @@
+using Stochastic.Expressions;
 using Stochastic.Network;
 
 namespace Stochastic.Simulation.Tau;
 
 /// <summary>
 /// What adaptive tau-leaping needs from a network, precomputed once: reactant factors, net
-/// changes, the consumed reactants that decide criticality, and each species' highest reaction
-/// order for the g_i of Cao, Gillespie &amp; Petzold (2006). Shared by the scalar simulator and the
-/// batch engine; immutable.
+/// changes, the consumed reactants that decide criticality, the reactions whose propensity goes
+/// through a compiled rate function, and each bounded species' order for the g_i of Cao,
+/// Gillespie &amp; Petzold (2006). Shared by the scalar simulator and the batch engine; immutable.
 /// </summary>
+/// <remarks>
+/// Function rates (BioNetGen functional rates, SBML kinetic laws) generalize the step selection of
+/// Cao et al. (2006), which bounds the relative change of every reactant species so that every
+/// mass-action propensity changes by at most about ε·a_j. A rate function may read species that are
+/// not reactants of its reaction (a Hill term in another species, say); their change moves the
+/// propensity too, so every species read by any rate function is bounded as well. For such a species
+/// that is not a reactant anywhere, g_i = 1 (the propensity's relative change is taken as at most the
+/// species' relative change, exact for a linear dependence and an over-estimate for saturating ones
+/// such as Hill functions with n ≤ 1; steeper functions are covered by choosing a smaller ε); a species
+/// that is also a reactant keeps its highest-order g_i. A time-dependent rate is held at its value at
+/// the start of each leap.
+/// </remarks>
 internal sealed class TauLeapingPlan
 {
-    /// <summary>Builds the plan, refusing reactions whose propensity is not mass action.</summary>
-    /// <exception cref="SimulationException">A functional or expression rate law.</exception>
+    /// <summary>Builds the plan.</summary>
     public TauLeapingPlan(CompiledNetwork network)
     {
         Network = network;
         int nr = network.ReactionCount, ns = network.SpeciesCount;
+        var functionReactions = new List<int>();
+        var functionRead = new bool[ns];
         for (int r = 0; r < nr; r++)
         {
-            if (network.Kinds[r] is PropensityKind.Functional or PropensityKind.Expression)
-                throw new SimulationException(
-                    $"tau-leaping supports mass-action reactions only; reaction '{network.ReactionNames[r]}' has a {(network.Kinds[r] == PropensityKind.Functional ? "functional" : "kinetic-law")} rate (use the exact SSA)");
+            if (network.Kinds[r] is not (PropensityKind.Functional or PropensityKind.Expression)) continue;
+            functionReactions.Add(r);
+            foreach (var symbol in ExpressionEvaluator.Symbols(network.RateExpressions[r]))
+                if (symbol.Kind == SymbolKind.Species) functionRead[symbol.Index] = true;
         }
+        FunctionReactions = [.. functionReactions];
 
         var consumedOffsets = new int[nr + 1];
         var consumedSpecies = new List<int>();
@@ -50,7 +66,12 @@ internal sealed class TauLeapingPlan
         ConsumedSpecies = [.. consumedSpecies];
         ConsumedAmounts = [.. consumedAmounts];
         var reactantSpecies = new List<int>();
-        for (int s = 0; s < ns; s++) if (HighestOrder[s] > 0) reactantSpecies.Add(s);
+        for (int s = 0; s < ns; s++)
+        {
+            // A species only read by a rate function: g = 1 (see remarks).
+            if (HighestOrder[s] == 0 && functionRead[s]) { HighestOrder[s] = 1; HighestOrderMultiplicity[s] = 1; }
+            if (HighestOrder[s] > 0) reactantSpecies.Add(s);
+        }
         TauSpecies = [.. reactantSpecies];
 
         bool weighted = true;
@@ -63,11 +84,13 @@ internal sealed class TauLeapingPlan
     public int[] ConsumedOffsets { get; }
     public int[] ConsumedSpecies { get; }
     public double[] ConsumedAmounts { get; }
-    /// <summary>Highest order of any reaction a species is a reactant of (0: none).</summary>
+    /// <summary>Reactions whose propensity goes through <see cref="CompiledNetwork.RateFunctions"/> (functional and expression kinds).</summary>
+    public int[] FunctionReactions { get; }
+    /// <summary>Order for g_i: highest order of any reaction a species is a reactant of; 1 for a species only read by a rate function; 0: neither.</summary>
     public int[] HighestOrder { get; }
     /// <summary>How many molecules of the species that highest-order reaction needs (largest if several).</summary>
     public int[] HighestOrderMultiplicity { get; }
-    /// <summary>Species that are reactants somewhere: the ones that bound the leap.</summary>
+    /// <summary>Species that are reactants somewhere or read by a rate function: the ones that bound the leap.</summary>
     public int[] TauSpecies { get; }
     /// <summary>True when every output is a weighted sum of species (time integrals need this).</summary>
     public bool OutputsAreWeightedSums { get; }

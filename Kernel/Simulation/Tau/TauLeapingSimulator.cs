@@ -14,7 +14,8 @@ namespace Stochastic.Simulation.Tau;
 /// exact SSA steps (Gillespie 1977) whenever the leap would be shorter than 10/a0; a leap that would
 /// still make a count negative is rejected and retried with half the step. Counts never go negative.
 /// Use it when counts are large and the exact SSA spends its time on many small events; its error
-/// grows with ε. Mass-action reactions only.
+/// grows with ε. Functional and expression rates are evaluated at the start of each leap and held
+/// over it; the species they read bound the leap with g = 1 (see docs/algorithms.md).
 /// </summary>
 /// <remarks>
 /// This is the scalar width of the batch engine (<see cref="BatchSimulator"/>) run on one cell: run
@@ -38,7 +39,6 @@ public sealed class TauLeapingSimulator : ITrajectorySimulator
     private double[] _records = [];
 
     /// <summary>Creates a tau-leaping simulator for <paramref name="network"/> with error bound <paramref name="epsilon"/>.</summary>
-    /// <exception cref="SimulationException">A reaction's rate law is not mass action.</exception>
     /// <exception cref="ArgumentOutOfRangeException">ε not in (0, 1).</exception>
     public TauLeapingSimulator(CompiledNetwork network, double epsilon = DefaultEpsilon)
     {
