@@ -23,6 +23,9 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     /// <summary>Error-control parameter ε of the batch engine (Cao, Gillespie &amp; Petzold 2006).</summary>
     public double Epsilon { get; init; } = Simulation.Tau.TauLeapingSimulator.DefaultEpsilon;
 
+    /// <summary>Fast-pair criterion of <see cref="PopulationMethod.SlowScale"/> (docs/algorithms.md, "Slow-scale SSA").</summary>
+    public Simulation.SlowScale.SlowScaleOptions SlowScale { get; init; } = new();
+
     /// <summary>The engine factory <see cref="Method"/> and <see cref="Epsilon"/> stand for.</summary>
     public Func<CompiledNetwork, ICellSimulator> Engine() => Method switch
     {
@@ -38,6 +41,11 @@ public enum PopulationMethod
     Batch,
     /// <summary>The exact SSA (<see cref="ExactCellSimulator"/>): the reference, far slower on the IL-2 model.</summary>
     Ssa,
+    /// <summary>
+    /// Slow-scale SSA (<see cref="SlowScaleCellSimulator"/>, Cao, Gillespie &amp; Petzold 2005): exact SSA on
+    /// the model with its fast reversible first-order pairs lumped (<see cref="PopulationOptions.SlowScale"/>).
+    /// </summary>
+    SlowScale,
 }
 
 /// <summary>Progress of a population run: cells finished out of all cells.</summary>
@@ -75,6 +83,12 @@ public static class PopulationRunner
     {
         var network = NetworkCompiler.Compile(study.Model);
         bool custom = engine is not null;
+        Simulation.SlowScale.ReducedModel? reduced = null;
+        if (engine is null && options.Method == PopulationMethod.SlowScale)
+        {
+            reduced = Simulation.SlowScale.SlowScaleReduction.Reduce(study.Model, options.SlowScale);
+            engine = full => new SlowScaleCellSimulator(reduced, full);
+        }
         engine ??= options.Engine();
         int cells = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
         ulong seed = options.Seed ?? study.Settings.Seed;
@@ -135,17 +149,25 @@ public static class PopulationRunner
                 {
                     if (simulator is ExactCellSimulator exact) Interlocked.Add(ref events, exact.Events);
                     else if (simulator is BatchCellSimulator batch) Interlocked.Add(ref events, batch.Events);
+                    else if (simulator is SlowScaleCellSimulator slow) Interlocked.Add(ref events, slow.Events);
                 });
         }
         catch (OperationCanceledException) { cancelled = true; }
         string method = custom ? "custom engine"
             : options.Method == PopulationMethod.Ssa ? "exact SSA"
+            : reduced is not null ? SlowScaleDescription(reduced)
             : FormattableString.Invariant($"batch tau-leaping, ε = {options.Epsilon}");
         return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = method,
         };
     }
+
+    /// <summary>How a slow-scale run is described in reports: the lumped pairs, or that there were none.</summary>
+    public static string SlowScaleDescription(Simulation.SlowScale.ReducedModel reduced) => reduced.Pairs.Length == 0
+        ? "slow-scale SSA: no fast pair met the criterion, so exact SSA"
+        : "slow-scale SSA, fast pairs lumped: " + string.Join(", ", reduced.Pairs.Select(p =>
+            FormattableString.Invariant($"{reduced.Full.Species[p.A].Name} <-> {reduced.Full.Species[p.B].Name} (separation {p.Separation:G3})")));
 
     /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>
     public static TimeGrid GridFor(Scenario scenario, double interval)
