@@ -1,0 +1,154 @@
+using System.Collections.Immutable;
+using Stochastic.Expressions;
+using Stochastic.Model;
+using Stochastic.Network;
+using Stochastic.Population;
+using Stochastic.Simulation.Exact;
+using Stochastic.Simulation.SlowScale;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Stochastic.Tests;
+
+/// <summary>
+/// Slow-scale SSA by reduction: the fast-pair criterion, the reduced propensities on a toy with an
+/// analytic answer, and agreement with full-detail exact simulation on a small IL-2 population.
+/// </summary>
+public class SlowScaleReductionTests(ITestOutputHelper output)
+{
+    private static readonly SourcePosition At = new("toy", 1, 1);
+
+    private static SymbolExpr P(int index, string name) => new(SymbolKind.Parameter, index, name, At);
+
+    /// <summary>A ⇄ B (kf, kr) and B → C (k), A0 molecules of A: parameters kf, kr, k.</summary>
+    private static ReactionModel Toy(double kf, double kr, double k, int a0)
+    {
+        ImmutableArray<Parameter> parameters =
+        [
+            new("kf", new NumberExpr(kf, At), kf, At),
+            new("kr", new NumberExpr(kr, At), kr, At),
+            new("k", new NumberExpr(k, At), k, At),
+        ];
+        ImmutableArray<Species> species =
+        [
+            new("A", new NumberExpr(a0, At), a0, false, At),
+            new("B", new NumberExpr(0, At), 0, false, At),
+            new("C", new NumberExpr(0, At), 0, false, At),
+        ];
+        ImmutableArray<Reaction> reactions =
+        [
+            new("fwd", [0], [1], P(0, "kf"), RateLawKind.MassAction, 1, At),
+            new("rev", [1], [0], P(1, "kr"), RateLawKind.MassAction, 1, At),
+            new("out", [1], [2], P(2, "k"), RateLawKind.MassAction, 1, At),
+        ];
+        ImmutableArray<Observable> observables =
+        [
+            new("Total", [new ObservableTerm(0, 1), new ObservableTerm(1, 1)], At),
+            new("Bound", [new ObservableTerm(1, 1)], At),
+            new("Out", [new ObservableTerm(2, 1)], At),
+        ];
+        return new ReactionModel("toy", parameters, species, observables, [], reactions);
+    }
+
+    [Fact]
+    public void Criterion_AcceptsSeparatedPairAndRefusesSlowOne()
+    {
+        // kf + kr = 200 against a drain of 0.1 per B molecule: separation 2000.
+        var fast = SlowScaleReduction.Reduce(Toy(100, 100, 0.1, 50));
+        var pair = Assert.Single(fast.Pairs);
+        Assert.Equal(2000, pair.Separation, 6);
+        Assert.Equal(2, fast.Model.Species.Length);
+        Assert.Equal(50, fast.Model.Species[0].InitialCount);
+        var reaction = Assert.Single(fast.Model.Reactions);
+        Assert.Equal(RateLawKind.Propensity, reaction.Kind);
+        // Propensity of T → C at T = 10: k·T·p = 0.1·10·0.5.
+        double a = ExpressionEvaluator.Evaluate(reaction.Rate, s => s.Kind == SymbolKind.Species ? (s.Index == 0 ? 10 : 0) : fast.Model.Parameters[s.Index].Value);
+        Assert.Equal(0.5, a, 12);
+        // Separation 20 < θ = 100: not lumped; with θ = 10 it is.
+        Assert.Empty(SlowScaleReduction.Reduce(Toy(1, 1, 0.1, 50)).Pairs);
+        Assert.Single(SlowScaleReduction.Reduce(Toy(1, 1, 0.1, 50), new SlowScaleOptions { Theta = 10 }).Pairs);
+        Assert.Single(SlowScaleReduction.Reduce(Toy(1, 1, 0.1, 50), new SlowScaleOptions { MinimumRate = 2 }).Pairs);
+    }
+
+    [Fact]
+    public void Degree_RefusesNonlinearRates()
+    {
+        var a = new SymbolExpr(SymbolKind.Species, 0, "A", At);
+        var b = new SymbolExpr(SymbolKind.Species, 1, "B", At);
+        var c = new SymbolExpr(SymbolKind.Species, 2, "C", At);
+        Expr Bin(BinaryOperator op, Expr l, Expr r) => new BinaryExpr(op, l, r, At);
+        Assert.Equal(1, SlowScaleReduction.Degree(Bin(BinaryOperator.Divide, Bin(BinaryOperator.Add, a, b), Bin(BinaryOperator.Add, c, new NumberExpr(1, At))), 0, 1));
+        Assert.Equal(-1, SlowScaleReduction.Degree(Bin(BinaryOperator.Multiply, a, b), 0, 1));
+        Assert.Equal(-1, SlowScaleReduction.Degree(Bin(BinaryOperator.Divide, c, Bin(BinaryOperator.Add, a, new NumberExpr(1, At))), 0, 1));
+        Assert.Equal(0, SlowScaleReduction.Degree(Bin(BinaryOperator.Power, c, new NumberExpr(2, At)), 0, 1));
+    }
+
+    [Fact]
+    public void Toy_OutflowHasEffectiveRateKTimesP_InReducedAndFullModel()
+    {
+        // A ⇄ B (kf = 30, kr = 70, p = 0.3), B → C (k = 0.2): C(t) ≈ n0 (1 − exp(−k p t)).
+        // In the reduced model each molecule leaves at rate k·p exactly, so C(t) ~ Binomial(n0, q),
+        // q = 1 − exp(−k p t). In the full model the per-molecule survival decays with the slow
+        // eigenvalue λ of the 3-state chain, λ = k p (1 + O(k/(kf+kr))): the bias is computed below.
+        const double kf = 30, kr = 70, k = 0.2, t = 10;
+        const int n0 = 40, runs = 2000;
+        var model = Toy(kf, kr, k, n0);
+        var reduced = SlowScaleReduction.Reduce(model);
+        Assert.Single(reduced.Pairs);
+        double p = kf / (kf + kr), q = 1 - Math.Exp(-k * p * t);
+        // Exact slow eigenvalue of [[-kf, kr], [kf, -(kr + k)]]: the full model's q.
+        double tr = kf + kr + k, det = kf * k;
+        double lambda = (tr - Math.Sqrt(tr * tr - 4 * det)) / 2;
+        double fullBias = Math.Abs(Math.Exp(-lambda * t) - Math.Exp(-k * p * t)) * n0; // ≈ 0.01 molecules
+        double MeanOut(ReactionModel m, int outIndex)
+        {
+            var net = NetworkCompiler.Compile(m);
+            var sim = new DirectMethod().CreateSimulator(net);
+            double sum = 0;
+            for (int r = 0; r < runs; r++)
+            {
+                sim.Reset(7, (ulong)r);
+                sim.Advance(t);
+                sum += sim.State[outIndex];
+            }
+            return sum / runs;
+        }
+        // Standard error of the mean of Binomial(n0, q) over 2000 runs: sqrt(n0 q (1−q) / runs) ≈ 0.065;
+        // 4 standard errors (two-sided false-alarm rate 6e-5).
+        double se = Math.Sqrt(n0 * q * (1 - q) / runs);
+        double slow = MeanOut(reduced.Model, 1), full = MeanOut(model, 2);
+        output.WriteLine($"expected {n0 * q:F3}, reduced {slow:F3}, full {full:F3}, se {se:F3}, full-model bias {fullBias:F4}");
+        Assert.InRange(slow, n0 * q - 4 * se, n0 * q + 4 * se);
+        Assert.InRange(full, n0 * q - 4 * se - fullBias, n0 * q + 4 * se + fullBias);
+        // The reduced model fires one reaction per molecule out; the full model ~ (kf+kr)/(k p) times more.
+    }
+
+    [Fact]
+    public void ExpectedFullState_SplitsTotalsByP()
+    {
+        var reduced = SlowScaleReduction.Reduce(Toy(30, 70, 0.2, 40));
+        var full = new double[3];
+        reduced.ExpectedFullState([10, 4], [30, 70, 0.2], full);
+        Assert.Equal([7, 3, 4], full);
+        var counts = new double[2];
+        reduced.ReduceCounts([5, 6, 1], counts);
+        Assert.Equal([11, 1], counts);
+    }
+
+    [Fact]
+    public void Il2_ReportsWhichBindingPairsAreFast()
+    {
+        var study = StudyReader.Read(StudyReaderTests.StudyPath);
+        foreach (double theta in new[] { 100.0, 10, 2 })
+        {
+            var reduced = SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = theta });
+            output.WriteLine($"θ = {theta}: {PopulationRunner.SlowScaleDescription(reduced)}");
+            foreach (var note in reduced.Notes) output.WriteLine("  " + note);
+        }
+        // At the model's defaults: bind25 separation 16.8 / (kf2D·CD122_0 = 1.46) = 11.5,
+        // bind122 86.4 / (kf2D·gc_0 = 35.5) = 2.4; bindPD1 is slower than CD122 capture of L_PD1.
+        Assert.Empty(SlowScaleReduction.Reduce(study.Model).Pairs);
+        Assert.Single(SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 10 }).Pairs);
+        Assert.Equal(2, SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 2 }).Pairs.Length);
+    }
+}
