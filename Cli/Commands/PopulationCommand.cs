@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Spectre.Console;
 using Stochastic.Population;
 
 namespace Stochastic.Cli.Commands;
@@ -15,20 +14,20 @@ internal static class PopulationCommand
         var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores); results do not depend on it", DefaultValueFactory = _ => 0 };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("population") };
-        var (method, epsilon) = MethodOptions();
+        var (method, epsilon, theta) = MethodOptions();
 
         var command = new Command("population", "Run a population study: fates per scenario and cell type, observable distributions.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { cells, scenarios, seed, threads, method, epsilon, outDir }) command.Options.Add(o);
+        foreach (var o in new Option[] { cells, scenarios, seed, threads, method, epsilon, theta, outDir }) command.Options.Add(o);
         command.SetAction((parse, cancellationToken) =>
         {
             var study = StudyReader.Read(parse.GetValue(file)!.ToString());
             var options = WithMethod(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)),
-                parse, method, epsilon);
+                parse, method, epsilon, theta);
             int n = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
             int scenarioCount = options.Scenarios is { Count: > 0 } s ? s.Count : study.Scenarios.Length;
             long total = (long)n * scenarioCount * study.CellTypes.Length;
-            var result = PopulationProgressDisplay.Run($"{study.Model.Name}: {total} cells", total,
+            var result = ProgressDisplay.Run($"{study.Model.Name}: {total} cells", total, (PopulationProgress p) => p.CellsDone,
                 progress => PopulationRunner.Run(study, options, progress: progress, cancellationToken: cancellationToken));
             var dir = parse.GetValue(outDir)!;
             dir.Create();
@@ -44,56 +43,42 @@ internal static class PopulationCommand
         return command;
     }
 
-    /// <summary>The engine options shared by the population commands: <c>--method batch|ssa</c> and <c>--epsilon</c>.</summary>
-    internal static (Option<string> Method, Option<double> Epsilon) MethodOptions()
+    /// <summary>The engine options shared by the population commands: <c>--method batch|ssa|slow-scale</c>, <c>--epsilon</c> and <c>--theta</c>.</summary>
+    internal static (Option<string> Method, Option<double> Epsilon, Option<double> Theta) MethodOptions()
     {
-        var method = new Option<string>("--method") { Description = "cell engine: ssa (exact, default) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "ssa" };
-        method.AcceptOnlyFromAmong("batch", "ssa");
+        var method = new Option<string>("--method") { Description = "cell engine: ssa (exact, default), slow-scale (exact SSA with fast reversible binding pairs at equilibrium; see --theta) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "ssa" };
+        method.AcceptOnlyFromAmong("batch", "ssa", "slow-scale");
+        var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B", DefaultValueFactory = _ => Stochastic.Simulation.SlowScale.SlowScaleOptions.DefaultTheta };
+        theta.Validators.Add(r =>
+        {
+            double t = r.GetValueOrDefault<double>();
+            if (!(t > 0) || double.IsInfinity(t)) r.AddError($"--theta must be a positive number, got {t}");
+        });
         var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error bound ε of the batch engine, in (0, 1)", DefaultValueFactory = _ => Stochastic.Simulation.Tau.TauLeapingSimulator.DefaultEpsilon };
         epsilon.Validators.Add(r =>
         {
             double e = r.GetValueOrDefault<double>();
             if (!(e > 0 && e < 1)) r.AddError($"--epsilon must be in (0, 1), got {e}");
         });
-        return (method, epsilon);
+        return (method, epsilon, theta);
     }
 
-    internal static PopulationOptions WithMethod(PopulationOptions options, ParseResult parse, Option<string> method, Option<double> epsilon) =>
+    internal static PopulationOptions WithMethod(PopulationOptions options, ParseResult parse, Option<string> method, Option<double> epsilon, Option<double> theta) =>
         options with
         {
-            Method = parse.GetValue(method) == "ssa" ? PopulationMethod.Ssa : PopulationMethod.Batch,
+            Method = parse.GetValue(method) switch
+            {
+                "ssa" => PopulationMethod.Ssa,
+                "slow-scale" => PopulationMethod.SlowScale,
+                _ => PopulationMethod.Batch,
+            },
             Epsilon = parse.GetValue(epsilon),
+            SlowScale = new Stochastic.Simulation.SlowScale.SlowScaleOptions { Theta = parse.GetValue(theta) },
         };
 
     internal static void Write(string path, Action<TextWriter> write)
     {
         using var writer = new StreamWriter(path);
         write(writer);
-    }
-}
-
-/// <summary>A progress bar for population runs on stderr when it is a terminal (as <see cref="ProgressDisplay"/>).</summary>
-internal static class PopulationProgressDisplay
-{
-    public static T Run<T>(string title, long total, Func<IProgress<PopulationProgress>?, T> work)
-    {
-        if (Console.IsErrorRedirected || Console.IsOutputRedirected) return work(null);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
-        T result = default!;
-        console.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(context =>
-            {
-                var task = context.AddTask(Markup.Escape(title), maxValue: total);
-                result = work(new Reporter(task));
-                task.Value = task.MaxValue;
-            });
-        return result;
-    }
-
-    private sealed class Reporter(ProgressTask task) : IProgress<PopulationProgress>
-    {
-        public void Report(PopulationProgress value) => task.Value = value.CellsDone;
     }
 }
