@@ -1,0 +1,40 @@
+using Stochastic.Cli;
+using Xunit;
+
+namespace Stochastic.Tests;
+
+/// <summary><c>stochastic population --method slow-scale</c> end to end, run in-process.</summary>
+public sealed class SlowScaleCliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("stochastic-slow-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        int code = await CliApp.RunAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Population_SlowScale_LumpsBindingPairs_AndSaysSoInTheReport()
+    {
+        string outDir = Path.Combine(_dir, "pop");
+        var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--cells", "1", "--scenario", "IL2",
+            "--threads", "2", "--method", "slow-scale", "--theta", "2", "--out", outDir);
+        Assert.True(code == 0, error);
+        string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Contains("slow-scale SSA, fast pairs lumped: CD25 <-> L_CD25", report);
+        Assert.Contains("CD122 <-> L_CD122", report);
+    }
+
+    [Fact]
+    public async Task Population_BadTheta_IsAnError()
+    {
+        var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "slow-scale", "--theta", "-1", "--out", Path.Combine(_dir, "x"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("--theta", error);
+    }
+}
