@@ -72,4 +72,132 @@ public class PropensityGroupsTests(ITestOutputHelper output)
         output.WriteLine($"{algorithm} {file}: 0x{actual:X16}UL {events}");
         Assert.Equal(expected, actual);
     }
+
+    private const double Epsilon = 1.0 / (1L << 52); // ulp of 1
+
+    /// <summary>Checks groups, member counts and sums against the weights (the sums within <paramref name="tolerance"/>·2^(g+1)).</summary>
+    private static void AssertConsistent(PropensityGroups groups, double[] weights, double tolerance)
+    {
+        var expectedCounts = new Dictionary<int, int>();
+        var expectedSums = new Dictionary<int, double>();
+        double total = 0;
+        for (int r = 0; r < weights.Length; r++)
+        {
+            Assert.Equal(weights[r], groups[r]);
+            total += weights[r];
+            if (weights[r] == 0) { Assert.Equal(-1, groups.GroupOf(r)); continue; }
+            int g = PropensityGroups.GroupIndex(weights[r]);
+            Assert.Equal(g, groups.GroupOf(r));
+            Assert.InRange(weights[r], Math.ScaleB(1.0, g - PropensityGroups.GroupIndex(1.0)), Math.ScaleB(1.0, g - PropensityGroups.GroupIndex(1.0) + 1));
+            expectedCounts[g] = expectedCounts.GetValueOrDefault(g) + 1;
+            expectedSums[g] = expectedSums.GetValueOrDefault(g) + weights[r];
+        }
+        for (int g = 0; g < 2200; g++)
+        {
+            Assert.Equal(expectedCounts.GetValueOrDefault(g), groups.MemberCount(g));
+            double bound = Math.ScaleB(1.0, g - PropensityGroups.GroupIndex(1.0) + 1);
+            if (groups.MemberCount(g) == 0) Assert.Equal(0.0, groups.GroupSum(g)); // exactly
+            else Assert.True(Math.Abs(groups.GroupSum(g) - expectedSums[g]) <= tolerance * bound, $"group {g}: {groups.GroupSum(g)} vs {expectedSums[g]}");
+        }
+        Assert.True(Math.Abs(groups.Total - total) <= tolerance * Math.ScaleB(1.0, 11), $"total {groups.Total} vs {total}");
+    }
+
+    [Fact]
+    public void SetAndResum_KeepGroupsCountsAndSums()
+    {
+        const int n = 40, steps = 3000;
+        var groups = new PropensityGroups(n);
+        var weights = new double[n];
+        var rng = new Xoshiro256StarStar(11, 0);
+        groups.Clear();
+        for (int r = 0; r < n; r++)
+        {
+            weights[r] = r % 5 == 0 ? 0 : Math.Pow(2, 20 * rng.NextDouble() - 10); // 2^-10 … 2^10: about 20 groups
+            groups.Add(r, weights[r]);
+        }
+        groups.Resum();
+        // After a re-sum each sum is a sum of ≤ n weights of the group: error ≤ n·ε·n·2^(g+1).
+        AssertConsistent(groups, weights, n * n * Epsilon);
+        for (int step = 0; step < steps; step++)
+        {
+            int r = (int)(rng.NextDouble() * n);
+            double u = rng.NextDouble();
+            weights[r] = u < 0.2 ? 0 : u < 0.3 ? weights[r] : Math.Pow(2, 20 * rng.NextDouble() - 10);
+            groups.Set(r, weights[r]);
+            // Each incremental update rounds once in a sum of magnitude ≤ n·2^(g+1) (the total: ≤ n·2^11):
+            // after k updates the error is ≤ k·n·ε times that scale. Checked every 100 steps.
+            if (step % 100 == 99) AssertConsistent(groups, weights, (step + 1 + n) * n * Epsilon);
+        }
+        groups.Resum();
+        AssertConsistent(groups, weights, n * n * Epsilon);
+    }
+
+    [Fact]
+    public void EmptiedGroup_HasSumExactlyZero()
+    {
+        var groups = new PropensityGroups(4);
+        int g = PropensityGroups.GroupIndex(1.1);
+        groups.Set(0, 1.1);
+        groups.Set(1, 1.3);
+        groups.Set(2, 1.7);
+        groups.Set(3, 1.9);
+        Assert.Equal(4, groups.MemberCount(g));
+        groups.Set(1, 5.0); // moved to another group
+        groups.Set(0, 0);   // removed
+        groups.Set(3, 1.2); // same group, swap-removed order changed above
+        Assert.Equal(2, groups.MemberCount(g));
+        Assert.NotEqual(0.0, groups.GroupSum(g));
+        groups.Set(2, 0.3);
+        groups.Set(3, 0);
+        Assert.Equal(0, groups.MemberCount(g));
+        Assert.Equal(0.0, groups.GroupSum(g)); // exactly, although 1.1 + 1.3 + 1.7 + 1.9 − … need not round to 0
+        Assert.Equal(1, groups.MemberCount(PropensityGroups.GroupIndex(5.0)));
+        Assert.Equal(2, groups.GroupOf(1) - g);
+    }
+
+    [Fact]
+    public void Select_ReturnsMinusOne_WhenOnlyRoundingResidueIsLeft()
+    {
+        var groups = new PropensityGroups(2);
+        groups.Set(0, 0.1);
+        groups.Set(1, 0.2);
+        groups.Set(0, 0);
+        groups.Set(1, 0);
+        Assert.True(groups.Total > 0); // 0.1 + 0.2 − 0.1 − 0.2 = 2^-55 in doubles, with every group empty
+        var rng = new Xoshiro256StarStar(1, 0);
+        Assert.Equal(-1, groups.Select(ref rng, out _));
+        groups.Resum();
+        Assert.Equal(0.0, groups.Total);
+    }
+
+    [Fact]
+    public void Select_DrawsInProportionToTheWeights()
+    {
+        // Weights over several groups, two in one group, and a zero weight.
+        double[] weights = [0.5, 1, 1.5, 3, 0, 7, 20, 0.01];
+        var groups = new PropensityGroups(weights.Length);
+        for (int r = 0; r < weights.Length; r++) groups.Set(r, weights[r]);
+        var rng = new Xoshiro256StarStar(5, 0);
+        const int draws = 200_000;
+        var counts = new long[weights.Length];
+        for (int i = 0; i < draws; i++)
+        {
+            int r = groups.Select(ref rng, out double u);
+            Assert.InRange(u, 0, weights[r]);
+            Assert.True(u < weights[r]);
+            counts[r]++;
+        }
+        Assert.Equal(0, counts[4]);
+        // Pearson χ² over the 7 reactions of positive weight (6 degrees of freedom; smallest expected
+        // count 200000·0.01/33.01 ≈ 61). Critical value 27.86 = χ²₆ quantile at 1 − 10⁻⁴ (survival
+        // function e^(−x/2)(1 + x/2 + x²/8) solved numerically), so a correct sampler fails 1 seed in 10⁴.
+        double total = weights.Sum(), chi2 = 0;
+        for (int r = 0; r < weights.Length; r++)
+        {
+            if (weights[r] == 0) continue;
+            double expected = draws * weights[r] / total;
+            chi2 += (counts[r] - expected) * (counts[r] - expected) / expected;
+        }
+        Assert.True(chi2 < 27.86, $"chi2 = {chi2:F2}");
+    }
 }
