@@ -80,7 +80,13 @@ public sealed class CompositionRejection : IExactAlgorithm
                 Time = t;
 
                 int r = groups.Select(ref Random, out _);
-                if (r < 0) NothingCanFire();
+                if (r < 0)
+                {
+                    // Only a rounding residue was left in the total (every group is empty): re-sum and
+                    // draw again from the exact total, which is 0 when nothing can fire.
+                    groups.Resum();
+                    continue;
+                }
                 net.Fire(r, x);
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
@@ -95,10 +101,6 @@ public sealed class CompositionRejection : IExactAlgorithm
             Events += fired;
             return fired;
         }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static void NothingCanFire() =>
-            throw new InvalidOperationException("no reaction can fire"); // only a positive rounding residue was left in the total
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Update(PropensityGroups groups, int j, double value, double t)
