@@ -72,15 +72,28 @@ internal static class PoissonSampler
         uint slow = TL.MaskBits(TL.AndNot(mask, squeeze));
         if (slow == 0) return k;
 
-        // Rare path, per lane, in the scalar width: finish the first try, then loop.
-        Span<double> ks = stackalloc double[TL.Count], us_ = stackalloc double[TL.Count], vs = stackalloc double[TL.Count],
-            means = stackalloc double[TL.Count];
-        TL.Store(k, ks); TL.Store(us, us_); TL.Store(v, vs); TL.Store(mean, means);
-        var lanes = streams.Streams;
+        // Lanes that miss the squeeze: the first try's full acceptance test (Hörmann 1993, steps
+        // 3–4), still vectorized; only lanes it rejects (a few per cent) retry per lane.
+        TV slowMask = TL.AndNot(mask, squeeze);
+        TV invAlpha = TL.Add(TL.Create(1.1239), TL.Divide(TL.Create(1.1328), TL.Subtract(b, TL.Create(3.4))));
+        TV logMean = LaneLog.Invoke<TL, TV>(TL.Select(slowMask, mean, TL.Create(InversionLimit)));
+        TV logInvAlpha = LaneLog.Invoke<TL, TV>(invAlpha);
+        TV zero = TL.Create(0);
+        TV early = TL.Or(TL.LessThan(k, zero), TL.And(TL.LessThan(us, TL.Create(0.013)), TL.LessThan(us, v)));
+        TV lhs = TL.Subtract(TL.Add(LaneLog.Invoke<TL, TV>(v), logInvAlpha), LaneLog.Invoke<TL, TV>(TL.Add(TL.Divide(a, TL.Multiply(us, us)), b)));
+        TV kSafe = TL.Select(TL.AndNot(slowMask, early), k, zero);
+        TV rhs = TL.Subtract(TL.Add(TL.Subtract(zero, mean), TL.Multiply(k, logMean)), LogFactorial<TL, TV>(kSafe));
+        TV accept = TL.AndNot(TL.And(slowMask, TL.LessThanOrEqual(lhs, rhs)), early);
+        uint retry = TL.MaskBits(TL.AndNot(slowMask, accept));
+        if (retry == 0) return k;
+
+        // Rare path, per lane, in the scalar width: further tries.
+        Span<double> ks = stackalloc double[TL.Count], means = stackalloc double[TL.Count];
+        TL.Store(k, ks); TL.Store(mean, means);
         for (int i = 0; i < ks.Length; i++)
         {
-            if (((slow >> i) & 1) == 0) continue;
-            ks[i] = PtrsSlow(means[i], ks[i], us_[i], vs[i], ref lanes[i]);
+            if (((retry >> i) & 1) == 0) continue;
+            ks[i] = PtrsRetry(means[i], streams, i);
         }
         return TL.Load(ks);
     }
@@ -95,7 +108,7 @@ internal static class PoissonSampler
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double PtrsSlow(double mean, double k, double us, double v, ref PhiloxStream stream)
+    private static double PtrsRetry(double mean, LaneStreams streams, int lane)
     {
         // The same setup as the vector path, in scalar lanes (bit-identical by construction).
         double sqrtMean = Math.Sqrt(mean);
@@ -105,17 +118,12 @@ internal static class PoissonSampler
         double vr = 0.9277 - 3.6224 / (b - 2);
         double logMean = LaneLog.Invoke(mean);
         double logInvAlpha = LaneLog.Invoke(invAlpha);
-        bool first = true;
         while (true)
         {
-            if (!first)
-            {
-                double u = stream.NextDouble() - 0.5;
-                v = 1 - stream.NextDouble();
-                (k, us) = Candidate<ScalarLanes, double>(u, a, b, mean);
-                if (0.07 <= us && v <= vr) return k;
-            }
-            first = false;
+            double u = streams.NextDouble(lane) - 0.5;
+            double v = 1 - streams.NextDouble(lane);
+            var (k, us) = Candidate<ScalarLanes, double>(u, a, b, mean);
+            if (0.07 <= us && v <= vr) return k;
             if (k < 0 || (us < 0.013 && v > us)) continue;
             double lhs = LaneLog.Invoke(v) + logInvAlpha - LaneLog.Invoke(a / (us * us) + b);
             double rhs = -mean + k * logMean - LogFactorial(k);
@@ -130,6 +138,21 @@ internal static class PoissonSampler
         var table = new double[n];
         for (int i = 2; i < n; i++) table[i] = table[i - 1] + LaneLog.Invoke(i);
         return table;
+    }
+
+    /// <summary>log k! per lane (k a non-negative integer): <see cref="LogFactorial(double)"/> in every width.</summary>
+    private static TV LogFactorial<TL, TV>(TV k) where TL : ILanes<TV> where TV : struct
+    {
+        TV big = TL.LessThanOrEqual(TL.Create(LogFactorials.Length), k);
+        TV x = TL.Add(k, TL.Create(1)), inv = TL.Divide(TL.Create(1), x), inv2 = TL.Multiply(inv, inv);
+        TV series = TL.Multiply(inv, TL.Subtract(TL.Create(1.0 / 12), TL.Multiply(inv2, TL.Subtract(TL.Create(1.0 / 360), TL.Divide(inv2, TL.Create(1260))))));
+        TV stirling = TL.Add(TL.Add(TL.Subtract(TL.Multiply(TL.Subtract(x, TL.Create(0.5)), LaneLog.Invoke<TL, TV>(x)), x), TL.Create(0.91893853320467274178)), series);
+        uint small = TL.MaskBits(TL.AndNot(Lanes.AllOnes<TL, TV>(), big));
+        if (small == 0) return stirling;
+        Span<double> ks = stackalloc double[TL.Count];
+        TL.Store(k, ks);
+        for (int i = 0; i < ks.Length; i++) ks[i] = ((small >> i) & 1) != 0 ? LogFactorials[(int)ks[i]] : 0;
+        return TL.Select(big, stirling, TL.Load(ks));
     }
 
     /// <summary>log k! from a table below 128, else Stirling's series to 1/x⁵ (error below 1e-14 there).</summary>
