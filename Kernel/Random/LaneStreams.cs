@@ -24,6 +24,8 @@ internal sealed class LaneStreams
     // Per lane: the second double of the last block, when not yet used (bit i of _spareBits).
     private readonly double[] _spare, _first, _second;
     private uint _spareBits;
+    // _needs[m]: a mask, lane i all-ones bits when bit i of m is set (the lanes that compute a block).
+    private readonly double[][] _needs;
 
     /// <summary>Streams for <paramref name="lanes"/> lanes (at most 32), all stream 0 of seed 0 until <see cref="Set"/>.</summary>
     public LaneStreams(int lanes)
@@ -33,6 +35,12 @@ internal sealed class LaneStreams
         int n = Math.Max(8, lanes);
         _k0 = new ulong[n]; _k1 = new ulong[n]; _s0 = new ulong[n]; _s1 = new ulong[n]; _block = new ulong[n];
         _spare = new double[n]; _first = new double[n]; _second = new double[n];
+        _needs = new double[1 << lanes][];
+        for (int m = 0; m < _needs.Length; m++)
+        {
+            _needs[m] = new double[n];
+            for (int i = 0; i < lanes; i++) _needs[m][i] = ((m >> i) & 1) != 0 ? BitConverter.UInt64BitsToDouble(ulong.MaxValue) : 0;
+        }
     }
 
     /// <summary>Lanes.</summary>
@@ -54,19 +62,21 @@ internal sealed class LaneStreams
         uint bits = TL.MaskBits(mask);
         if (bits == 0) return TL.Create(0);
         uint need = bits & ~_spareBits;
-        if (need != 0) Generate();
-        Span<double> values = stackalloc double[TL.Count];
-        var spare = _spare; var first = _first; var second = _second; var block = _block;
-        uint spareBits = _spareBits;
-        for (int i = 0; i < values.Length; i++)
+        if (need == 0)
         {
-            uint bit = 1u << i;
-            if ((bits & bit) == 0) values[i] = 0;
-            else if ((spareBits & bit) != 0) values[i] = spare[i];
-            else { values[i] = first[i]; spare[i] = second[i]; block[i]++; }
+            // Every drawing lane has a spare: no block to compute.
+            _spareBits &= ~bits;
+            return TL.And(mask, TL.Load(_spare));
         }
-        _spareBits = (spareBits & ~bits) | need;
-        return TL.Load(values);
+        Generate();
+        TV needs = TL.Load(_needs[need]);
+        TV spare = TL.Load(_spare);
+        TV value = TL.And(mask, TL.Select(needs, TL.Load(_first), spare));
+        TL.Store(TL.Select(needs, TL.Load(_second), spare), _spare);
+        var block = _block;
+        for (uint n = need; n != 0; n &= n - 1) block[System.Numerics.BitOperations.TrailingZeroCount(n)]++;
+        _spareBits = (_spareBits & ~bits) | need;
+        return value;
     }
 
     /// <summary>The next uniform of lane <paramref name="lane"/> alone (the same sequence as <see cref="NextUniform{TL, TV}"/> gives it).</summary>
