@@ -27,7 +27,7 @@ internal sealed class LaneStreams
     // _needs[m]: a mask, lane i all-ones bits when bit i of m is set (the lanes that compute a block).
     private readonly double[][] _needs;
 
-    /// <summary>Streams for <paramref name="lanes"/> lanes (at most 32), all stream 0 of seed 0 until <see cref="Set"/>.</summary>
+    /// <summary>Streams for <paramref name="lanes"/> lanes (at most 8), all stream 0 of seed 0 until <see cref="Set"/>.</summary>
     public LaneStreams(int lanes)
     {
         _lanes = lanes;
