@@ -36,5 +36,7 @@ public class TauLeapingBenchmarks
 
     [Benchmark(Baseline = true)] public SimulationCounters Scalar1Thread() => Run(SimdWidth.Scalar, 1);
     [Benchmark] public SimulationCounters Batch1Thread() => Run(SimdWidth.Auto, 1);
+    /// <summary>Four double lanes (AVX2), whatever the widest width here is.</summary>
+    [Benchmark] public SimulationCounters Vector256x1Thread() => Run(SimdWidth.Vector256, 1);
     [Benchmark] public SimulationCounters Batch2Threads() => Run(SimdWidth.Auto, 2);
 }

@@ -15,7 +15,7 @@ public class PoissonSamplerTests
     private static LaneStreams Stream(ulong seed, long index)
     {
         var streams = new LaneStreams(1);
-        streams.Streams[0] = new PhiloxStream(seed, (ulong)index);
+        streams.Set(0, seed, (ulong)index);
         return streams;
     }
 
@@ -81,7 +81,7 @@ public class PoissonSamplerTests
         for (int first = 0; first < means.Length; first += lanes)
         {
             var streams = new LaneStreams(lanes);
-            for (int i = 0; i < lanes; i++) streams.Streams[i] = new PhiloxStream(3, (ulong)(first + i));
+            for (int i = 0; i < lanes; i++) streams.Set(i, 3, (ulong)(first + i));
             var mean = TL.Load(means.AsSpan(first, lanes));
             var mask = TL.LessThan(TL.Create(0), mean);
             var buffer = new double[lanes];

@@ -9,9 +9,9 @@ namespace Stochastic.Random;
 /// "Non-Uniform Random Variate Generation", §X.3), one uniform per variate, vectorized as a masked
 /// loop. Larger means: Hörmann's PTRS transformed rejection with squeeze (Hörmann 1993, "The
 /// transformed rejection method for generating Poisson random variables", Insurance: Mathematics
-/// and Economics 12:39–45): the first try and its squeeze (about 86 % of variates) run vectorized;
-/// lanes that miss the squeeze finish in a per-lane scalar loop built from the same scalar
-/// operations, so every width gives the same integers.
+/// and Economics 12:39–45), also a masked vector loop: each pass, every unfinished lane makes one
+/// try (squeeze, then the full log test for lanes that miss it) from its own stream, so every width
+/// gives the same integers.
 /// </summary>
 internal static class PoissonSampler
 {
@@ -61,28 +61,45 @@ internal static class PoissonSampler
     private static TV Ptrs<TL, TV>(TV mean, TV mask, LaneStreams streams) where TL : ILanes<TV> where TV : struct
     {
         // Setup (Hörmann 1993, table 1).
-        TV sqrtMean = TL.Sqrt(TL.Select(mask, mean, TL.Create(InversionLimit)));
+        TV safeMean = TL.Select(mask, mean, TL.Create(InversionLimit));
+        TV sqrtMean = TL.Sqrt(safeMean);
         TV b = TL.Add(TL.Create(0.931), TL.Multiply(TL.Create(2.53), sqrtMean));
         TV a = TL.Add(TL.Create(-0.059), TL.Multiply(TL.Create(0.02483), b));
         TV vr = TL.Subtract(TL.Create(0.9277), TL.Divide(TL.Create(3.6224), TL.Subtract(b, TL.Create(2))));
-        TV u = TL.Subtract(streams.NextUniform<TL, TV>(mask), TL.Create(0.5));
-        TV v = TL.Subtract(TL.Create(1), streams.NextUniform<TL, TV>(mask));
-        var (k, us) = Candidate<TL, TV>(u, a, b, mean);
-        TV squeeze = TL.And(TL.LessThanOrEqual(TL.Create(0.07), us), TL.LessThanOrEqual(v, vr));
-        uint slow = TL.MaskBits(TL.AndNot(mask, squeeze));
-        if (slow == 0) return k;
-
-        // Rare path, per lane, in the scalar width: finish the first try, then loop.
-        Span<double> ks = stackalloc double[TL.Count], us_ = stackalloc double[TL.Count], vs = stackalloc double[TL.Count],
-            means = stackalloc double[TL.Count];
-        TL.Store(k, ks); TL.Store(us, us_); TL.Store(v, vs); TL.Store(mean, means);
-        var lanes = streams.Streams;
-        for (int i = 0; i < ks.Length; i++)
+        TV zero = TL.Create(0), result = zero, logMean = zero, logInvAlpha = zero;
+        bool logs = false;
+        // Every lane in todo makes one try per pass (two uniforms, u then v, as in a scalar loop),
+        // so a lane's draws and result do not depend on the other lanes.
+        TV todo = mask;
+        do
         {
-            if (((slow >> i) & 1) == 0) continue;
-            ks[i] = PtrsSlow(means[i], ks[i], us_[i], vs[i], ref lanes[i]);
+            TV u = TL.Subtract(streams.NextUniform<TL, TV>(todo), TL.Create(0.5));
+            TV v = TL.Subtract(TL.Create(1), streams.NextUniform<TL, TV>(todo));
+            var (k, us) = Candidate<TL, TV>(u, a, b, safeMean);
+            TV squeeze = TL.And(TL.LessThanOrEqual(TL.Create(0.07), us), TL.LessThanOrEqual(v, vr));
+            TV accepted = TL.And(todo, squeeze);
+            TV slow = TL.AndNot(todo, squeeze);
+            if (TL.MaskBits(slow) != 0)
+            {
+                // Lanes that miss the squeeze: the full acceptance test (Hörmann 1993, steps 3–4).
+                if (!logs)
+                {
+                    TV invAlpha = TL.Add(TL.Create(1.1239), TL.Divide(TL.Create(1.1328), TL.Subtract(b, TL.Create(3.4))));
+                    logMean = LaneLog.Invoke<TL, TV>(safeMean);
+                    logInvAlpha = LaneLog.Invoke<TL, TV>(invAlpha);
+                    logs = true;
+                }
+                TV early = TL.Or(TL.LessThan(k, zero), TL.And(TL.LessThan(us, TL.Create(0.013)), TL.LessThan(us, v)));
+                TV testing = TL.AndNot(slow, early);
+                TV lhs = TL.Subtract(TL.Add(LaneLog.Invoke<TL, TV>(v), logInvAlpha), LaneLog.Invoke<TL, TV>(TL.Add(TL.Divide(a, TL.Multiply(us, us)), b)));
+                TV rhs = TL.Subtract(TL.Add(TL.Subtract(zero, safeMean), TL.Multiply(k, logMean)), LogFactorial<TL, TV>(TL.Select(testing, k, zero)));
+                accepted = TL.Or(accepted, TL.And(testing, TL.LessThanOrEqual(lhs, rhs)));
+            }
+            result = TL.Select(accepted, k, result);
+            todo = TL.AndNot(todo, accepted);
         }
-        return TL.Load(ks);
+        while (TL.MaskBits(todo) != 0);
+        return result;
     }
 
     /// <summary>k = ⌊(2a/us + b)·U + μ + 0.43⌋ with us = 0.5 − |U|.</summary>
@@ -94,35 +111,6 @@ internal static class PoissonSampler
         return (k, us);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double PtrsSlow(double mean, double k, double us, double v, ref PhiloxStream stream)
-    {
-        // The same setup as the vector path, in scalar lanes (bit-identical by construction).
-        double sqrtMean = Math.Sqrt(mean);
-        double b = 0.931 + 2.53 * sqrtMean;
-        double a = -0.059 + 0.02483 * b;
-        double invAlpha = 1.1239 + 1.1328 / (b - 3.4);
-        double vr = 0.9277 - 3.6224 / (b - 2);
-        double logMean = LaneLog.Invoke(mean);
-        double logInvAlpha = LaneLog.Invoke(invAlpha);
-        bool first = true;
-        while (true)
-        {
-            if (!first)
-            {
-                double u = stream.NextDouble() - 0.5;
-                v = 1 - stream.NextDouble();
-                (k, us) = Candidate<ScalarLanes, double>(u, a, b, mean);
-                if (0.07 <= us && v <= vr) return k;
-            }
-            first = false;
-            if (k < 0 || (us < 0.013 && v > us)) continue;
-            double lhs = LaneLog.Invoke(v) + logInvAlpha - LaneLog.Invoke(a / (us * us) + b);
-            double rhs = -mean + k * logMean - LogFactorial(k);
-            if (lhs <= rhs) return k;
-        }
-    }
-
     private static readonly double[] LogFactorials = BuildLogFactorials(128);
 
     private static double[] BuildLogFactorials(int n)
@@ -130,6 +118,25 @@ internal static class PoissonSampler
         var table = new double[n];
         for (int i = 2; i < n; i++) table[i] = table[i - 1] + LaneLog.Invoke(i);
         return table;
+    }
+
+    /// <summary>log k! per lane (k a non-negative integer): <see cref="LogFactorial(double)"/> in every width.</summary>
+    private static TV LogFactorial<TL, TV>(TV k) where TL : ILanes<TV> where TV : struct
+    {
+        TV big = TL.LessThanOrEqual(TL.Create(LogFactorials.Length), k);
+        uint small = TL.MaskBits(TL.AndNot(Lanes.AllOnes<TL, TV>(), big));
+        Span<double> ks = stackalloc double[TL.Count];
+        if (small != 0)
+        {
+            TL.Store(k, ks);
+            for (int i = 0; i < ks.Length; i++) ks[i] = ((small >> i) & 1) != 0 ? LogFactorials[(int)ks[i]] : 0;
+            if (TL.MaskBits(big) == 0) return TL.Load(ks);
+        }
+        TV x = TL.Add(k, TL.Create(1)), inv = TL.Divide(TL.Create(1), x), inv2 = TL.Multiply(inv, inv);
+        TV series = TL.Multiply(inv, TL.Subtract(TL.Create(1.0 / 12), TL.Multiply(inv2, TL.Subtract(TL.Create(1.0 / 360), TL.Divide(inv2, TL.Create(1260))))));
+        TV stirling = TL.Add(TL.Add(TL.Subtract(TL.Multiply(TL.Subtract(x, TL.Create(0.5)), LaneLog.Invoke<TL, TV>(x)), x), TL.Create(0.91893853320467274178)), series);
+        if (small == 0) return stirling;
+        return TL.Select(big, stirling, TL.Load(ks));
     }
 
     /// <summary>log k! from a table below 128, else Stirling's series to 1/x⁵ (error below 1e-14 there).</summary>

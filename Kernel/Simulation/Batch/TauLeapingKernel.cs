@@ -101,7 +101,6 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         var tauSpecies = _plan.TauSpecies; var highestOrder = _plan.HighestOrder; var highestMultiplicity = _plan.HighestOrderMultiplicity;
         var gridTimes = _gridTimes; var gridIndex = _gridIndex;
         int outputs = net.OutputCount, points = gridTimes.Length;
-        var streams = _streams.Streams;
         var functionIndex = _functionIndex; var functionPropensities = _functionPropensities;
         bool hasFunctions = functionPropensities.Length > 0;
         Span<double> laneValues = stackalloc double[lanes];
@@ -118,7 +117,7 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         for (int i = 0; i < lanes; i++)
         {
             laneValues[i] = i < job.LaneCount ? 1 : 0;
-            streams[i] = i < job.LaneCount ? new PhiloxStream(seed, (ulong)job.Streams[job.CellsOffset + i]) : default;
+            if (i < job.LaneCount) _streams.Set(i, seed, (ulong)job.Streams[job.CellsOffset + i]); else _streams.Set(i, 0, 0);
             gridIndex[i] = 0;
         }
         TV zero = TL.Create(0), one = TL.Create(1), infinity = TL.Create(double.PositiveInfinity);

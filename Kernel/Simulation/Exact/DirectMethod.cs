@@ -87,6 +87,14 @@ public sealed class DirectMethod : IExactAlgorithm
                 t = next;
 
                 int r = Select(a, n, rng.NextDouble() * total);
+                if (r < 0)
+                {
+                    // Every propensity is 0 and only a rounding residue was left in the total:
+                    // re-sum (to exactly 0) and draw again, which gives +∞.
+                    total = Sum(a);
+                    sinceResum = 0;
+                    continue;
+                }
                 net.Fire(r, x);
 
                 double delta = 0;
@@ -135,12 +143,13 @@ public sealed class DirectMethod : IExactAlgorithm
             return r;
         }
 
-        // Reached only when rounding puts the target at the very end of the running total.
+        // Reached only when rounding puts the target at the very end of the running total; -1 when
+        // no propensity is positive.
         [MethodImpl(MethodImplOptions.NoInlining)]
         private static int LastPositive(double[] a)
         {
-            for (int r = a.Length - 1; r > 0; r--) if (a[r] > 0) return r;
-            return 0;
+            for (int r = a.Length - 1; r >= 0; r--) if (a[r] > 0) return r;
+            return -1;
         }
     }
 }

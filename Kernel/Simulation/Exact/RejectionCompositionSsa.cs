@@ -79,32 +79,20 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
     /// <summary>The simulator; internal so tests can inspect the bounds.</summary>
     internal sealed class Simulator : ExactSimulator
     {
-        // Group of a bound a > 0 is floor(log2 a) + Offset; covers every positive double.
-        private const int Offset = 1100;
-        private const int GroupCount = 2200;
-        private const int NoGroup = -1;
         // Consecutive rejections after which the intervals are shrunk to the counts (see remarks).
         private const int TightenAfter = 64;
 
         private readonly double _relativeWidth, _minimumWidth;
         private readonly double[] _xLo, _xHi;   // fluctuation interval per species
-        private readonly double[] _lo, _up;     // propensity bounds per reaction
+        private readonly double[] _lo;          // lower propensity bound per reaction
+        private readonly PropensityGroups _groups; // upper propensity bound per reaction, grouped
         private readonly bool[] _exactKind;     // functional/expression: bounds are the propensity itself
         private readonly int[] _readerOffsets, _readers;       // species -> mass-action reactions reading it
         private readonly int[] _exactDepOffsets, _exactDeps;   // reaction -> exact-kind dependents (not time-dependent)
         private readonly int[] _timeDependent;
-        private readonly int[] _groupOf, _slot;
-        private readonly int[][] _members = new int[GroupCount][];
-        private readonly int[] _counts = new int[GroupCount];
-        private readonly double[] _sums = new double[GroupCount];
-        private readonly double[] _bounds = new double[GroupCount]; // 2^(g+1)
-        private readonly int _resumInterval;
-        private int _low = GroupCount, _high = -1;
-        private double _total;      // Σ a_up
         private double _nextTime;
         private int _nextReaction;
         private bool _pending;
-        private int _sinceResum;
 
         /// <summary>Interval updates since the last reset (for tests and measurements).</summary>
         internal long IntervalUpdates { get; private set; }
@@ -123,14 +111,10 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
             _xLo = new double[m];
             _xHi = new double[m];
             _lo = new double[n];
-            _up = new double[n];
-            _groupOf = new int[n];
-            _slot = new int[n];
+            _groups = new PropensityGroups(n);
             _exactKind = new bool[n];
             for (int r = 0; r < n; r++) _exactKind[r] = network.Kinds[r] is PropensityKind.Functional or PropensityKind.Expression;
             _timeDependent = TimeDependentReactions.Of(network);
-            _resumInterval = Math.Max(1024, n);
-            for (int g = 0; g < GroupCount; g++) _bounds[g] = Math.ScaleB(1.0, g - Offset + 1);
 
             // species -> mass-action readers (compressed rows, two passes)
             _readerOffsets = new int[m + 1];
@@ -175,7 +159,7 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
         internal double LowerBound(int r) => _lo[r];
 
         /// <summary>Upper propensity bound of reaction <paramref name="r"/>.</summary>
-        internal double UpperBound(int r) => _up[r];
+        internal double UpperBound(int r) => _groups[r];
 
         public override void Restart(double time)
         {
@@ -190,18 +174,15 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
         /// <summary>Recomputes every bound from the intervals and regroups every reaction.</summary>
         private void Rebuild(double time)
         {
-            Array.Clear(_counts);
-            Array.Clear(_sums);
-            for (int r = 0; r < _up.Length; r++)
+            var groups = _groups;
+            groups.Clear();
+            for (int r = 0; r < _lo.Length; r++)
             {
-                _groupOf[r] = NoGroup;
-                _up[r] = 0;
                 ComputeBounds(r, time, out double lo, out double up);
                 _lo[r] = lo;
-                _up[r] = up;
-                if (up > 0) Insert(r, up);
+                groups.Add(r, up);
             }
-            Resum();
+            groups.Resum();
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -229,22 +210,6 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
             if (!(lo >= 0) || !(up >= 0) || double.IsInfinity(up)) ThrowHelper.BadPropensity(net, r, !(lo >= 0) ? lo : up, time);
         }
 
-        /// <summary>Recomputes every group sum and the total from the upper bounds (removes rounding drift).</summary>
-        private void Resum()
-        {
-            double total = 0;
-            for (int g = _low; g <= _high; g++)
-            {
-                double sum = 0;
-                var members = _members[g];
-                for (int i = 0; i < _counts[g]; i++) sum += _up[members[i]];
-                _sums[g] = sum;
-                total += sum;
-            }
-            _total = total;
-            _sinceResum = 0;
-        }
-
         public override double NextFiringTime()
         {
             if (!_pending) DrawNext();
@@ -259,6 +224,7 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
         {
             var x = State;
             var p = Parameters;
+            var groups = _groups;
             double t = Time;
             double tau = 0;
             double product = 1; // product of the trials' uniforms: their waiting times sum to −ln(product)/Σa_up
@@ -266,55 +232,37 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
             long rejected = 0;
             while (true)
             {
-                if (!(_total > 0))
+                if (!(groups.Total > 0))
                 {
-                    Resum();
-                    if (!(_total > 0)) { _nextTime = double.PositiveInfinity; _nextReaction = -1; break; }
+                    groups.Resum();
+                    if (!(groups.Total > 0)) { _nextTime = double.PositiveInfinity; _nextReaction = -1; break; }
                 }
                 product *= Random.NextOpenDouble();
 
-                // Composition: a group, searched from the largest bounds down.
-                double target = Random.NextDouble() * _total;
-                int g = _high;
-                for (; g >= _low; g--)
+                // Composition–rejection over the upper bounds draws j ∝ a_up(j) with u uniform on
+                // [0, a_up(j)), which serves as the RSSA acceptance variate: accept when u < a_lo
+                // (squeeze) or u < a(x).
+                int j = groups.Select(ref Random, out double u);
+                if (j < 0)
                 {
-                    if (_counts[g] == 0) continue;
-                    target -= _sums[g];
-                    if (target < 0) break;
-                }
-                if (g < _low)
-                {
-                    g = LowestNonEmpty();
                     // Only rounding residue is left in the total: re-sum it (exactly 0 when every group is empty).
-                    if (g < 0) { Resum(); product = 1; continue; }
+                    groups.Resum();
+                    product = 1;
+                    continue;
                 }
-
-                // Rejection within the group draws j ∝ a_up(j); u is then uniform on [0, a_up(j)) and
-                // serves as the RSSA acceptance variate: accept when u < a_lo (squeeze) or u < a(x).
-                var members = _members[g];
-                int count = _counts[g];
-                double bound = _bounds[g];
-                int j;
-                double u;
-                do
-                {
-                    j = members[(int)(Random.NextDouble() * count)];
-                    u = Random.NextDouble() * bound;
-                }
-                while (u >= _up[j]);
                 if (u < _lo[j] || u < Network.Propensity(j, x, p, t))
                 {
-                    tau -= Math.Log(product) / _total;
+                    tau -= Math.Log(product) / groups.Total;
                     _nextTime = t + tau;
                     _nextReaction = j;
                     break;
                 }
                 rejected++;
-                if (product < 1e-250) { tau -= Math.Log(product) / _total; product = 1; }
+                if (product < 1e-250) { tau -= Math.Log(product) / groups.Total; product = 1; }
                 if (++consecutive >= TightenAfter)
                 {
                     // The total changes below: fold the waiting time so far in at the old rate.
-                    tau -= Math.Log(product) / _total;
+                    tau -= Math.Log(product) / groups.Total;
                     product = 1;
                     consecutive = 0;
                     Tighten(t);
@@ -346,6 +294,7 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
             var readers = _readers;
             var exactDepOffsets = _exactDepOffsets;
             var exactDeps = _exactDeps;
+            var groups = _groups;
             long fired = 0, intervalUpdates = 0;
             while (fired < maxEvents)
             {
@@ -369,18 +318,11 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
                 for (int k = exactDepOffsets[r]; k < exactDepOffsets[r + 1]; k++) UpdateBounds(exactDeps[k], t);
                 foreach (int j in _timeDependent) UpdateBounds(j, t);
                 fired++;
-                if (++_sinceResum >= _resumInterval) Resum();
+                groups.CountEvent();
             }
             IntervalUpdates += intervalUpdates;
             Events += fired;
             return fired;
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private int LowestNonEmpty()
-        {
-            for (int g = _low; g <= _high; g++) if (_counts[g] > 0) return g;
-            return -1;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -388,54 +330,7 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
         {
             ComputeBounds(j, t, out double lo, out double value);
             _lo[j] = lo;
-            double old = _up[j];
-            if (old == value) return;
-            _up[j] = value;
-            _total += value - old;
-            int from = _groupOf[j];
-            int to = value > 0 ? Math.ILogB(value) + Offset : NoGroup;
-            if (from == to) { _sums[from] += value - old; return; }
-            if (from != NoGroup) Remove(j, from, old);
-            if (to != NoGroup) Insert(j, value);
-        }
-
-        private void Insert(int r, double a)
-        {
-            int g = Math.ILogB(a) + Offset;
-            var members = _members[g];
-            int count = _counts[g];
-            if (members is null || count == members.Length) members = Grow(g);
-            members[count] = r;
-            _slot[r] = count;
-            _counts[g] = count + 1;
-            _sums[g] += a;
-            _groupOf[r] = g;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Remove(int r, int g, double a)
-        {
-            var members = _members[g];
-            int last = --_counts[g];
-            int moved = members[last];
-            int slot = _slot[r];
-            members[slot] = moved;
-            _slot[moved] = slot;
-            // An empty group's sum is exactly zero, so rounding never makes an empty group selectable.
-            _sums[g] = last == 0 ? 0 : _sums[g] - a;
-            _groupOf[r] = NoGroup;
-        }
-
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private int[] Grow(int g)
-        {
-            var old = _members[g];
-            var grown = new int[Math.Max(8, old is null ? 0 : old.Length * 2)];
-            old?.CopyTo(grown, 0);
-            _members[g] = grown;
-            if (g < _low) _low = g;
-            if (g > _high) _high = g;
-            return grown;
+            _groups.Set(j, value);
         }
     }
 }

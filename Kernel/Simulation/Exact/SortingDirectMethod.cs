@@ -100,6 +100,13 @@ public sealed class SortingDirectMethod : IExactAlgorithm
                     if (++i == n) { i = LastPositive(a, order); break; }
                     cumulative += a[order[i]];
                 }
+                if (i < 0)
+                {
+                    // Every propensity is 0 and only a rounding residue was left in the total:
+                    // re-sum (to exactly 0) and draw again, which gives +∞.
+                    Resum();
+                    continue;
+                }
                 int r = order[i];
                 if (i > 0) (order[i - 1], order[i]) = (r, order[i - 1]);
 
@@ -128,11 +135,12 @@ public sealed class SortingDirectMethod : IExactAlgorithm
             return fired;
         }
 
-        // Reached only when rounding puts the target at the very end of the running total.
+        // Reached only when rounding puts the target at the very end of the running total; -1 when
+        // no propensity is positive.
         private static int LastPositive(double[] a, int[] order)
         {
-            for (int i = order.Length - 1; i > 0; i--) if (a[order[i]] > 0) return i;
-            return 0;
+            for (int i = order.Length - 1; i >= 0; i--) if (a[order[i]] > 0) return i;
+            return -1;
         }
     }
 }

@@ -1,0 +1,221 @@
+using System.Runtime.CompilerServices;
+using Stochastic.Random;
+
+namespace Stochastic.Simulation.Exact;
+
+/// <summary>
+/// The group structure of composition–rejection sampling (Slepoy, Thompson &amp; Plimpton 2008,
+/// J. Chem. Phys. 128:205101): one non-negative weight per reaction (a propensity, or an upper bound
+/// of one), reactions with weight a &gt; 0 binned into groups g holding a ∈ [2^g, 2^(g+1)), each group
+/// with its members (swap-remove arrays), their weight sum, and a running total of all weights. A
+/// weight change moves a reaction between groups in O(1); <see cref="Select"/> draws a reaction with
+/// probability weight / total: a group by linear search over the group sums (composition), then a
+/// member by rejection against the group bound 2^(g+1) (acceptance at least ½). Used by
+/// <see cref="CompositionRejection"/> (SSA-CR) and <see cref="RejectionCompositionSsa"/> (RSSA-CR).
+/// </summary>
+/// <remarks>
+/// The sums and the total are updated incrementally and re-summed from the weights every
+/// max(1024, n) events (<see cref="CountEvent"/>) to keep rounding drift bounded; an emptied group's
+/// sum is set to exactly 0, so rounding never makes an empty group selectable.
+/// </remarks>
+internal sealed class PropensityGroups
+{
+    // Group of a weight a > 0 is floor(log2 a) + Offset; covers every positive double (ILogB ∈ [-1074, 1023]).
+    private const int Offset = 1100;
+    private const int GroupCount = 2200;
+    private const int NoGroup = -1;
+
+    private readonly double[] _values;  // reaction -> weight
+    private readonly int[] _groupOf;    // reaction -> group, or NoGroup when its weight is 0
+    private readonly int[] _slot;       // reaction -> index within its group
+    private readonly int[][] _members = new int[GroupCount][];
+    private readonly int[] _counts = new int[GroupCount];
+    private readonly double[] _sums = new double[GroupCount];
+    private readonly double[] _bounds = new double[GroupCount]; // 2^(g+1): the rejection bound of group g
+    private readonly int _resumInterval;
+    private int _low = GroupCount, _high = -1; // range of groups ever used
+    private double _total;
+    private int _sinceResum;
+
+    /// <summary>Creates the structure for <paramref name="reactionCount"/> reactions, all of weight 0.</summary>
+    public PropensityGroups(int reactionCount)
+    {
+        _values = new double[reactionCount];
+        _groupOf = new int[reactionCount];
+        _slot = new int[reactionCount];
+        Array.Fill(_groupOf, NoGroup);
+        _resumInterval = Math.Max(1024, reactionCount);
+        for (int g = 0; g < GroupCount; g++) _bounds[g] = Math.ScaleB(1.0, g - Offset + 1);
+    }
+
+    /// <summary>The sum of all weights (kept incrementally between re-sums).</summary>
+    public double Total => _total;
+
+    /// <summary>The weight of reaction <paramref name="reaction"/>.</summary>
+    public double this[int reaction] => _values[reaction];
+
+    /// <summary>Sets every weight to 0 and empties every group (the total is left to <see cref="Resum"/>).</summary>
+    public void Clear()
+    {
+        Array.Clear(_counts);
+        Array.Clear(_sums);
+        Array.Clear(_values);
+        Array.Fill(_groupOf, NoGroup);
+    }
+
+    /// <summary>
+    /// Gives reaction <paramref name="reaction"/>, of weight 0 after <see cref="Clear"/>, the weight
+    /// <paramref name="value"/> (finite, ≥ 0) without updating the total: call <see cref="Resum"/> after the last.
+    /// </summary>
+    public void Add(int reaction, double value)
+    {
+        _values[reaction] = value;
+        if (value > 0) Insert(reaction, value);
+    }
+
+    /// <summary>
+    /// Changes the weight of <paramref name="reaction"/> to <paramref name="value"/> (finite, ≥ 0):
+    /// updates the total and the group sum, and moves the reaction to its new group if needed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Set(int reaction, double value)
+    {
+        double old = _values[reaction];
+        if (old == value) return;
+        _values[reaction] = value;
+        _total += value - old;
+        int from = _groupOf[reaction];
+        int to = value > 0 ? Math.ILogB(value) + Offset : NoGroup;
+        if (from == to) { _sums[from] += value - old; return; }
+        if (from != NoGroup) Remove(reaction, from, old);
+        if (to != NoGroup) Insert(reaction, value);
+    }
+
+    /// <summary>Counts one event; every max(1024, n) events re-sums the groups (rounding drift control).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void CountEvent()
+    {
+        if (++_sinceResum >= _resumInterval) Resum();
+    }
+
+    /// <summary>Recomputes every group sum and the total from the weights (removes rounding drift).</summary>
+    public void Resum()
+    {
+        var values = _values;
+        var counts = _counts;
+        double total = 0;
+        for (int g = _low; g <= _high; g++)
+        {
+            double sum = 0;
+            var members = _members[g];
+            int count = counts[g];
+            for (int i = 0; i < count; i++) sum += values[members[i]];
+            _sums[g] = sum;
+            total += sum;
+        }
+        _total = total;
+        _sinceResum = 0;
+    }
+
+    /// <summary>
+    /// Draws a reaction with probability weight / <see cref="Total"/>: a uniform picks the group
+    /// (searched from the largest weights down), then pairs of uniforms pick a member and accept it
+    /// when <paramref name="u"/> = uniform · 2^(g+1) &lt; its weight. On acceptance <paramref name="u"/>
+    /// is uniform on [0, weight), which RSSA reuses as its acceptance variate.
+    /// </summary>
+    /// <returns>The reaction, or −1 when rounding put the target past the last group and every group is empty.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Select(ref Xoshiro256StarStar random, out double u)
+    {
+        // Composition: the group, searched from the largest weights down.
+        var counts = _counts;
+        var sums = _sums;
+        double target = random.NextDouble() * _total;
+        int low = _low;
+        int g = _high;
+        for (; g >= low; g--)
+        {
+            if (counts[g] == 0) continue;
+            target -= sums[g];
+            if (target < 0) break;
+        }
+        if (g < low)
+        {
+            g = LowestNonEmpty(); // rounding put the target past the last group
+            if (g < 0) { u = 0; return -1; }
+        }
+        // Rejection: a uniform member, accepted with probability weight / 2^(g+1).
+        var members = _members[g];
+        var values = _values;
+        int count = counts[g];
+        double bound = _bounds[g];
+        int r;
+        do
+        {
+            r = members[(int)(random.NextDouble() * count)];
+            u = random.NextDouble() * bound;
+        }
+        while (u >= values[r]);
+        return r;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int LowestNonEmpty()
+    {
+        for (int g = _low; g <= _high; g++) if (_counts[g] > 0) return g;
+        return -1;
+    }
+
+    private void Insert(int r, double a)
+    {
+        int g = Math.ILogB(a) + Offset;
+        var members = _members[g];
+        int count = _counts[g];
+        if (members is null || count == members.Length) members = Grow(g);
+        members[count] = r;
+        _slot[r] = count;
+        _counts[g] = count + 1;
+        _sums[g] += a;
+        _groupOf[r] = g;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Remove(int r, int g, double a)
+    {
+        var members = _members[g];
+        int last = --_counts[g];
+        int moved = members[last];
+        int slot = _slot[r];
+        members[slot] = moved;
+        _slot[moved] = slot;
+        // An empty group's sum is exactly zero, so rounding never makes an empty group selectable.
+        _sums[g] = last == 0 ? 0 : _sums[g] - a;
+        _groupOf[r] = NoGroup;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int[] Grow(int g)
+    {
+        var old = _members[g];
+        var grown = new int[Math.Max(8, old is null ? 0 : old.Length * 2)];
+        old?.CopyTo(grown, 0);
+        _members[g] = grown;
+        if (g < _low) _low = g;
+        if (g > _high) _high = g;
+        return grown;
+    }
+
+    // Inspection, for tests.
+
+    /// <summary>The group of a weight <paramref name="value"/> &gt; 0.</summary>
+    internal static int GroupIndex(double value) => Math.ILogB(value) + Offset;
+
+    /// <summary>The group of <paramref name="reaction"/>, or −1 when its weight is 0.</summary>
+    internal int GroupOf(int reaction) => _groupOf[reaction];
+
+    /// <summary>The number of members of group <paramref name="group"/>.</summary>
+    internal int MemberCount(int group) => _counts[group];
+
+    /// <summary>The running weight sum of group <paramref name="group"/>.</summary>
+    internal double GroupSum(int group) => _sums[group];
+}
