@@ -142,12 +142,11 @@ public static class SlowScaleReduction
             var fast = new HashSet<int>(current.SelectMany(c => new[] { c.F, c.R }));
             var next = new List<(int A, int B, int F, int R)>();
             accepted.Clear();
-            // A species in two candidate pairs: keep the pair met first.
+            // A species in two fast pairs: keep the pair met first.
             var taken = new HashSet<int>();
             foreach (var c in current)
             {
                 string name = $"{Name(model, c.F)}/{Name(model, c.R)}";
-                if (!taken.Add(c.A) | !taken.Add(c.B)) { notes.Add($"{name}: shares a species with another fast pair"); continue; }
                 double kf = Eval(lowered[c.F], x0, k0) * reactions[c.F].StatisticalFactor;
                 double kr = Eval(lowered[c.R], x0, k0) * reactions[c.R].StatisticalFactor;
                 double drain = 0;
@@ -171,6 +170,8 @@ public static class SlowScaleReduction
                         why = $"the functional rate of '{Name(model, r)}' reads the pair it consumes";
                 }
                 if (why is not null) { notes.Add($"{name}: {why}"); continue; }
+                if (taken.Contains(c.A) || taken.Contains(c.B)) { notes.Add($"{name}: shares a species with a fast pair met earlier"); continue; }
+                taken.Add(c.A); taken.Add(c.B);
                 next.Add(c);
                 accepted.Add((c.A, c.B, c.F, c.R, sep));
             }
