@@ -10,13 +10,7 @@ public sealed class SlowScaleCliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        int code = await CliApp.RunAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> Run(params string[] args) => CliHarness.Run(args);
 
     [Fact]
     public async Task Population_SlowScale_LumpsBindingPairs_AndSaysSoInTheReport()

@@ -26,6 +26,7 @@ public sealed class DirectMethod : IExactAlgorithm
         // The running total drifts by rounding; it is re-summed exactly this often (amortized O(1)).
         private readonly int _resumInterval = Math.Max(1024, network.ReactionCount);
         private readonly double[] _propensities = new double[network.ReactionCount];
+        private readonly int[] _timeDependent = TimeDependentReactions.Of(network);
         private double _total;
         private double _nextTime;
         private bool _pending;
@@ -101,6 +102,12 @@ public sealed class DirectMethod : IExactAlgorithm
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
                     int j = dependents[k];
+                    double value = net.Propensity(j, x, p, t);
+                    delta += value - a[j];
+                    a[j] = value;
+                }
+                foreach (int j in _timeDependent)
+                {
                     double value = net.Propensity(j, x, p, t);
                     delta += value - a[j];
                     a[j] = value;

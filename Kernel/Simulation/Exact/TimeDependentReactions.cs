@@ -5,7 +5,7 @@ namespace Stochastic.Simulation.Exact;
 
 /// <summary>
 /// The reactions whose propensity reads time. Exact algorithms hold propensities constant between
-/// firings (the <see cref="ExactSimulator"/> contract); the large-network algorithms refresh these
+/// firings (the <see cref="ExactSimulator"/> contract); every algorithm refreshes these
 /// after every firing, in addition to the dependents of the fired reaction, so a time-dependent
 /// rate is never older than the last event.
 /// </summary>
