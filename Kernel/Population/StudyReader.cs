@@ -69,8 +69,8 @@ public static class StudyReader
                     if (open is not null) { errors.Add(At(number, tokens[0].Column), $"'begin {name}' inside block '{open}' (missing 'end {open}')"); }
                     if (!Blocks.Contains(name))
                     {
-                        var suggestion = Blocks.OrderBy(b => EditDistance(b, name)).First();
-                        errors.Add(namePos, EditDistance(suggestion, name) <= Math.Max(1, name.Length / 3)
+                        var suggestion = NameSuggestion.Closest(name, Blocks);
+                        errors.Add(namePos, suggestion is not null
                             ? $"unknown block '{name}'; did you mean '{suggestion}'?"
                             : $"unknown block '{name}' (expected {string.Join(", ", Blocks)})");
                         open = "?" + name;
@@ -99,8 +99,8 @@ public static class StudyReader
             string key = line.Tokens[0].Text;
             if (!SettingKeys.Contains(key))
             {
-                var suggestion = SettingKeys.OrderBy(k => EditDistance(k, key)).First();
-                errors.Add(At(line.Number, line.Column), EditDistance(suggestion, key) <= Math.Max(1, key.Length / 3)
+                var suggestion = NameSuggestion.Closest(key, SettingKeys);
+                errors.Add(At(line.Number, line.Column), suggestion is not null
                     ? $"unknown setting '{key}'; did you mean '{suggestion}'?"
                     : $"unknown setting '{key}' (expected {string.Join(", ", SettingKeys)})");
                 continue;
@@ -143,8 +143,8 @@ public static class StudyReader
         void CheckParameter(string name, SourcePosition position)
         {
             if (parameterNames.Contains(name)) { varying.TryAdd(name, position); return; }
-            var near = parameterNames.OrderBy(p => EditDistance(p, name)).FirstOrDefault();
-            errors.Add(position, near is not null && EditDistance(near, name) <= Math.Max(1, name.Length / 3)
+            var near = NameSuggestion.Closest(name, parameterNames);
+            errors.Add(position, near is not null
                 ? $"unknown model parameter '{name}'; did you mean '{near}'?"
                 : $"unknown model parameter '{name}'");
         }
@@ -359,20 +359,5 @@ public static class StudyReader
             tokens.Add(new Token(line[start..i], start + 1));
         }
         return tokens;
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1), Math.Min(previous[j] + 1, current[j - 1] + 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 }

@@ -1,3 +1,4 @@
+using Stochastic.Model;
 namespace Stochastic.Formats;
 
 /// <summary>The kinds of <c>begin … end</c> blocks the BNGL reader knows.</summary>
@@ -62,35 +63,5 @@ internal static class BnglBlocks
     };
 
     /// <summary>The closest known block name within a few edits of <paramref name="name"/>, or null.</summary>
-    public static string? Suggest(string name)
-    {
-        string? best = null;
-        int bestDistance = int.MaxValue;
-        foreach (var (candidate, _) in Names)
-        {
-            int d = EditDistance(name, candidate);
-            if (d < bestDistance) { best = candidate; bestDistance = d; }
-        }
-        // Allow about one edit per three letters: 'paramters' → 'parameters', not 'foo' → 'model'.
-        return bestDistance <= Math.Max(1, name.Length / 3) ? best : null;
-    }
-
-    /// <summary>Levenshtein distance (insert, delete, substitute; each costs 1).</summary>
-    internal static int EditDistance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-            {
-                int substitute = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-                current[j] = Math.Min(substitute, Math.Min(previous[j] + 1, current[j - 1] + 1));
-            }
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
-    }
+    public static string? Suggest(string name) => NameSuggestion.Closest(name, Names.Select(n => n.Name));
 }
