@@ -26,12 +26,23 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     /// <summary>Fast-pair criterion of <see cref="PopulationMethod.SlowScale"/> (docs/algorithms.md, "Slow-scale SSA").</summary>
     public Simulation.SlowScale.SlowScaleOptions SlowScale { get; init; } = new();
 
-    /// <summary>The engine factory <see cref="Method"/> and <see cref="Epsilon"/> stand for.</summary>
-    public Func<CompiledNetwork, ICellSimulator> Engine() => Method switch
+    /// <summary>
+    /// The engine factory <see cref="Method"/> stands for, for <paramref name="model"/> (the slow-scale
+    /// method reduces the model once, here).
+    /// </summary>
+    public Func<CompiledNetwork, ICellSimulator> Engine(Model.ReactionModel model)
     {
-        PopulationMethod.Ssa => n => new ExactCellSimulator(n),
-        _ => n => new BatchCellSimulator(n, Epsilon),
-    };
+        switch (Method)
+        {
+            case PopulationMethod.Ssa:
+                return n => new ExactCellSimulator(n);
+            case PopulationMethod.SlowScale:
+                var reduced = Simulation.SlowScale.SlowScaleReduction.Reduce(model, SlowScale);
+                return full => new SlowScaleCellSimulator(reduced, full);
+            default:
+                return n => new BatchCellSimulator(n, Epsilon);
+        }
+    }
 }
 
 /// <summary>How a population's cells are simulated.</summary>
@@ -83,13 +94,7 @@ public static class PopulationRunner
     {
         var network = NetworkCompiler.Compile(study.Model);
         bool custom = engine is not null;
-        Simulation.SlowScale.ReducedModel? reduced = null;
-        if (engine is null && options.Method == PopulationMethod.SlowScale)
-        {
-            reduced = Simulation.SlowScale.SlowScaleReduction.Reduce(study.Model, options.SlowScale);
-            engine = full => new SlowScaleCellSimulator(reduced, full);
-        }
-        engine ??= options.Engine();
+        engine ??= options.Engine(study.Model);
         int cells = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
         ulong seed = options.Seed ?? study.Settings.Seed;
         int blockSize = options.BlockSize > 0 ? options.BlockSize
@@ -155,7 +160,7 @@ public static class PopulationRunner
         catch (OperationCanceledException) { cancelled = true; }
         string method = custom ? "custom engine"
             : options.Method == PopulationMethod.Ssa ? "exact SSA"
-            : reduced is not null ? SlowScaleDescription(reduced)
+            : options.Method == PopulationMethod.SlowScale ? SlowScaleDescription(Simulation.SlowScale.SlowScaleReduction.Reduce(study.Model, options.SlowScale))
             : FormattableString.Invariant($"batch tau-leaping, ε = {options.Epsilon}");
         return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
         {
