@@ -80,12 +80,13 @@ public class EnsembleTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Ensemble.Run(Decay, new DirectMethod(), new EnsembleOptions(0, 1, new TimeGrid(0, 1, 2))));
     }
 
-    [Fact]
-    public void NegativeComputedPropensity_IsASimulationError()
+    [Theory]
+    [MemberData(nameof(Algorithms))]
+    public void NegativeComputedPropensity_IsASimulationError(string algorithm)
     {
         var network = NetworkCompiler.Compile(BnglReader.Parse(
             "begin parameters\nk 1\nend parameters\nbegin species\nA 5\nend species\nbegin observables\nMolecules Atot A\nend observables\nbegin functions\nf() = 3 - Atot\nend functions\nbegin reactions\nA -> 0 f()\nend reactions\n", "neg.bngl"));
-        var sim = new DirectMethod().CreateSimulator(network);
+        var sim = ExactAlgorithms.Find(algorithm)!.CreateSimulator(network);
         var error = Assert.Throws<SimulationException>(() => sim.Reset(1, 0));
         Assert.Contains("A -> 0", error.Message);
     }

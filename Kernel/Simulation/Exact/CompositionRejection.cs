@@ -45,7 +45,6 @@ public sealed class CompositionRejection : IExactAlgorithm
             for (int r = 0; r < Network.ReactionCount; r++)
             {
                 double a = Network.Propensity(r, State, Parameters, time);
-                if (!(a >= 0) || double.IsInfinity(a)) ThrowHelper.BadPropensity(Network, r, a, time);
                 groups.Add(r, a);
             }
             groups.Resum();
@@ -91,22 +90,15 @@ public sealed class CompositionRejection : IExactAlgorithm
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
                     int j = dependents[k];
-                    Update(groups, j, net.Propensity(j, x, p, t), t);
+                    groups.Set(j, net.Propensity(j, x, p, t));
                 }
-                foreach (int j in _timeDependent) Update(groups, j, net.Propensity(j, x, p, t), t);
+                foreach (int j in _timeDependent) groups.Set(j, net.Propensity(j, x, p, t));
                 fired++;
                 groups.CountEvent();
                 if (groups.Total <= 0) groups.Resum(); // a second re-sum after CountEvent's changes nothing
             }
             Events += fired;
             return fired;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Update(PropensityGroups groups, int j, double value, double t)
-        {
-            if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(Network, j, value, t);
-            groups.Set(j, value);
         }
     }
 }

@@ -13,7 +13,9 @@ namespace Stochastic.Simulation.Exact;
 /// after <c>Advance(t)</c> is the state at time t. After the caller changes <see cref="State"/> or
 /// <see cref="Parameters"/> (an event), it calls <see cref="Restart"/>, which recomputes every
 /// propensity and discards the pending firing (valid by the memorylessness of the exponential).
-/// Propensities that read time are held constant between firings.
+/// Propensities that read time are held constant between firings. Algorithms read propensities
+/// through <see cref="CompiledNetwork.Propensity"/>, which throws a <see cref="SimulationException"/>
+/// for a computed rate that is negative or not finite, so they need no checks of their own.
 /// </remarks>
 public abstract class ExactSimulator
 {

@@ -50,7 +50,6 @@ public sealed class NextReactionMethod : IExactAlgorithm
             for (int r = 0; r < n; r++)
             {
                 double a = Network.Propensity(r, State, Parameters, time);
-                if (!(a >= 0) || double.IsInfinity(a)) ThrowHelper.BadPropensity(Network, r, a, time);
                 _propensities[r] = a;
                 _times[r] = a > 0 ? time + Random.NextExponential() / a : double.PositiveInfinity;
                 _heap[r] = r;
@@ -100,7 +99,6 @@ public sealed class NextReactionMethod : IExactAlgorithm
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Update(int j, bool fresh, double value, double t)
         {
-            if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(Network, j, value, t);
             double old = _propensities[j];
             double next;
             if (value <= 0) next = double.PositiveInfinity;

@@ -207,7 +207,6 @@ public sealed class RejectionCompositionSsa : IExactAlgorithm
                 lo = net.Propensity(r, _xLo, Parameters, time);
                 up = net.Propensity(r, _xHi, Parameters, time);
             }
-            if (!(lo >= 0) || !(up >= 0) || double.IsInfinity(up)) ThrowHelper.BadPropensity(net, r, !(lo >= 0) ? lo : up, time);
         }
 
         public override double NextFiringTime()

@@ -45,12 +45,7 @@ public sealed class SortingDirectMethod : IExactAlgorithm
             _pending = false;
             // The search order starts fresh, so a run depends only on its seed, not on earlier runs of this simulator.
             for (int i = 0; i < _order.Length; i++) _order[i] = i;
-            for (int r = 0; r < _propensities.Length; r++)
-            {
-                double value = Network.Propensity(r, State, Parameters, time);
-                if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(Network, r, value, time);
-                _propensities[r] = value;
-            }
+            for (int r = 0; r < _propensities.Length; r++) _propensities[r] = Network.Propensity(r, State, Parameters, time);
             Resum();
         }
 
@@ -116,14 +111,12 @@ public sealed class SortingDirectMethod : IExactAlgorithm
                 {
                     int j = dependents[k];
                     double value = net.Propensity(j, x, p, t);
-                    if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(net, j, value, t);
                     delta += value - a[j];
                     a[j] = value;
                 }
                 foreach (int j in _timeDependent)
                 {
                     double value = net.Propensity(j, x, p, t);
-                    if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(net, j, value, t);
                     delta += value - a[j];
                     a[j] = value;
                 }
