@@ -30,17 +30,20 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     /// The engine factory <see cref="Method"/> stands for, for <paramref name="model"/> (the slow-scale
     /// method reduces the model once, here).
     /// </summary>
-    public Func<CompiledNetwork, ICellSimulator> Engine(Model.ReactionModel model)
+    public Func<CompiledNetwork, ICellSimulator> Engine(Model.ReactionModel model) => EngineAndDescription(model).Engine;
+
+    /// <summary>The engine factory and the words reports use for it (the slow-scale reduction is made once, here).</summary>
+    internal (Func<CompiledNetwork, ICellSimulator> Engine, string Description) EngineAndDescription(Model.ReactionModel model)
     {
         switch (Method)
         {
             case PopulationMethod.Ssa:
-                return n => new ExactCellSimulator(n);
+                return (n => new ExactCellSimulator(n), "exact SSA");
             case PopulationMethod.SlowScale:
                 var reduced = Simulation.SlowScale.SlowScaleReduction.Reduce(model, SlowScale);
-                return full => new SlowScaleCellSimulator(reduced, full);
+                return (full => new SlowScaleCellSimulator(reduced, full), PopulationRunner.SlowScaleDescription(reduced));
             default:
-                return n => new BatchCellSimulator(n, Epsilon);
+                return (n => new BatchCellSimulator(n, Epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {Epsilon}"));
         }
     }
 }
@@ -93,8 +96,8 @@ public static class PopulationRunner
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var network = NetworkCompiler.Compile(study.Model);
-        bool custom = engine is not null;
-        engine ??= options.Engine(study.Model);
+        string method = "custom engine";
+        if (engine is null) (engine, method) = options.EngineAndDescription(study.Model);
         int cells = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
         ulong seed = options.Seed ?? study.Settings.Seed;
         int blockSize = options.BlockSize > 0 ? options.BlockSize
@@ -158,10 +161,6 @@ public static class PopulationRunner
                 });
         }
         catch (OperationCanceledException) { cancelled = true; }
-        string method = custom ? "custom engine"
-            : options.Method == PopulationMethod.Ssa ? "exact SSA"
-            : options.Method == PopulationMethod.SlowScale ? SlowScaleDescription(Simulation.SlowScale.SlowScaleReduction.Reduce(study.Model, options.SlowScale))
-            : FormattableString.Invariant($"batch tau-leaping, ε = {options.Epsilon}");
         return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = method,
