@@ -67,6 +67,13 @@ public class PopulationRunnerTests
         Assert.Equal(0.2553, lo, 4);
         Assert.Equal(0.3662, hi, 4);
         Assert.Equal((0.0, 1.0), WilsonInterval.Compute(0, 0));
+        // Newcombe Table I: 0/20 → 0–0.1611; the bound at 0 is exactly 0 (and at n/n exactly 1, by symmetry).
+        var (lo0, hi0) = WilsonInterval.Compute(0, 20);
+        Assert.Equal(0.0, lo0);
+        Assert.Equal(0.1611, hi0, 4);
+        var (lo1, hi1) = WilsonInterval.Compute(20, 20);
+        Assert.Equal(1 - 0.1611, lo1, 4);
+        Assert.Equal(1.0, hi1);
     }
 
     [Fact]

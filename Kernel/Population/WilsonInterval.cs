@@ -16,6 +16,7 @@ public static class WilsonInterval
         double n = trials, p = successes / n, z2 = z * z;
         double center = (p + z2 / (2 * n)) / (1 + z2 / n);
         double half = z / (1 + z2 / n) * Math.Sqrt(p * (1 - p) / n + z2 / (4 * n * n));
-        return (Math.Max(0, center - half), Math.Min(1, center + half));
+        // At 0 (or n) successes the bound is exactly 0 (or 1); the formula leaves a rounding residue there.
+        return (successes <= 0 ? 0 : Math.Max(0, center - half), successes >= trials ? 1 : Math.Min(1, center + half));
     }
 }
