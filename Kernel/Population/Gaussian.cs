@@ -23,13 +23,13 @@ internal static class Gaussian
 
     /// <summary>
     /// Φ⁻¹(<paramref name="p"/>) by Acklam's rational approximation (relative error below 1.15e-9),
-    /// central region for 0.02425 ≤ p ≤ 0.97575, tail form outside. p is clamped to [2⁻⁵⁴, 1 − 2⁻⁵⁴]
+    /// central region for 0.02425 ≤ p ≤ 0.97575, tail form outside. p is clamped to [2⁻⁵⁴, 1 − 2⁻⁵³]
     /// so that a uniform draw of exactly 0 gives a finite score.
     /// </summary>
     public static double Quantile(double p)
     {
         const double Low = 0.02425, Tiny = 1.0 / (1UL << 54);
-        p = Math.Clamp(p, Tiny, 1 - Tiny);
+        p = Math.Clamp(p, Tiny, 1 - 2 * Tiny);  // 1 - 2⁻⁵⁴ would round to 1
         if (p < Low)
         {
             double q = Math.Sqrt(-2 * Math.Log(p));
