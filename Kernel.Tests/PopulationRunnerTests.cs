@@ -42,6 +42,60 @@ public class PopulationRunnerTests
         Assert.True(r.Group("high", "B").Values(mean).Average() > r.Group("low", "B").Values(mean).Average() + 10);
     }
 
+    private const string ScopedFates = """
+        begin fates
+          high (B):  Xobs > 40
+          typeA (A): 1
+          low:       Xobs < 10
+        end fates
+        """;
+
+    private static Study ScopedStudy()
+    {
+        string text = StudyReaderTests.TinyStudy;
+        return StudyReaderTests.ParseTiny(text[..text.IndexOf("begin fates", StringComparison.Ordinal)] + ScopedFates);
+    }
+
+    [Fact]
+    public void ClassifyTakesTheFirstRuleThatAppliesToTheCellType()
+    {
+        var study = ScopedStudy();
+        var names = CellVariables.Names(["Xobs"]);
+        var variables = new double[names.Length + study.Model.Parameters.Length];
+        int x = Array.IndexOf(names, "Xobs");
+        string Fate(string cellType, double xobs)
+        {
+            variables[x] = xobs;
+            return study.FateNames[PopulationRunner.Classify(study, cellType, variables, study.FateNames)];
+        }
+        // 'high' matches X = 50 but applies to B only, so an A cell gets the next applicable rule.
+        Assert.Equal("typeA", Fate("A", 50));
+        Assert.Equal("high", Fate("B", 50));
+        Assert.Equal("low", Fate("B", 5));
+        Assert.Equal(Study.Unclassified, Fate("B", 30));
+    }
+
+    [Fact]
+    public void FateTablesListPerCellTypeTheFatesItsRulesCanGive()
+    {
+        var study = ScopedStudy();
+        var r = PopulationRunner.Run(study, new PopulationOptions(CellsPerType: 6, Threads: 2));
+        int typeA = r.FateNames.ToList().IndexOf("typeA");
+        Assert.All(r.Groups.Where(g => g.CellType.Name == "A"), g => Assert.All(g.Fates(), f => Assert.Equal(typeA, f)));
+        Assert.All(r.Groups.Where(g => g.CellType.Name == "B"), g => Assert.DoesNotContain(typeA, g.Fates()));
+
+        var csv = new StringWriter();
+        PopulationCsv.WriteFates(r, csv);
+        var rows = csv.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["typeA", "low", Study.Unclassified], rows.Where(c => c[0] == "low" && c[1] == "A").Select(c => c[2]));
+        Assert.Equal(["high", "low", Study.Unclassified], rows.Where(c => c[0] == "low" && c[1] == "B").Select(c => c[2]));
+        Assert.Equal("6", rows.Single(c => c[0] == "high" && c[1] == "A" && c[2] == "typeA")[3]);
+
+        var report = new StringWriter();
+        PopulationCsv.WriteReport(r, report);
+        Assert.Contains("| low | A | 6 | — | 1.00 (", report.ToString());
+    }
+
     [Fact]
     public void CancellationKeepsFinishedCells()
     {

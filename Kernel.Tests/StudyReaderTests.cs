@@ -70,7 +70,11 @@ public class StudyReaderTests
         var study = StudyReader.Read(StudyPath);
         Assert.Equal(["Treg", "stem_like", "terminal", "bystander", "NK", "endothelial"], study.CellTypes.Select(c => c.Name));
         Assert.Equal(8, study.Scenarios.Length);
-        Assert.Equal(["better_effector", "terminal", "stem_like", Study.Unclassified], study.FateNames);
+        Assert.Equal(["better_effector", "terminal", "stem_like", "responding", Study.Unclassified], study.FateNames);
+        // CD8 fates for the CD8 T types only; one read-out fate for the others.
+        Assert.Equal(["better_effector", "terminal", "stem_like", Study.Unclassified], study.FateNamesFor("bystander"));
+        Assert.Equal(["responding", Study.Unclassified], study.FateNamesFor("NK"));
+        Assert.All(study.CellTypes, c => Assert.Empty(c.Correlations));
         var treg = study.CellTypes[0].Parameters.Single(p => p.Parameter == "CD25_0");
         Assert.Equal(new LogNormalDistribution(3480, 0.8), treg.Distribution);
         Assert.Equal(100, study.Scenarios.Single(s => s.Name == "IL2_aPD1").Settings["aPD1_nM"]);
@@ -100,6 +104,27 @@ public class StudyReaderTests
         { "end fates", "", "test.study:22:1: block 'fates' is not closed (missing 'end fates')" },
         { "  model tiny.bngl", "", "test.study: the 'study' block must name the model ('model FILE.bngl')" },
         { "  A  k0  uniform(1, 3)", "  A  kd  uniform(1, 3)", "test.study:15:6: parameter 'kd' varies per cell or scenario, but reaction '?' at tiny.bngl:18:3 uses it in a mass-action rate" },
+        // fate rules scoped to cell types
+        { "  many: Xobs > 40", "  many (A, BB): Xobs > 40", "test.study:23:12: unknown cell type 'BB' in fate 'many'; did you mean 'B'?" },
+        { "  many: Xobs > 40", "  many (A, Tcell): Xobs > 40", "test.study:23:12: unknown cell type 'Tcell' in fate 'many' (the study defines A, B)" },
+        { "  many: Xobs > 40", "  many (A, A): Xobs > 40", "test.study:23:12: cell type 'A' is listed twice in fate 'many'" },
+        { "  many: Xobs > 40", "  many (A,): Xobs > 40", "test.study:23:11: empty cell-type name in the list of fate 'many'" },
+        { "  many: Xobs > 40", "  many (A): Xob > 40", "test.study:23:13: unknown name 'Xob' in fate rule" },
+        { "  many: Xobs > 40", "  many (A):", "test.study:23:3: fate 'many' needs a condition" },
+        // parameter correlations
+        { "  B  X0  20", "  B  X0  20\n  A  correlation(X0, k0) 1.5", "test.study:17:26: a correlation must be a number strictly between -1 and 1; found '1.5'" },
+        { "  B  X0  20", "  B  X0  20\n  A  correlation(X0, k0)", "test.study:17:6: expected 'CELLTYPE correlation(PARAMETER, PARAMETER) RHO'" },
+        { "  B  X0  20", "  B  X0  20\n  A  correlation(X0, kk0) 0.5", "test.study:17:22: cell type 'A' does not vary 'kk0'; did you mean 'k0'?" },
+        { "  B  X0  20", "  B  X0  20\n  A  correlation(X0, dose) 0.5", "test.study:17:22: cell type 'A' does not vary 'dose'; give it a distribution first (e.g. 'A dose lognormal(MEDIAN, SIGMA)')" },
+        { "  B  X0  20", "  B  X0  20\n  B  correlation(X0, k0) 0.5", "test.study:17:18: 'X0' is fixed in cell type 'B'; a correlation needs a lognormal, normal or uniform distribution" },
+        { "  B  X0  20", "  B  X0  20\n  Aa  correlation(X0, k0) 0.5", "test.study:17:3: unknown cell type 'Aa' (no parameter lines); did you mean 'A'?" },
+        { "  B  X0  20", "  B  X0  20\n  A  correlation(X0, X0) 0.5", "test.study:17:6: correlation of 'X0' with itself" },
+        { "  B  X0  20", "  B  X0  20\n  A  correlation(X0, k0) 0.5\n  A  correlation(k0, X0) 0.2", "test.study:18:6: cell type 'A' correlates 'k0' and 'X0' twice" },
+        {
+            "  B  X0  20",
+            "  B  X0  20\n  A  dose  uniform(0, 1)\n  A  correlation(X0, k0) 0.9\n  A  correlation(X0, dose) 0.9\n  A  correlation(k0, dose) -0.9",
+            "test.study:18:6: the correlations of cell type 'A' do not form a positive-definite matrix"
+        },
     };
 
     [Theory]
@@ -110,6 +135,43 @@ public class StudyReaderTests
         Assert.NotEqual(TinyStudy, text);
         var e = Assert.Throws<ModelException>(() => ParseTiny(text));
         Assert.Contains(e.Errors, x => x.ToString().StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void FateRulesCanBeLimitedToCellTypes()
+    {
+        var study = ParseTiny(TinyStudy.Replace("  many: Xobs > 40", "  many (B):  Xobs > 40").Replace("  some: Xobs_mean", "  some ( A , B ):Xobs_mean"));
+        Assert.Equal<string>(["B"], study.Fates[0].CellTypes);
+        Assert.Equal("Xobs > 40", study.Fates[0].Text);
+        Assert.Equal<string>(["A", "B"], study.Fates[1].CellTypes);
+        Assert.Empty(study.Fates[2].CellTypes);
+        Assert.False(study.Fates[0].AppliesTo("A"));
+        Assert.True(study.Fates[2].AppliesTo("A"));
+        Assert.Equal(["some", "few", Study.Unclassified], study.FateNamesFor("A"));
+        Assert.Equal(["many", "some", "few", Study.Unclassified], study.FateNamesFor("B"));
+        Assert.Equal(["many", "some", "few", Study.Unclassified], study.FateNames);
+    }
+
+    [Fact]
+    public void AConditionInParenthesesIsNotACellTypeList()
+    {
+        // Without a colon after ')', the parentheses belong to the condition (as before lists existed).
+        var study = ParseTiny(TinyStudy.Replace("  many: Xobs > 40", "  many (Xobs > 40) && 1"));
+        Assert.Empty(study.Fates[0].CellTypes);
+        Assert.Equal("(Xobs > 40) && 1", study.Fates[0].Text);
+    }
+
+    [Fact]
+    public void CorrelationsAttachToTheirCellType()
+    {
+        var study = ParseTiny(TinyStudy.Replace("  B  X0  20", "  B  X0  20\n  A  correlation( X0 ,k0)  -0.3"));
+        var a = study.CellTypes.Single(c => c.Name == "A");
+        var correlation = Assert.Single(a.Correlations);
+        Assert.Equal(("X0", "k0", -0.3), (correlation.First, correlation.Second, correlation.Coefficient));
+        Assert.Equal(new SourcePosition("test.study", 17, 6), correlation.Position);
+        Assert.Empty(study.CellTypes.Single(c => c.Name == "B").Correlations);
+        // A correlation line is not a parameter: A still varies exactly X0 and k0.
+        Assert.Equal(["X0", "k0"], a.Parameters.Select(p => p.Parameter));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Stochastic.Expressions;
 using Stochastic.Model;
 using Stochastic.Random;
@@ -10,10 +11,15 @@ namespace Stochastic.Population;
 /// parameter and every seed-species count is re-evaluated from its expression, and counts are
 /// rounded to whole molecules. The draw uses stream (seed, cell type, cell number) only, so a cell
 /// has the same parameters in every scenario (common random numbers) and for any thread count.
+/// Correlated parameters (<see cref="CellType.Correlations"/>) draw their standard normal scores
+/// from the same stream positions and are then combined through the Cholesky factor of their
+/// correlation matrix (a Gaussian copula), so adding a correlation changes only the parameters
+/// it names, and a correlation of 0 changes nothing. Safe to use from several threads.
 /// </summary>
 public sealed class CellParameterSampler
 {
     private readonly ReactionModel _model;
+    private readonly ConcurrentDictionary<CellType, GaussianCopula?> _copulas = new(ReferenceEqualityComparer.Instance);
 
     /// <summary>Creates a sampler for <paramref name="model"/>.</summary>
     public CellParameterSampler(ReactionModel model) => _model = model;
@@ -57,16 +63,40 @@ public sealed class CellParameterSampler
     /// Fills <paramref name="parameters"/> (model order) and <paramref name="counts"/> (species order)
     /// for one cell.
     /// </summary>
+    /// <exception cref="ArgumentException">The cell type's correlations are invalid (see <see cref="ParameterCorrelation"/>; the study reader reports them with positions).</exception>
     public void Sample(ulong seed, Scenario scenario, CellType cellType, int cellTypeIndex, int cell, Span<double> parameters, Span<double> counts)
     {
         var random = new Xoshiro256StarStar(seed ^ 0x9E3779B97F4A7C15UL, ParameterStream(cellTypeIndex, cell));
         var overrides = new Dictionary<string, double>(scenario.Settings, StringComparer.Ordinal);
         // Cell values are drawn in file order, whether or not a scenario overrides them, so that
         // the stream position of each draw does not depend on the scenario.
-        foreach (var cp in cellType.Parameters)
+        var copula = _copulas.GetOrAdd(cellType, GaussianCopula.For);
+        if (copula is null)
         {
-            double v = cp.Distribution.Sample(ref random);
-            if (!scenario.Settings.ContainsKey(cp.Parameter)) overrides[cp.Parameter] = v;
+            foreach (var cp in cellType.Parameters)
+            {
+                double v = cp.Distribution.Sample(ref random);
+                if (!scenario.Settings.ContainsKey(cp.Parameter)) overrides[cp.Parameter] = v;
+            }
+        }
+        else
+        {
+            Span<double> z = stackalloc double[copula.Size];
+            int slot = 0;
+            for (int i = 0; i < cellType.Parameters.Length; i++)
+            {
+                var cp = cellType.Parameters[i];
+                // Slots follow file order, as the parameter indices do.
+                if (slot < copula.Size && copula.ParameterIndices[slot] == i) { z[slot++] = cp.Distribution.SampleScore(ref random); continue; }
+                double v = cp.Distribution.Sample(ref random);
+                if (!scenario.Settings.ContainsKey(cp.Parameter)) overrides[cp.Parameter] = v;
+            }
+            copula.Correlate(z);
+            for (int k = 0; k < copula.Size; k++)
+            {
+                var cp = cellType.Parameters[copula.ParameterIndices[k]];
+                if (!scenario.Settings.ContainsKey(cp.Parameter)) overrides[cp.Parameter] = cp.Distribution.FromScore(z[k]);
+            }
         }
         Evaluate(overrides, parameters, counts);
     }

@@ -14,6 +14,16 @@ public abstract record ParameterDistribution
     /// <summary>The median of the distribution (used for a "typical cell").</summary>
     public abstract double Median { get; }
 
+    /// <summary>
+    /// Draws the standard normal score Z underlying one value (from the same stream positions as
+    /// <see cref="Sample"/>), for the Gaussian copula of correlated parameters (<see cref="ParameterCorrelation"/>).
+    /// </summary>
+    internal virtual double SampleScore(ref Xoshiro256StarStar random) =>
+        throw new NotSupportedException($"{GetType().Name} has no standard normal score");
+
+    /// <summary>The value of standard normal score <paramref name="z"/>: <c>FromScore(SampleScore(r))</c> equals <c>Sample(r)</c>.</summary>
+    internal virtual double FromScore(double z) => throw new NotSupportedException($"{GetType().Name} has no standard normal score");
+
     /// <summary>A standard normal variate (Box-Muller; one of the pair is discarded so each draw uses two uniforms).</summary>
     internal static double StandardNormal(ref Xoshiro256StarStar random)
     {
@@ -41,7 +51,9 @@ public sealed record FixedDistribution(double Value) : ParameterDistribution
 public sealed record LogNormalDistribution(double MedianValue, double Sigma) : ParameterDistribution
 {
     /// <inheritdoc />
-    public override double Sample(ref Xoshiro256StarStar random) => MedianValue * Math.Exp(Sigma * StandardNormal(ref random));
+    public override double Sample(ref Xoshiro256StarStar random) => FromScore(StandardNormal(ref random));
+    internal override double SampleScore(ref Xoshiro256StarStar random) => StandardNormal(ref random);
+    internal override double FromScore(double z) => MedianValue * Math.Exp(Sigma * z);
     /// <inheritdoc />
     public override double Median => MedianValue;
     /// <inheritdoc />
@@ -52,7 +64,9 @@ public sealed record LogNormalDistribution(double MedianValue, double Sigma) : P
 public sealed record NormalDistribution(double Mean, double StandardDeviation) : ParameterDistribution
 {
     /// <inheritdoc />
-    public override double Sample(ref Xoshiro256StarStar random) => Math.Max(0, Mean + StandardDeviation * StandardNormal(ref random));
+    public override double Sample(ref Xoshiro256StarStar random) => FromScore(StandardNormal(ref random));
+    internal override double SampleScore(ref Xoshiro256StarStar random) => StandardNormal(ref random);
+    internal override double FromScore(double z) => Math.Max(0, Mean + StandardDeviation * z);
     /// <inheritdoc />
     public override double Median => Math.Max(0, Mean);
     /// <inheritdoc />
@@ -64,6 +78,10 @@ public sealed record UniformDistribution(double Low, double High) : ParameterDis
 {
     /// <inheritdoc />
     public override double Sample(ref Xoshiro256StarStar random) => Low + (High - Low) * random.NextDouble();
+    /// <summary>Φ⁻¹(U) of the uniform draw U (Acklam's approximation, relative error below 1.15e-9).</summary>
+    internal override double SampleScore(ref Xoshiro256StarStar random) => Gaussian.Quantile(random.NextDouble());
+    /// <summary>Low + (High − Low) Φ(z); within about 1e-9 of the draw <see cref="Sample"/> makes, and may reach High.</summary>
+    internal override double FromScore(double z) => Low + (High - Low) * Gaussian.Cdf(z);
     /// <inheritdoc />
     public override double Median => (Low + High) / 2;
     /// <inheritdoc />

@@ -10,12 +10,15 @@ public static class PopulationCsv
 
     private static string F(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
 
-    /// <summary><c>scenario,cell_type,fate,cells,fraction,ci_low,ci_high</c> (95% Wilson intervals).</summary>
+    /// <summary>
+    /// <c>scenario,cell_type,fate,cells,fraction,ci_low,ci_high</c> (95% Wilson intervals); per cell type
+    /// only the fates its rules can give, then "unclassified" (<see cref="Study.FateNamesFor"/>).
+    /// </summary>
     public static void WriteFates(PopulationResult result, TextWriter w)
     {
         w.WriteLine("scenario,cell_type,fate,cells,fraction,ci_low,ci_high");
         foreach (var g in result.Groups)
-            foreach (var fate in result.FateNames)
+            foreach (var fate in result.Study.FateNamesFor(g.CellType.Name))
             {
                 var (p, lo, hi) = g.FateFraction(fate);
                 w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{g.FateCount(fate)},{F(p)},{F(lo)},{F(hi)}");
@@ -36,7 +39,7 @@ public static class PopulationCsv
             }
     }
 
-    /// <summary>A Markdown report: fate fractions per scenario × cell type and median observables.</summary>
+    /// <summary>A Markdown report: fate fractions per scenario × cell type ("—" where no rule for the type gives the fate) and median observables.</summary>
     public static void WriteReport(PopulationResult result, TextWriter w, IReadOnlyList<string>? variables = null)
     {
         w.WriteLine($"# Population study: {result.Study.Model.Name}");
@@ -50,6 +53,7 @@ public static class PopulationCsv
         foreach (var g in result.Groups)
             w.WriteLine($"| {g.Scenario.Name} | {g.CellType.Name} | {g.Completed} | " + string.Join(" | ", result.FateNames.Select(f =>
             {
+                if (!result.Study.FateNamesFor(g.CellType.Name).Contains(f)) return "—";  // no rule for this type gives f
                 var (p, lo, hi) = g.FateFraction(f);
                 return string.Create(CultureInfo.InvariantCulture, $"{p:F2} ({lo:F2}–{hi:F2})");
             })) + " |");

@@ -148,7 +148,7 @@ public static class PopulationRunner
                     {
                         CellVariables.Compute(record.AsSpan(i * grid.Points * o, grid.Points * o), times, o, vars);
                         block.Parameters.AsSpan(i * p, p).CopyTo(vars.AsSpan(v));
-                        group.Store(first + i, vars.AsSpan(0, v), Classify(study, vars, fateNames));
+                        group.Store(first + i, vars.AsSpan(0, v), Classify(study, group.CellType.Name, vars, fateNames));
                     }
                     progress?.Report(new PopulationProgress(Interlocked.Add(ref done, count), total));
                     return simulator;
@@ -180,11 +180,16 @@ public static class PopulationRunner
         return new TimeGrid(0, scenario.Duration, steps + 1);
     }
 
-    /// <summary>The fate of a cell: the first rule whose condition is non-zero, else <see cref="Study.Unclassified"/>.</summary>
-    public static int Classify(Study study, double[] variables, IReadOnlyList<string> fateNames)
+    /// <summary>
+    /// The fate of a cell of type <paramref name="cellType"/>: the first rule that applies to the type
+    /// (<see cref="FateRule.AppliesTo"/>) and whose condition is non-zero, else <see cref="Study.Unclassified"/>;
+    /// as an index into <paramref name="fateNames"/>.
+    /// </summary>
+    public static int Classify(Study study, string cellType, double[] variables, IReadOnlyList<string> fateNames)
     {
         foreach (var rule in study.Fates)
         {
+            if (!rule.AppliesTo(cellType)) continue;
             double value = ExpressionEvaluator.Evaluate(rule.Condition, sym => variables[sym.Index]);
             if (value != 0 && !double.IsNaN(value)) return IndexOf(fateNames, rule.Fate);
         }

@@ -11,7 +11,14 @@ namespace Stochastic.Population;
 public sealed record CellParameter(string Parameter, ParameterDistribution Distribution, SourcePosition Position);
 
 /// <summary>A cell type: a named distribution over the model's per-cell parameters.</summary>
-public sealed record CellType(string Name, ImmutableArray<CellParameter> Parameters, SourcePosition Position);
+public sealed record CellType(string Name, ImmutableArray<CellParameter> Parameters, SourcePosition Position)
+{
+    /// <summary>
+    /// Correlations between its parameters (a Gaussian copula, <see cref="ParameterCorrelation"/>);
+    /// empty: the parameters vary independently.
+    /// </summary>
+    public ImmutableArray<ParameterCorrelation> Correlations { get; init; } = [];
+}
 
 /// <summary>
 /// A treatment scenario: parameter settings (ligand kind, dose, antibody) applied to every cell,
@@ -20,8 +27,18 @@ public sealed record CellType(string Name, ImmutableArray<CellParameter> Paramet
 public sealed record Scenario(string Name, string Ligand, double Dose, double Duration,
     ImmutableDictionary<string, double> Settings, SourcePosition Position);
 
-/// <summary>A fate rule: a cell whose variables satisfy <see cref="Condition"/> gets <see cref="Fate"/> (first match wins).</summary>
-public sealed record FateRule(string Fate, Expr Condition, string Text, SourcePosition Position);
+/// <summary>
+/// A fate rule: a cell of a type the rule applies to whose variables satisfy <see cref="Condition"/>
+/// gets <see cref="Fate"/> (first applicable match wins).
+/// </summary>
+public sealed record FateRule(string Fate, Expr Condition, string Text, SourcePosition Position)
+{
+    /// <summary>Cell types the rule applies to (<c>fate (A, B): condition</c>); empty: every cell type.</summary>
+    public ImmutableArray<string> CellTypes { get; init; } = [];
+
+    /// <summary>Whether the rule applies to cells of type <paramref name="cellType"/>.</summary>
+    public bool AppliesTo(string cellType) => CellTypes.IsDefaultOrEmpty || CellTypes.Contains(cellType);
+}
 
 /// <summary>
 /// A population study: the model, cell types, scenarios and fate rules, read from a study file
@@ -56,6 +73,14 @@ public sealed class Study
 
     /// <summary>The fate names in rule order, then "unclassified" (cells no rule matched).</summary>
     public IReadOnlyList<string> FateNames => [.. Fates.Select(f => f.Fate).Distinct(), Unclassified];
+
+    /// <summary>
+    /// The fates a cell of type <paramref name="cellType"/> can get: those of the rules that apply to
+    /// it, in rule order, then "unclassified" (always listed, so that a zero confirms the rules
+    /// cover every cell of the type).
+    /// </summary>
+    public IReadOnlyList<string> FateNamesFor(string cellType) =>
+        [.. Fates.Where(f => f.AppliesTo(cellType)).Select(f => f.Fate).Distinct(), Unclassified];
 
     /// <summary>Name of the fate of a cell that matches no rule.</summary>
     public const string Unclassified = "unclassified";

@@ -172,8 +172,14 @@ public static class StudyReader
 
         // ---- cell types ----
         var cellTypeLines = new List<(string Name, CellParameter Parameter, SourcePosition Position)>();
+        var correlationLines = new List<(string CellType, Token Head, Line Line)>();
         foreach (var line in blocks["cell types"])
         {
+            if (line.Tokens.Count >= 2 && line.Tokens[1].Text.StartsWith("correlation(", StringComparison.OrdinalIgnoreCase))
+            {
+                correlationLines.Add((line.Tokens[0].Text, line.Tokens[1], line));
+                continue;
+            }
             if (line.Tokens.Count < 3) { errors.Add(At(line.Number, line.Column), "expected 'CELLTYPE PARAMETER DISTRIBUTION', e.g. 'Treg CD25_0 lognormal(3480, 0.8)'"); continue; }
             string parameter = line.Tokens[1].Text;
             CheckParameter(parameter, At(line.Number, line.Tokens[1].Column));
@@ -190,6 +196,7 @@ public static class StudyReader
         }
         var cellTypes = cellTypeLines.GroupBy(c => c.Name)
             .Select(g => new CellType(g.Key, [.. g.Select(c => c.Parameter)], g.First().Position)).ToImmutableArray();
+        cellTypes = AddCorrelations(cellTypes, correlationLines, errors, At);
 
         // ---- scenarios ----
         var scenarios = ImmutableArray.CreateBuilder<Scenario>();
@@ -239,15 +246,17 @@ public static class StudyReader
         var outputNames = model.Observables.Length > 0 ? model.Observables.Select(o => o.Name).ToArray() : model.Species.Select(s => s.Name).ToArray();
         var variableNames = CellVariables.Names(outputNames);
         var fates = ImmutableArray.CreateBuilder<FateRule>();
+        var cellTypeNames = cellTypes.Select(c => c.Name).ToArray();
         foreach (var line in blocks["fates"])
         {
-            string name = line.Tokens[0].Text.TrimEnd(':');
-            if (line.Tokens.Count < 2) { errors.Add(At(line.Number, line.Column), $"fate '{name}' needs a condition, e.g. '{name}: Tox_obs > 500' (or '1' for 'otherwise')"); continue; }
-            int start = line.Tokens[1].Column - 1;
-            string condition = line.Text[start..].TrimEnd();
+            var head = FateHead(line, cellTypeNames, errors, At);
+            if (head is null) continue;
+            var (name, scope, conditionColumn) = head.Value;
+            string condition = line.Text[(conditionColumn - 1)..].TrimEnd();
+            if (condition.Length == 0) { errors.Add(At(line.Number, line.Column), $"fate '{name}' needs a condition, e.g. '{name}: Tox_obs > 500' (or '1' for 'otherwise')"); continue; }
             try
             {
-                var expr = ExpressionParser.Parse(condition, At(line.Number, line.Tokens[1].Column), (n, called, pos) =>
+                var expr = ExpressionParser.Parse(condition, At(line.Number, conditionColumn), (n, called, pos) =>
                 {
                     int v = Array.IndexOf(variableNames, n);
                     if (v >= 0) return new SymbolExpr(SymbolKind.Parameter, v, n, pos);
@@ -255,7 +264,7 @@ public static class StudyReader
                     if (p >= 0) return new SymbolExpr(SymbolKind.Parameter, variableNames.Length + p, n, pos);
                     throw new ModelException(pos, $"unknown name '{n}' in fate rule; a rule reads observables (NAME, NAME_auc, NAME_mean, NAME_max) and model parameters");
                 });
-                fates.Add(new FateRule(name, expr, condition, At(line.Number, line.Column)));
+                fates.Add(new FateRule(name, expr, condition, At(line.Number, line.Column)) { CellTypes = scope });
             }
             catch (ModelException e) { errors.Add(e); }
         }
@@ -337,6 +346,131 @@ public static class StudyReader
                     return new UniformDistribution(numbers[0], numbers[1]);
             }
         }
+    }
+
+    /// <summary>
+    /// The head of a fate rule, <c>NAME:</c>, <c>NAME</c> or <c>NAME (CELLTYPE, …):</c> (a list only with
+    /// the colon after it, since a condition may start with a parenthesis): the fate, the cell types
+    /// it is limited to (empty: all), and the column where the condition starts. Null after an error.
+    /// </summary>
+    private static (string Name, ImmutableArray<string> CellTypes, int ConditionColumn)? FateHead(
+        Line line, string[] cellTypeNames, ErrorList errors, Func<int, int, SourcePosition> at)
+    {
+        string text = line.Text;
+        int start = line.Column - 1, i = start;
+        while (i < text.Length && !char.IsWhiteSpace(text[i]) && text[i] is not (':' or '(')) i++;
+        string name = text[start..i];
+        if (name.Length == 0) { errors.Add(at(line.Number, line.Column), "expected a fate name, e.g. 'terminal: Tox_obs >= 400'"); return null; }
+        int SkipBlanks(int j) { while (j < text.Length && char.IsWhiteSpace(text[j])) j++; return j; }
+        i = SkipBlanks(i);
+        if (i < text.Length && text[i] == ':') return (name, [], SkipBlanks(i + 1) + 1);
+        if (i >= text.Length || text[i] != '(') return (name, [], i + 1);
+        int close = text.IndexOf(')', i);
+        int colon = close < 0 ? -1 : SkipBlanks(close + 1);
+        if (colon < 0 || colon >= text.Length || text[colon] != ':') return (name, [], i + 1);  // a condition in parentheses
+
+        var scope = ImmutableArray.CreateBuilder<string>();
+        bool ok = true;
+        int itemStart = i + 1;
+        foreach (string raw in text[(i + 1)..close].Split(','))
+        {
+            string item = raw.Trim();
+            var position = at(line.Number, itemStart + (raw.Length - raw.TrimStart().Length) + 1);
+            itemStart += raw.Length + 1;
+            if (item.Length == 0) { errors.Add(position, $"empty cell-type name in the list of fate '{name}'"); ok = false; continue; }
+            if (!cellTypeNames.Contains(item))
+            {
+                var near = NameSuggestion.Closest(item, cellTypeNames);
+                errors.Add(position, near is not null
+                    ? $"unknown cell type '{item}' in fate '{name}'; did you mean '{near}'?"
+                    : $"unknown cell type '{item}' in fate '{name}' (the study defines {string.Join(", ", cellTypeNames)})");
+                ok = false;
+                continue;
+            }
+            if (scope.Contains(item)) { errors.Add(position, $"cell type '{item}' is listed twice in fate '{name}'"); ok = false; continue; }
+            scope.Add(item);
+        }
+        return ok ? (name, scope.ToImmutable(), SkipBlanks(colon + 1) + 1) : null;
+    }
+
+    /// <summary>
+    /// Checks the <c>CELLTYPE correlation(A, B) RHO</c> lines and attaches them to their cell types:
+    /// both parameters varied by that cell type with a non-fixed distribution, |ρ| &lt; 1, each pair
+    /// once, and a positive-definite matrix per cell type.
+    /// </summary>
+    private static ImmutableArray<CellType> AddCorrelations(ImmutableArray<CellType> cellTypes,
+        List<(string CellType, Token Head, Line Line)> lines, ErrorList errors, Func<int, int, SourcePosition> at)
+    {
+        var byType = new Dictionary<string, List<ParameterCorrelation>>(StringComparer.Ordinal);
+        foreach (var (typeName, head, line) in lines)
+        {
+            var position = at(line.Number, line.Column);
+            var cellType = cellTypes.FirstOrDefault(c => c.Name == typeName);
+            if (cellType is null)
+            {
+                var near = NameSuggestion.Closest(typeName, cellTypes.Select(c => c.Name));
+                errors.Add(position, near is not null
+                    ? $"unknown cell type '{typeName}' (no parameter lines); did you mean '{near}'?"
+                    : $"unknown cell type '{typeName}': declare its parameters before correlating them");
+                continue;
+            }
+            const string Usage = "expected 'CELLTYPE correlation(PARAMETER, PARAMETER) RHO', e.g. 'Treg correlation(CD25_0, CD122_0) 0.6'";
+            int open = head.Text.IndexOf('(');
+            if (!head.Text.EndsWith(')') || line.Tokens.Count != 3) { errors.Add(at(line.Number, head.Column), Usage); continue; }
+            var args = head.Text[(open + 1)..^1].Split(',');
+            if (args.Length != 2) { errors.Add(at(line.Number, head.Column), Usage); continue; }
+            var names = new string[2];
+            bool ok = true;
+            int offset = open + 1;
+            for (int a = 0; a < 2; a++)
+            {
+                names[a] = args[a].Trim();
+                var argPosition = at(line.Number, head.Column + offset + (args[a].Length - args[a].TrimStart().Length));
+                offset += args[a].Length + 1;
+                var parameter = cellType.Parameters.FirstOrDefault(p => p.Parameter == names[a]);
+                if (parameter is null)
+                {
+                    var near = NameSuggestion.Closest(names[a], cellType.Parameters.Select(p => p.Parameter));
+                    errors.Add(argPosition, $"cell type '{typeName}' does not vary '{names[a]}'" + (near is not null
+                        ? $"; did you mean '{near}'?"
+                        : $"; give it a distribution first (e.g. '{typeName} {names[a]} lognormal(MEDIAN, SIGMA)')"));
+                    ok = false;
+                }
+                else if (parameter.Distribution is FixedDistribution)
+                {
+                    errors.Add(argPosition, $"'{names[a]}' is fixed in cell type '{typeName}'; a correlation needs a lognormal, normal or uniform distribution");
+                    ok = false;
+                }
+            }
+            var rhoToken = line.Tokens[2];
+            if (!double.TryParse(rhoToken.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out double rho) || !(Math.Abs(rho) < 1))
+            {
+                errors.Add(at(line.Number, rhoToken.Column), $"a correlation must be a number strictly between -1 and 1; found '{rhoToken.Text}'");
+                ok = false;
+            }
+            if (ok && names[0] == names[1]) { errors.Add(at(line.Number, head.Column), $"correlation of '{names[0]}' with itself"); ok = false; }
+            var list = byType.TryGetValue(typeName, out var l) ? l : byType[typeName] = [];
+            if (ok && list.Any(c => (c.First == names[0] && c.Second == names[1]) || (c.First == names[1] && c.Second == names[0])))
+            {
+                errors.Add(at(line.Number, head.Column), $"cell type '{typeName}' correlates '{names[0]}' and '{names[1]}' twice");
+                ok = false;
+            }
+            if (ok) list.Add(new ParameterCorrelation(names[0], names[1], rho, at(line.Number, head.Column)));
+        }
+        var result = ImmutableArray.CreateBuilder<CellType>(cellTypes.Length);
+        foreach (var cellType in cellTypes)
+        {
+            if (!byType.TryGetValue(cellType.Name, out var list) || list.Count == 0) { result.Add(cellType); continue; }
+            var withCorrelations = cellType with { Correlations = [.. list] };
+            try { GaussianCopula.For(withCorrelations); }
+            catch (ArgumentException)
+            {
+                errors.Add(list[0].Position, $"the correlations of cell type '{cellType.Name}' do not form a positive-definite matrix "
+                    + "(together they are impossible, e.g. A~B 0.9, A~C 0.9, B~C -0.9); weaken some of them");
+            }
+            result.Add(withCorrelations);
+        }
+        return result.MoveToImmutable();
     }
 
     private static List<Token> Tokenize(string line)
