@@ -225,6 +225,22 @@ public class LigandPoolTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ReportAndCsvShowThePool()
+    {
+        var result = PopulationRunner.Run(Parse(MixedStudy()), new PopulationOptions(CellsPerType: 3, Threads: 1) { Coupling = 2 });
+        var csv = new StringWriter();
+        PopulationCsv.WriteLigand(result, csv);
+        var lines = csv.ToString().TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.Equal(["scenario,time,free_ligand_fraction", "well,0,1"], lines[..2]);
+        Assert.Equal(5, lines.Length); // times 0, 2, 4, 6
+        var report = new StringWriter();
+        PopulationCsv.WriteReport(result, report);
+        Assert.Contains("## Shared ligand pool", report.ToString());
+        Assert.Contains("coupled every 2 time unit", report.ToString());
+        Assert.Contains("(too long: shorten the coupling)", report.ToString());
+    }
+
+    [Fact]
     public void TheBatchEngineIsRefusedAndCouplingNeedsAPool()
     {
         var study = Parse(MixedStudy());

@@ -125,6 +125,7 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
 /// <summary>The free ligand of one scenario's well over a pooled run (<see cref="LigandPool"/>).</summary>
 /// <param name="Scenario">Scenario name.</param>
 /// <param name="Cells">Cells in the well (every cell type of the scenario).</param>
+/// <param name="Coupling">Coupling interval used (model time units).</param>
 /// <param name="InitialMolecules">Ligand molecules in the well at the start (dose × molecules per cell per dose unit × cells).</param>
 /// <param name="Times">Coupling times, from 0 to the duration.</param>
 /// <param name="FreeFraction">
@@ -132,8 +133,17 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
 /// when the cells took more within one interval than there was: the interval is far too long.
 /// </param>
 /// <param name="MaxRelativeChange">Largest |change| of the free ligand over one interval, relative to the free ligand at the interval's start (0 when there is no ligand).</param>
-public sealed record LigandPoolTrace(string Scenario, int Cells, double InitialMolecules, double[] Times, double[] FreeFraction, double MaxRelativeChange)
+public sealed record LigandPoolTrace(string Scenario, int Cells, double Coupling, double InitialMolecules, double[] Times, double[] FreeFraction,
+    double MaxRelativeChange)
 {
     /// <summary>Free ligand fraction at the end of the run.</summary>
     public double FinalFreeFraction => FreeFraction[^1];
+
+    /// <summary>
+    /// Whether the free ligand changed by more than <see cref="LigandPool.RecommendedMaxRelativeChange"/> over
+    /// some interval: the coupling error (about half that change, relative, in that interval's uptake) may
+    /// matter, and a shorter interval is advised. With few molecules per well the change also holds
+    /// molecular noise.
+    /// </summary>
+    public bool IntervalTooLong => MaxRelativeChange > LigandPool.RecommendedMaxRelativeChange;
 }

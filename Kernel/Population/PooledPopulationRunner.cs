@@ -144,7 +144,7 @@ internal static class PooledPopulationRunner
             }
             if (cancelled) break;
 
-            traces.Add(new LigandPoolTrace(scenario.Name, wellCells, initial, couplingTimes, fraction, maxChange));
+            traces.Add(new LigandPoolTrace(scenario.Name, wellCells, coupling, initial, couplingTimes, fraction, maxChange));
             var vars = new double[v + p];
             for (int w = 0; w < wellCells; w++)
             {
