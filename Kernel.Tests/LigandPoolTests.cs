@@ -246,6 +246,9 @@ public class LigandPoolTests(ITestOutputHelper output)
         var study = Parse(MixedStudy());
         var e = Assert.Throws<NotSupportedException>(() => PopulationRunner.Run(study, new PopulationOptions(Threads: 1) { Method = PopulationMethod.Batch }));
         Assert.Contains("cannot pause and resume", e.Message);
+        // Dose-response curves are per cell type at a bath concentration: the pool is not used there.
+        var curves = DoseResponse.Run(study, ["L"], [1, 10], new PopulationOptions(CellsPerType: 2, Threads: 1) { Method = PopulationMethod.Batch });
+        Assert.Equal(2, curves.Count);
         Assert.Throws<ArgumentOutOfRangeException>(() => PopulationRunner.Run(study, new PopulationOptions(Threads: 1) { Coupling = 0 }));
         var unpooled = Parse(MixedStudy().Replace("  ligand_pool uptake=Taken cells_per_liter=6.02214076e11 coupling=0.5\n", ""));
         Assert.Null(unpooled.Settings.LigandPool);
