@@ -13,17 +13,33 @@ internal static class PopulationCommand
         var scenarios = new Option<string[]>("--scenario") { Description = "scenario(s) to run (default: all)", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores); results do not depend on it", DefaultValueFactory = _ => 0 };
+        var coupling = new Option<double?>("--coupling") { Description = "coupling interval of the study's shared ligand pool (model time units; default: the study's ligand_pool coupling=)" };
+        coupling.Validators.Add(r =>
+        {
+            double? c = r.GetValueOrDefault<double?>();
+            if (c is { } x && (!(x > 0) || double.IsInfinity(x))) r.AddError($"--coupling must be a positive number, got {x}");
+        });
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("population") };
         var (method, epsilon, theta) = MethodOptions();
 
         var command = new Command("population", "Run a population study: fates per scenario and cell type, observable distributions.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { cells, scenarios, seed, threads, method, epsilon, theta, outDir }) command.Options.Add(o);
+        foreach (var o in new Option[] { cells, scenarios, seed, threads, method, epsilon, theta, coupling, outDir }) command.Options.Add(o);
         command.SetAction((parse, cancellationToken) =>
         {
             var study = StudyReader.Read(parse.GetValue(file)!.ToString());
             var options = WithMethod(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)),
-                parse, method, epsilon, theta);
+                parse, method, epsilon, theta) with { Coupling = parse.GetValue(coupling) };
+            if (study.Settings.LigandPool is null && options.Coupling is not null)
+            {
+                error.WriteLine("error: --coupling needs a study with a 'ligand_pool' setting (docs/study-files.md)");
+                return Task.FromResult(CliApp.InputError);
+            }
+            if (study.Settings.LigandPool is not null && options.Method == PopulationMethod.Batch)
+            {
+                error.WriteLine("error: the study has a shared ligand pool, which needs cells that pause and resume; use --method ssa or slow-scale, not batch");
+                return Task.FromResult(CliApp.InputError);
+            }
             int n = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
             int scenarioCount = options.Scenarios is { Count: > 0 } s ? s.Count : study.Scenarios.Length;
             long total = (long)n * scenarioCount * study.CellTypes.Length;
@@ -34,9 +50,15 @@ internal static class PopulationCommand
             Write(Path.Combine(dir.FullName, "fates.csv"), w => PopulationCsv.WriteFates(result, w));
             Write(Path.Combine(dir.FullName, "observables.csv"), w => PopulationCsv.WriteObservables(result, w));
             Write(Path.Combine(dir.FullName, "report.md"), w => PopulationCsv.WriteReport(result, w));
+            if (result.LigandPools.Count > 0)
+            {
+                Write(Path.Combine(dir.FullName, "ligand.csv"), w => PopulationCsv.WriteLigand(result, w));
+                foreach (var t in result.LigandPools.Where(t => t.IntervalTooLong))
+                    error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: the free ligand changed by up to {t.MaxRelativeChange:P1} in one coupling interval; a shorter --coupling (a few percent per interval) is advised"));
+            }
             PopulationPlots.FateFractions(result, Path.Combine(dir.FullName, "fates.png"));
             PopulationPlots.Distributions(result, dir.FullName);
-            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, report.md, *.png");
+            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, {(result.LigandPools.Count > 0 ? "ligand.csv, " : "")}report.md, *.png");
             if (result.Cancelled) error.WriteLine($"interrupted: wrote the {result.Groups.Sum(g => g.Completed)} cells that finished");
             return Task.FromResult(result.Cancelled ? CliApp.Interrupted : 0);
         });

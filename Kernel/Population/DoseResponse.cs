@@ -14,7 +14,9 @@ public sealed record DoseResponseCurve(string Ligand, string CellType, double[] 
 
 /// <summary>
 /// Dose-response of a study's read-out (pSTAT5) per ligand and cell type: one population run
-/// per dose (plus a no-ligand baseline), the read-out taken at the study's read-out time.
+/// per dose (plus a no-ligand baseline), the read-out taken at the study's read-out time. The
+/// ligand is an infinite bath here even when the study has a shared ligand pool: a curve and its
+/// EC50 belong to one cell type, not to a well's mixture.
 /// </summary>
 public static class DoseResponse
 {
@@ -39,6 +41,8 @@ public static class DoseResponse
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         double t = study.Settings.ReadoutTime;
+        if (study.Settings.LigandPool is not null)
+            study = new Study(study.Model, study.CellTypes, study.Scenarios, study.Fates, study.Ligands, study.Settings with { LigandPool = null });
         var scenarios = new List<Scenario>();
         foreach (var ligand in ligands)
         {

@@ -9,9 +9,9 @@ namespace Stochastic.Population;
 /// the reference engine of the population layer. Per-cell parameters are installed in the run's
 /// parameter copy, so they act through functional rates and initial counts; mass-action rate
 /// constants are the network's (<see cref="CellParameterSampler"/> checks that no varying parameter
-/// reaches one).
+/// reaches one). Resumable (<see cref="IResumableCellSimulator"/>), so it can run a shared ligand pool.
 /// </summary>
-public sealed class ExactCellSimulator : ICellSimulator
+public sealed class ExactCellSimulator : IResumableCellSimulator
 {
     private readonly CompiledNetwork _network;
     private readonly ExactSimulator _simulator;
@@ -50,5 +50,28 @@ public sealed class ExactCellSimulator : ICellSimulator
             Events += sim.Events;
             cancellationToken.ThrowIfCancellationRequested();
         }
+    }
+
+    /// <inheritdoc />
+    public PausedCell Start(ReadOnlySpan<double> initialCounts, ulong seed, ulong streamIndex, double startTime) =>
+        new(initialCounts.ToArray(), new Random.Xoshiro256StarStar(seed, streamIndex), startTime);
+
+    /// <inheritdoc />
+    public void Advance(PausedCell cell, ReadOnlySpan<double> parameters, ReadOnlySpan<double> stops, Span<double> outputs,
+        CancellationToken cancellationToken = default)
+    {
+        var sim = _simulator;
+        int o = _network.OutputCount;
+        sim.Resume(cell.Counts, parameters, cell.Random, cell.Time);
+        for (int k = 0; k < stops.Length; k++)
+        {
+            double t = stops[k];
+            while (sim.Advance(t, 1 << 20) == 1 << 20) cancellationToken.ThrowIfCancellationRequested();
+            _network.Outputs(sim.State, sim.Parameters, t, outputs.Slice(k * o, o));
+        }
+        Events += sim.Events;
+        sim.State.CopyTo(cell.Counts, 0);
+        cell.Random = sim.RandomStream;
+        cell.Time = stops[^1];
     }
 }

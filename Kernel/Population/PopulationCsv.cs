@@ -46,6 +46,7 @@ public static class PopulationCsv
         w.WriteLine();
         w.WriteLine($"{result.Groups.Sum(g => g.Completed)} cells simulated{(result.Cancelled ? " (interrupted: partial)" : "")}; {result.Events:N0} reactions fired ({result.Method}).");
         w.WriteLine();
+        if (result.LigandPools.Count > 0) WriteLigandPoolSection(result, w);
         w.WriteLine("## Fate fractions (95% Wilson interval)");
         w.WriteLine();
         w.WriteLine("| scenario | cell type | cells | " + string.Join(" | ", result.FateNames) + " |");
@@ -65,6 +66,32 @@ public static class PopulationCsv
         w.WriteLine("|---|---|" + string.Concat(variables.Select(_ => "---|")));
         foreach (var g in result.Groups)
             w.WriteLine($"| {g.Scenario.Name} | {g.CellType.Name} | " + string.Join(" | ", variables.Select(v => F(PopulationResult.Quantile(g.Values(result.Variable(v)), 0.5)))) + " |");
+    }
+
+    /// <summary><c>scenario,time,free_ligand_fraction</c> of every pooled well at every coupling time (nothing but the header without a pool).</summary>
+    public static void WriteLigand(PopulationResult result, TextWriter w)
+    {
+        w.WriteLine("scenario,time,free_ligand_fraction");
+        foreach (var trace in result.LigandPools)
+            for (int k = 0; k < trace.Times.Length; k++) w.WriteLine($"{trace.Scenario},{F(trace.Times[k])},{F(trace.FreeFraction[k])}");
+    }
+
+    private static void WriteLigandPoolSection(PopulationResult result, TextWriter w)
+    {
+        var pool = result.Study.Settings.LigandPool;
+        var settings = result.Study.Settings;
+        w.WriteLine("## Shared ligand pool");
+        w.WriteLine();
+        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Each scenario is one well of all its cells (every cell type) depleting one ligand amount: uptake `{pool?.Uptake}`, {pool?.CellsPerLiter:G3} cells per liter, " +
+            $"coupled every {result.LigandPools[0].Coupling:G4} {settings.TimeUnit} (the concentration each cell sees is held over an interval; error about half the change per interval)."));
+        w.WriteLine();
+        w.WriteLine("| scenario | cells | ligand molecules at start | final free fraction | largest change per interval |");
+        w.WriteLine("|---|---|---|---|---|");
+        foreach (var t in result.LigandPools)
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {t.Scenario} | {t.Cells} | {t.InitialMolecules:G4} | {(double.IsNaN(t.FinalFreeFraction) ? "no ligand" : t.FinalFreeFraction.ToString("F3", CultureInfo.InvariantCulture))} | {t.MaxRelativeChange:P1}{(t.IntervalTooLong ? " (too long: shorten the coupling)" : "")} |"));
+        w.WriteLine();
     }
 
     /// <summary><c>ligand,cell_type,dose,pstat5_mean,pstat5_sd</c> (the dose column named after the study's dose unit).</summary>

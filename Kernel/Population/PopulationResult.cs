@@ -111,6 +111,8 @@ public sealed class PopulationResult
     public long Events { get; }
     /// <summary>How the cells were simulated, in words (e.g. "exact SSA", "batch tau-leaping, ε = 0.03").</summary>
     public string Method { get; init; } = "exact SSA";
+    /// <summary>The free ligand of each scenario's well when the study has a shared ligand pool (<see cref="LigandPool"/>), in scenario order; empty otherwise.</summary>
+    public IReadOnlyList<LigandPoolTrace> LigandPools { get; init; } = [];
     /// <summary>True when the run was cancelled; groups then hold the finished cells only.</summary>
     public bool Cancelled { get; }
 

@@ -23,6 +23,12 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     /// <summary>Error-control parameter ε of the batch engine (Cao, Gillespie &amp; Petzold 2006).</summary>
     public double Epsilon { get; init; } = Simulation.Tau.TauLeapingSimulator.DefaultEpsilon;
 
+    /// <summary>
+    /// Coupling interval of the shared ligand pool (model time units), overriding the study's
+    /// <c>ligand_pool coupling=</c>; null: the study's. Used only when the study has a pool.
+    /// </summary>
+    public double? Coupling { get; init; }
+
     /// <summary>Fast-pair criterion of <see cref="PopulationMethod.SlowScale"/> (docs/algorithms.md, "Slow-scale SSA").</summary>
     public Simulation.SlowScale.SlowScaleOptions SlowScale { get; init; } = new();
 
@@ -92,6 +98,14 @@ public static class PopulationRunner
     }
 
     /// <summary>Runs <paramref name="study"/>'s cell types under <paramref name="scenarios"/> (e.g. made by <see cref="Study.MakeScenario"/>).</summary>
+    /// <remarks>
+    /// With a shared ligand pool (<see cref="StudySettings.LigandPool"/>) each scenario is one well of
+    /// every cell type's cells, run interval by interval (<see cref="LigandPool"/>); progress then counts
+    /// cell-equivalents of simulated time, and a cancellation keeps the wells already finished.
+    /// </remarks>
+    /// <exception cref="NotSupportedException">The study has a ligand pool and the engine is not an <see cref="IResumableCellSimulator"/> (the batch engine).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="PopulationOptions.Coupling"/> is not a positive number.</exception>
+    /// <exception cref="ArgumentException"><see cref="PopulationOptions.Coupling"/> is set but the study has no ligand pool.</exception>
     public static PopulationResult Run(Study study, IReadOnlyList<Scenario> scenarios, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine = null,
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -102,6 +116,13 @@ public static class PopulationRunner
         ulong seed = options.Seed ?? study.Settings.Seed;
         int blockSize = options.BlockSize > 0 ? options.BlockSize
             : options.Method == PopulationMethod.Batch ? 32 : 4;
+        if (options.Coupling is { } coupling)
+        {
+            if (!(coupling > 0) || double.IsInfinity(coupling)) throw new ArgumentOutOfRangeException(nameof(options), $"the coupling interval must be a positive number, got {coupling}");
+            if (study.Settings.LigandPool is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting", nameof(options));
+        }
+        if (study.Settings.LigandPool is { } pool)
+            return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engine, method, cells, seed, blockSize, progress, cancellationToken);
         var sampler = new CellParameterSampler(study.Model);
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);

@@ -13,9 +13,10 @@ namespace Stochastic.Population;
 /// model's observables are recorded on the expected full state given the slow state
 /// (<see cref="ReducedModel.ExpectedFullState"/>: A = T(1 − p), B = T·p). An observable that
 /// holds both members of a pair with equal weights is therefore exact; one that reads only one
-/// member is its conditional mean (the binomial noise of the fast pair is not added).
+/// member is its conditional mean (the binomial noise of the fast pair is not added). Resumable
+/// (<see cref="IResumableCellSimulator"/>; a paused cell holds reduced counts), so it can run a shared ligand pool.
 /// </summary>
-public sealed class SlowScaleCellSimulator : ICellSimulator
+public sealed class SlowScaleCellSimulator : IResumableCellSimulator
 {
     private readonly ReducedModel _reduced;
     private readonly CompiledNetwork _full;
@@ -72,5 +73,33 @@ public sealed class SlowScaleCellSimulator : ICellSimulator
             Events += sim.Events;
             cancellationToken.ThrowIfCancellationRequested();
         }
+    }
+
+    /// <inheritdoc />
+    public PausedCell Start(ReadOnlySpan<double> initialCounts, ulong seed, ulong streamIndex, double startTime)
+    {
+        var reduced = new double[_network.SpeciesCount];
+        _reduced.ReduceCounts(initialCounts, reduced);
+        return new PausedCell(reduced, new Random.Xoshiro256StarStar(seed, streamIndex), startTime);
+    }
+
+    /// <inheritdoc />
+    public void Advance(PausedCell cell, ReadOnlySpan<double> parameters, ReadOnlySpan<double> stops, Span<double> outputs,
+        CancellationToken cancellationToken = default)
+    {
+        var sim = _simulator;
+        int o = _full.OutputCount;
+        sim.Resume(cell.Counts, parameters, cell.Random, cell.Time);
+        for (int k = 0; k < stops.Length; k++)
+        {
+            double t = stops[k];
+            while (sim.Advance(t, 1 << 20) == 1 << 20) cancellationToken.ThrowIfCancellationRequested();
+            _reduced.ExpectedFullState(sim.State, sim.Parameters, _fullState);
+            _full.Outputs(_fullState, sim.Parameters, t, outputs.Slice(k * o, o));
+        }
+        Events += sim.Events;
+        sim.State.CopyTo(cell.Counts, 0);
+        cell.Random = sim.RandomStream;
+        cell.Time = stops[^1];
     }
 }

@@ -109,4 +109,8 @@ public sealed class Study
 /// <param name="TimeUnit">Name of the model's time unit (for reports).</param>
 /// <param name="DoseUnit">Name of the dose unit (for reports).</param>
 public sealed record StudySettings(string ModelPath, int Cells, ulong Seed, double OutputInterval, string DoseParameter,
-    string Readout, double ReadoutTime, string TimeUnit, string DoseUnit);
+    string Readout, double ReadoutTime, string TimeUnit, string DoseUnit)
+{
+    /// <summary>The shared ligand pool (<c>ligand_pool</c> setting), or null: every cell sees the dose as an infinite bath.</summary>
+    public LigandPool? LigandPool { get; init; }
+}

@@ -15,7 +15,7 @@ namespace Stochastic.Population;
 public static class StudyReader
 {
     private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates"];
-    private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit"];
+    private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit", "ligand_pool"];
 
     /// <summary>Reads the study file at <paramref name="path"/>; the model path inside is relative to the study file.</summary>
     /// <exception cref="ModelException">Missing file or any error in the study or its model.</exception>
@@ -94,9 +94,16 @@ public static class StudyReader
 
         // ---- study settings ----
         var settings = new Dictionary<string, (string Value, SourcePosition Position)>();
+        Line? poolLine = null;
         foreach (var line in blocks["study"])
         {
             string key = line.Tokens[0].Text;
+            if (key == "ligand_pool")
+            {
+                if (poolLine is not null) errors.Add(At(line.Number, line.Column), "setting 'ligand_pool' is given twice");
+                poolLine = line;
+                continue;
+            }
             if (!SettingKeys.Contains(key))
             {
                 var suggestion = NameSuggestion.Closest(key, SettingKeys);
@@ -277,6 +284,12 @@ public static class StudyReader
             try { new CellParameterSampler(model).CheckVarying(varying.Keys, n => varying[n]); }
             catch (ModelException e) { errors.Add(e); }
         }
+        if (poolLine is not null)
+            studySettings = studySettings with
+            {
+                LigandPool = LigandPool.Parse([.. poolLine.Tokens.Skip(1).Select(t => (t.Text, At(poolLine.Number, t.Column)))],
+                    At(poolLine.Number, poolLine.Column), model, doseParameter, studySettings.DoseUnit, errors),
+            };
         errors.ThrowIfAny();
         return new Study(model, cellTypes, scenarios.ToImmutable(), fates.ToImmutable(), ligands.ToImmutable(), studySettings);
 

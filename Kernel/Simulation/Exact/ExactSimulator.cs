@@ -58,6 +58,27 @@ public abstract class ExactSimulator
         Restart(startTime);
     }
 
+    /// <summary>
+    /// Where this run's random stream stands. With <see cref="State"/> and <see cref="Parameters"/> it is
+    /// all a paused run needs: <see cref="Resume"/> continues it later, on this or another simulator of
+    /// the same network, without keeping a simulator per run.
+    /// </summary>
+    public Xoshiro256StarStar RandomStream => Random;
+
+    /// <summary>
+    /// Continues a paused run at <paramref name="time"/>: counts, parameters (possibly changed since the
+    /// pause) and random stream as given, <see cref="Events"/> back to 0, then <see cref="Restart"/>
+    /// (valid by the memorylessness of the exponential, as for any event).
+    /// </summary>
+    public void Resume(ReadOnlySpan<double> counts, ReadOnlySpan<double> parameters, Xoshiro256StarStar random, double time)
+    {
+        counts.CopyTo(State);
+        parameters.CopyTo(Parameters);
+        Random = random;
+        Events = 0;
+        Restart(time);
+    }
+
     /// <summary>Recomputes every propensity from <see cref="State"/> at <paramref name="time"/> and discards any pending firing.</summary>
     public abstract void Restart(double time);
 

@@ -1,0 +1,48 @@
+using Stochastic.Random;
+
+namespace Stochastic.Population;
+
+/// <summary>
+/// A cell engine that can pause a cell and resume it later with changed parameters, which the
+/// shared ligand pool needs (<see cref="LigandPool"/>: every coupling interval the well's ligand
+/// concentration is updated). A paused cell is small (<see cref="PausedCell"/>: its counts and its
+/// random stream's position), so a well of many cells does not hold a simulator per cell. The
+/// exact engines resume by a restart, which the memorylessness of the exponential makes exact.
+/// Contract, as for <see cref="ICellSimulator"/>: a cell's trajectory depends only on its stream
+/// (seed, stream index), its inputs and the sequence of <see cref="Advance"/> calls made on it,
+/// never on which instance runs it or which cells it ran before. One instance per thread.
+/// </summary>
+public interface IResumableCellSimulator : ICellSimulator
+{
+    /// <summary>A cell at <paramref name="startTime"/> with full-model <paramref name="initialCounts"/> and random stream (<paramref name="seed"/>, <paramref name="streamIndex"/>).</summary>
+    PausedCell Start(ReadOnlySpan<double> initialCounts, ulong seed, ulong streamIndex, double startTime);
+
+    /// <summary>
+    /// Runs <paramref name="cell"/> from its time with <paramref name="parameters"/> (all model
+    /// parameters, model order) through the increasing times <paramref name="stops"/>, writes output
+    /// <c>j</c> at stop <c>k</c> to <c>outputs[k * OutputNames.Count + j]</c>, and pauses the cell at
+    /// the last stop.
+    /// </summary>
+    void Advance(PausedCell cell, ReadOnlySpan<double> parameters, ReadOnlySpan<double> stops, Span<double> outputs,
+        CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// One paused cell of an <see cref="IResumableCellSimulator"/>: its species counts (in the engine's
+/// own layout), where its random stream stands, and its time.
+/// </summary>
+public sealed class PausedCell
+{
+    internal PausedCell(double[] counts, Xoshiro256StarStar random, double time)
+    {
+        Counts = counts;
+        Random = random;
+        Time = time;
+    }
+
+    internal double[] Counts { get; }
+    internal Xoshiro256StarStar Random;
+
+    /// <summary>The time the cell is paused at.</summary>
+    public double Time { get; internal set; }
+}

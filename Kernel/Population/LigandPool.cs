@@ -1,0 +1,149 @@
+using System.Globalization;
+using Stochastic.Expressions;
+using Stochastic.Model;
+
+namespace Stochastic.Population;
+
+/// <summary>
+/// A shared extracellular ligand pool (the <c>ligand_pool</c> setting of a study file,
+/// docs/study-files.md, "Shared ligand pool"): the cells of one scenario form a well that
+/// depletes one common amount of ligand instead of each seeing an infinite bath at the dose.
+/// Every <see cref="Coupling"/> time units the free ligand is recomputed as the initial amount
+/// minus what the well's cells have taken since the start (<see cref="Uptake"/>), and the dose
+/// parameter of every cell is set to the concentration that leaves; between couplings the cells
+/// are independent exact trajectories at a constant concentration, so the error is first order
+/// in the interval (relative error of an interval's uptake ≈ half the relative change of the free
+/// ligand over it; <see cref="LigandPoolTrace.MaxRelativeChange"/>).
+/// </summary>
+/// <param name="Uptake">Observable counting the ligand molecules a cell has taken out of solution (bound, internalized, consumed).</param>
+/// <param name="CellsPerLiter">Cell density of the well; the volume per cell is its inverse.</param>
+/// <param name="Coupling">Time between couplings (model time units).</param>
+/// <param name="DoseMolar">Molar concentration of one dose unit (1e-12 for pM).</param>
+/// <param name="Position">Where the study file sets the pool.</param>
+public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coupling, double DoseMolar, SourcePosition Position)
+{
+    /// <summary>The Avogadro constant, mol⁻¹ (SI 2019, exact).</summary>
+    public const double Avogadro = 6.02214076e23;
+
+    /// <summary>Ligand molecules per cell at one dose unit: <c>DoseMolar · N_A / CellsPerLiter</c> (60 per pM at 1e10 cells/L).</summary>
+    public double MoleculesPerCellPerDoseUnit => DoseMolar * Avogadro / CellsPerLiter;
+
+    /// <summary>Warning threshold on the largest relative change of the free ligand over one interval (5%).</summary>
+    public const double RecommendedMaxRelativeChange = 0.05;
+
+    /// <summary>Molar concentration of one dose unit for a molar unit name (M, mM, uM, µM, nM, pM, fM), else null.</summary>
+    public static double? MolarOf(string doseUnit) => doseUnit switch
+    {
+        "M" => 1,
+        "mM" => 1e-3,
+        "uM" or "µM" or "μM" => 1e-6,
+        "nM" => 1e-9,
+        "pM" => 1e-12,
+        "fM" => 1e-15,
+        _ => null,
+    };
+
+    private static readonly string[] Keys = ["uptake", "cells_per_liter", "coupling", "dose_molar"];
+
+    /// <summary>
+    /// Reads the <c>KEY=VALUE</c> tokens of a <c>ligand_pool</c> line; errors go to <paramref name="errors"/>
+    /// and give null.
+    /// </summary>
+    internal static LigandPool? Parse(IReadOnlyList<(string Text, SourcePosition Position)> tokens, SourcePosition line,
+        ReactionModel model, string doseParameter, string doseUnit, ErrorList errors)
+    {
+        var values = new Dictionary<string, (string Value, SourcePosition Position)>(StringComparer.Ordinal);
+        bool ok = true;
+        foreach (var (text, position) in tokens)
+        {
+            int eq = text.IndexOf('=');
+            if (eq <= 0 || eq == text.Length - 1) { errors.Add(position, $"expected KEY=VALUE (no blanks around '='); found '{text}'"); ok = false; continue; }
+            string key = text[..eq];
+            if (!Keys.Contains(key))
+            {
+                var near = NameSuggestion.Closest(key, Keys);
+                errors.Add(position, near is not null ? $"unknown ligand_pool key '{key}'; did you mean '{near}'?"
+                    : $"unknown ligand_pool key '{key}' (expected {string.Join(", ", Keys)})");
+                ok = false;
+                continue;
+            }
+            if (!values.TryAdd(key, (text[(eq + 1)..], position with { Column = position.Column + eq + 1 })))
+            { errors.Add(position, $"ligand_pool key '{key}' is given twice"); ok = false; }
+        }
+        foreach (var key in Keys.Take(3))
+            if (!values.ContainsKey(key)) { errors.Add(line, $"ligand_pool needs '{key}=…' (e.g. 'ligand_pool uptake=LigandTaken cells_per_liter=1e10 coupling=5')"); ok = false; }
+
+        string uptake = values.TryGetValue("uptake", out var u) ? u.Value : "";
+        var outputs = model.Observables.Length > 0 ? model.Observables.Select(o => o.Name).ToArray() : model.Species.Select(s => s.Name).ToArray();
+        if (uptake.Length > 0 && !outputs.Contains(uptake))
+        {
+            var near = NameSuggestion.Closest(uptake, outputs);
+            errors.Add(u.Position, near is not null ? $"uptake '{uptake}' is not an observable of the model; did you mean '{near}'?"
+                : $"uptake '{uptake}' is not an observable of the model ({string.Join(", ", outputs)})");
+            ok = false;
+        }
+        double Positive(string key)
+        {
+            if (!values.TryGetValue(key, out var s)) return double.NaN;
+            if (double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) && v > 0) return v;
+            errors.Add(s.Position, $"ligand_pool '{key}' must be a positive number; found '{s.Value}'");
+            ok = false;
+            return double.NaN;
+        }
+        double density = Positive("cells_per_liter"), coupling = Positive("coupling");
+        double molar;
+        if (values.ContainsKey("dose_molar")) molar = Positive("dose_molar");
+        else if (MolarOf(doseUnit) is { } m) molar = m;
+        else
+        {
+            errors.Add(line, $"ligand_pool needs 'dose_molar=…' (molar concentration of one dose unit): dose_unit '{doseUnit}' is not a molar unit (M, mM, uM, nM, pM, fM)");
+            ok = false;
+            molar = double.NaN;
+        }
+
+        // The pool changes the dose parameter during the run; a derived parameter computed from it
+        // would keep its start value, so the dose must reach the rates through functions only.
+        int dose = model.ParameterIndex(doseParameter);
+        if (dose >= 0)
+        {
+            var reach = new HashSet<int> { dose };
+            for (int i = 0; i < model.Parameters.Length; i++)
+            {
+                if (i == dose) continue;
+                if (ExpressionEvaluator.Symbols(model.Parameters[i].Expression).Any(s => s.Kind == SymbolKind.Parameter && reach.Contains(s.Index)))
+                {
+                    reach.Add(i);
+                    errors.Add(line, $"ligand_pool changes '{doseParameter}' during the run, but parameter '{model.Parameters[i].Name}' at {model.Parameters[i].Position} is computed from it once; write it as a function");
+                    ok = false;
+                }
+            }
+        }
+        return ok ? new LigandPool(uptake, density, coupling, molar, line) : null;
+    }
+}
+
+/// <summary>The free ligand of one scenario's well over a pooled run (<see cref="LigandPool"/>).</summary>
+/// <param name="Scenario">Scenario name.</param>
+/// <param name="Cells">Cells in the well (every cell type of the scenario).</param>
+/// <param name="Coupling">Coupling interval used (model time units).</param>
+/// <param name="InitialMolecules">Ligand molecules in the well at the start (dose × molecules per cell per dose unit × cells).</param>
+/// <param name="Times">Coupling times, from 0 to the duration.</param>
+/// <param name="FreeFraction">
+/// Free ligand over the initial amount at each time (1 at 0; NaN when there is no ligand). Below 0
+/// when the cells took more within one interval than there was: the interval is far too long.
+/// </param>
+/// <param name="MaxRelativeChange">Largest |change| of the free ligand over one interval, relative to the free ligand at the interval's start (0 when there is no ligand).</param>
+public sealed record LigandPoolTrace(string Scenario, int Cells, double Coupling, double InitialMolecules, double[] Times, double[] FreeFraction,
+    double MaxRelativeChange)
+{
+    /// <summary>Free ligand fraction at the end of the run.</summary>
+    public double FinalFreeFraction => FreeFraction[^1];
+
+    /// <summary>
+    /// Whether the free ligand changed by more than <see cref="LigandPool.RecommendedMaxRelativeChange"/> over
+    /// some interval: the coupling error (about half that change, relative, in that interval's uptake) may
+    /// matter, and a shorter interval is advised. With few molecules per well the change also holds
+    /// molecular noise.
+    /// </summary>
+    public bool IntervalTooLong => MaxRelativeChange > LigandPool.RecommendedMaxRelativeChange;
+}

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Runtime.ExceptionServices;
+using Stochastic.Network;
+
+namespace Stochastic.Population;
+
+/// <summary>
+/// The population run with a shared ligand pool (<see cref="LigandPool"/>): each scenario is one
+/// well holding every cell type's cells (cell type by cell type, in study order), which run
+/// interval by interval. In each coupling interval every cell of the well advances independently
+/// (in parallel) at the well's current concentration; then the free ligand is recomputed in cell
+/// order from the cells' uptake, so the result is the same for any thread count or block size.
+/// Each cell keeps its parameter draw and random stream of the unpooled run.
+/// </summary>
+internal static class PooledPopulationRunner
+{
+    internal static PopulationResult Run(Study study, IReadOnlyList<Scenario> scenarios, PopulationOptions options, LigandPool pool,
+        CompiledNetwork network, Func<CompiledNetwork, ICellSimulator> engine, string method, int cells, ulong seed, int blockSize,
+        IProgress<PopulationProgress>? progress, CancellationToken cancellationToken)
+    {
+        double coupling = options.Coupling ?? pool.Coupling;
+        var sampler = new CellParameterSampler(study.Model);
+        var outputNames = network.OutputNames;
+        var variableNames = CellVariables.Names(outputNames);
+        int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
+        int uptake = Array.IndexOf(outputNames, pool.Uptake);
+        if (uptake < 0) throw new ArgumentException($"ligand pool uptake '{pool.Uptake}' is not an output of the model ({string.Join(", ", outputNames)})");
+        int dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
+        var fateNames = study.FateNames;
+        int types = study.CellTypes.Length, wellCells = types * cells;
+
+        var groups = new List<PopulationGroup>();
+        foreach (var scenario in scenarios)
+            for (int c = 0; c < types; c++)
+                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, v, fateNames));
+
+        var engines = new ConcurrentBag<IResumableCellSimulator>();
+        var created = new ConcurrentBag<ICellSimulator>();
+        IResumableCellSimulator Rent()
+        {
+            if (engines.TryTake(out var e)) return e;
+            var made = engine(network);
+            created.Add(made);
+            return made as IResumableCellSimulator ?? throw new NotSupportedException(
+                $"the cell engine ({method}) cannot pause and resume a cell, which a shared ligand pool needs; use the exact SSA or the slow-scale SSA");
+        }
+
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        long total = (long)groups.Count * cells;
+        var traces = new List<LigandPoolTrace>();
+        bool cancelled = false;
+        for (int si = 0; si < scenarios.Count && !cancelled; si++)
+        {
+            var scenario = scenarios[si];
+            var grid = PopulationRunner.GridFor(scenario, study.Settings.OutputInterval);
+            var times = grid.Times();
+            ulong wellSeed = seed ^ PopulationRunner.ScenarioHash(scenario.Name);
+
+            // The well: per-cell parameters, paused cells and records (memory per cell: P + S doubles
+            // and the recorded grid).
+            var parameters = new double[wellCells * p];
+            var paused = new PausedCell[wellCells];
+            var records = new double[(long)wellCells * grid.Points * o];
+            var uptakeStart = new double[wellCells];
+            var uptakeNow = new double[wellCells];
+            var counts = new double[s];
+            var starter = Rent();
+            for (int w = 0; w < wellCells; w++)
+            {
+                int type = w / cells, cell = w % cells;
+                sampler.Sample(seed, scenario, study.CellTypes[type], type, cell, parameters.AsSpan(w * p, p), counts);
+                paused[w] = starter.Start(counts, wellSeed, CellParameterSampler.ParameterStream(type, cell), grid.Start);
+            }
+            engines.Add(starter);
+
+            double dose0 = wellCells > 0 ? parameters[dose] : 0;
+            double moleculesPerDoseUnit = pool.MoleculesPerCellPerDoseUnit * wellCells;
+            double initial = dose0 * moleculesPerDoseUnit;
+            int intervals = Math.Max(1, (int)Math.Ceiling(scenario.Duration / coupling - 1e-9));
+            var couplingTimes = new double[intervals + 1];
+            for (int j = 0; j <= intervals; j++) couplingTimes[j] = j == intervals ? scenario.Duration : j * coupling;
+            var fraction = new double[intervals + 1];
+            fraction[0] = initial > 0 ? 1 : double.NaN;
+            double free = initial, concentration = dose0, maxChange = 0;
+            int nextPoint = 0;
+            long wellsBefore = (long)si * wellCells;
+
+            for (int j = 0; j < intervals; j++)
+            {
+                // The stops of this interval: the recorded grid points in it (and 0 in the first), then its end.
+                var stops = new List<double>();
+                var stopPoint = new List<int>();
+                double end = couplingTimes[j + 1];
+                while (nextPoint < grid.Points && (grid[nextPoint] <= end || j == intervals - 1))
+                {
+                    stops.Add(grid[nextPoint]);
+                    stopPoint.Add(nextPoint++);
+                }
+                if (stops.Count == 0 || stops[^1] < end) { stops.Add(end); stopPoint.Add(-1); }
+                var stopTimes = stops.ToArray();
+                var points = stopPoint.ToArray();
+                bool first = j == 0;
+
+                for (int w = 0; w < wellCells; w++) parameters[w * p + dose] = concentration;
+                int chunks = (wellCells + blockSize - 1) / blockSize;
+                try
+                {
+                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                        Rent,
+                        (chunk, _, simulator) =>
+                        {
+                            var outputs = new double[stopTimes.Length * o];
+                            int stop = Math.Min(wellCells, (chunk + 1) * blockSize);
+                            for (int w = chunk * blockSize; w < stop; w++)
+                            {
+                                simulator.Advance(paused[w], parameters.AsSpan(w * p, p), stopTimes, outputs, cancellationToken);
+                                var record = records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o);
+                                for (int k = 0; k < points.Length; k++)
+                                    if (points[k] >= 0) outputs.AsSpan(k * o, o).CopyTo(record.Slice(points[k] * o, o));
+                                if (first) uptakeStart[w] = outputs[uptake];
+                                uptakeNow[w] = outputs[(stopTimes.Length - 1) * o + uptake];
+                            }
+                            return simulator;
+                        },
+                        engines.Add);
+                }
+                catch (OperationCanceledException) { cancelled = true; break; }
+                catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException)) { cancelled = true; break; }
+                catch (AggregateException e) when (e.InnerExceptions.Count == 1) { ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
+
+                // Coupling, in cell order: free ligand = initial amount − what the cells took since the start.
+                double taken = 0;
+                for (int w = 0; w < wellCells; w++) taken += uptakeNow[w] - uptakeStart[w];
+                double next = initial - taken;
+                if (initial > 0)
+                {
+                    if (free > 0) maxChange = Math.Max(maxChange, Math.Abs(next - free) / free);
+                    fraction[j + 1] = next / initial;
+                    concentration = Math.Max(0, next) / moleculesPerDoseUnit;
+                }
+                else fraction[j + 1] = double.NaN;
+                free = next;
+                progress?.Report(new PopulationProgress(wellsBefore + (long)wellCells * (j + 1) / intervals, total));
+            }
+            if (cancelled) break;
+
+            traces.Add(new LigandPoolTrace(scenario.Name, wellCells, coupling, initial, couplingTimes, fraction, maxChange));
+            var vars = new double[v + p];
+            for (int w = 0; w < wellCells; w++)
+            {
+                int type = w / cells, cell = w % cells;
+                // Fate rules and tables read the scenario's dose, not the concentration of the last interval.
+                parameters[w * p + dose] = dose0;
+                CellVariables.Compute(records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o), times, o, vars);
+                parameters.AsSpan(w * p, p).CopyTo(vars.AsSpan(v));
+                groups[si * types + type].Store(cell, vars.AsSpan(0, v), PopulationRunner.Classify(study, vars, fateNames));
+            }
+        }
+
+        long events = 0;
+        foreach (var simulator in created)
+            events += simulator switch
+            {
+                ExactCellSimulator exact => exact.Events,
+                SlowScaleCellSimulator slow => slow.Events,
+                _ => 0,
+            };
+        return new PopulationResult(study, scenarios, variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
+        {
+            Method = method,
+            LigandPools = traces,
+        };
+    }
+}
