@@ -153,7 +153,7 @@ internal static class PooledPopulationRunner
                 parameters[w * p + dose] = dose0;
                 CellVariables.Compute(records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o), times, o, vars);
                 parameters.AsSpan(w * p, p).CopyTo(vars.AsSpan(v));
-                groups[si * types + type].Store(cell, vars.AsSpan(0, v), PopulationRunner.Classify(study, vars, fateNames));
+                groups[si * types + type].Store(cell, vars.AsSpan(0, v), PopulationRunner.Classify(study, study.CellTypes[type].Name, vars, fateNames));
             }
         }
 
