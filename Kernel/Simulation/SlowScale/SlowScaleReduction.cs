@@ -8,8 +8,8 @@ namespace Stochastic.Simulation.SlowScale;
 public sealed record SlowScaleOptions
 {
     /// <summary>
-    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps CD25 capture
-    /// (separation 11.5) but not CD122 capture (2.4); the error measured against exact SSA at θ = 2
+    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps neither CD25
+    /// capture (separation 3.8) nor CD122 capture (2.4); the error measured against exact SSA at θ = 2
     /// is within a few percent (docs/il2-results.md, "Slow-scale error"). Use 100 to be conservative.
     /// </summary>
     public const double DefaultTheta = 10;
