@@ -145,12 +145,21 @@ public class SlowScaleReductionTests(ITestOutputHelper output)
             output.WriteLine($"θ = {theta}: {PopulationRunner.SlowScaleDescription(reduced)}");
             foreach (var note in reduced.Notes) output.WriteLine("  " + note);
         }
-        // At the model's defaults: bind25 separation (16.8 + 0.5) / (kf11·CD122_0 = 3·2.86e-3·510 = 4.38) = 3.9,
-        // bind122 86.4 / (kf2D·gc_0 = 35.5) = 2.4; bindPD1 is slower than CD122 capture of L_PD1.
-        Assert.Empty(SlowScaleReduction.Reduce(study.Model).Pairs);
-        var one = SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 3 }).Pairs;
-        Assert.Equal("bind25", study.Model.Reactions[Assert.Single(one).Forward].Label);
-        Assert.Equal(2, SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 2 }).Pairs.Length);
+        // At the model's defaults: the γc recruitment pairs (L_x + gc ⇄ L_x·gc, gc as reservoir) have
+        // kf2D·gc_0 + kr = 35.5 + 0.63 = 36.1 against CD25 joining (join25·CD25_0 = 2.86e-3·20 = 0.057) or
+        // internalization: separation 650 (dimer) and 42 (trimer, cis, drained by kt/… of the complex). CD122
+        // capture (86.4/min) is chained with the dimer pair, so its drain is no longer CD122 joining of γc
+        // (inside the group) but the slow reactions: separation 1,510. bind25: (16.8 + 0.5)/(kf11·CD122_0 = 4.38) = 3.9.
+        Assert.Empty(SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 100 }).Pairs);
+        string Labels(double theta) => string.Join(" ", SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = theta }).Pairs
+            .Select(p => study.Model.Reactions[p.Forward].Label));
+        Assert.Equal("bind122 dimer trimer cis", Labels(10));
+        Assert.Equal("bind25 bind122 dimer trimer cis", Labels(2));
+        var groups = SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 2 }).Groups;
+        string Names(FastGroup g) => string.Join(" ", g.Members.Select((m, i) => study.Model.Species[m].Name + (g.Content[i] == 1 ? "*" : "")));
+        Assert.Equal(["CD25 L_CD25", "CD122 L_CD122 L_CD122_gc*", "L_CD25_CD122 L_CD25_CD122_gc*", "L_PD1_CD122 L_PD1_CD122_gc*"], groups.Select(Names));
+        int gc = study.Model.Species.IndexOf(study.Model.Species.First(s => s.Name == "gc"));
+        Assert.Equal([-1, gc, gc, gc], groups.Select(g => g.Reservoir));
     }
 }
 
