@@ -200,7 +200,6 @@ public static class SlowScaleReduction
             var fast = new HashSet<int>(current.SelectMany(c => new[] { c.F, c.R }));
             var next = new List<Candidate>();
             accepted.Clear();
-            roundNotes.Clear();
             var groups = new GroupBuilder(model.Species.Length);
             foreach (var c in current)
             {
@@ -238,7 +237,7 @@ public static class SlowScaleReduction
             if (next.Count == current.Count) break;
             current = next;
         }
-        notes.AddRange(roundNotes);
+        notes.AddRange(roundNotes.Distinct());
         return Build(model, lowered, accepted, notes.ToImmutable(), options);
     }
 
