@@ -8,10 +8,10 @@ namespace Stochastic.Simulation.SlowScale;
 public sealed record SlowScaleOptions
 {
     /// <summary>
-    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps CD25 capture
-    /// (separation 11.5) and the γc recruitment steps, but not CD122 capture (2.4); the error
-    /// measured against exact SSA at θ = 2 is within a few percent (docs/il2-results.md,
-    /// "Slow-scale error"). Use 100 to be conservative.
+    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps CD122 capture
+    /// chained with γc recruitment (separations 1,510 and 650) and the trimeric and cis γc steps (42),
+    /// but not CD25 capture (3.9, lumped at θ = 2); the error measured against exact SSA at θ = 2 is
+    /// within a few percent (docs/il2-results.md, "Slow-scale error"). Use 100 to be conservative.
     /// </summary>
     public const double DefaultTheta = 10;
 
