@@ -192,7 +192,7 @@ public static class PopulationRunner
     public static string SlowScaleDescription(Simulation.SlowScale.ReducedModel reduced) => reduced.Pairs.Length == 0
         ? "slow-scale SSA: no fast pair met the criterion, so exact SSA"
         : "slow-scale SSA, fast pairs lumped: " + string.Join(", ", reduced.Pairs.Select(p =>
-            FormattableString.Invariant($"{reduced.Full.Species[p.A].Name} <-> {reduced.Full.Species[p.B].Name} (separation {p.Separation:G3})")));
+            FormattableString.Invariant($"{reduced.Full.Species[p.A].Name}{(p.Reservoir >= 0 ? " + " + reduced.Full.Species[p.Reservoir].Name : "")} <-> {reduced.Full.Species[p.B].Name} (separation {p.Separation:G3})")));
 
     /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>
     public static TimeGrid GridFor(Scenario scenario, double interval)

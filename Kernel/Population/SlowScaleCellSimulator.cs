@@ -6,14 +6,16 @@ using Stochastic.Simulation.SlowScale;
 namespace Stochastic.Population;
 
 /// <summary>
-/// <see cref="ICellSimulator"/> for <see cref="PopulationMethod.SlowScale"/>: an exact SSA on the
-/// slow-scale reduced model (<see cref="SlowScaleReduction"/>, Cao, Gillespie &amp; Petzold 2005).
+/// <see cref="ICellSimulator"/> for <see cref="PopulationMethod.SlowScale"/>: the slow-scale SSA
+/// (<see cref="SlowScaleSimulator"/> on the <see cref="SlowScaleReduction"/> of the model, Cao,
+/// Gillespie &amp; Petzold 2005), or, when an exact algorithm is given and no group has a reservoir,
+/// that algorithm on the reduced model.
 /// Cells come in and go out in the full model's layout: initial counts are lumped into the pair
 /// totals, parameters are the full model's (the reduced model keeps them, in order), and the full
 /// model's observables are recorded on the expected full state given the slow state
-/// (<see cref="ReducedModel.ExpectedFullState"/>: A = T(1 − p), B = T·p). An observable that
-/// holds both members of a pair with equal weights is therefore exact; one that reads only one
-/// member is its conditional mean (the binomial noise of the fast pair is not added). Resumable
+/// (members T·π_i, reservoirs their free count). An observable that holds every member of a group
+/// with equal weights is therefore exact; one that reads only some members, or a reservoir, is its
+/// conditional mean (the multinomial noise of the fast group is not added). Resumable
 /// (<see cref="IResumableCellSimulator"/>; a paused cell holds reduced counts), so it can run a shared ligand pool.
 /// </summary>
 public sealed class SlowScaleCellSimulator : IResumableCellSimulator
@@ -24,14 +26,35 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
     private readonly ExactSimulator _simulator;
     private readonly double[] _fullState;
 
-    /// <summary>Creates a simulator of <paramref name="reduced"/>, recording <paramref name="full"/>'s outputs.</summary>
+    /// <summary>
+    /// Creates a simulator of <paramref name="reduced"/>, recording <paramref name="full"/>'s outputs. By default
+    /// (<paramref name="algorithm"/> null, or a reduction with reservoirs) it runs <see cref="SlowScaleSimulator"/>;
+    /// otherwise <paramref name="algorithm"/> on the reduced model.
+    /// </summary>
     public SlowScaleCellSimulator(ReducedModel reduced, CompiledNetwork full, IExactAlgorithm? algorithm = null)
     {
         _reduced = reduced;
         _full = full;
-        _network = NetworkCompiler.Compile(reduced.Model);
-        _simulator = (algorithm ?? ExactAlgorithms.All[0]).CreateSimulator(_network);
+        if (algorithm is null || reduced.HasReservoirs)
+        {
+            _slowScale = new SlowScaleSimulator(reduced, full);
+            _simulator = _slowScale;
+            _network = _slowScale.Network;
+        }
+        else
+        {
+            _network = NetworkCompiler.Compile(reduced.Model);
+            _simulator = algorithm.CreateSimulator(_network);
+        }
         _fullState = new double[full.SpeciesCount];
+    }
+
+    private readonly SlowScaleSimulator? _slowScale;
+
+    private void Expected(ExactSimulator sim)
+    {
+        if (_slowScale is not null) _slowScale.ExpectedFullState.CopyTo(_fullState);
+        else _reduced.ExpectedFullState(sim.State, sim.Parameters, _fullState);
     }
 
     /// <summary>An engine factory for <see cref="PopulationRunner"/>: reduces <paramref name="model"/> once, one simulator per thread.</summary>
@@ -67,7 +90,7 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
             {
                 double t = grid[k];
                 while (sim.Advance(t, 1 << 20) == 1 << 20) cancellationToken.ThrowIfCancellationRequested();
-                _reduced.ExpectedFullState(sim.State, sim.Parameters, _fullState);
+                Expected(sim);
                 _full.Outputs(_fullState, sim.Parameters, t, record.Slice((i * grid.Points + k) * outputs, outputs));
             }
             Events += sim.Events;
@@ -94,7 +117,7 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
         {
             double t = stops[k];
             while (sim.Advance(t, 1 << 20) == 1 << 20) cancellationToken.ThrowIfCancellationRequested();
-            _reduced.ExpectedFullState(sim.State, sim.Parameters, _fullState);
+            Expected(sim);
             _full.Outputs(_fullState, sim.Parameters, t, outputs.Slice(k * o, o));
         }
         Events += sim.Events;

@@ -8,36 +8,67 @@ namespace Stochastic.Simulation.SlowScale;
 public sealed record SlowScaleOptions
 {
     /// <summary>
-    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps neither CD25
-    /// capture (separation 3.8) nor CD122 capture (2.4); the error measured against exact SSA at θ = 2
-    /// is within a few percent (docs/il2-results.md, "Slow-scale error"). Use 100 to be conservative.
+    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps CD122 capture
+    /// chained with γc recruitment (separations 1,510 and 650) and the trimeric and cis γc steps (42),
+    /// but not CD25 capture (3.9, lumped at θ = 2); the error measured against exact SSA at θ = 2 is
+    /// within a few percent (docs/il2-results.md, "Slow-scale error"). Use 100 to be conservative.
     /// </summary>
     public const double DefaultTheta = 10;
 
     /// <summary>
-    /// Required time-scale separation θ: a reversible first-order pair A ⇄ B (rates kf, kr) is fast
-    /// when kf + kr ≥ θ × c, where c is the largest per-molecule propensity of any other reaction
-    /// consuming A or B, evaluated at the model's initial counts and parameter values.
-    /// The relative error of the equilibrium assumption for the fluxes leaving the pair is of order 1/θ.
+    /// Required time-scale separation θ. A reversible pair A ⇄ B (rates kf, kr), or A + G ⇄ B with an
+    /// abundant reservoir species G, is fast when kf·[G] + kr ≥ θ × c, where [G] = 1 for a
+    /// first-order pair and c is the largest per-molecule propensity of any other (slow) reaction
+    /// consuming A or B, all evaluated at the model's initial counts and parameter values. A
+    /// reservoir must moreover hold at least θ times as many molecules as the groups that bind it
+    /// (G₀ ≥ θ·Σ group totals at the reference state). The relative error of the equilibrium
+    /// assumption for the fluxes leaving a group is of order 1/θ.
     /// </summary>
     public double Theta { get; init; } = DefaultTheta;
 
-    /// <summary>Alternative absolute criterion: when set, a pair is fast when kf + kr ≥ this rate (per unit model time), whatever the other reactions.</summary>
+    /// <summary>Alternative absolute criterion: when set, a pair is fast when kf·[G] + kr ≥ this rate (per unit model time), whatever the other reactions.</summary>
     public double? MinimumRate { get; init; }
+
+    /// <summary>
+    /// Relative drift of a reservoir's free count tolerated before the group equilibria that depend on
+    /// it are recomputed (<see cref="SlowScaleSimulator"/>); default 10⁻³. A member binding one
+    /// reservoir molecule then has a relative error in its equilibrium fraction π of at most (1 − π)·δ.
+    /// 0 recomputes after every change.
+    /// </summary>
+    public double ReservoirTolerance { get; init; } = 1e-3;
 }
 
 /// <summary>
-/// A fast reversible first-order pair A ⇄ B lumped into a total T = A + B. Given T, the fast
-/// subsystem's equilibrium is B ~ Binomial(T, p) with p = kf/(kf + kr).
+/// A fast reversible pair A ⇄ B, or A + G ⇄ B with reservoir species G, lumped into a group
+/// (<see cref="FastGroup"/>). For a lone first-order pair, B ~ Binomial(T, p) given T = A + B with
+/// p = kf/(kf + kr).
 /// </summary>
 /// <param name="A">Species A (index in the full model).</param>
 /// <param name="B">Species B (index in the full model).</param>
-/// <param name="Forward">Reaction A → B (index in the full model).</param>
-/// <param name="Reverse">Reaction B → A (index in the full model).</param>
+/// <param name="Forward">Reaction A → B, or A + G → B (index in the full model).</param>
+/// <param name="Reverse">Reaction B → A, or B → A + G (index in the full model).</param>
+/// <param name="Total">The group total's species index in the reduced model.</param>
+/// <param name="ProbabilityB">p = kf/(kf + kr) as an expression over parameters (0 when kf + kr = 0): B's share of A + B when the pair has no reservoir.</param>
+/// <param name="Separation">(kf·[G] + kr) / c at the reference state (∞ when nothing else consumes A or B).</param>
+public sealed record FastPair(int A, int B, int Forward, int Reverse, int Total, Expr ProbabilityB, double Separation)
+{
+    /// <summary>The reservoir species G of A + G ⇄ B (index in the full model), or -1 for a first-order pair.</summary>
+    public int Reservoir { get; init; } = -1;
+}
+
+/// <summary>
+/// Species connected by fast pairs (a tree: a single pair, or a chain such as
+/// CD122 ⇄ L_CD122 ⇄ L_CD122·γc). Given the total T, the members are multinomial with weights
+/// W_i = K_i·g^(c_i), where K_i is the product over the group's pairs of kf (member on B's side) or
+/// kr (on A's side), g the free count of the reservoir and c_i ∈ {0, 1} the reservoir molecules the
+/// member holds.
+/// </summary>
+/// <param name="Members">Member species (indices in the full model).</param>
+/// <param name="Content">Reservoir molecules held by each member (0 or 1; all 0 without reservoir).</param>
+/// <param name="Reservoir">The reservoir species (full index), or -1.</param>
 /// <param name="Total">The total's species index in the reduced model.</param>
-/// <param name="ProbabilityB">p = kf/(kf + kr) as an expression over parameters (0 when kf + kr = 0).</param>
-/// <param name="Separation">(kf + kr) / c at the reference state (∞ when nothing else consumes A or B).</param>
-public sealed record FastPair(int A, int B, int Forward, int Reverse, int Total, Expr ProbabilityB, double Separation);
+/// <param name="Pairs">The group's pairs (indices into <see cref="ReducedModel.Pairs"/>).</param>
+public sealed record FastGroup(ImmutableArray<int> Members, ImmutableArray<int> Content, int Reservoir, int Total, ImmutableArray<int> Pairs);
 
 /// <summary>
 /// The result of <see cref="SlowScaleReduction.Reduce"/>: a model over the slow variables and the maps
@@ -45,66 +76,91 @@ public sealed record FastPair(int A, int B, int Forward, int Reverse, int Total,
 /// </summary>
 public sealed class ReducedModel
 {
-    private readonly CompiledExpression[] _p;
-
-    internal ReducedModel(ReactionModel full, ReactionModel model, ImmutableArray<FastPair> pairs, int[] speciesMap, ImmutableArray<string> notes)
+    internal ReducedModel(ReactionModel full, ReactionModel model, ImmutableArray<FastPair> pairs, ImmutableArray<FastGroup> groups,
+        int[] speciesMap, int[] reservoirFree, int[] slowReactions, ImmutableArray<string> notes, SlowScaleOptions options)
     {
+        SlowReactions = slowReactions;
         Full = full;
         Model = model;
         Pairs = pairs;
+        Groups = groups;
         SpeciesMap = speciesMap;
+        ReservoirFree = reservoirFree;
         Notes = notes;
-        _p = [.. pairs.Select(p => ExpressionCompiler.Compile(p.ProbabilityB))];
+        Options = options;
     }
 
     /// <summary>The model that was reduced.</summary>
     public ReactionModel Full { get; }
-    /// <summary>The reduced model: same parameters (same order), pair species replaced by their totals, fast reactions removed.</summary>
+    /// <summary>
+    /// The reduced model: same parameters (same order), each group replaced by its total, each
+    /// reservoir G by its total G_T = free + bound in groups (named <c>G_total</c>), and one
+    /// auxiliary species <c>G_free</c> per reservoir (no reaction changes it) holding the free count
+    /// the rates read; fast reactions removed. Without reservoirs any exact algorithm runs it
+    /// exactly; with reservoirs <see cref="SlowScaleSimulator"/> keeps <c>G_free</c> at the fixed
+    /// point g = G_T − Σ bound(g).
+    /// </summary>
     public ReactionModel Model { get; }
     /// <summary>The fast pairs lumped (empty: the reduced model is the full one, re-indexed).</summary>
     public ImmutableArray<FastPair> Pairs { get; }
-    /// <summary>Reduced species index of each full species (A and B of a pair map to its total).</summary>
+    /// <summary>The groups the pairs form.</summary>
+    public ImmutableArray<FastGroup> Groups { get; }
+    /// <summary>Reduced species index of each full species (group members map to their total, a reservoir to its total).</summary>
     public IReadOnlyList<int> SpeciesMap { get; }
     /// <summary>Why candidate pairs were refused (one line each).</summary>
     public ImmutableArray<string> Notes { get; }
+    /// <summary>True when some group has a reservoir (then the reduced model needs <see cref="SlowScaleSimulator"/>).</summary>
+    public bool HasReservoirs => ReservoirFree.Any(i => i >= 0);
 
-    /// <summary>Maps full-model counts to reduced counts (T = A + B).</summary>
+    /// <summary>Per full species: the reduced index of its auxiliary free count when it is a reservoir, else -1.</summary>
+    internal int[] ReservoirFree { get; }
+    internal SlowScaleOptions Options { get; }
+    /// <summary>Full-model index of each reduced reaction.</summary>
+    internal int[] SlowReactions { get; }
+
+    /// <summary>Maps full-model counts to reduced counts (totals; a reservoir's total counts the molecules bound in its groups).</summary>
     public void ReduceCounts(ReadOnlySpan<double> full, Span<double> reduced)
     {
         reduced.Clear();
         for (int s = 0; s < full.Length; s++) reduced[SpeciesMap[s]] += full[s];
+        foreach (var g in Groups)
+        {
+            if (g.Reservoir < 0) continue;
+            for (int i = 0; i < g.Members.Length; i++) reduced[SpeciesMap[g.Reservoir]] += g.Content[i] * full[g.Members[i]];
+        }
+        for (int s = 0; s < full.Length; s++) if (ReservoirFree[s] >= 0) reduced[ReservoirFree[s]] = full[s];
     }
 
     /// <summary>
-    /// The full-model state expected given a reduced state: A = T(1 − p), B = T·p (the conditional
-    /// mean under the fast equilibrium; not whole numbers), every other species copied.
+    /// The full-model state expected given a reduced state: members get T·π_i (the conditional mean
+    /// under the fast equilibrium; not whole numbers), a reservoir its free count g (solved anew from
+    /// the totals), every other species is copied.
     /// </summary>
     public void ExpectedFullState(double[] reduced, double[] parameters, double[] full)
     {
-        for (int s = 0; s < full.Length; s++) full[s] = reduced[SpeciesMap[s]];
-        for (int k = 0; k < Pairs.Length; k++)
-        {
-            var pair = Pairs[k];
-            double p = _p[k](reduced, parameters, 0), n = reduced[pair.Total];
-            full[pair.B] = n * p;
-            full[pair.A] = n - full[pair.B];
-        }
+        var eq = new FastEquilibrium(this);
+        eq.Load(parameters);
+        eq.ExpectedFullState(reduced, full);
     }
 }
-
 /// <summary>
 /// Slow-scale SSA by model reduction (Cao, Gillespie &amp; Petzold 2005, J Chem Phys 122:014116;
-/// cf. Rao &amp; Arkin 2003, J Chem Phys 118:4999; Haseltine &amp; Rawlings 2002, J Chem Phys 117:6959)
-/// for fast reversible first-order pairs A ⇄ B whose rates read only parameters. The pair's total
-/// T = A + B is the slow variable; given T, B ~ Binomial(T, p), p = kf/(kf + kr), pairs independent.
-/// Every other reaction's propensity is replaced by its conditional expectation under that
-/// product-binomial equilibrium: mass-action factors use E[(T−B)^(i) B^(j)] = T^(i+j) (1−p)^i p^j
-/// (falling factorials), and rate expressions reading A or B must be affine in each pair (then the
-/// expectation is the expression at the means; pairs that appear nonlinearly are refused). Any exact
-/// algorithm then runs the reduced model.
+/// cf. Rao &amp; Arkin 2003, J Chem Phys 118:4999; Haseltine &amp; Rawlings 2002, J Chem Phys 117:6959).
+/// Fast reversible pairs — first-order A ⇄ B, or pseudo-first-order A + G ⇄ B with an abundant
+/// reservoir species G — whose rates read only parameters are lumped into groups (trees of pairs,
+/// such as chains); a group's total is a slow variable, and given the totals the members are
+/// multinomial (<see cref="FastGroup"/>). A reservoir's total G_T (free + bound in groups) is a slow
+/// variable too; its free count g solves g = G_T − Σ_groups T·c̄(g) (mean field: the fluctuations of
+/// g, of relative size ~ 1/√g, are neglected). Every other reaction's propensity is replaced by its
+/// conditional expectation: the full propensity at the expected full state, which is exact for
+/// propensities affine in each group's members (mass action with at most one molecule from each
+/// group; rate expressions checked on their tree); reactions with two molecules from one group, or
+/// rates nonlinear in a group, are refused (the pair that made the group is not lumped).
 /// </summary>
 public static class SlowScaleReduction
 {
+    private readonly record struct Candidate(int A, int B, int F, int R, int G);
+
     /// <summary>Finds the fast pairs of <paramref name="model"/> and builds the reduced model.</summary>
     public static ReducedModel Reduce(ReactionModel model, SlowScaleOptions? options = null)
     {
@@ -112,7 +168,7 @@ public static class SlowScaleReduction
         var notes = ImmutableArray.CreateBuilder<string>();
         var reactions = model.Reactions;
         var lowered = reactions.Select(r => model.Lower(r.Rate)).ToArray();
-        var candidates = new List<(int A, int B, int F, int R)>();
+        var candidates = new List<Candidate>();
         if (model.Rules.Length > 0 || model.Events.Length > 0)
         {
             notes.Add("the model has assignment rules or events: no reduction");
@@ -122,11 +178,12 @@ public static class SlowScaleReduction
             var used = new HashSet<int>();
             for (int f = 0; f < reactions.Length; f++)
             {
-                if (!IsFirstOrderConversion(model, reactions[f], lowered[f], out int a, out int b) || used.Contains(f)) continue;
-                for (int r = f + 1; r < reactions.Length; r++)
+                if (used.Contains(f) || !IsFastCandidate(model, reactions[f], lowered[f], forward: true, out int a, out int b, out int g)) continue;
+                for (int r = 0; r < reactions.Length; r++)
                 {
-                    if (used.Contains(r) || !IsFirstOrderConversion(model, reactions[r], lowered[r], out int a2, out int b2) || a2 != b || b2 != a) continue;
-                    candidates.Add((a, b, f, r));
+                    if (r == f || used.Contains(r) || !IsFastCandidate(model, reactions[r], lowered[r], forward: false, out int a2, out int b2, out int g2)
+                        || a2 != a || b2 != b || g2 != g) continue;
+                    candidates.Add(new Candidate(a, b, f, r, g));
                     used.Add(f); used.Add(r);
                     break;
                 }
@@ -135,59 +192,158 @@ public static class SlowScaleReduction
 
         double[] x0 = [.. model.Species.Select(s => s.InitialCount)];
         double[] k0 = [.. model.Parameters.Select(p => p.Value)];
-        var accepted = new List<(int A, int B, int F, int R, double Sep)>();
+        var accepted = new List<(Candidate C, double Sep)>();
         var current = candidates.ToList();
+        var roundNotes = new List<string>();
         while (true)
         {
             var fast = new HashSet<int>(current.SelectMany(c => new[] { c.F, c.R }));
-            var next = new List<(int A, int B, int F, int R)>();
+            var next = new List<Candidate>();
             accepted.Clear();
-            // A species in two fast pairs: keep the pair met first.
-            var taken = new HashSet<int>();
+            var groups = new GroupBuilder(model.Species.Length);
             foreach (var c in current)
             {
-                string name = $"{Name(model, c.F)}/{Name(model, c.R)}";
+                string name = PairName(model, c);
                 double kf = Eval(lowered[c.F], x0, k0) * reactions[c.F].StatisticalFactor;
                 double kr = Eval(lowered[c.R], x0, k0) * reactions[c.R].StatisticalFactor;
+                double rate = kf * (c.G >= 0 ? x0[c.G] : 1) + kr;
                 double drain = 0;
                 for (int r = 0; r < reactions.Length; r++)
                     if (!fast.Contains(r)) drain = Math.Max(drain, Math.Max(PerMolecule(model, reactions[r], lowered[r], c.A, x0, k0), PerMolecule(model, reactions[r], lowered[r], c.B, x0, k0)));
-                double sep = drain > 0 ? (kf + kr) / drain : double.PositiveInfinity;
-                bool ok = options.MinimumRate is { } min ? kf + kr >= min : sep >= options.Theta;
+                double sep = drain > 0 ? rate / drain : double.PositiveInfinity;
+                bool ok = options.MinimumRate is { } min ? rate >= min : sep >= options.Theta;
                 if (!ok)
                 {
-                    notes.Add(FormattableString.Invariant($"{name}: kf + kr = {kf + kr:G4}, separation {sep:G3} below the criterion"));
+                    roundNotes.Add(FormattableString.Invariant($"{name}: kf·[G] + kr = {rate:G4}, separation {sep:G3} below the criterion"));
                     continue;
                 }
-                // Rates reading the pair must be affine in (A, B); a functional rate that both reads the pair and has it as a reactant is refused.
-                string? why = null;
-                for (int r = 0; r < reactions.Length && why is null; r++)
+                string? why = groups.TryAdd(c);
+                if (why is null)
                 {
-                    if (fast.Contains(r) || reactions[r].Kind == RateLawKind.MassAction) continue;
-                    int degree = Degree(lowered[r], c.A, c.B);
-                    if (degree < 0) why = $"the rate of '{Name(model, r)}' is nonlinear in {model.Species[c.A].Name} or {model.Species[c.B].Name}";
-                    else if (degree > 0 && reactions[r].Kind == RateLawKind.Functional && reactions[r].Reactants.Any(s => s == c.A || s == c.B))
-                        why = $"the functional rate of '{Name(model, r)}' reads the pair it consumes";
+                    var members = groups.MembersOf(c.A);
+                    why = GroupProblem(model, reactions, lowered, fast, members);
+                    if (why is null && groups.ReservoirOf(c.A) is int g and >= 0)
+                    {
+                        double bound = groups.GroupsWithReservoir(g).Sum(m => m.Sum(s => x0[s]));
+                        if (options.MinimumRate is null && x0[g] < options.Theta * bound)
+                            why = FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) holds fewer than θ × {bound:G4} molecules (the totals of the groups binding it)");
+                    }
+                    if (why is not null) groups.Undo();
                 }
-                if (why is not null) { notes.Add($"{name}: {why}"); continue; }
-                if (taken.Contains(c.A) || taken.Contains(c.B)) { notes.Add($"{name}: shares a species with a fast pair met earlier"); continue; }
-                taken.Add(c.A); taken.Add(c.B);
+                if (why is not null) { roundNotes.Add($"{name}: {why}"); continue; }
                 next.Add(c);
-                accepted.Add((c.A, c.B, c.F, c.R, sep));
+                accepted.Add((c, sep));
             }
             if (next.Count == current.Count) break;
             current = next;
         }
-        return Build(model, lowered, accepted, notes.ToImmutable());
+        notes.AddRange(roundNotes.Distinct());
+        return Build(model, lowered, accepted, notes.ToImmutable(), options);
+    }
+
+    private static string PairName(ReactionModel model, Candidate c) => $"{Name(model, c.F)}/{Name(model, c.R)}";
+
+    /// <summary>Why a slow reaction cannot be averaged over the group <paramref name="members"/>, or null.</summary>
+    private static string? GroupProblem(ReactionModel model, ImmutableArray<Reaction> reactions, Expr[] lowered, HashSet<int> fast, HashSet<int> members)
+    {
+        for (int r = 0; r < reactions.Length; r++)
+        {
+            if (fast.Contains(r)) continue;
+            var reaction = reactions[r];
+            if (reaction.Kind != RateLawKind.Propensity && reaction.Reactants.Count(members.Contains) > 1)
+                return $"'{Name(model, r)}' takes two molecules from the group, whose product the multinomial mean does not give";
+            if (reaction.Kind == RateLawKind.MassAction) continue;
+            int degree = Degree(lowered[r], members.Contains);
+            if (degree < 0) return $"the rate of '{Name(model, r)}' is nonlinear in the group";
+            if (degree > 0 && reaction.Kind == RateLawKind.Functional && reaction.Reactants.Any(members.Contains))
+                return $"the functional rate of '{Name(model, r)}' reads the group it consumes";
+            if (degree > 0 && reaction.Kind == RateLawKind.Propensity && reaction.Reactants.Any(members.Contains))
+                return $"the rate of '{Name(model, r)}' reads the group it consumes";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Fast pairs joined into trees, with per-member reservoir content; <see cref="Undo"/> takes back the last
+    /// <see cref="TryAdd"/>.
+    /// </summary>
+    private sealed class GroupBuilder(int species)
+    {
+        private readonly List<(HashSet<int> Members, Dictionary<int, int> Content, int Reservoir)> _groups = [];
+        private readonly int[] _groupOf = Enumerable.Repeat(-1, species).ToArray();
+        private readonly HashSet<int> _reservoirs = [];
+        private List<(HashSet<int>, Dictionary<int, int>, int)>? _saved;
+        private int[]? _savedOf;
+        private HashSet<int>? _savedReservoirs;
+
+        public HashSet<int> MembersOf(int s) => _groups[_groupOf[s]].Members;
+        public int ReservoirOf(int s) => _groups[_groupOf[s]].Reservoir;
+        public IEnumerable<HashSet<int>> GroupsWithReservoir(int g) => _groups.Where(x => x.Reservoir == g).Select(x => x.Members);
+
+        public string? TryAdd(Candidate c)
+        {
+            if (_reservoirs.Contains(c.A) || _reservoirs.Contains(c.B)) return "a member is another pair's reservoir";
+            if (c.G >= 0 && _groupOf[c.G] >= 0) return "its reservoir is a member of a fast group";
+            int ga = _groupOf[c.A], gb = _groupOf[c.B];
+            if (ga >= 0 && ga == gb) return "it closes a cycle of fast pairs";
+            int ra = ga >= 0 ? _groups[ga].Reservoir : -1, rb = gb >= 0 ? _groups[gb].Reservoir : -1;
+            var reservoirs = new[] { ra, rb, c.G }.Where(g => g >= 0).Distinct().ToArray();
+            if (reservoirs.Length > 1) return "the group would have two reservoirs";
+            _saved = [.. _groups.Select(x => (new HashSet<int>(x.Members), new Dictionary<int, int>(x.Content), x.Reservoir))];
+            _savedOf = (int[])_groupOf.Clone();
+            _savedReservoirs = [.. _reservoirs];
+            var a = ga >= 0 ? _groups[ga] : (Members: new HashSet<int> { c.A }, Content: new Dictionary<int, int> { [c.A] = 0 }, Reservoir: -1);
+            var b = gb >= 0 ? _groups[gb] : (Members: new HashSet<int> { c.B }, Content: new Dictionary<int, int> { [c.B] = 0 }, Reservoir: -1);
+            // B holds one more reservoir molecule than A: shift B's side so that content(B) = content(A) + [G].
+            int shift = a.Content[c.A] + (c.G >= 0 ? 1 : 0) - b.Content[c.B];
+            var content = new Dictionary<int, int>(a.Content);
+            foreach (var (s, n) in b.Content) content[s] = n + shift;
+            int low = content.Values.Min();
+            foreach (var s in content.Keys.ToList()) content[s] -= low;
+            if (content.Values.Max() > 1) { Restore(); return "a member would hold two reservoir molecules"; }
+            var merged = (Members: new HashSet<int>(a.Members.Concat(b.Members)), Content: content, Reservoir: reservoirs.FirstOrDefault(-1));
+            int index = ga >= 0 ? ga : gb >= 0 ? gb : _groups.Count;
+            if (index == _groups.Count) _groups.Add(merged); else _groups[index] = merged;
+            if (ga >= 0 && gb >= 0) _groups[gb] = (new HashSet<int>(), new Dictionary<int, int>(), -1);
+            foreach (int s in merged.Members) _groupOf[s] = index;
+            if (merged.Reservoir >= 0) _reservoirs.Add(merged.Reservoir);
+            return null;
+        }
+
+        public void Undo() => Restore();
+
+        private void Restore()
+        {
+            _groups.Clear();
+            foreach (var x in _saved!) _groups.Add(x);
+            _savedOf!.CopyTo(_groupOf, 0);
+            _reservoirs.Clear();
+            _reservoirs.UnionWith(_savedReservoirs!);
+        }
     }
 
     private static string Name(ReactionModel model, int r) => Network.NetworkCompiler.ReactionName(model, model.Reactions[r]);
 
-    private static bool IsFirstOrderConversion(ReactionModel model, Reaction reaction, Expr lowered, out int a, out int b)
+    /// <summary>
+    /// A → B, or A + G → B with G the reactant of larger initial count (<paramref name="forward"/>); B → A or
+    /// B → A + G otherwise (reported in the same orientation). Rates must read only parameters.
+    /// </summary>
+    private static bool IsFastCandidate(ReactionModel model, Reaction reaction, Expr lowered, bool forward, out int a, out int b, out int g)
     {
-        a = b = -1;
-        if (reaction.Kind == RateLawKind.Propensity || reaction.Reactants.Length != 1 || reaction.Products.Length != 1) return false;
-        a = reaction.Reactants[0]; b = reaction.Products[0];
+        a = b = g = -1;
+        if (reaction.Kind == RateLawKind.Propensity) return false;
+        var one = forward ? reaction.Products : reaction.Reactants;
+        var two = forward ? reaction.Reactants : reaction.Products;
+        if (one.Length != 1 || two.Length is < 1 or > 2) return false;
+        b = one[0];
+        if (two.Length == 1) a = two[0];
+        else
+        {
+            double x = model.Species[two[0]].InitialCount, y = model.Species[two[1]].InitialCount;
+            if (two[0] == two[1] || x == y) return false;
+            (a, g) = x > y ? (two[1], two[0]) : (two[0], two[1]);
+            if (model.Species[g].Clamped || g == b) return false;
+        }
         if (a == b || model.Species[a].Clamped || model.Species[b].Clamped) return false;
         return ExpressionEvaluator.Symbols(lowered).All(s => s.Kind == SymbolKind.Parameter);
     }
@@ -213,20 +369,23 @@ public static class SlowScaleReduction
     }
 
     /// <summary>Polynomial degree of <paramref name="e"/> in species {a, b} jointly: 0, 1, or −1 when not affine.</summary>
-    internal static int Degree(Expr e, int a, int b)
+    internal static int Degree(Expr e, int a, int b) => Degree(e, s => s == a || s == b);
+
+    /// <summary>Polynomial degree of <paramref name="e"/> in the species <paramref name="inGroup"/> accepts, jointly: 0, 1, or −1 when not affine.</summary>
+    internal static int Degree(Expr e, Func<int, bool> inGroup)
     {
         switch (e)
         {
             case NumberExpr: return 0;
-            case SymbolExpr s: return s.Kind == SymbolKind.Species && (s.Index == a || s.Index == b) ? 1 : 0;
+            case SymbolExpr s: return s.Kind == SymbolKind.Species && inGroup(s.Index) ? 1 : 0;
             case UnaryExpr u:
                 {
-                    int d = Degree(u.Operand, a, b);
+                    int d = Degree(u.Operand, inGroup);
                     return u.Operator == UnaryOperator.Negate ? d : d == 0 ? 0 : -1;
                 }
             case BinaryExpr x:
                 {
-                    int l = Degree(x.Left, a, b), r = Degree(x.Right, a, b);
+                    int l = Degree(x.Left, inGroup), r = Degree(x.Right, inGroup);
                     if (l < 0 || r < 0) return -1;
                     return x.Operator switch
                     {
@@ -236,121 +395,177 @@ public static class SlowScaleReduction
                         _ => l == 0 && r == 0 ? 0 : -1,
                     };
                 }
-            case CallExpr c: return c.Arguments.All(arg => Degree(arg, a, b) == 0) ? 0 : -1;
+            case CallExpr c: return c.Arguments.All(arg => Degree(arg, inGroup) == 0) ? 0 : -1;
             case PiecewiseExpr p:
-                return p.Pieces.All(q => Degree(q.Value, a, b) == 0 && Degree(q.Condition, a, b) == 0) && (p.Otherwise is null || Degree(p.Otherwise, a, b) == 0) ? 0 : -1;
+                return p.Pieces.All(q => Degree(q.Value, inGroup) == 0 && Degree(q.Condition, inGroup) == 0) && (p.Otherwise is null || Degree(p.Otherwise, inGroup) == 0) ? 0 : -1;
             default: return -1;
         }
     }
 
-    private static ReducedModel Build(ReactionModel model, Expr[] lowered, List<(int A, int B, int F, int R, double Sep)> pairs, ImmutableArray<string> notes)
+    private static ReducedModel Build(ReactionModel model, Expr[] lowered, List<(Candidate C, double Sep)> pairs, ImmutableArray<string> notes, SlowScaleOptions options)
     {
         var pos = new SourcePosition();
         int n = model.Species.Length;
-        var pairOf = new int[n];
-        Array.Fill(pairOf, -1);
-        for (int k = 0; k < pairs.Count; k++) { pairOf[pairs[k].A] = k; pairOf[pairs[k].B] = k; }
+        var layout = GroupLayout.Of(n, pairs.Select(p => (p.C.A, p.C.B, p.C.G)).ToList());
+        var groupOf = layout.GroupOf;
+        var isReservoir = new bool[n];
+        foreach (var g in layout.Groups) if (g.Reservoir >= 0) isReservoir[g.Reservoir] = true;
 
-        // Reduced species: full order, B dropped, A replaced by the total.
+        // Reduced species: full order; a group's first member becomes its total, the other members are dropped;
+        // a reservoir becomes its total (free + bound); one auxiliary free count per reservoir at the end.
         var map = new int[n];
         var species = ImmutableArray.CreateBuilder<Species>();
-        var totalIndex = new int[pairs.Count];
+        var totalIndex = new int[layout.Groups.Count];
         for (int s = 0; s < n; s++)
         {
-            int k = pairOf[s];
-            if (k >= 0 && pairs[k].B == s) continue;
-            map[s] = species.Count;
-            if (k < 0) { species.Add(model.Species[s]); continue; }
-            var a = model.Species[pairs[k].A];
-            var b = model.Species[pairs[k].B];
-            totalIndex[k] = species.Count;
-            species.Add(new Species($"{a.Name}_{b.Name}_total", new BinaryExpr(BinaryOperator.Add, a.InitialExpression, b.InitialExpression, a.Position),
-                a.InitialCount + b.InitialCount, false, a.Position));
+            int k = groupOf[s];
+            var sp = model.Species[s];
+            if (k >= 0)
+            {
+                var members = layout.Groups[k].Members;
+                if (members[0] != s) continue;
+                totalIndex[k] = species.Count;
+                species.Add(new Species(string.Join("_", members.Select(m => model.Species[m].Name)) + "_total",
+                    Sum(members.Select(m => model.Species[m].InitialExpression)), members.Sum(m => model.Species[m].InitialCount), false, sp.Position));
+            }
+            else if (isReservoir[s])
+            {
+                var bound = layout.Groups.Where(g => g.Reservoir == s).SelectMany(g => g.Members.Where((m, i) => g.Content[i] == 1)).ToList();
+                map[s] = species.Count;
+                species.Add(new Species(sp.Name + "_total", Sum([sp.InitialExpression, .. bound.Select(m => model.Species[m].InitialExpression)]),
+                    sp.InitialCount + bound.Sum(m => model.Species[m].InitialCount), false, sp.Position));
+            }
+            else
+            {
+                map[s] = species.Count;
+                species.Add(sp);
+            }
         }
-        for (int k = 0; k < pairs.Count; k++) map[pairs[k].B] = totalIndex[k];
-        var reducedSpecies = species.ToImmutable();
-
-        SymbolExpr Sym(int reducedIndex) => new(SymbolKind.Species, reducedIndex, reducedSpecies[reducedIndex].Name, pos);
-        var pExpr = new Expr[pairs.Count];
-        var fastPairs = ImmutableArray.CreateBuilder<FastPair>();
-        for (int k = 0; k < pairs.Count; k++)
+        for (int s = 0; s < n; s++) if (groupOf[s] >= 0) map[s] = totalIndex[groupOf[s]];
+        var reservoirFree = Enumerable.Repeat(-1, n).ToArray();
+        for (int s = 0; s < n; s++)
         {
-            var (a, b, f, r, sep) = pairs[k];
-            Expr kf = Scale(lowered[f], model.Reactions[f].StatisticalFactor), kr = Scale(lowered[r], model.Reactions[r].StatisticalFactor);
-            Expr sum = new BinaryExpr(BinaryOperator.Add, kf, kr, pos);
-            pExpr[k] = new CallExpr(BuiltinFunction.If, [new BinaryExpr(BinaryOperator.Greater, sum, new NumberExpr(0, pos), pos),
-                new BinaryExpr(BinaryOperator.Divide, kf, sum, pos), new NumberExpr(0, pos)], pos);
-            fastPairs.Add(new FastPair(a, b, f, r, totalIndex[k], pExpr[k], sep));
+            if (!isReservoir[s]) continue;
+            reservoirFree[s] = species.Count;
+            var sp = model.Species[s];
+            species.Add(new Species(sp.Name + "_free", sp.InitialExpression, sp.InitialCount, false, sp.Position));
         }
-        Expr Q(int k) => new BinaryExpr(BinaryOperator.Subtract, new NumberExpr(1, pos), pExpr[k], pos);
+        var reducedSpecies = species.ToImmutable();
+        SymbolExpr Sym(int reducedIndex) => new(SymbolKind.Species, reducedIndex, reducedSpecies[reducedIndex].Name, pos);
 
-        // Species symbols: A → T(1 − p), B → T p, others re-indexed.
+        // Rates of the pairs and the members' shares π_i = W_i / Σ W, W_i = Π over the group's pairs of kf·[g] (i on B's side) or kr.
+        Expr Kf(int e) => Scale(lowered[pairs[e].C.F], model.Reactions[pairs[e].C.F].StatisticalFactor);
+        Expr Kr(int e) => Scale(lowered[pairs[e].C.R], model.Reactions[pairs[e].C.R].StatisticalFactor);
+        var share = new Expr[n];
+        foreach (var g in layout.Groups)
+        {
+            var w = new Expr[g.Members.Count];
+            for (int i = 0; i < w.Length; i++)
+            {
+                Expr prod = new NumberExpr(1, pos);
+                foreach (int e in g.Pairs)
+                {
+                    Expr f = pairs[e].C.G >= 0 ? Mul(Kf(e), Sym(reservoirFree[pairs[e].C.G])) : Kf(e);
+                    prod = Mul(prod, layout.OnBSide(e, g.Members[i]) ? f : Kr(e));
+                }
+                w[i] = prod;
+            }
+            var total = Sum(w);
+            for (int i = 0; i < w.Length; i++)
+                share[g.Members[i]] = new CallExpr(BuiltinFunction.If, [new BinaryExpr(BinaryOperator.Greater, total, new NumberExpr(0, pos), pos),
+                    new BinaryExpr(BinaryOperator.Divide, w[i], total, pos), new NumberExpr(0, pos)], pos);
+        }
+        var fastPairs = ImmutableArray.CreateBuilder<FastPair>();
+        for (int e = 0; e < pairs.Count; e++)
+        {
+            var (c, sep) = pairs[e];
+            Expr sum = new BinaryExpr(BinaryOperator.Add, Kf(e), Kr(e), pos);
+            Expr p = new CallExpr(BuiltinFunction.If, [new BinaryExpr(BinaryOperator.Greater, sum, new NumberExpr(0, pos), pos),
+                new BinaryExpr(BinaryOperator.Divide, Kf(e), sum, pos), new NumberExpr(0, pos)], pos);
+            fastPairs.Add(new FastPair(c.A, c.B, c.F, c.R, totalIndex[groupOf[c.A]], p, sep) { Reservoir = c.G });
+        }
+        var fastGroups = layout.Groups.Select((g, k) => new FastGroup([.. g.Members], [.. g.Content], g.Reservoir, totalIndex[k], [.. g.Pairs])).ToImmutableArray();
+
+        // Species symbols: member → T·π, reservoir → its free count, others re-indexed.
         Expr Replace(SymbolExpr s)
         {
             if (s.Kind != SymbolKind.Species) return s;
-            int k = pairOf[s.Index];
-            if (k < 0) return Sym(map[s.Index]);
-            return new BinaryExpr(BinaryOperator.Multiply, Sym(totalIndex[k]), pairs[k].B == s.Index ? pExpr[k] : Q(k), pos);
+            if (groupOf[s.Index] >= 0) return Mul(Sym(map[s.Index]), share[s.Index]);
+            if (isReservoir[s.Index]) return Sym(reservoirFree[s.Index]);
+            return Sym(map[s.Index]);
         }
+        bool Lumped(int s) => groupOf[s] >= 0 || isReservoir[s];
 
-        var fastSet = new HashSet<int>(pairs.SelectMany(p => new[] { p.F, p.R }));
+        var fastSet = new HashSet<int>(pairs.SelectMany(p => new[] { p.C.F, p.C.R }));
         var reduced = ImmutableArray.CreateBuilder<Reaction>();
+        var slowIndex = new List<int>();
         for (int r = 0; r < model.Reactions.Length; r++)
         {
             if (fastSet.Contains(r)) continue;
             var reaction = model.Reactions[r];
-            var reactants = reaction.Reactants.Select(s => map[s]).ToImmutableArray();
-            var products = reaction.Products.Select(s => map[s]).ToImmutableArray();
-            // A slow reaction that only moves molecules inside a pair changes no slow variable: drop it.
-            if (NetChangeIsZero(reactants, products)) continue;
-            bool touches = reaction.Reactants.Any(s => pairOf[s] >= 0)
-                || ExpressionEvaluator.Symbols(lowered[r]).Any(s => s.Kind == SymbolKind.Species && pairOf[s.Index] >= 0);
-            var rate = ExpressionEvaluator.Substitute(lowered[r], Replace);
-            if (!touches || reaction.Kind == RateLawKind.Propensity)
+            var delta = new Dictionary<int, int>();
+            void Add(int s, int d)
             {
-                reduced.Add(reaction with { Reactants = reactants, Products = products, Rate = rate });
+                delta[map[s]] = delta.GetValueOrDefault(map[s]) + d;
+                if (groupOf[s] >= 0 && layout.Groups[groupOf[s]] is { Reservoir: >= 0 } g && g.Content[g.Members.IndexOf(s)] == 1)
+                    delta[map[g.Reservoir]] = delta.GetValueOrDefault(map[g.Reservoir]) + d;
+            }
+            foreach (int s in reaction.Reactants) Add(s, -1);
+            foreach (int s in reaction.Products) Add(s, +1);
+            // A slow reaction that only moves molecules inside a group (net change zero) changes no slow variable: drop it.
+            if (delta.Values.All(v => v == 0)) continue;
+            slowIndex.Add(r);
+            bool touches = reaction.Reactants.Any(Lumped)
+                || ExpressionEvaluator.Symbols(lowered[r]).Any(s => s.Kind == SymbolKind.Species && Lumped(s.Index));
+            var rate = ExpressionEvaluator.Substitute(lowered[r], Replace);
+            if (!touches)
+            {
+                var products = reaction.Products.Select(s => map[s]).ToList();
+                foreach (int s in reaction.Products)
+                    if (groupOf[s] >= 0 && layout.Groups[groupOf[s]] is { Reservoir: >= 0 } g && g.Content[g.Members.IndexOf(s)] == 1) products.Add(map[g.Reservoir]);
+                reduced.Add(reaction with { Reactants = [.. reaction.Reactants.Select(s => map[s])], Products = [.. products], Rate = rate });
                 continue;
             }
-            // Propensity = factor × E[rate] × Π falling factorials, with pair factors replaced by their expectation.
-            Expr prop = Scale(rate, reaction.StatisticalFactor);
-            foreach (var g in reaction.Reactants.GroupBy(s => pairOf[s] >= 0 ? -1 - pairOf[s] : s))
+            var reactants = delta.Where(kv => kv.Value < 0).SelectMany(kv => Enumerable.Repeat(kv.Key, -kv.Value)).ToImmutableArray();
+            var made = delta.Where(kv => kv.Value > 0).SelectMany(kv => Enumerable.Repeat(kv.Key, kv.Value)).ToImmutableArray();
+            if (reaction.Kind == RateLawKind.Propensity)
             {
-                if (g.Key >= 0) { prop = Mul(prop, Falling(Sym(map[g.Key]), g.Count())); continue; }
-                int k = -1 - g.Key;
-                int i = g.Count(s => s == pairs[k].A), j = g.Count(s => s == pairs[k].B);
-                prop = Mul(prop, Falling(Sym(totalIndex[k]), i + j));
-                for (int m = 0; m < i; m++) prop = Mul(prop, Q(k));
-                for (int m = 0; m < j; m++) prop = Mul(prop, pExpr[k]);
+                reduced.Add(reaction with { Reactants = reactants, Products = made, Rate = rate });
+                continue;
             }
-            reduced.Add(new Reaction(reaction.Label, reactants, products, prop, RateLawKind.Propensity, 1, reaction.Position));
+            // Propensity = factor × E[rate] × mass-action factors: a member (one per group at most) → T·π, others falling factorials.
+            Expr prop = Scale(rate, reaction.StatisticalFactor);
+            foreach (var g in reaction.Reactants.GroupBy(s => s))
+            {
+                if (groupOf[g.Key] >= 0) { prop = Mul(prop, Replace(new SymbolExpr(SymbolKind.Species, g.Key, model.Species[g.Key].Name, pos))); continue; }
+                prop = Mul(prop, Falling(isReservoir[g.Key] ? Sym(reservoirFree[g.Key]) : Sym(map[g.Key]), g.Count()));
+            }
+            reduced.Add(new Reaction(reaction.Label, reactants, made, prop, RateLawKind.Propensity, 1, reaction.Position));
         }
 
-        // Observables that stay exact: pair members with equal weights (or none); others are dropped (use ExpectedFullState).
+        // Observables that stay exact: equal weights on every member of a group (or none), no reservoir; others are dropped (use ExpectedFullState).
         var observables = ImmutableArray.CreateBuilder<Observable>();
         foreach (var o in model.Observables)
         {
-            var weights = new Dictionary<int, double>();
-            bool exact = true;
-            foreach (var t in o.Terms)
+            var weight = o.Terms.GroupBy(t => t.Species).ToDictionary(g => g.Key, g => g.Sum(t => t.Weight));
+            bool exact = !weight.Keys.Any(s => isReservoir[s])
+                && layout.Groups.All(g => g.Members.Select(m => weight.GetValueOrDefault(m)).Distinct().Count() == 1);
+            if (!exact) continue;
+            var terms = new Dictionary<int, double>();
+            foreach (var (s, w) in weight)
             {
-                int k = pairOf[t.Species];
-                if (k >= 0)
-                {
-                    int other = pairs[k].A == t.Species ? pairs[k].B : pairs[k].A;
-                    var w = o.Terms.Where(u => u.Species == other).Select(u => u.Weight).DefaultIfEmpty(double.NaN).First();
-                    if (w != t.Weight) { exact = false; break; }
-                    if (pairs[k].A != t.Species) continue;
-                }
-                weights[map[t.Species]] = weights.GetValueOrDefault(map[t.Species]) + t.Weight;
+                if (groupOf[s] >= 0 && layout.Groups[groupOf[s]].Members[0] != s) continue;
+                terms[map[s]] = terms.GetValueOrDefault(map[s]) + w;
             }
-            if (exact) observables.Add(o with { Terms = [.. weights.Select(kv => new ObservableTerm(kv.Key, kv.Value))] });
+            observables.Add(o with { Terms = [.. terms.Select(kv => new ObservableTerm(kv.Key, kv.Value))] });
         }
 
         var reducedModel = new ReactionModel(model.Name + " (slow-scale)", model.Parameters, reducedSpecies, observables.ToImmutable(), [],
             reduced.ToImmutable(), defaultRun: model.DefaultRun, warnings: model.Warnings);
-        return new ReducedModel(model, reducedModel, fastPairs.ToImmutable(), map, notes);
+        return new ReducedModel(model, reducedModel, fastPairs.ToImmutable(), fastGroups, map, reservoirFree, [.. slowIndex], notes, options);
 
         static Expr Mul(Expr l, Expr r) => new BinaryExpr(BinaryOperator.Multiply, l, r, l.Position);
+        Expr Sum(IEnumerable<Expr> terms) => terms.Aggregate((l, r) => new BinaryExpr(BinaryOperator.Add, l, r, pos));
         Expr Scale(Expr e, double f) => f == 1 ? e : Mul(new NumberExpr(f, pos), e);
         Expr Falling(Expr x, int m)
         {
@@ -358,13 +573,5 @@ public static class SlowScaleReduction
             for (int q = 1; q < m; q++) result = Mul(result, new BinaryExpr(BinaryOperator.Subtract, x, new NumberExpr(q, pos), pos));
             return result;
         }
-    }
-
-    private static bool NetChangeIsZero(ImmutableArray<int> reactants, ImmutableArray<int> products)
-    {
-        var delta = new Dictionary<int, int>();
-        foreach (int s in reactants) delta[s] = delta.GetValueOrDefault(s) - 1;
-        foreach (int s in products) delta[s] = delta.GetValueOrDefault(s) + 1;
-        return delta.Values.All(v => v == 0);
     }
 }
