@@ -56,6 +56,9 @@ internal static class PopulationCommand
                 foreach (var t in result.LigandPools.Where(t => t.IntervalTooLong))
                     error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: the free ligand changed by up to {t.MaxRelativeChange:P1} in one coupling interval; a shorter --coupling (a few percent per interval) is advised"));
             }
+            var criterion = SlowScaleCriterionRow.Summary(result.SlowScaleCriterion);
+            if (criterion.Count > 0)
+                error.WriteLine(FormattableString.Invariant($"warning: some cells start with a lumped pair below θ = {result.SlowScaleCriterion[0].Theta:G3} ({string.Join("; ", criterion)}); see report.md"));
             PopulationPlots.FateFractions(result, Path.Combine(dir.FullName, "fates.png"));
             PopulationPlots.Distributions(result, dir.FullName);
             output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, {(result.LigandPools.Count > 0 ? "ligand.csv, " : "")}report.md, *.png");

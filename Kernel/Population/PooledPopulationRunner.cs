@@ -15,7 +15,7 @@ namespace Stochastic.Population;
 internal static class PooledPopulationRunner
 {
     internal static PopulationResult Run(Study study, IReadOnlyList<Scenario> scenarios, PopulationOptions options, LigandPool pool,
-        CompiledNetwork network, Func<CompiledNetwork, ICellSimulator> engine, string method, int cells, ulong seed, int blockSize,
+        CompiledNetwork network, Func<CompiledNetwork, ICellSimulator> engine, string method, Simulation.SlowScale.ReducedModel? reduced, int cells, ulong seed, int blockSize,
         IProgress<PopulationProgress>? progress, CancellationToken cancellationToken)
     {
         double coupling = options.Coupling ?? pool.Coupling;
@@ -47,6 +47,7 @@ internal static class PooledPopulationRunner
 
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         long total = (long)groups.Count * cells;
+        var criterion = SlowScaleCriterionCheck.For(reduced, network, options.SlowScale, groups.Count);
         var traces = new List<LigandPoolTrace>();
         bool cancelled = false;
         for (int si = 0; si < scenarios.Count && !cancelled; si++)
@@ -69,6 +70,7 @@ internal static class PooledPopulationRunner
             {
                 int type = w / cells, cell = w % cells;
                 sampler.Sample(seed, scenario, study.CellTypes[type], type, cell, parameters.AsSpan(w * p, p), counts);
+                criterion?.Check(si * types + type, counts, parameters.AsSpan(w * p, p));
                 paused[w] = starter.Start(counts, wellSeed, CellParameterSampler.ParameterStream(type, cell), grid.Start);
             }
             engines.Add(starter);
@@ -169,6 +171,7 @@ internal static class PooledPopulationRunner
         {
             Method = method,
             LigandPools = traces,
+            SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };
     }
 }

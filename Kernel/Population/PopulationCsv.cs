@@ -47,6 +47,16 @@ public static class PopulationCsv
         w.WriteLine($"{result.Groups.Sum(g => g.Completed)} cells simulated{(result.Cancelled ? " (interrupted: partial)" : "")}; {result.Events:N0} reactions fired ({result.Method}).");
         w.WriteLine();
         if (result.LigandPools.Count > 0) WriteLigandPoolSection(result, w);
+        var criterion = SlowScaleCriterionRow.Summary(result.SlowScaleCriterion);
+        if (criterion.Count > 0)
+        {
+            w.WriteLine("## Slow-scale criterion at each cell's own state");
+            w.WriteLine();
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The pairs were lumped at the model's initial state. At their own initial counts and parameters, these cells have a pair below θ = {result.SlowScaleCriterion[0].Theta:G3} (share of the cell type's cells over all scenarios, smallest separation); the equilibrium assumption's error there is of order 1/separation, so check such results against `--method ssa` on a few cells:"));
+            w.WriteLine();
+            foreach (var line in criterion) w.WriteLine("- " + line);
+            w.WriteLine();
+        }
         w.WriteLine("## Fate fractions (95% Wilson interval)");
         w.WriteLine();
         w.WriteLine("| scenario | cell type | cells | " + string.Join(" | ", result.FateNames) + " |");

@@ -113,6 +113,11 @@ public sealed class PopulationResult
     public string Method { get; init; } = "exact SSA";
     /// <summary>The free ligand of each scenario's well when the study has a shared ligand pool (<see cref="LigandPool"/>), in scenario order; empty otherwise.</summary>
     public IReadOnlyList<LigandPoolTrace> LigandPools { get; init; } = [];
+    /// <summary>
+    /// For a slow-scale run (θ criterion): every lumped pair's separation at the cells' own initial
+    /// states, per scenario × cell type (<see cref="SlowScaleCriterionRow"/>); empty for other engines.
+    /// </summary>
+    public IReadOnlyList<SlowScaleCriterionRow> SlowScaleCriterion { get; init; } = [];
     /// <summary>True when the run was cancelled; groups then hold the finished cells only.</summary>
     public bool Cancelled { get; }
 

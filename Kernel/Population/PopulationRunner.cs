@@ -39,17 +39,17 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     public Func<CompiledNetwork, ICellSimulator> Engine(Model.ReactionModel model) => EngineAndDescription(model).Engine;
 
     /// <summary>The engine factory and the words reports use for it (the slow-scale reduction is made once, here).</summary>
-    internal (Func<CompiledNetwork, ICellSimulator> Engine, string Description) EngineAndDescription(Model.ReactionModel model)
+    internal (Func<CompiledNetwork, ICellSimulator> Engine, string Description, Simulation.SlowScale.ReducedModel? Reduced) EngineAndDescription(Model.ReactionModel model)
     {
         switch (Method)
         {
             case PopulationMethod.Ssa:
-                return (n => new ExactCellSimulator(n), "exact SSA");
+                return (n => new ExactCellSimulator(n), "exact SSA", null);
             case PopulationMethod.SlowScale:
                 var reduced = Simulation.SlowScale.SlowScaleReduction.Reduce(model, SlowScale);
-                return (full => new SlowScaleCellSimulator(reduced, full), PopulationRunner.SlowScaleDescription(reduced));
+                return (full => new SlowScaleCellSimulator(reduced, full), PopulationRunner.SlowScaleDescription(reduced), reduced);
             default:
-                return (n => new BatchCellSimulator(n, Epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {Epsilon}"));
+                return (n => new BatchCellSimulator(n, Epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {Epsilon}"), null);
         }
     }
 }
@@ -111,7 +111,8 @@ public static class PopulationRunner
     {
         var network = NetworkCompiler.Compile(study.Model);
         string method = "custom engine";
-        if (engine is null) (engine, method) = options.EngineAndDescription(study.Model);
+        Simulation.SlowScale.ReducedModel? reduced = null;
+        if (engine is null) (engine, method, reduced) = options.EngineAndDescription(study.Model);
         int cells = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
         ulong seed = options.Seed ?? study.Settings.Seed;
         int blockSize = options.BlockSize > 0 ? options.BlockSize
@@ -122,7 +123,7 @@ public static class PopulationRunner
             if (study.Settings.LigandPool is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting", nameof(options));
         }
         if (study.Settings.LigandPool is { } pool)
-            return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engine, method, cells, seed, blockSize, progress, cancellationToken);
+            return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engine, method, reduced, cells, seed, blockSize, progress, cancellationToken);
         var sampler = new CellParameterSampler(study.Model);
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
@@ -134,6 +135,7 @@ public static class PopulationRunner
             for (int c = 0; c < study.CellTypes.Length; c++)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, v, fateNames));
 
+        var criterion = SlowScaleCriterionCheck.For(reduced, network, options.SlowScale, groups.Count);
         var units = new List<(int Group, int First, int Count)>();
         for (int g = 0; g < groups.Count; g++)
             for (int first = 0; first < cells; first += blockSize)
@@ -160,6 +162,7 @@ public static class PopulationRunner
                         block.StreamIndices[i] = CellParameterSampler.ParameterStream(group.CellTypeIndex, cell);
                         sampler.Sample(seed, group.Scenario, group.CellType, group.CellTypeIndex, cell,
                             block.Parameters.AsSpan(i * p, p), block.InitialCounts.AsSpan(i * s, s));
+                        criterion?.Check(gi, block.InitialCounts.AsSpan(i * s, s), block.Parameters.AsSpan(i * p, p));
                     }
                     var record = new double[count * grid.Points * o];
                     try { simulator.Simulate(block, grid, record, cancellationToken); }
@@ -185,6 +188,7 @@ public static class PopulationRunner
         return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = method,
+            SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };
     }
 
@@ -192,7 +196,11 @@ public static class PopulationRunner
     public static string SlowScaleDescription(Simulation.SlowScale.ReducedModel reduced) => reduced.Pairs.Length == 0
         ? "slow-scale SSA: no fast pair met the criterion, so exact SSA"
         : "slow-scale SSA, fast pairs lumped: " + string.Join(", ", reduced.Pairs.Select(p =>
-            FormattableString.Invariant($"{reduced.Full.Species[p.A].Name}{(p.Reservoir >= 0 ? " + " + reduced.Full.Species[p.Reservoir].Name : "")} <-> {reduced.Full.Species[p.B].Name} (separation {p.Separation:G3})")));
+            FormattableString.Invariant($"{PairName(reduced, p)} (separation {p.Separation:G3})")));
+
+    /// <summary>A lumped pair in words, e.g. "L_CD122 + gc &lt;-&gt; L_CD122_gc".</summary>
+    internal static string PairName(Simulation.SlowScale.ReducedModel reduced, Simulation.SlowScale.FastPair p) =>
+        $"{reduced.Full.Species[p.A].Name}{(p.Reservoir >= 0 ? " + " + reduced.Full.Species[p.Reservoir].Name : "")} <-> {reduced.Full.Species[p.B].Name}";
 
     /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>
     public static TimeGrid GridFor(Scenario scenario, double interval)

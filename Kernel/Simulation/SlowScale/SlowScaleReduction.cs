@@ -132,6 +132,43 @@ public sealed class ReducedModel
     }
 
     /// <summary>
+    /// The time-scale separation of every lumped pair at one cell's own state, by the criterion of
+    /// <see cref="SlowScaleOptions.Theta"/>: (kf·[G] + kr) over the largest per-molecule propensity of
+    /// a slow reaction consuming A or B, from the full network's propensities at
+    /// <paramref name="fullCounts"/> and <paramref name="parameters"/> (A and B counted as at least one
+    /// molecule). The reduction itself judged each pair at the model's initial state; cells whose
+    /// parameters or counts differ (a population's cell types) can fall below θ, which this shows.
+    /// </summary>
+    /// <param name="full">The full model compiled (<see cref="Network.NetworkCompiler.Compile"/> of <see cref="Full"/>).</param>
+    /// <param name="fullCounts">The cell's counts in the full model's layout.</param>
+    /// <param name="parameters">The cell's parameter values.</param>
+    /// <param name="separations">Receives one value per pair, in <see cref="Pairs"/> order (+∞ when nothing drains the pair).</param>
+    public void Separations(Network.CompiledNetwork full, ReadOnlySpan<double> fullCounts, double[] parameters, Span<double> separations)
+    {
+        var x = fullCounts.ToArray();
+        var fast = new HashSet<int>(Pairs.SelectMany(q => new[] { q.Forward, q.Reverse }));
+        for (int k = 0; k < Pairs.Length; k++)
+        {
+            var pair = Pairs[k];
+            fullCounts.CopyTo(x);
+            x[pair.A] = Math.Max(x[pair.A], 1);
+            x[pair.B] = Math.Max(x[pair.B], 1);
+            double rate = full.Propensity(pair.Forward, x, parameters, 0) / x[pair.A] + full.Propensity(pair.Reverse, x, parameters, 0) / x[pair.B];
+            double drain = 0;
+            for (int r = 0; r < full.ReactionCount; r++)
+            {
+                if (fast.Contains(r)) continue;
+                for (int i = full.ReactantOffsets[r]; i < full.ReactantOffsets[r + 1]; i++)
+                {
+                    int sp = full.ReactantSpecies[i];
+                    if (sp == pair.A || sp == pair.B) drain = Math.Max(drain, full.Propensity(r, x, parameters, 0) / x[sp]);
+                }
+            }
+            separations[k] = drain > 0 ? rate / drain : double.PositiveInfinity;
+        }
+    }
+
+    /// <summary>
     /// The full-model state expected given a reduced state: members get T·π_i (the conditional mean
     /// under the fast equilibrium; not whole numbers), a reservoir its free count g (solved anew from
     /// the totals), every other species is copied.
