@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Stochastic.Network;
 
 namespace Stochastic.Simulation.Exact;
@@ -46,7 +45,7 @@ public sealed class DirectMethod : IExactAlgorithm
 
         private void Resum()
         {
-            _total = Sum(_propensities);
+            _total = LinearSearch.Sum(_propensities);
             _sinceResum = 0;
         }
 
@@ -70,7 +69,6 @@ public sealed class DirectMethod : IExactAlgorithm
             var p = Parameters;
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
-            int n = a.Length;
             var rng = Random;
             double t = Time, total = _total, next = _nextTime;
             bool pending = _pending;
@@ -87,12 +85,12 @@ public sealed class DirectMethod : IExactAlgorithm
                 pending = false;
                 t = next;
 
-                int r = Select(a, n, rng.NextDouble() * total);
+                int r = LinearSearch.Select(a, rng.NextDouble() * total);
                 if (r < 0)
                 {
                     // Every propensity is 0 and only a rounding residue was left in the total:
                     // re-sum (to exactly 0) and draw again, which gives +∞.
-                    total = Sum(a);
+                    total = LinearSearch.Sum(a);
                     sinceResum = 0;
                     continue;
                 }
@@ -116,7 +114,7 @@ public sealed class DirectMethod : IExactAlgorithm
                 fired++;
                 if (++sinceResum >= resumInterval || total <= 0)
                 {
-                    total = Sum(a);
+                    total = LinearSearch.Sum(a);
                     sinceResum = 0;
                 }
             }
@@ -128,35 +126,6 @@ public sealed class DirectMethod : IExactAlgorithm
             _sinceResum = sinceResum;
             Events += fired;
             return fired;
-        }
-
-        private static double Sum(double[] a)
-        {
-            double sum = 0;
-            foreach (double v in a) sum += v;
-            return sum;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static int Select(double[] a, int n, double target)
-        {
-            int r = 0;
-            double cumulative = a[0];
-            while (cumulative <= target)
-            {
-                if (++r == n) return LastPositive(a);
-                cumulative += a[r];
-            }
-            return r;
-        }
-
-        // Reached only when rounding puts the target at the very end of the running total; -1 when
-        // no propensity is positive.
-        [MethodImpl(MethodImplOptions.NoInlining)]
-        private static int LastPositive(double[] a)
-        {
-            for (int r = a.Length - 1; r >= 0; r--) if (a[r] > 0) return r;
-            return -1;
         }
     }
 }

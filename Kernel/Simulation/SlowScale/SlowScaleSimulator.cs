@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Stochastic.Network;
 using Stochastic.Simulation.Exact;
 
@@ -136,7 +135,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
             Refresh(r);
         }
         for (int j = 0; j < _a.Length; j++) _a[j] = _full.Propensity(_slow[j], _xbar, Parameters, time);
-        _total = Sum(_a);
+        _total = LinearSearch.Sum(_a);
         _sinceResum = 0;
     }
 
@@ -199,10 +198,10 @@ public sealed class SlowScaleSimulator : ExactSimulator
             if (next > horizon || double.IsPositiveInfinity(next)) break;
             pending = false;
             t = next;
-            int j = Select(a, rng.NextDouble() * total);
+            int j = LinearSearch.Select(a, rng.NextDouble() * total);
             if (j < 0)
             {
-                total = Sum(a);
+                total = LinearSearch.Sum(a);
                 _sinceResum = 0;
                 continue;
             }
@@ -263,7 +262,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
             fired++;
             if (++_sinceResum >= _resumInterval || total <= 0)
             {
-                total = Sum(a);
+                total = LinearSearch.Sum(a);
                 _sinceResum = 0;
             }
         }
@@ -274,29 +273,5 @@ public sealed class SlowScaleSimulator : ExactSimulator
         _pending = pending;
         Events += fired;
         return fired;
-    }
-
-    private static double Sum(double[] a)
-    {
-        double sum = 0;
-        foreach (double v in a) sum += v;
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Select(double[] a, double target)
-    {
-        int r = 0;
-        double cumulative = a[0];
-        while (cumulative <= target)
-        {
-            if (++r == a.Length)
-            {
-                for (int q = a.Length - 1; q >= 0; q--) if (a[q] > 0) return q;
-                return -1;
-            }
-            cumulative += a[r];
-        }
-        return r;
     }
 }
