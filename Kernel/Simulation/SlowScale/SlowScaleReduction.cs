@@ -88,7 +88,11 @@ public sealed class ReducedModel
         ReservoirFree = reservoirFree;
         Notes = notes;
         Options = options;
+        _fastReactions = [.. pairs.SelectMany(q => new[] { q.Forward, q.Reverse })];
     }
+
+    // The lumped reactions (both directions of every pair): everything else drains a pair.
+    private readonly HashSet<int> _fastReactions;
 
     /// <summary>The model that was reduced.</summary>
     public ReactionModel Full { get; }
@@ -146,7 +150,6 @@ public sealed class ReducedModel
     public void Separations(Network.CompiledNetwork full, ReadOnlySpan<double> fullCounts, double[] parameters, Span<double> separations)
     {
         var x = fullCounts.ToArray();
-        var fast = new HashSet<int>(Pairs.SelectMany(q => new[] { q.Forward, q.Reverse }));
         for (int k = 0; k < Pairs.Length; k++)
         {
             var pair = Pairs[k];
@@ -157,7 +160,7 @@ public sealed class ReducedModel
             double drain = 0;
             for (int r = 0; r < full.ReactionCount; r++)
             {
-                if (fast.Contains(r)) continue;
+                if (_fastReactions.Contains(r)) continue;
                 for (int i = full.ReactantOffsets[r]; i < full.ReactantOffsets[r + 1]; i++)
                 {
                     int sp = full.ReactantSpecies[i];
