@@ -179,7 +179,16 @@ public class SlowScaleIl2AgreementTests(ITestOutputHelper output)
     [Fact]
     public void Il2Population_StemLikeUnderPd1Il2v_AgreesWithExactSsa() => Agrees("stem_like", "PD1IL2v");
 
-    private void Agrees(string cellType, string ligand)
+    // Hybrid leaping on top (ε = 0.03): terminal cells under PD1-IL2v leap PD-1 turnover and PD-1
+    // capture (30,000 PD-1; ~90% of firings leaped), stem-like cells under IL-2 leap the turnover of
+    // PD-1, CD25 and γc next to an exact trimeric route.
+    [Fact]
+    public void Il2Population_TerminalUnderPd1Il2v_WithLeaping_AgreesWithExactSsa() => Agrees("terminal", "PD1IL2v", leap: 0.03);
+
+    [Fact]
+    public void Il2Population_StemLikeUnderIl2_WithLeaping_AgreesWithExactSsa() => Agrees("stem_like", "IL2", leap: 0.03);
+
+    private void Agrees(string cellType, string ligand, double? leap = null)
     {
         const double theta = 2;
         var full = StudyReader.Read(StudyReaderTests.StudyPath);
@@ -193,13 +202,13 @@ public class SlowScaleIl2AgreementTests(ITestOutputHelper output)
         var exact = PopulationRunner.Run(study, [scenario], options);
         double exactSeconds = t0.Elapsed.TotalSeconds;
         t0.Restart();
-        var slow = PopulationRunner.Run(study, [scenario], options with { Method = PopulationMethod.SlowScale, SlowScale = new SlowScaleOptions { Theta = theta } });
+        var slow = PopulationRunner.Run(study, [scenario], options with { Method = PopulationMethod.SlowScale, SlowScale = new SlowScaleOptions { Theta = theta, LeapEpsilon = leap } });
         output.WriteLine($"{slow.Method}; events exact {exact.Events:N0} in {exactSeconds:F1} s, slow-scale {slow.Events:N0} in {t0.Elapsed.TotalSeconds:F1} s");
         Assert.StartsWith("slow-scale SSA, fast pairs lumped", slow.Method);
         // Same cells (parameters come from the seed, not the engine). Two-sample KS, α = 0.001 per
-        // comparison, D_crit = sqrt(−ln(α/2)/2)·sqrt(2/n) = 1.949·sqrt(2/100) = 0.276; 4 comparisons.
+        // comparison, D_crit = sqrt(−ln(α/2)/2)·sqrt(2/n) = 1.949·sqrt(2/100) = 0.276; 5 comparisons.
         double critical = ExactAlgorithmAgreementTests.KsCritical(0.001, cells);
-        foreach (var name in new[] { "pSTAT5_obs", "pSTAT5_obs_auc", "CD25_surface", "Tox_obs" })
+        foreach (var name in new[] { "pSTAT5_obs", "pSTAT5_obs_auc", "CD25_surface", "Tox_obs", "PD1_free" })
         {
             int v = exact.Variable(name);
             var a = exact.Group(scenario.Name, cellType).Values(v).ToArray();

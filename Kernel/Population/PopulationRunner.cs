@@ -193,10 +193,11 @@ public static class PopulationRunner
     }
 
     /// <summary>How a slow-scale run is described in reports: the lumped pairs, or that there were none.</summary>
-    public static string SlowScaleDescription(Simulation.SlowScale.ReducedModel reduced) => reduced.Pairs.Length == 0
+    public static string SlowScaleDescription(Simulation.SlowScale.ReducedModel reduced) => (reduced.Pairs.Length == 0
         ? "slow-scale SSA: no fast pair met the criterion, so exact SSA"
         : "slow-scale SSA, fast pairs lumped: " + string.Join(", ", reduced.Pairs.Select(p =>
-            FormattableString.Invariant($"{PairName(reduced, p)} (separation {p.Separation:G3})")));
+            FormattableString.Invariant($"{PairName(reduced, p)} (separation {p.Separation:G3})"))))
+        + (reduced.Options.LeapEpsilon is { } epsilon ? FormattableString.Invariant($"; slow reactions among abundant species leaped (hybrid SSA / tau-leaping, ε = {epsilon})") : "");
 
     /// <summary>A lumped pair in words, e.g. "L_CD122 + gc &lt;-&gt; L_CD122_gc".</summary>
     internal static string PairName(Simulation.SlowScale.ReducedModel reduced, Simulation.SlowScale.FastPair p) =>

@@ -55,8 +55,12 @@ public abstract class ExactSimulator
         Network.Parameters.CopyTo(Parameters, 0);
         Random = new Xoshiro256StarStar(seed, streamIndex);
         Events = 0;
+        OnNewRun();
         Restart(startTime);
     }
+
+    /// <summary>Called by <see cref="Reset"/> and <see cref="Resume"/> before <see cref="Restart"/>: drops whatever the previous run left pending beyond the state.</summary>
+    protected virtual void OnNewRun() { }
 
     /// <summary>
     /// Where this run's random stream stands. With <see cref="State"/> and <see cref="Parameters"/> it is
@@ -76,6 +80,7 @@ public abstract class ExactSimulator
         parameters.CopyTo(Parameters);
         Random = random;
         Events = 0;
+        OnNewRun();
         Restart(time);
     }
 

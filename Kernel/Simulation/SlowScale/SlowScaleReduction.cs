@@ -36,6 +36,15 @@ public sealed record SlowScaleOptions
     /// 0 recomputes after every change.
     /// </summary>
     public double ReservoirTolerance { get; init; } = 1e-3;
+
+    /// <summary>
+    /// When set, hybrid SSA / tau-leaping in <see cref="SlowScaleSimulator"/> with this ε (Cao, Gillespie
+    /// &amp; Petzold 2006; 0.03 is their default): slow reactions among abundant species, such as the
+    /// synthesis and degradation of thousands of free receptors, are leaped over intervals in which
+    /// no propensity they touch changes by more than about ε, and the rest stay exact SSA
+    /// (<see cref="LeapPartition"/>). Null (default): every slow reaction is simulated one firing at a time.
+    /// </summary>
+    public double? LeapEpsilon { get; init; }
 }
 
 /// <summary>

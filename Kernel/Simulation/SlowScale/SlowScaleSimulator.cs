@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using Stochastic.Network;
+using Stochastic.Random;
 using Stochastic.Simulation.Exact;
 
 namespace Stochastic.Simulation.SlowScale;
@@ -15,6 +17,19 @@ namespace Stochastic.Simulation.SlowScale;
 /// amount is tracked at the current g, and g and the shares of its groups are refreshed only when the
 /// implied free count G_T − bound has drifted from g by more than <see cref="SlowScaleOptions.ReservoirTolerance"/>
 /// (relative). The error this adds to a share is at most (1 − π)·δ relative.
+/// <para>
+/// With <see cref="SlowScaleOptions.LeapEpsilon"/> set it is a hybrid SSA / tau-leaping simulator
+/// (Puchałka &amp; Kierzek 2004; Harris &amp; Clancy 2006): at each partition point
+/// <see cref="LeapPartition"/> picks the reactions among abundant species and an interval τ from the
+/// ε rule of Cao, Gillespie &amp; Petzold (2006). Over the interval the other reactions are simulated
+/// exactly, and each leaped reaction j accumulates Λ_j = ∫ a_j dt over the piecewise-constant
+/// propensity it has between exact firings; at the interval's end it fires Poisson(Λ_j) times at once.
+/// The only approximation is that leaped firings take effect at the interval's end, and ε bounds the
+/// change they make in the meantime to any species a propensity reads. Intervals end at every horizon
+/// of <see cref="Advance"/>, so the state after <c>Advance(t)</c> includes every leap up to t. Should
+/// a leap's draw consume more molecules than a species holds (the ε rule makes that far-fetched), the
+/// leaped firings that consume it are reduced until no count is negative (<see cref="LeapCorrections"/>).
+/// </para>
 /// </summary>
 public sealed class SlowScaleSimulator : ExactSimulator
 {
@@ -38,6 +53,18 @@ public sealed class SlowScaleSimulator : ExactSimulator
     private double _nextTime;
     private bool _pending;
     private int _sinceResum;
+    // Hybrid leaping (null partition: off). Leaped reactions have a[j] = 0 and their propensity in
+    // _aLeap, its integral since the interval began in _integral (up to time _since).
+    private readonly LeapPartition? _partition;
+    private readonly bool[] _leaped;
+    private readonly List<int> _leapList = [];
+    private readonly double[] _aLeap, _integral, _since, _firings, _change;
+    private readonly LaneStreams _poisson = new(1);
+    private double _leapEnd = double.PositiveInfinity;
+    private int _untilCheck;
+
+    /// <summary>Exact firings between partition points with nothing leaped, before the partition is chosen again.</summary>
+    private const int CheckInterval = 1000;
 
     /// <summary>Creates a simulator of <paramref name="reduced"/>; <paramref name="full"/> is the full model compiled (its propensities are evaluated).</summary>
     public SlowScaleSimulator(ReducedModel reduced, CompiledNetwork full) : base(NetworkCompiler.Compile(reduced.Model))
@@ -108,7 +135,46 @@ public sealed class SlowScaleSimulator : ExactSimulator
             foreach (int k in _eq.GroupsOf[r]) foreach (int m in _eq.Members[k]) set.UnionWith(readers[m]);
             return set.ToArray();
         })];
+
+        _leaped = new bool[_slow.Length];
+        _aLeap = new double[_slow.Length];
+        _integral = new double[_slow.Length];
+        _since = new double[_slow.Length];
+        _firings = new double[_slow.Length];
+        _change = new double[ny];
+        if (reduced.Options.LeapEpsilon is { } epsilon)
+        {
+            if (!(epsilon > 0 && epsilon < 1)) throw new ArgumentOutOfRangeException(nameof(reduced), $"leap epsilon must be in (0, 1), got {epsilon}");
+            // g_i per reduced species: the highest order of a slow reaction reading it (rate
+            // expressions count as first order, as in the batch engine); a reservoir total is read
+            // through its free count.
+            var order = new double[ny];
+            for (int j = 0; j < _slow.Length; j++)
+            {
+                int r = _slow[j], n = 0;
+                for (int k = full.ReactantOffsets[r]; k < full.ReactantOffsets[r + 1]; k++) n += full.ReactantMultiplicities[k];
+                for (int k = full.ReactantOffsets[r]; k < full.ReactantOffsets[r + 1]; k++) Raise(full.ReactantSpecies[k], n);
+                foreach (var symbol in Expressions.ExpressionEvaluator.Symbols(full.RateExpressions[r]))
+                    if (symbol.Kind == Expressions.SymbolKind.Species) Raise(symbol.Index, 1);
+            }
+            _partition = new LeapPartition(Network, epsilon, order);
+
+            void Raise(int fullSpecies, int n)
+            {
+                int y = map[fullSpecies];
+                order[y] = Math.Max(order[y], n);
+            }
+        }
     }
+
+    /// <summary>Firings realized by leaps since this simulator was created (each run's are also counted in its <see cref="ExactSimulator.Events"/>).</summary>
+    public long LeapedFirings { get; private set; }
+
+    /// <summary>Leaps (interval ends with at least one leaped reaction) since this simulator was created.</summary>
+    public long Leaps { get; private set; }
+
+    /// <summary>Leaps whose draw had to be reduced to keep every count non-negative, since this simulator was created.</summary>
+    public long LeapCorrections { get; private set; }
 
     /// <summary>The reduction simulated.</summary>
     public ReducedModel Reduced => _reduced;
@@ -134,9 +200,107 @@ public sealed class SlowScaleSimulator : ExactSimulator
             _free[r] = y[_eq.ReservoirFreeIndex[r]];
             Refresh(r);
         }
+        // An unfinished leap interval (a restart between horizons, after an event) is closed now:
+        // its firings took place before the event.
+        if (_leapList.Count > 0) Leap(time);
+        else Partition(time);
+    }
+
+    /// <inheritdoc />
+    protected override void OnNewRun()
+    {
+        Array.Clear(_leaped);
+        _leapList.Clear();
+    }
+
+    // Recomputes every propensity at `time` and, when leaping, chooses the next interval's leaped
+    // reactions; the pending exact firing is discarded.
+    private void Partition(double time)
+    {
+        _pending = false;
         for (int j = 0; j < _a.Length; j++) _a[j] = _full.Propensity(_slow[j], _xbar, Parameters, time);
+        _leapEnd = double.PositiveInfinity;
+        if (_partition is not null)
+        {
+            double tau = _partition.Choose(State, _a, _leaped, _leapList);
+            _untilCheck = CheckInterval;
+            if (_leapList.Count > 0) _leapEnd = time + tau;
+            foreach (int j in _leapList)
+            {
+                _aLeap[j] = _a[j];
+                _a[j] = 0;
+                _integral[j] = 0;
+                _since[j] = time;
+            }
+        }
         _total = LinearSearch.Sum(_a);
         _sinceResum = 0;
+    }
+
+    // Ends the leap interval at `time`: each leaped reaction fires Poisson(∫ a dt) times, then the
+    // partition is chosen again.
+    private void Leap(double time)
+    {
+        var y = State;
+        var net = Network;
+        double means = 0;
+        foreach (int j in _leapList) means += _firings[j] = _integral[j] + _aLeap[j] * (time - _since[j]);
+        if (means > 0)
+        {
+            _poisson.Set(0, Random.NextUInt64(), 0);
+            Array.Clear(_change);
+            foreach (int j in _leapList)
+            {
+                double k = PoissonSampler.Sample(_firings[j], _poisson);
+                _firings[j] = k;
+                for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++) _change[net.ChangeSpecies[c]] += k * net.ChangeAmounts[c];
+            }
+            KeepNonNegative();
+            long fired = 0;
+            bool touched = false;
+            foreach (int j in _leapList)
+            {
+                if (_firings[j] == 0) continue;
+                touched |= Apply(j, _firings[j]);
+                fired += (long)_firings[j];
+            }
+            if (touched)
+                for (int r = 0; r < _free.Length; r++)
+                    if (_touched[r]) { _touched[r] = false; if (Drifted(r)) Refresh(r); }
+            Events += fired;
+            LeapedFirings += fired;
+            Leaps++;
+        }
+        Time = time;
+        Array.Clear(_leaped);
+        Partition(time);
+    }
+
+    // Rare: a leap that would take a count below zero. The leaped firings consuming such a species are
+    // reduced, largest first, until it is non-negative.
+    private void KeepNonNegative()
+    {
+        var y = State;
+        var net = Network;
+        bool corrected = false;
+        for (int s = 0; s < y.Length; s++)
+        {
+            while (y[s] + _change[s] < 0)
+            {
+                // A negative change needs a leaped firing that consumes s, so one is always found.
+                int worst = -1;
+                double most = 0;
+                foreach (int j in _leapList)
+                    for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
+                        if (net.ChangeSpecies[c] == s && -net.ChangeAmounts[c] * _firings[j] > most) { most = -net.ChangeAmounts[c] * _firings[j]; worst = j; }
+                _firings[worst]--;
+                for (int c = net.ChangeOffsets[worst]; c < net.ChangeOffsets[worst + 1]; c++) _change[net.ChangeSpecies[c]] -= net.ChangeAmounts[c];
+                corrected = true;
+                s = -1; // one firing fewer can lower a product's count: check every species again
+                break;
+            }
+        }
+        if (corrected) LeapCorrections++;
     }
 
     // Re-solves reservoir r's free count and fills its groups' members.
@@ -173,17 +337,10 @@ public sealed class SlowScaleSimulator : ExactSimulator
     public override long Advance(double horizon, long maxEvents = long.MaxValue)
     {
         var full = _full;
-        var net = Network;
         var a = _a;
-        var y = State;
         var x = _xbar;
         var p = Parameters;
         var slow = _slow;
-        var changeOffsets = net.ChangeOffsets;
-        var changeSpecies = net.ChangeSpecies;
-        var changeAmounts = net.ChangeAmounts;
-        var kind = _kind;
-        var index = _index;
         var rng = Random;
         double t = Time, total = _total, next = _nextTime;
         bool pending = _pending;
@@ -195,7 +352,21 @@ public sealed class SlowScaleSimulator : ExactSimulator
                 next = total > 0 ? t + rng.NextExponential() / total : double.PositiveInfinity;
                 pending = true;
             }
-            if (next > horizon || double.IsPositiveInfinity(next)) break;
+            if (next > horizon || next > _leapEnd || double.IsPositiveInfinity(next))
+            {
+                // The interval ends first (at the horizon at the latest, so that the state after
+                // Advance includes every leap up to it).
+                double end = Math.Min(horizon, _leapEnd);
+                if (_partition is null || double.IsPositiveInfinity(end)) break;
+                Random = rng;
+                Leap(end);
+                rng = Random;
+                t = end;
+                total = _total;
+                pending = false;
+                if (end >= horizon) break;
+                continue;
+            }
             pending = false;
             t = next;
             int j = LinearSearch.Select(a, rng.NextDouble() * total);
@@ -205,35 +376,12 @@ public sealed class SlowScaleSimulator : ExactSimulator
                 _sinceResum = 0;
                 continue;
             }
-            bool touched = false;
-            for (int c = changeOffsets[j]; c < changeOffsets[j + 1]; c++)
-            {
-                int s = changeSpecies[c];
-                double amount = changeAmounts[c];
-                y[s] += amount;
-                switch (kind[s])
-                {
-                    case 0: x[index[s]] = y[s]; break;
-                    case 1:
-                        {
-                            int k = index[s];
-                            int r = _eq.ReservoirOf[k];
-                            if (r < 0) { _eq.Fill(k, y[s], 1, x); break; }
-                            _eq.Fill(k, y[s], _free[r], x);
-                            _bound[r] += amount * _share[k];
-                            _touched[r] = touched = true;
-                            break;
-                        }
-                    case 2: _touched[index[s]] = touched = true; break;
-                }
-            }
+            bool touched = Apply(j, 1);
             double delta = 0;
             for (int k = _depOffsets[j]; k < _depOffsets[j + 1]; k++)
             {
                 int d = _deps[k];
-                double value = full.Propensity(slow[d], x, p, t);
-                delta += value - a[d];
-                a[d] = value;
+                delta += Set(d, full.Propensity(slow[d], x, p, t), t);
             }
             if (touched)
             {
@@ -241,29 +389,26 @@ public sealed class SlowScaleSimulator : ExactSimulator
                 {
                     if (!_touched[r]) continue;
                     _touched[r] = false;
-                    double g = _free[r], implied = y[_eq.ReservoirTotal[r]] - _bound[r];
-                    if (Math.Abs(implied - g) <= _tolerance * g) continue;
+                    if (!Drifted(r)) continue;
                     Refresh(r);
-                    foreach (int d in _refreshReaders[r])
-                    {
-                        double value = full.Propensity(slow[d], x, p, t);
-                        delta += value - a[d];
-                        a[d] = value;
-                    }
+                    foreach (int d in _refreshReaders[r]) delta += Set(d, full.Propensity(slow[d], x, p, t), t);
                 }
             }
-            foreach (int d in _timeDependent)
-            {
-                double value = full.Propensity(slow[d], x, p, t);
-                delta += value - a[d];
-                a[d] = value;
-            }
+            foreach (int d in _timeDependent) delta += Set(d, full.Propensity(slow[d], x, p, t), t);
             total += delta;
             fired++;
             if (++_sinceResum >= _resumInterval || total <= 0)
             {
                 total = LinearSearch.Sum(a);
                 _sinceResum = 0;
+            }
+            if (_partition is not null && _leapList.Count == 0 && --_untilCheck == 0)
+            {
+                // Nothing leaped: look again after a while (the counts may have grown).
+                Time = t;
+                Partition(t);
+                total = _total;
+                pending = false;
             }
         }
         Random = rng;
@@ -273,5 +418,58 @@ public sealed class SlowScaleSimulator : ExactSimulator
         _pending = pending;
         Events += fired;
         return fired;
+    }
+
+    // Applies `times` firings of slow reaction j to the slow state and x̄; true when a reservoir's
+    // bound amount moved (its drift is then checked).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Apply(int j, double times)
+    {
+        var net = Network;
+        var y = State;
+        var x = _xbar;
+        bool touched = false;
+        for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
+        {
+            int s = net.ChangeSpecies[c];
+            double amount = net.ChangeAmounts[c] * times;
+            y[s] += amount;
+            switch (_kind[s])
+            {
+                case 0: x[_index[s]] = y[s]; break;
+                case 1:
+                    {
+                        int k = _index[s];
+                        int r = _eq.ReservoirOf[k];
+                        if (r < 0) { _eq.Fill(k, y[s], 1, x); break; }
+                        _eq.Fill(k, y[s], _free[r], x);
+                        _bound[r] += amount * _share[k];
+                        _touched[r] = touched = true;
+                        break;
+                    }
+                case 2: _touched[_index[s]] = touched = true; break;
+            }
+        }
+        return touched;
+    }
+
+    // True when reservoir r's implied free count has drifted from the last solved one by more than the tolerance.
+    private bool Drifted(int r) => Math.Abs(State[_eq.ReservoirTotal[r]] - _bound[r] - _free[r]) > _tolerance * _free[r];
+
+    // Sets slow reaction d's propensity at time t; returns the change in the exact total (a leaped
+    // reaction's propensity goes into its integral instead).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private double Set(int d, double value, double t)
+    {
+        if (_leaped[d])
+        {
+            _integral[d] += _aLeap[d] * (t - _since[d]);
+            _since[d] = t;
+            _aLeap[d] = value;
+            return 0;
+        }
+        double change = value - _a[d];
+        _a[d] = value;
+        return change;
     }
 }
