@@ -1,6 +1,7 @@
 using Stochastic.Expressions;
 using Stochastic.Model;
 using Stochastic.Network;
+using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
 using Xunit;
 using Xunit.Abstractions;
@@ -163,5 +164,23 @@ public class HybridLeapingTests(ITestOutputHelper output)
         double tolerance = 4 * Math.Sqrt(mean / runs) + Epsilon / 2 * rate * Math.Exp(-rate) * Ks / rate;
         output.WriteLine($"mean {r.Average():F2}, exact {mean:F2}, tolerance {tolerance:F2}");
         Assert.InRange(r.Average(), mean - tolerance, mean + tolerance);
+    }
+
+    [Fact]
+    public void Il2Population_WithLeaping_DoesNotDependOnThreads()
+    {
+        var study = StudyReader.Read(StudyReaderTests.StudyPath);
+        var options = new PopulationOptions(CellsPerType: 2, Seed: 9, Threads: 1, Scenarios: ["PD1IL2v"])
+        {
+            Method = PopulationMethod.SlowScale,
+            SlowScale = new SlowScaleOptions { Theta = 2, LeapEpsilon = Epsilon },
+        };
+        var one = PopulationRunner.Run(study, options);
+        var two = PopulationRunner.Run(study, options with { Threads = 2 });
+        Assert.True(one.LeapedEvents > 0);
+        Assert.Equal(one.Events, two.Events);
+        Assert.Equal(one.LeapedEvents, two.LeapedEvents);
+        foreach (var (a, b) in one.Groups.Zip(two.Groups))
+            for (int v = 0; v < one.VariableNames.Length; v++) Assert.Equal(a.Values(v).ToArray(), b.Values(v).ToArray());
     }
 }

@@ -25,6 +25,26 @@ public sealed class SlowScaleCliTests : IDisposable
     }
 
     [Fact]
+    public async Task Population_Leap_SaysHowManyFiringsWereLeaped()
+    {
+        string outDir = Path.Combine(_dir, "leap");
+        var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--cells", "1", "--scenario", "untreated",
+            "--threads", "2", "--method", "slow-scale", "--theta", "2", "--leap", "--out", outDir);
+        Assert.True(code == 0, error);
+        string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        Assert.Matches(@"reactions fired, [\d,]+ of them in leaps \(slow-scale SSA", report);
+        Assert.Contains("hybrid SSA / tau-leaping, ε = 0.03", report);
+    }
+
+    [Fact]
+    public async Task Population_LeapWithoutSlowScale_IsAnError()
+    {
+        var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "ssa", "--leap", "--out", Path.Combine(_dir, "x"));
+        Assert.NotEqual(0, code);
+        Assert.Equal("error: --leap applies to --method slow-scale only", error.Trim());
+    }
+
+    [Fact]
     public async Task Population_BadTheta_IsAnError()
     {
         var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "slow-scale", "--theta", "-1", "--out", Path.Combine(_dir, "x"));

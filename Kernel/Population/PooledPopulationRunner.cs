@@ -170,6 +170,7 @@ internal static class PooledPopulationRunner
         return new PopulationResult(study, scenarios, variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = method,
+            LeapedEvents = created.OfType<SlowScaleCellSimulator>().Sum(s => s.LeapedEvents),
             LigandPools = traces,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };

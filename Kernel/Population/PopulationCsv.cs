@@ -44,7 +44,7 @@ public static class PopulationCsv
     {
         w.WriteLine($"# Population study: {result.Study.Model.Name}");
         w.WriteLine();
-        w.WriteLine($"{result.Groups.Sum(g => g.Completed)} cells simulated{(result.Cancelled ? " (interrupted: partial)" : "")}; {result.Events:N0} reactions fired ({result.Method}).");
+        w.WriteLine($"{result.Groups.Sum(g => g.Completed)} cells simulated{(result.Cancelled ? " (interrupted: partial)" : "")}; {result.Events:N0} reactions fired{(result.LeapedEvents > 0 ? $", {result.LeapedEvents:N0} of them in leaps" : "")} ({result.Method}).");
         w.WriteLine();
         if (result.LigandPools.Count > 0) WriteLigandPoolSection(result, w);
         var criterion = SlowScaleCriterionRow.Summary(result.SlowScaleCriterion);

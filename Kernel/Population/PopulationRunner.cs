@@ -141,7 +141,7 @@ public static class PopulationRunner
             for (int first = 0; first < cells; first += blockSize)
                 units.Add((g, first, Math.Min(blockSize, cells - first)));
 
-        long total = (long)groups.Count * cells, done = 0, events = 0;
+        long total = (long)groups.Count * cells, done = 0, events = 0, leaped = 0;
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         bool cancelled = false;
         try
@@ -181,13 +181,18 @@ public static class PopulationRunner
                 {
                     if (simulator is ExactCellSimulator exact) Interlocked.Add(ref events, exact.Events);
                     else if (simulator is BatchCellSimulator batch) Interlocked.Add(ref events, batch.Events);
-                    else if (simulator is SlowScaleCellSimulator slow) Interlocked.Add(ref events, slow.Events);
+                    else if (simulator is SlowScaleCellSimulator slow)
+                    {
+                        Interlocked.Add(ref events, slow.Events);
+                        Interlocked.Add(ref leaped, slow.LeapedEvents);
+                    }
                 });
         }
         catch (OperationCanceledException) { cancelled = true; }
         return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = method,
+            LeapedEvents = leaped,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };
     }

@@ -70,8 +70,11 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
     /// <inheritdoc />
     public IReadOnlyList<string> OutputNames => _full.OutputNames;
 
-    /// <summary>Reactions of the reduced model fired by this instance so far (all cells).</summary>
+    /// <summary>Reactions of the reduced model fired by this instance so far (all cells, leaped firings included).</summary>
     public long Events { get; private set; }
+
+    /// <summary>Of <see cref="Events"/>, the firings made by leaps (hybrid leaping, <see cref="SlowScaleOptions.LeapEpsilon"/>).</summary>
+    public long LeapedEvents => _slowScale?.LeapedFirings ?? 0;
 
     /// <inheritdoc />
     public void Simulate(CellBlock block, TimeGrid grid, Span<double> record, CancellationToken cancellationToken = default)
