@@ -65,6 +65,7 @@ internal static class PooledPopulationRunner
             var uptakeStart = new double[wellCells];
             var uptakeNow = new double[wellCells];
             var counts = new double[s];
+            var startOutputs = new double[o];
             var starter = Rent();
             for (int w = 0; w < wellCells; w++)
             {
@@ -72,6 +73,11 @@ internal static class PooledPopulationRunner
                 sampler.Sample(seed, scenario, study.CellTypes[type], type, cell, parameters.AsSpan(w * p, p), counts);
                 criterion?.Check(si * types + type, counts, parameters.AsSpan(w * p, p));
                 paused[w] = starter.Start(counts, wellSeed, CellParameterSampler.ParameterStream(type, cell), grid.Start);
+                // The uptake the cell starts with, from its initial counts: what an engine records at
+                // the start may already include ligand taken up (the slow-scale engine's fast pairs start
+                // at equilibrium with the dose), and that came out of the well.
+                network.Outputs(counts, parameters.AsSpan(w * p, p).ToArray(), grid.Start, startOutputs);
+                uptakeStart[w] = startOutputs[uptake];
             }
             engines.Add(starter);
 
@@ -101,7 +107,6 @@ internal static class PooledPopulationRunner
                 if (stops.Count == 0 || stops[^1] < end) { stops.Add(end); stopPoint.Add(-1); }
                 var stopTimes = stops.ToArray();
                 var points = stopPoint.ToArray();
-                bool first = j == 0;
 
                 for (int w = 0; w < wellCells; w++) parameters[w * p + dose] = concentration;
                 int chunks = (wellCells + blockSize - 1) / blockSize;
@@ -119,7 +124,6 @@ internal static class PooledPopulationRunner
                                 var record = records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o);
                                 for (int k = 0; k < points.Length; k++)
                                     if (points[k] >= 0) outputs.AsSpan(k * o, o).CopyTo(record.Slice(points[k] * o, o));
-                                if (first) uptakeStart[w] = outputs[uptake];
                                 uptakeNow[w] = outputs[(stopTimes.Length - 1) * o + uptake];
                             }
                             return simulator;
