@@ -117,6 +117,16 @@ public class HybridLeapingTests(ITestOutputHelper output)
         }
     }
 
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    [InlineData(double.NaN)]
+    public void EpsilonOutsideZeroToOne_IsRefused(double epsilon)
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => SlowScaleReduction.Reduce(Turnover(10, 0), new SlowScaleOptions { LeapEpsilon = epsilon }));
+        Assert.Contains("leap epsilon must be in (0, 1)", e.Message);
+    }
+
     [Fact]
     public void WithoutEpsilon_NothingIsLeaped_AndRunsAreReproducible()
     {

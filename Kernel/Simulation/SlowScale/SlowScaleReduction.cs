@@ -42,7 +42,8 @@ public sealed record SlowScaleOptions
     /// &amp; Petzold 2006; 0.03 is their default): slow reactions among abundant species, such as the
     /// synthesis and degradation of thousands of free receptors, are leaped over intervals in which
     /// no propensity they touch changes by more than about ε, and the rest stay exact SSA
-    /// (<see cref="LeapPartition"/>). Null (default): every slow reaction is simulated one firing at a time.
+    /// (docs/algorithms.md, "Hybrid leaping"). Null (default): every slow reaction is simulated one
+    /// firing at a time. Must be in (0, 1).
     /// </summary>
     public double? LeapEpsilon { get; init; }
 }
@@ -211,9 +212,12 @@ public static class SlowScaleReduction
     private readonly record struct Candidate(int A, int B, int F, int R, int G);
 
     /// <summary>Finds the fast pairs of <paramref name="model"/> and builds the reduced model.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SlowScaleOptions.LeapEpsilon"/> is set and not in (0, 1).</exception>
     public static ReducedModel Reduce(ReactionModel model, SlowScaleOptions? options = null)
     {
         options ??= new SlowScaleOptions();
+        if (options.LeapEpsilon is { } epsilon && !(epsilon > 0 && epsilon < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), $"leap epsilon must be in (0, 1), got {epsilon}");
         var notes = ImmutableArray.CreateBuilder<string>();
         var reactions = model.Reactions;
         var lowered = reactions.Select(r => model.Lower(r.Rate)).ToArray();

@@ -144,7 +144,6 @@ public sealed class SlowScaleSimulator : ExactSimulator
         _change = new double[ny];
         if (reduced.Options.LeapEpsilon is { } epsilon)
         {
-            if (!(epsilon > 0 && epsilon < 1)) throw new ArgumentOutOfRangeException(nameof(reduced), $"leap epsilon must be in (0, 1), got {epsilon}");
             // g_i per reduced species: the highest order of a slow reaction reading it (rate
             // expressions count as first order, as in the batch engine); a reservoir total is read
             // through its free count.
