@@ -76,24 +76,27 @@ public class LigandPoolTests(ITestOutputHelper output)
 
     // The same cells sharing ONE explicit ligand species L (molecules): L + R_i -> C_i at kon/N
     // per molecule pair, C_i -> R_i + L, C_i -> I_i. Simulated by the exact SSA, it is the reference.
-    private static string CoupledModel()
+    private static string CoupledModel(int[] receptors)
     {
+        int cells = receptors.Length;
         var w = new System.Text.StringBuilder();
         w.AppendLine("begin parameters");
-        w.AppendLine(FormattableString.Invariant($"  kon2 {Kon / Cells}\n  koff {Koff}\n  kint {Kint}"));
+        w.AppendLine(FormattableString.Invariant($"  kon2 {Kon / cells}\n  koff {Koff}\n  kint {Kint}"));
         w.AppendLine("end parameters\nbegin seed species");
-        w.AppendLine($"  L {Ligand}");
-        for (int i = 0; i < Cells; i++) w.AppendLine($"  R{i} {Receptors}\n  C{i} 0\n  I{i} 0");
+        w.AppendLine($"  L {Dose * cells}");
+        for (int i = 0; i < cells; i++) w.AppendLine($"  R{i} {receptors[i]}\n  C{i} 0\n  I{i} 0");
         w.AppendLine("end seed species\nbegin reaction rules");
-        for (int i = 0; i < Cells; i++) w.AppendLine($"  L + R{i} -> C{i}  kon2\n  C{i} -> R{i} + L  koff\n  C{i} -> I{i}  kint");
+        for (int i = 0; i < cells; i++) w.AppendLine($"  L + R{i} -> C{i}  kon2\n  C{i} -> R{i} + L  koff\n  C{i} -> I{i}  kint");
         w.AppendLine("end reaction rules");
         return w.ToString();
     }
 
     /// <summary>Per replicate: free ligand fraction at <see cref="CheckTimes"/>, then mean uptake per cell at the end.</summary>
-    private static double[][] Coupled(int replicates)
+    private static double[][] Coupled(int replicates, int[]? receptors = null)
     {
-        var network = NetworkCompiler.Compile(BnglReader.Parse(CoupledModel(), "coupled.bngl"));
+        receptors ??= [.. Enumerable.Repeat(Receptors, Cells)];
+        int cells = receptors.Length, ligand = Dose * cells;
+        var network = NetworkCompiler.Compile(BnglReader.Parse(CoupledModel(receptors), "coupled.bngl"));
         var sim = ExactAlgorithms.All[0].CreateSimulator(network);
         int l = Array.IndexOf(network.SpeciesNames, "L");
         var rows = new double[replicates][];
@@ -104,11 +107,11 @@ public class LigandPoolTests(ITestOutputHelper output)
             for (int k = 0; k < CheckTimes.Length; k++)
             {
                 sim.Advance(CheckTimes[k]);
-                row[k] = sim.State[l] / Ligand;
+                row[k] = sim.State[l] / ligand;
             }
             double taken = 0;
-            for (int i = 0; i < Cells; i++) taken += sim.State[Array.IndexOf(network.SpeciesNames, $"C{i}")] + sim.State[Array.IndexOf(network.SpeciesNames, $"I{i}")];
-            row[^1] = taken / Cells;
+            for (int i = 0; i < cells; i++) taken += sim.State[Array.IndexOf(network.SpeciesNames, $"C{i}")] + sim.State[Array.IndexOf(network.SpeciesNames, $"I{i}")];
+            row[^1] = taken / cells;
             rows[r] = row;
         }
         return rows;
@@ -187,6 +190,81 @@ public class LigandPoolTests(ITestOutputHelper output)
             if (c >= CheckTimes.Length - 1)
                 Assert.True(Math.Abs(ml - me) > 10 * tolerance, $"column {c}: long interval {ml} vs coupled {me}, tolerance {tolerance}");
         }
+    }
+
+    // Two cell types with fixed receptor numbers, 4 simulated cells each; the mix makes the well 6
+    // cells of 'few' and 2 of 'many' (weights 1.5 and 0.5).
+    private static string MixStudy(string mix) => PoolStudy
+        .Replace("cells 8", "cells 4")
+        .Replace("coupling=0.1", "coupling=0.1" + mix)
+        .Replace("  cell  R0  50", "  few   R0  50\n  many  R0  150");
+
+    /// <summary>Per well, the free ligand fraction at <see cref="CheckTimes"/>; and the largest relative change of the mean free ligand over one interval.</summary>
+    private static (double[][] Rows, double Drift) PooledMix(int replicates, string mix)
+    {
+        var study = Parse(MixStudy(mix));
+        var wells = Enumerable.Range(0, replicates).Select(r => study.MakeScenario($"w{r}", "L", Dose, Duration)).ToList();
+        var result = PopulationRunner.Run(study, wells, new PopulationOptions(Threads: 2));
+        var mean = result.LigandPools[0].Times.Select((_, j) => result.LigandPools.Average(t => t.FreeFraction[j])).ToArray();
+        double drift = 0;
+        for (int j = 1; j < mean.Length; j++) drift = Math.Max(drift, Math.Abs(mean[j] - mean[j - 1]) / mean[j - 1]);
+        return ([.. result.LigandPools.Select(trace => CheckTimes.Select(t => trace.FreeFraction[Array.FindIndex(trace.Times, x => Math.Abs(x - t) < 1e-9)]).ToArray())], drift);
+    }
+
+    [Fact]
+    public void AMixedWellMatchesTheFullyCoupledSsaOfThatComposition()
+    {
+        const int replicates = 200;
+        var exact = Coupled(replicates, [50, 50, 50, 50, 50, 50, 150, 150]);
+        var (mixed, drift) = PooledMix(replicates, " mix=few:1.5,many:0.5");
+        var (equal, _) = PooledMix(replicates, "");
+        Assert.True(drift <= LigandPool.RecommendedMaxRelativeChange, $"max change {drift}");
+        for (int c = 0; c < CheckTimes.Length; c++)
+        {
+            var (me, ve) = Moments(exact, c);
+            var (mp, vp) = Moments(mixed, c);
+            var (mq, _) = Moments(equal, c);
+            // As in the test above: 4 standard errors of the difference of two means of 200 wells,
+            // plus the coupling bias (at most half the largest change per interval, of the uptake).
+            double tolerance = 4 * Math.Sqrt(ve / replicates + vp / replicates) + drift / 2 * (1 - me);
+            output.WriteLine(FormattableString.Invariant($"t = {CheckTimes[c]}: coupled 6 few + 2 many {me:F4}, pooled with mix {mp:F4} (tolerance {tolerance:F4}), pooled 4 + 4 {mq:F4}"));
+            Assert.True(Math.Abs(mp - me) <= tolerance, $"t = {CheckTimes[c]}: pooled {mp} vs coupled {me}, tolerance {tolerance}");
+            // Without the mix the well is 4 + 4 and takes more (800 receptors instead of 600): the
+            // check tells the two apart.
+            Assert.True(me - mq > tolerance, $"t = {CheckTimes[c]}: equal mix {mq} vs coupled {me}, tolerance {tolerance}");
+        }
+    }
+
+    [Fact]
+    public void MixWeightsAreScaledToMeanOne_AndEqualWeightsChangeNothing()
+    {
+        var pool = Parse(MixStudy(" mix=many:3,few:1")).Settings.LigandPool!;
+        Assert.Equal([0.5, 1.5], pool.Weights.ToArray());
+        var options = new PopulationOptions(Threads: 1);
+        var plain = PopulationRunner.Run(Parse(MixStudy("")), options);
+        var same = PopulationRunner.Run(Parse(MixStudy(" mix=few:2,many:2")), options);
+        Assert.Equal(plain.LigandPools[0].FreeFraction, same.LigandPools[0].FreeFraction);
+        // The free ligand is what the weighted cells left.
+        var mixed = PopulationRunner.Run(Parse(MixStudy(" mix=few:1,many:3")), options);
+        int taken = mixed.Variable("Taken");
+        double uptake = 0.5 * mixed.Group("well", "few").Values(taken).Sum() + 1.5 * mixed.Group("well", "many").Values(taken).Sum();
+        Assert.Equal(1 - uptake / mixed.LigandPools[0].InitialMolecules, mixed.LigandPools[0].FinalFreeFraction, 9);
+        var report = new StringWriter();
+        PopulationCsv.WriteReport(mixed, report);
+        Assert.Contains("each simulated cell stands for this many cells of the well: few 0.5, many 1.5.", report.ToString());
+    }
+
+    [Theory]
+    [InlineData(" mix=fews:1,many:1", "pool.study:10:75: unknown cell type 'fews' in ligand_pool mix; did you mean 'few'?")]
+    [InlineData(" mix=few:1", "pool.study:10:75: ligand_pool mix must give every cell type a weight; missing many")]
+    [InlineData(" mix=few:1,many:-2", "pool.study:10:86: ligand_pool mix weight of 'many' must be a number ≥ 0; found '-2'")]
+    [InlineData(" mix=few:0,many:0", "pool.study:10:75: ligand_pool mix weights are all 0")]
+    [InlineData(" mix=few:1,many", "pool.study:10:81: expected TYPE:WEIGHT in ligand_pool mix; found 'many'")]
+    [InlineData(" mix=few:1,few:1,many:1", "pool.study:10:81: cell type 'few' is given twice in ligand_pool mix")]
+    public void MixErrorsHavePositions(string mix, string expected)
+    {
+        var e = Assert.Throws<ModelException>(() => Parse(MixStudy(mix)));
+        Assert.Contains(e.Errors, x => x.ToString().StartsWith(expected, StringComparison.Ordinal));
     }
 
     // Two cell types in one well (the second has more receptors, per cell), a short run.

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Stochastic.Expressions;
 using Stochastic.Model;
@@ -22,6 +23,16 @@ namespace Stochastic.Population;
 /// <param name="Position">Where the study file sets the pool.</param>
 public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coupling, double DoseMolar, SourcePosition Position)
 {
+    /// <summary>
+    /// The well's composition (<c>mix=TYPE:WEIGHT,…</c>): how many well cells each simulated cell of
+    /// a cell type stands for, in the study's cell-type order, scaled to a mean of 1 so that the well
+    /// still holds as many cells as are simulated. Empty: every cell type in equal numbers.
+    /// </summary>
+    public ImmutableArray<double> Weights { get; init; } = [];
+
+    /// <summary>The weight of cell type <paramref name="type"/> (study order): <see cref="Weights"/>, or 1 without a mix.</summary>
+    public double WeightOf(int type) => Weights.IsDefaultOrEmpty ? 1 : Weights[type];
+
     /// <summary>The Avogadro constant, mol⁻¹ (SI 2019, exact).</summary>
     public const double Avogadro = 6.02214076e23;
 
@@ -43,14 +54,14 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
         _ => null,
     };
 
-    private static readonly string[] Keys = ["uptake", "cells_per_liter", "coupling", "dose_molar"];
+    private static readonly string[] Keys = ["uptake", "cells_per_liter", "coupling", "dose_molar", "mix"];
 
     /// <summary>
     /// Reads the <c>KEY=VALUE</c> tokens of a <c>ligand_pool</c> line; errors go to <paramref name="errors"/>
     /// and give null.
     /// </summary>
     internal static LigandPool? Parse(IReadOnlyList<(string Text, SourcePosition Position)> tokens, SourcePosition line,
-        ReactionModel model, string doseParameter, string doseUnit, ErrorList errors)
+        ReactionModel model, string doseParameter, string doseUnit, IReadOnlyList<string> cellTypes, ErrorList errors)
     {
         var values = new Dictionary<string, (string Value, SourcePosition Position)>(StringComparer.Ordinal);
         bool ok = true;
@@ -118,7 +129,65 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
                 }
             }
         }
-        return ok ? new LigandPool(uptake, density, coupling, molar, line) : null;
+        var weights = values.TryGetValue("mix", out var mix) ? Mix(mix.Value, mix.Position, cellTypes, errors) : [];
+        if (weights.IsDefault) ok = false;
+        return ok ? new LigandPool(uptake, density, coupling, molar, line) { Weights = weights } : null;
+    }
+
+    // mix=TYPE:WEIGHT,TYPE:WEIGHT,… naming every cell type once, weights ≥ 0, not all 0; scaled to mean 1.
+    // Errors give default.
+    private static ImmutableArray<double> Mix(string text, SourcePosition at, IReadOnlyList<string> cellTypes, ErrorList errors)
+    {
+        var weights = new double[cellTypes.Count];
+        var seen = new bool[cellTypes.Count];
+        bool ok = true;
+        int column = at.Column;
+        foreach (string item in text.Split(','))
+        {
+            var position = at with { Column = column };
+            column += item.Length + 1;
+            int colon = item.IndexOf(':');
+            string name = colon > 0 ? item[..colon] : item;
+            if (colon <= 0 || colon == item.Length - 1)
+            {
+                errors.Add(position, $"expected TYPE:WEIGHT in ligand_pool mix; found '{item}' (e.g. 'mix=Treg:1,NK:2')");
+                ok = false;
+                continue;
+            }
+            int type = cellTypes.ToList().IndexOf(name);
+            if (type < 0)
+            {
+                var near = NameSuggestion.Closest(name, cellTypes);
+                errors.Add(position, near is not null ? $"unknown cell type '{name}' in ligand_pool mix; did you mean '{near}'?"
+                    : $"unknown cell type '{name}' in ligand_pool mix (the study defines {string.Join(", ", cellTypes)})");
+                ok = false;
+                continue;
+            }
+            if (seen[type]) { errors.Add(position, $"cell type '{name}' is given twice in ligand_pool mix"); ok = false; continue; }
+            seen[type] = true;
+            string value = item[(colon + 1)..];
+            if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double w) || !double.IsFinite(w) || w < 0)
+            {
+                errors.Add(position with { Column = position.Column + colon + 1 }, $"ligand_pool mix weight of '{name}' must be a number ≥ 0; found '{value}'");
+                ok = false;
+                continue;
+            }
+            weights[type] = w;
+        }
+        if (!ok) return default;
+        var missing = cellTypes.Where((_, k) => !seen[k]).ToList();
+        if (missing.Count > 0)
+        {
+            errors.Add(at, $"ligand_pool mix must give every cell type a weight; missing {string.Join(", ", missing)}");
+            return default;
+        }
+        double mean = weights.Average();
+        if (!(mean > 0))
+        {
+            errors.Add(at, "ligand_pool mix weights are all 0: the well would hold no cells");
+            return default;
+        }
+        return [.. weights.Select(w => w / mean)];
     }
 }
 

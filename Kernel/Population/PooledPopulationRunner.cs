@@ -134,9 +134,10 @@ internal static class PooledPopulationRunner
                 catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException)) { cancelled = true; break; }
                 catch (AggregateException e) when (e.InnerExceptions.Count == 1) { ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
 
-                // Coupling, in cell order: free ligand = initial amount − what the cells took since the start.
+                // Coupling, in cell order: free ligand = initial amount − what the cells took since the
+                // start, each cell counted as as many well cells as its type's mix weight says.
                 double taken = 0;
-                for (int w = 0; w < wellCells; w++) taken += uptakeNow[w] - uptakeStart[w];
+                for (int w = 0; w < wellCells; w++) taken += pool.WeightOf(w / cells) * (uptakeNow[w] - uptakeStart[w]);
                 double next = initial - taken;
                 if (initial > 0)
                 {

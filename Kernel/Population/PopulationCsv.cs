@@ -95,6 +95,12 @@ public static class PopulationCsv
         w.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Each scenario is one well of all its cells (every cell type) depleting one ligand amount: uptake `{pool?.Uptake}`, {pool?.CellsPerLiter:G3} cells per liter, " +
             $"coupled every {result.LigandPools[0].Coupling:G4} {settings.TimeUnit} (the concentration each cell sees is held over an interval; error about half the change per interval)."));
+        if (pool is { Weights.IsDefaultOrEmpty: false })
+        {
+            w.WriteLine();
+            w.WriteLine("Well composition (`mix`): each simulated cell stands for this many cells of the well: " + string.Join(", ",
+                result.Study.CellTypes.Select((c, k) => string.Create(CultureInfo.InvariantCulture, $"{c.Name} {pool.Weights[k]:G3}"))) + ".");
+        }
         w.WriteLine();
         w.WriteLine("| scenario | cells | ligand molecules at start | final free fraction | largest change per interval |");
         w.WriteLine("|---|---|---|---|---|");

@@ -288,7 +288,7 @@ public static class StudyReader
             studySettings = studySettings with
             {
                 LigandPool = LigandPool.Parse([.. poolLine.Tokens.Skip(1).Select(t => (t.Text, At(poolLine.Number, t.Column)))],
-                    At(poolLine.Number, poolLine.Column), model, doseParameter, studySettings.DoseUnit, errors),
+                    At(poolLine.Number, poolLine.Column), model, doseParameter, studySettings.DoseUnit, cellTypeNames, errors),
             };
         errors.ThrowIfAny();
         return new Study(model, cellTypes, scenarios.ToImmutable(), fates.ToImmutable(), ligands.ToImmutable(), studySettings);
