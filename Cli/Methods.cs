@@ -2,6 +2,7 @@ using Stochastic.Network;
 using Stochastic.Simulation;
 using Stochastic.Simulation.Batch;
 using Stochastic.Simulation.Exact;
+using Stochastic.Simulation.SlowScale;
 using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Cli;
@@ -10,12 +11,13 @@ namespace Stochastic.Cli;
 internal static class Methods
 {
     /// <summary>Every name <c>--method</c> accepts, for help text and errors.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["ssa", "tau", "batch", .. ExactAlgorithms.All.Select(a => a.Name)];
+    public static IReadOnlyList<string> Names { get; } = ["ssa", "tau", "batch", "hybrid", .. ExactAlgorithms.All.Select(a => a.Name)];
 
     /// <summary>Help text of the <c>--method</c> option.</summary>
     public static string Help =>
         "ssa (exact; the algorithm is chosen for the network's size), tau (adaptive tau-leaping, scalar), " +
-        $"batch (tau-leaping, one cell per SIMD lane; same results as tau), or an exact algorithm: {string.Join(", ", ExactAlgorithms.All.Select(a => a.Name))}";
+        "batch (tau-leaping, one cell per SIMD lane; same results as tau), hybrid (exact SSA with the reactions among abundant species leaped, --epsilon), " +
+        $"or an exact algorithm: {string.Join(", ", ExactAlgorithms.All.Select(a => a.Name))}";
 
     /// <summary>Throws for a name that is not a method, before any work is done.</summary>
     /// <exception cref="ArgumentOutOfRangeException">Unknown method.</exception>
@@ -43,6 +45,8 @@ internal static class Methods
                 return Ensemble.Run(network, ExactAlgorithms.Select(network), options, progress, cancellationToken);
             case "tau":
                 return Ensemble.Run(() => new TauLeapingSimulator(network, epsilon), options, progress, cancellationToken);
+            case "hybrid":
+                return Ensemble.Run(() => new ExactTrajectorySimulator(network, SlowScaleSimulator.Hybrid(network, epsilon)), options, progress, cancellationToken);
             case "batch":
                 var batch = new BatchOptions(options.Runs, options.Seed, options.Grid, epsilon, options.Threads);
                 return BatchSimulator.RunEnsemble(network, batch, null, progress, cancellationToken, options.KeepTrajectories);

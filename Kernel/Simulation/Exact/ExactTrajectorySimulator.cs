@@ -23,10 +23,22 @@ public sealed class ExactTrajectorySimulator : ITrajectorySimulator
 
     /// <summary>Creates a trajectory simulator for <paramref name="network"/> using <paramref name="algorithm"/>.</summary>
     /// <exception cref="Model.ModelException">An event trigger cannot be scheduled exactly (see <see cref="CompiledEvents"/>).</exception>
-    public ExactTrajectorySimulator(CompiledNetwork network, IExactAlgorithm algorithm)
+    public ExactTrajectorySimulator(CompiledNetwork network, IExactAlgorithm algorithm) : this(network, algorithm.CreateSimulator(network))
     {
+    }
+
+    /// <summary>
+    /// Creates a trajectory simulator for <paramref name="network"/> around <paramref name="simulator"/>,
+    /// whose state must be in the network's species order (e.g. the hybrid simulator of
+    /// <see cref="SlowScale.SlowScaleSimulator.Hybrid"/>).
+    /// </summary>
+    /// <exception cref="Model.ModelException">An event trigger cannot be scheduled exactly (see <see cref="CompiledEvents"/>).</exception>
+    public ExactTrajectorySimulator(CompiledNetwork network, ExactSimulator simulator)
+    {
+        ArgumentNullException.ThrowIfNull(simulator);
+        if (simulator.State.Length != network.SpeciesCount) throw new ArgumentException("the simulator's state is not in the network's species order", nameof(simulator));
         _network = network;
-        _simulator = algorithm.CreateSimulator(network);
+        _simulator = simulator;
         if (CompiledEvents.Of(network) is { } events) _events = new EventTracker(events);
     }
 

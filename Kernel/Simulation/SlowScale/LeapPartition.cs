@@ -108,8 +108,8 @@ internal sealed class LeapPartition
                 tau = Math.Min(tau, _tauOf[s]);
                 if (amounts[c] >= 0) continue;
                 if (x[s] < -amounts[c] * CriticalFirings) { critical = true; break; }
-                // It may consume at most ε of the species in the interval.
-                tau = Math.Min(tau, _epsilon * x[s] / (-amounts[c] * a[j]));
+                // It may consume at most ε/2 of the species in the interval.
+                tau = Math.Min(tau, _epsilon / 2 * x[s] / (-amounts[c] * a[j]));
             }
             if (!critical && a[j] * tau >= MinimumFirings) _candidates.Add((j, tau));
         }

@@ -59,6 +59,12 @@ public sealed class SlowScaleSimulator : ExactSimulator
     private readonly bool[] _leaped;
     private readonly List<int> _leapList = [];
     private readonly double[] _aLeap, _integral, _since, _firings, _change;
+    // The interval's estimated-midpoint shift of the state (half the leaped reactions' expected
+    // change), added to State once the interval has begun and taken off when it ends.
+    private readonly double[] _shift;
+    private readonly List<int> _shifted = [];
+    private bool _shiftPending, _shiftApplied;
+    private double _leapTau;
     private readonly LaneStreams _poisson = new(1);
     private double _leapEnd = double.PositiveInfinity;
     private int _untilCheck;
@@ -142,6 +148,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
         _since = new double[_slow.Length];
         _firings = new double[_slow.Length];
         _change = new double[ny];
+        _shift = new double[ny];
         if (reduced.Options.LeapEpsilon is { } epsilon)
         {
             // g_i per reduced species: the highest order of a slow reaction reading it (rate
@@ -164,6 +171,20 @@ public sealed class SlowScaleSimulator : ExactSimulator
                 order[y] = Math.Max(order[y], n);
             }
         }
+    }
+
+    /// <summary>
+    /// Hybrid SSA / tau-leaping on <paramref name="network"/> itself, nothing lumped: the slow reactions
+    /// among abundant species are leaped with ε = <paramref name="epsilon"/> and the rest are exact
+    /// (docs/algorithms.md, "Hybrid leaping"). The state is in the network's species order.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">ε not in (0, 1).</exception>
+    public static SlowScaleSimulator Hybrid(CompiledNetwork network, double epsilon)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        // An infinite absolute rate criterion accepts no fast pair.
+        var reduced = SlowScaleReduction.Reduce(network.Model, new SlowScaleOptions { MinimumRate = double.PositiveInfinity, LeapEpsilon = epsilon });
+        return new SlowScaleSimulator(reduced, network);
     }
 
     /// <summary>Firings realized by leaps since this simulator was created (each run's are also counted in its <see cref="ExactSimulator.Events"/>).</summary>
@@ -210,6 +231,9 @@ public sealed class SlowScaleSimulator : ExactSimulator
     {
         Array.Clear(_leaped);
         _leapList.Clear();
+        foreach (int y in _shifted) _shift[y] = 0;
+        _shifted.Clear();
+        _shiftPending = _shiftApplied = false;
     }
 
     // Recomputes every propensity at `time` and, when leaping, chooses the next interval's leaped
@@ -223,7 +247,12 @@ public sealed class SlowScaleSimulator : ExactSimulator
         {
             double tau = _partition.Choose(State, _a, _leaped, _leapList);
             _untilCheck = CheckInterval;
-            if (_leapList.Count > 0) _leapEnd = time + tau;
+            if (_leapList.Count > 0)
+            {
+                _leapEnd = time + tau;
+                _leapTau = tau;
+                PlanShift(tau);
+            }
             foreach (int j in _leapList)
             {
                 _aLeap[j] = _a[j];
@@ -236,14 +265,75 @@ public sealed class SlowScaleSimulator : ExactSimulator
         _sinceResum = 0;
     }
 
+    // Gillespie's (2001) estimated midpoint, for the whole state: the leaped firings wait for the
+    // interval's end, so over the interval every propensity (leaped or exact) is evaluated at the
+    // state moved by half the leaped reactions' expected change, Δ/2 = ½·Σ ν_j·a_j·τ. For a linear
+    // network this makes the mean second order in τ: immigration–death gets x_{n+1} − x_n =
+    // (α − μx)(τ − μτ²/2), the exact increment to that order, where plain leaping (Euler) gives
+    // (α − μx)τ and overshoots; and an exact reaction reading a leaped species no longer sees it lag
+    // behind by the interval's drift. Planned here, added when the interval begins (so a state
+    // recorded at a horizon is never shifted), taken off at its end.
+    private void PlanShift(double tau)
+    {
+        if (double.IsPositiveInfinity(tau)) return; // the leaped reactions change nothing that is read
+        var net = Network;
+        foreach (int j in _leapList)
+            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
+            {
+                int y = net.ChangeSpecies[c];
+                if (_shift[y] == 0) _shifted.Add(y);
+                _shift[y] += 0.5 * net.ChangeAmounts[c] * _a[j] * tau;
+            }
+        _shiftPending = _shifted.Count > 0;
+    }
+
+    // Adds the planned shift at `time`, the interval's start, and re-evaluates every propensity there.
+    // An interval that the horizon will cut short gets the shift of its actual length.
+    private void ApplyShift(double time, double horizon)
+    {
+        _shiftPending = false;
+        _shiftApplied = true;
+        double part = Math.Min(1, (horizon - time) / _leapTau);
+        bool touched = false;
+        foreach (int y in _shifted)
+        {
+            _shift[y] *= part;
+            touched |= Move(y, _shift[y]);
+        }
+        if (touched)
+            for (int r = 0; r < _free.Length; r++)
+                if (_touched[r]) { _touched[r] = false; if (Drifted(r)) Refresh(r); }
+        for (int j = 0; j < _a.Length; j++)
+        {
+            double value = _full.Propensity(_slow[j], _xbar, Parameters, time);
+            if (_leaped[j]) _aLeap[j] = value; else _a[j] = value;
+        }
+        _total = LinearSearch.Sum(_a);
+        _sinceResum = 0;
+        _pending = false;
+    }
+
+    // Takes the shift off (the counts are integers again) and forgets it.
+    private void RemoveShift()
+    {
+        if (_shiftApplied)
+        {
+            var y = State;
+            foreach (int s in _shifted) Move(s, Math.Round(y[s] - _shift[s]) - y[s]);
+        }
+        foreach (int s in _shifted) _shift[s] = 0;
+        _shifted.Clear();
+        _shiftPending = _shiftApplied = false;
+    }
+
     // Ends the leap interval at `time`: each leaped reaction fires Poisson(∫ a dt) times, then the
     // partition is chosen again.
     private void Leap(double time)
     {
-        var y = State;
         var net = Network;
         double means = 0;
         foreach (int j in _leapList) means += _firings[j] = _integral[j] + _aLeap[j] * (time - _since[j]);
+        RemoveShift();
         if (means > 0)
         {
             _poisson.Set(0, Random.NextUInt64(), 0);
@@ -256,20 +346,19 @@ public sealed class SlowScaleSimulator : ExactSimulator
             }
             KeepNonNegative();
             long fired = 0;
-            bool touched = false;
             foreach (int j in _leapList)
             {
                 if (_firings[j] == 0) continue;
-                touched |= Apply(j, _firings[j]);
+                Apply(j, _firings[j]);
                 fired += (long)_firings[j];
             }
-            if (touched)
-                for (int r = 0; r < _free.Length; r++)
-                    if (_touched[r]) { _touched[r] = false; if (Drifted(r)) Refresh(r); }
             Events += fired;
             LeapedFirings += fired;
             Leaps++;
         }
+        // The shift's removal and the firings may have moved reservoirs' bound amounts.
+        for (int r = 0; r < _free.Length; r++)
+            if (_touched[r]) { _touched[r] = false; if (Drifted(r)) Refresh(r); }
         Time = time;
         Array.Clear(_leaped);
         Partition(time);
@@ -341,6 +430,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
         var p = Parameters;
         var slow = _slow;
         var rng = Random;
+        if (_shiftPending) ApplyShift(Time, horizon);
         double t = Time, total = _total, next = _nextTime;
         bool pending = _pending;
         long fired = 0;
@@ -361,9 +451,10 @@ public sealed class SlowScaleSimulator : ExactSimulator
                 Leap(end);
                 rng = Random;
                 t = end;
-                total = _total;
                 pending = false;
-                if (end >= horizon) break;
+                if (end >= horizon) { total = _total; break; }
+                if (_shiftPending) ApplyShift(t, horizon);
+                total = _total;
                 continue;
             }
             pending = false;
@@ -406,6 +497,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
                 // Nothing leaped: look again after a while (the counts may have grown).
                 Time = t;
                 Partition(t);
+                if (_shiftPending) ApplyShift(t, horizon);
                 total = _total;
                 pending = false;
             }
@@ -425,31 +517,35 @@ public sealed class SlowScaleSimulator : ExactSimulator
     private bool Apply(int j, double times)
     {
         var net = Network;
+        bool touched = false;
+        for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++) touched |= Move(net.ChangeSpecies[c], net.ChangeAmounts[c] * times);
+        return touched;
+    }
+
+    // Changes reduced species s by `amount` in the slow state and x̄; true when a reservoir's bound
+    // amount moved.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private bool Move(int s, double amount)
+    {
         var y = State;
         var x = _xbar;
-        bool touched = false;
-        for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
+        y[s] += amount;
+        switch (_kind[s])
         {
-            int s = net.ChangeSpecies[c];
-            double amount = net.ChangeAmounts[c] * times;
-            y[s] += amount;
-            switch (_kind[s])
-            {
-                case 0: x[_index[s]] = y[s]; break;
-                case 1:
-                    {
-                        int k = _index[s];
-                        int r = _eq.ReservoirOf[k];
-                        if (r < 0) { _eq.Fill(k, y[s], 1, x); break; }
-                        _eq.Fill(k, y[s], _free[r], x);
-                        _bound[r] += amount * _share[k];
-                        _touched[r] = touched = true;
-                        break;
-                    }
-                case 2: _touched[_index[s]] = touched = true; break;
-            }
+            case 0: x[_index[s]] = y[s]; return false;
+            case 1:
+                {
+                    int k = _index[s];
+                    int r = _eq.ReservoirOf[k];
+                    if (r < 0) { _eq.Fill(k, y[s], 1, x); return false; }
+                    _eq.Fill(k, y[s], _free[r], x);
+                    _bound[r] += amount * _share[k];
+                    _touched[r] = true;
+                    return true;
+                }
+            case 2: _touched[_index[s]] = true; return true;
+            default: return false;
         }
-        return touched;
     }
 
     // True when reservoir r's implied free count has drifted from the last solved one by more than the tolerance.
