@@ -79,6 +79,25 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Simulate_Hybrid_FollowsTheAnalyticMean()
+    {
+        // A <-> B (kf 1, kr 0.5) from 30,000 A: the hybrid method leaps both directions. A(t) is
+        // binomial with mean N·(kr + kf·e^(−1.5t))/1.5: at t = 5 (7.5 relaxation times) 10,011, with a
+        // standard error of the 200-run mean of sqrt(N·p(1 − p)/200) = 5.8. Leaping a linear network
+        // keeps its equilibrium (the step is proportional to the distance from it), so 4 standard
+        // errors bound it.
+        string csv = Path.Combine(_dir, "hybrid.csv");
+        var model = File("iso30k.bngl", Isomerization.Replace("A 100", "A 30000"));
+        var (code, _, error) = await Run("simulate", model, "--method", "hybrid", "--runs", "200", "--seed", "3", "--out", csv);
+        Assert.True(code == 0, error);
+        var last = System.IO.File.ReadAllLines(csv)[^1].Split(',');
+        Assert.Equal("5", last[0]);
+        double p = (0.5 + Math.Exp(-1.5 * 5)) / 1.5, mean = 30000 * p, se = Math.Sqrt(30000 * p * (1 - p) / 200);
+        double value = double.Parse(last[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(value, mean - 4 * se, mean + 4 * se);
+    }
+
+    [Fact]
     public async Task Simulate_SameSeed_GivesSameCsv_ForAnyThreadCount()
     {
         string a = Path.Combine(_dir, "a.csv"), b = Path.Combine(_dir, "b.csv");

@@ -72,13 +72,14 @@ public class HybridLeapingTests(ITestOutputHelper output)
         output.WriteLine($"R: mean {mr:F2} var {vr:F1} (Poisson {MeanR:F2}); C: mean {mc:F3} var {vc:F3} (Poisson {MeanC:F3}); {leaped:N0} of {events:N0} firings leaped in {sim.Leaps:N0} leaps, {sim.LeapCorrections} corrections");
         // The turnover must actually be leaped (it is ~99.9% of the firings).
         Assert.True(leaped > 0.99 * events, $"only {leaped} of {events} firings leaped");
-        // Means: explicit leaping keeps the mean of a first-order network exact, so 4 standard errors
-        // (sqrt(λ/n)) of the sample mean.
+        // Means: leaping keeps the stationary mean of a first-order network exact (each step is
+        // proportional to the distance from it), so 4 standard errors (sqrt(λ/n)) of the sample mean.
         Assert.InRange(mr, MeanR - 4 * Math.Sqrt(MeanR / runs), MeanR + 4 * Math.Sqrt(MeanR / runs));
         Assert.InRange(mc, MeanC - 4 * Math.Sqrt(MeanC / runs), MeanC + 4 * Math.Sqrt(MeanC / runs));
         // Variances: the sample variance of Poisson(λ) has standard error sqrt((λ + 2λ²)/n) (fourth
-        // central moment λ(1 + 3λ)). R's may also be inflated by the leap, by at most about ε/2
-        // (LeapPartition: a·τ ≤ ε·x for R → 0); C is not leaped, so only the standard error.
+        // central moment λ(1 + 3λ)). R's may also be inflated by the leap, by about k·τ with the
+        // estimated midpoint, at most ε/2 (LeapPartition: a·τ ≤ ε/2·x for R → 0); C is not leaped,
+        // so only the standard error.
         double seR = Math.Sqrt((MeanR + 2 * MeanR * MeanR) / runs), seC = Math.Sqrt((MeanC + 2 * MeanC * MeanC) / runs);
         Assert.InRange(vr, MeanR - 4 * seR, MeanR * (1 + Epsilon / 2) + 4 * seR);
         Assert.InRange(vc, MeanC - 4 * seC, MeanC + 4 * seC);
@@ -109,7 +110,8 @@ public class HybridLeapingTests(ITestOutputHelper output)
         {
             double t = times[k], mean = MeanR * (1 - Math.Exp(-(Kd + Kon) * t));
             // R(t) is Poisson(mean) exactly (the first-order network from zero), so 4 standard errors;
-            // leaping adds the Euler error of the mean, with k·τ ≤ ε at most ε/2·k·t·e^(−k·t) of E[R](∞).
+            // plus the mean error of plain (Euler) leaping at k·τ ≤ ε, ε/2·k·t·e^(−k·t) of E[R](∞), a
+            // bound: the estimated midpoint makes the error second order, and k·τ ≤ ε/2.
             double tolerance = 4 * Math.Sqrt(mean / runs) + Epsilon / 2 * Kd * t * Math.Exp(-Kd * t) * MeanR;
             var (m, _) = Moments(r[k]);
             output.WriteLine($"t = {t}: mean {m:F2}, exact {mean:F2}, tolerance {tolerance:F2}");

@@ -16,10 +16,11 @@ namespace Stochastic.Simulation.SlowScale;
 /// reactions (leaped or not): |μ_i|·τ ≤ max(ε·x_i/g_i, 1) and σ²_i·τ ≤ max(ε·x_i/g_i, 1)², g_i the
 /// highest order of a reaction reading species i. A candidate allows the least τ_i of the species it
 /// changes, so a reaction that moves a small count is never leaped for long. It also allows no more
-/// than it takes to consume ε of any reactant by itself, a_j·|ν_ij|·τ ≤ ε·x_i: near equilibrium the
-/// drift μ_i vanishes and the variance rule alone lets a large pool's turnover leap over many of its
-/// lifetimes, where explicit leaping inflates the variance by 1/(1 − k·τ/2) for a first-order loss at
-/// rate k (and is unstable for k·τ > 2). With this bound the inflation is at most about ε/2.</item>
+/// than it takes to consume ε/2 of any reactant by itself, a_j·|ν_ij|·τ ≤ ε/2·x_i: near equilibrium
+/// the drift μ_i vanishes and the variance rule alone lets a large pool's turnover leap over many of
+/// its lifetimes, where leaping a first-order loss at rate k over k·τ = u inflates the stationary
+/// variance by about u/2 (plain) or u (with the simulator's estimated midpoint), and is unstable for
+/// u > 2. With this bound the inflation is at most about ε/2.</item>
 /// <item>The interval τ is the candidate bound that saves the most: the leaped reactions are the
 /// candidates that allow τ and are expected to fire at least <see cref="MinimumFirings"/> times in it,
 /// and τ maximizes their total propensity (exact firings saved per unit time) less

@@ -24,9 +24,12 @@ namespace Stochastic.Simulation.SlowScale;
 /// ε rule of Cao, Gillespie &amp; Petzold (2006). Over the interval the other reactions are simulated
 /// exactly, and each leaped reaction j accumulates Λ_j = ∫ a_j dt over the piecewise-constant
 /// propensity it has between exact firings; at the interval's end it fires Poisson(Λ_j) times at once.
-/// The only approximation is that leaped firings take effect at the interval's end, and ε bounds the
-/// change they make in the meantime to any species a propensity reads. Intervals end at every horizon
-/// of <see cref="Advance"/>, so the state after <c>Advance(t)</c> includes every leap up to t. Should
+/// Meanwhile the state is held at Gillespie's (2001) estimated midpoint, shifted by half the leaped
+/// reactions' expected change, so that leaped and exact propensities see the interval's average: the
+/// mean of a linear network is then second order in τ. The only approximation is that leaped firings
+/// take effect at the interval's end, and ε bounds the change they make in the meantime to any species
+/// a propensity reads. Intervals end at every horizon of <see cref="Advance"/>, so the state after
+/// <c>Advance(t)</c> includes every leap up to t and is never shifted. Should
 /// a leap's draw consume more molecules than a species holds (the ε rule makes that far-fetched), the
 /// leaped firings that consume it are reduced until no count is negative (<see cref="LeapCorrections"/>).
 /// </para>
