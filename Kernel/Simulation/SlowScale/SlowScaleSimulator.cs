@@ -234,7 +234,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
     {
         Array.Clear(_leaped);
         _leapList.Clear();
-        foreach (int y in _shifted) _shift[y] = 0;
+        foreach (int species in _shifted) _shift[species] = 0;
         _shifted.Clear();
         _shiftPending = _shiftApplied = false;
     }
@@ -283,9 +283,9 @@ public sealed class SlowScaleSimulator : ExactSimulator
         foreach (int j in _leapList)
             for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
             {
-                int y = net.ChangeSpecies[c];
-                if (_shift[y] == 0) _shifted.Add(y);
-                _shift[y] += 0.5 * net.ChangeAmounts[c] * _a[j] * tau;
+                int species = net.ChangeSpecies[c];
+                if (!_shifted.Contains(species)) _shifted.Add(species);
+                _shift[species] += 0.5 * net.ChangeAmounts[c] * _a[j] * tau;
             }
         _shiftPending = _shifted.Count > 0;
     }
@@ -296,12 +296,12 @@ public sealed class SlowScaleSimulator : ExactSimulator
     {
         _shiftPending = false;
         _shiftApplied = true;
-        double part = Math.Min(1, (horizon - time) / _leapTau);
+        double part = Math.Clamp((horizon - time) / _leapTau, 0, 1);
         bool touched = false;
-        foreach (int y in _shifted)
+        foreach (int species in _shifted)
         {
-            _shift[y] *= part;
-            touched |= Move(y, _shift[y]);
+            _shift[species] *= part;
+            touched |= Move(species, _shift[species]);
         }
         if (touched)
             for (int r = 0; r < _free.Length; r++)
