@@ -20,16 +20,10 @@ public sealed class DirectMethod : IExactAlgorithm
     /// <inheritdoc />
     public ExactSimulator CreateSimulator(CompiledNetwork network) => new Simulator(network);
 
-    private sealed class Simulator(CompiledNetwork network) : ExactSimulator(network)
+    private sealed class Simulator(CompiledNetwork network) : RunningTotalSimulator(network)
     {
-        // The running total drifts by rounding; it is re-summed exactly this often (amortized O(1)).
-        private readonly int _resumInterval = Math.Max(1024, network.ReactionCount);
         private readonly double[] _propensities = new double[network.ReactionCount];
         private readonly int[] _timeDependent = TimeDependentReactions.Of(network);
-        private double _total;
-        private double _nextTime;
-        private bool _pending;
-        private int _sinceResum;
 
         public override void Restart(double time)
         {
@@ -40,23 +34,7 @@ public sealed class DirectMethod : IExactAlgorithm
             {
                 a[r] = Network.Propensity(r, State, Parameters, time);
             }
-            Resum();
-        }
-
-        private void Resum()
-        {
-            _total = LinearSearch.Sum(_propensities);
-            _sinceResum = 0;
-        }
-
-        public override double NextFiringTime()
-        {
-            if (!_pending)
-            {
-                _nextTime = _total > 0 ? Time + Random.NextExponential() / _total : double.PositiveInfinity;
-                _pending = true;
-            }
-            return _nextTime;
+            Resum(_propensities);
         }
 
         // Hot loop rule: no allocation, no virtual calls; the random stream, clock and running
@@ -72,7 +50,7 @@ public sealed class DirectMethod : IExactAlgorithm
             var rng = Random;
             double t = Time, total = _total, next = _nextTime;
             bool pending = _pending;
-            int sinceResum = _sinceResum, resumInterval = _resumInterval;
+            int sinceResum = _sinceResum, resumInterval = ResumInterval;
             long fired = 0;
             while (fired < maxEvents)
             {

@@ -21,16 +21,11 @@ public sealed class SortingDirectMethod : IExactAlgorithm
     /// <inheritdoc />
     public ExactSimulator CreateSimulator(CompiledNetwork network) => new Simulator(network);
 
-    private sealed class Simulator(CompiledNetwork network) : ExactSimulator(network)
+    private sealed class Simulator(CompiledNetwork network) : RunningTotalSimulator(network)
     {
-        private readonly int _resumInterval = Math.Max(1024, network.ReactionCount);
         private readonly double[] _propensities = new double[network.ReactionCount];
         private readonly int[] _order = CreateOrder(network.ReactionCount); // search position -> reaction
         private readonly int[] _timeDependent = TimeDependentReactions.Of(network);
-        private double _total;
-        private double _nextTime;
-        private bool _pending;
-        private int _sinceResum;
 
         private static int[] CreateOrder(int n)
         {
@@ -46,25 +41,7 @@ public sealed class SortingDirectMethod : IExactAlgorithm
             // The search order starts fresh, so a run depends only on its seed, not on earlier runs of this simulator.
             for (int i = 0; i < _order.Length; i++) _order[i] = i;
             for (int r = 0; r < _propensities.Length; r++) _propensities[r] = Network.Propensity(r, State, Parameters, time);
-            Resum();
-        }
-
-        private void Resum()
-        {
-            double sum = 0;
-            foreach (double v in _propensities) sum += v;
-            _total = sum;
-            _sinceResum = 0;
-        }
-
-        public override double NextFiringTime()
-        {
-            if (!_pending)
-            {
-                _nextTime = _total > 0 ? Time + Random.NextExponential() / _total : double.PositiveInfinity;
-                _pending = true;
-            }
-            return _nextTime;
+            Resum(_propensities);
         }
 
         // Hot loop rule: no allocation, no virtual calls; network arrays are read through locals.
@@ -99,7 +76,7 @@ public sealed class SortingDirectMethod : IExactAlgorithm
                 {
                     // Every propensity is 0 and only a rounding residue was left in the total:
                     // re-sum (to exactly 0) and draw again, which gives +∞.
-                    Resum();
+                    Resum(_propensities);
                     continue;
                 }
                 int r = order[i];
@@ -122,7 +99,7 @@ public sealed class SortingDirectMethod : IExactAlgorithm
                 }
                 _total += delta;
                 fired++;
-                if (++_sinceResum >= _resumInterval || _total <= 0) Resum();
+                if (++_sinceResum >= ResumInterval || _total <= 0) Resum(_propensities);
             }
             Events += fired;
             return fired;

@@ -34,7 +34,7 @@ namespace Stochastic.Simulation.SlowScale;
 /// leaped firings that consume it are reduced until no count is negative (<see cref="LeapCorrections"/>).
 /// </para>
 /// </summary>
-public sealed class SlowScaleSimulator : ExactSimulator
+public sealed class SlowScaleSimulator : RunningTotalSimulator
 {
     private readonly ReducedModel _reduced;
     private readonly CompiledNetwork _full;
@@ -42,7 +42,6 @@ public sealed class SlowScaleSimulator : ExactSimulator
     private readonly int[] _slow;
     private readonly double[] _xbar;
     private readonly double[] _a;
-    private readonly int _resumInterval;
     // Per reduced species: 0 plain (full species _fullOf), 1 group total (_groupOf), 2 reservoir total (_reservoirOf), 3 auxiliary.
     private readonly byte[] _kind;
     private readonly int[] _index;
@@ -52,10 +51,6 @@ public sealed class SlowScaleSimulator : ExactSimulator
     private readonly double[] _free, _bound, _share;
     private readonly bool[] _touched;
     private readonly double _tolerance;
-    private double _total;
-    private double _nextTime;
-    private bool _pending;
-    private int _sinceResum;
     // Hybrid leaping (null partition: off). Leaped reactions have a[j] = 0 and their propensity in
     // _aLeap, its integral since the interval began in _integral (up to time _since).
     private readonly LeapPartition? _partition;
@@ -87,7 +82,6 @@ public sealed class SlowScaleSimulator : ExactSimulator
         _slow = reduced.SlowReactions;
         _xbar = new double[full.SpeciesCount];
         _a = new double[_slow.Length];
-        _resumInterval = Math.Max(1024, _slow.Length);
         _tolerance = reduced.Options.ReservoirTolerance;
         int ny = Network.SpeciesCount;
         _kind = new byte[ny];
@@ -264,8 +258,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
                 _since[j] = time;
             }
         }
-        _total = LinearSearch.Sum(_a);
-        _sinceResum = 0;
+        Resum(_a);
     }
 
     // Gillespie's (2001) estimated midpoint, for the whole state: the leaped firings wait for the
@@ -311,8 +304,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
             double value = _full.Propensity(_slow[j], _xbar, Parameters, time);
             if (_leaped[j]) _aLeap[j] = value; else _a[j] = value;
         }
-        _total = LinearSearch.Sum(_a);
-        _sinceResum = 0;
+        Resum(_a);
         _pending = false;
     }
 
@@ -414,17 +406,6 @@ public sealed class SlowScaleSimulator : ExactSimulator
     }
 
     /// <inheritdoc />
-    public override double NextFiringTime()
-    {
-        if (!_pending)
-        {
-            _nextTime = _total > 0 ? Time + Random.NextExponential() / _total : double.PositiveInfinity;
-            _pending = true;
-        }
-        return _nextTime;
-    }
-
-    /// <inheritdoc />
     public override long Advance(double horizon, long maxEvents = long.MaxValue)
     {
         var full = _full;
@@ -490,7 +471,7 @@ public sealed class SlowScaleSimulator : ExactSimulator
             foreach (int d in _timeDependent) delta += Set(d, full.Propensity(slow[d], x, p, t), t);
             total += delta;
             fired++;
-            if (++_sinceResum >= _resumInterval || total <= 0)
+            if (++_sinceResum >= ResumInterval || total <= 0)
             {
                 total = LinearSearch.Sum(a);
                 _sinceResum = 0;
