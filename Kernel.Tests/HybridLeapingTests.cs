@@ -178,15 +178,19 @@ public class HybridLeapingTests(ITestOutputHelper output)
         Assert.InRange(r.Average(), mean - tolerance, mean + tolerance);
     }
 
-    [Fact]
-    public void Il2Population_WithLeaping_DoesNotDependOnThreads()
-    {
-        var study = StudyReader.Read(StudyReaderTests.StudyPath);
-        var options = new PopulationOptions(CellsPerType: 2, Seed: 9, Threads: 1, Scenarios: ["PD1IL2v"])
+    // Two cells per type, one thread, slow-scale θ = 2 with leaping.
+    private static PopulationOptions Leaping(ulong seed, string scenario) =>
+        new(CellsPerType: 2, Seed: seed, Threads: 1, Scenarios: [scenario])
         {
             Method = PopulationMethod.SlowScale,
             SlowScale = new SlowScaleOptions { Theta = 2, LeapEpsilon = Epsilon },
         };
+
+    [Fact]
+    public void Il2Population_WithLeaping_DoesNotDependOnThreads()
+    {
+        var study = StudyReader.Read(StudyReaderTests.StudyPath);
+        var options = Leaping(seed: 9, scenario: "PD1IL2v");
         var one = PopulationRunner.Run(study, options);
         var two = PopulationRunner.Run(study, options with { Threads = 2 });
         Assert.True(one.LeapedEvents > 0);
@@ -205,11 +209,7 @@ public class HybridLeapingTests(ITestOutputHelper output)
         string text = File.ReadAllText(StudyReaderTests.StudyPath).Replace("  dose_unit      pM", "  dose_unit      pM\n  ligand_pool    uptake=LigandTaken cells_per_liter=1e9 coupling=30");
         var study = StudyReader.Parse(text, StudyReaderTests.StudyPath,
             m => Formats.ModelLoader.Load(Path.Combine(Path.GetDirectoryName(StudyReaderTests.StudyPath)!, m)));
-        var options = new PopulationOptions(CellsPerType: 2, Seed: 4, Threads: 1, Scenarios: ["IL2"])
-        {
-            Method = PopulationMethod.SlowScale,
-            SlowScale = new SlowScaleOptions { Theta = 2, LeapEpsilon = Epsilon },
-        };
+        var options = Leaping(seed: 4, scenario: "IL2");
         var one = PopulationRunner.Run(study, options);
         var two = PopulationRunner.Run(study, options with { Threads = 2 });
         Assert.True(one.LeapedEvents > 0);
