@@ -56,7 +56,8 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
         Assert.Equal(1, pair.Reservoir);
         var group = Assert.Single(reduced.Groups);
         Assert.Equal([0, 2], group.Members.ToArray());
-        Assert.Equal([0, 1], group.Content.ToArray());
+        Assert.Equal([1], group.Reservoirs.ToArray());
+        Assert.Equal([0, 1], group.Content.Select(c => c[0]));
         var y = new double[reduced.Model.Species.Length];
         reduced.ReduceCounts([aT, gT, 0, 0], y);
         var x = new double[4];
@@ -88,7 +89,7 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
         var reduced = SlowScaleReduction.Reduce(model, new SlowScaleOptions { Theta = 1 });
         var group = Assert.Single(reduced.Groups);
         Assert.Equal([0, 1, 3], group.Members.ToArray());
-        Assert.Equal([0, 0, 1], group.Content.ToArray());
+        Assert.Equal([0, 0, 1], group.Content.Select(c => c[0]));
         var y = new double[reduced.Model.Species.Length];
         reduced.ReduceCounts([total, 0, gT, 0], y);
         var x = new double[4];
@@ -113,6 +114,74 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
         Assert.InRange(x[1], ey - bound, ey + bound);
         Assert.Equal(total, x[0] + x[1] + x[3], 9);
         Assert.Equal(2 * x[0], x[1], 9); // X ⇄ Y carries no reservoir: y/x = k1/k1r exactly.
+    }
+
+    [Fact]
+    public void ReservoirWithAHomeGroupAndAGroupWithTwoReservoirs_MatchExactStationaryMeans()
+    {
+        // G ⇄ Gs (K1 = 1) makes {G, Gs} the home group of reservoir G; X + G ⇄ XG (Kb = 0.01) and XG + R ⇄ XGR
+        // (K2 = 0.01, R a plain reservoir) make {X, XG, XGR} a group binding two reservoirs. X_T = 60, G_T = 150, R_T = 200.
+        const int xT = 60, gT = 150, rT = 200;
+        const double k1 = 1, kb = 0.01, k2 = 0.01;
+        (string, int[], int[], int)[] home = [("gs", [1], [2], 0), ("sg", [2], [1], 1)];
+        (string, int[], int[], int)[] binding = [("on", [0, 1], [3], 2), ("off", [3], [0, 1], 3), ("on2", [3, 4], [5], 4), ("off2", [5], [3, 4], 5)];
+        (string, double)[] parameters = [("k1", k1), ("k1r", 1), ("kf", kb), ("kr", 1), ("kf2", k2), ("kr2", 1)];
+        string[] names = ["X", "G", "Gs", "XG", "R", "XGR"];
+        double[] initial = [xT, gT, 0, 0, rT, 0];
+        var model = Build(names, initial, parameters, [.. home, .. binding], 5);
+        var reduced = SlowScaleReduction.Reduce(model, new SlowScaleOptions { Theta = 1 });
+        Assert.Equal(3, reduced.Pairs.Length);
+        Assert.Equal(2, reduced.Groups.Length);
+        var homeGroup = Assert.Single(reduced.Groups, g => g.Home >= 0);
+        Assert.Equal(1, homeGroup.Home);
+        var bound = Assert.Single(reduced.Groups, g => g.Home < 0);
+        Assert.Equal([1, 4], bound.Reservoirs.ToArray());
+        Assert.Equal(["00", "10", "11"], bound.Content.Select(c => string.Concat(c)));
+        var x = MeanField(reduced, [.. parameters.Select(p => p.Item2)], initial);
+
+        // Exact: P ∝ K1^s Kb^b1 (Kb K2)^b2 / (x! g! s! b1! b2! r!), x = X_T − b1 − b2, g = G_T − s − b1 − b2, r = R_T − b2.
+        var states = new List<(int B1, int B2, int S)>();
+        var logs = new List<double>();
+        for (int b1 = 0; b1 <= xT; b1++)
+            for (int b2 = 0; b1 + b2 <= xT; b2++)
+                for (int sv = 0; sv + b1 + b2 <= gT; sv++)
+                {
+                    states.Add((b1, b2, sv));
+                    logs.Add(sv * Math.Log(k1) + b1 * Math.Log(kb) + b2 * Math.Log(kb * k2) - LogFactorial(xT - b1 - b2) - LogFactorial(gT - sv - b1 - b2)
+                        - LogFactorial(sv) - LogFactorial(b1) - LogFactorial(b2) - LogFactorial(rT - b2));
+                }
+        var p = Normalize([.. logs]);
+        double E(Func<(int B1, int B2, int S), double> f) => states.Select((st, i) => f(st) * p[i]).Sum();
+        double eb1 = E(st => st.B1), eb2 = E(st => st.B2), es = E(st => st.S);
+        double ex = xT - eb1 - eb2, eg = gT - es - eb1 - eb2, er = rT - eb2;
+        // Mean field replaces E[x·g] by x̄·ḡ in the balance of X + G ⇄ XG and E[b1·r] by b̄1·r̄ in that of XG + R ⇄ XGR:
+        // relative errors |Cov(x, g)|/(x̄·ḡ) and |Cov(b1, r)|/(b̄1·r̄) (G ⇄ Gs is first order, exact). To first order
+        // each mean is off by at most its value times their sum (the sensitivity of a mean to a balance is below 1).
+        double covXg = E(st => (xT - st.B1 - st.B2 - ex) * (gT - st.S - st.B1 - st.B2 - eg));
+        double covB1r = E(st => (st.B1 - eb1) * (rT - st.B2 - er));
+        double relative = Math.Abs(covXg) / (ex * eg) + Math.Abs(covB1r) / (eb1 * er);
+        output.WriteLine($"exact XG {eb1:F3} XGR {eb2:F3} Gs {es:F3} G {eg:F3}; mean field {x[3]:F3} {x[5]:F3} {x[2]:F3} {x[1]:F3}; relative bound {relative:G3}");
+        Assert.InRange(x[3], eb1 * (1 - relative), eb1 * (1 + relative));
+        Assert.InRange(x[5], eb2 * (1 - relative), eb2 * (1 + relative));
+        Assert.InRange(x[2], es * (1 - relative), es * (1 + relative));
+        Assert.InRange(x[1], eg * (1 - relative), eg * (1 + relative));
+        Assert.Equal(x[1] * k1, x[2], 9); // the home group's split is exact given g
+        Assert.Equal(gT, x[1] + x[2] + x[3] + x[5], 6);
+        Assert.Equal(xT, x[0] + x[3] + x[5], 9);
+
+        // Without the home group (no G ⇄ Gs) twice as much G would be free: the test tells the home group apart.
+        var flat = SlowScaleReduction.Reduce(Build(names, initial, parameters, binding, 5), new SlowScaleOptions { Theta = 1 });
+        double withoutHome = MeanField(flat, [.. parameters.Select(p => p.Item2)], initial)[3];
+        Assert.True(Math.Abs(withoutHome - eb1) > 10 * relative * eb1, $"{withoutHome} vs {eb1}");
+    }
+
+    private static double[] MeanField(ReducedModel reduced, double[] parameters, double[] initial)
+    {
+        var y = new double[reduced.Model.Species.Length];
+        reduced.ReduceCounts(initial, y);
+        var x = new double[initial.Length];
+        reduced.ExpectedFullState(y, parameters, x);
+        return x;
     }
 
     [Fact]

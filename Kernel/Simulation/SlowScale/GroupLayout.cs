@@ -2,11 +2,12 @@ namespace Stochastic.Simulation.SlowScale;
 
 /// <summary>
 /// The groups that accepted fast pairs form (trees of pairs): members in ascending species order,
-/// each member's reservoir content (0 or 1) and which side of each pair it lies on.
+/// the reservoirs the group binds, each member's content of each (molecules held) and which side of
+/// each pair it lies on.
 /// </summary>
 internal sealed class GroupLayout
 {
-    public sealed record Group(List<int> Members, List<int> Content, int Reservoir, List<int> Pairs);
+    public sealed record Group(List<int> Members, List<int[]> Content, List<int> Reservoirs, List<int> Pairs);
 
     private readonly List<(int A, int B, int G)> _pairs;
     private readonly Dictionary<(int Pair, int Member), bool> _bSide = [];
@@ -58,10 +59,17 @@ internal sealed class GroupLayout
                 }
                 foreach (int m in members) _bSide[(e, m)] = side.Contains(m);
             }
-            int reservoir = edges.Select(e => pairs[e].G).Where(g => g >= 0).DefaultIfEmpty(-1).First();
-            var raw = members.Select(m => edges.Count(e => pairs[e].G >= 0 && _bSide[(e, m)])).ToList();
-            int low = raw.Min();
-            Groups.Add(new Group(members, [.. raw.Select(c => c - low)], reservoir, [.. edges]));
+            // Per reservoir, the molecules each member holds: the pairs binding it that the member lies
+            // beyond, less the fewest any member has.
+            var reservoirs = edges.Select(e => pairs[e].G).Where(g => g >= 0).Distinct().Order().ToList();
+            var content = members.Select(_ => new int[reservoirs.Count]).ToList();
+            for (int q = 0; q < reservoirs.Count; q++)
+            {
+                var raw = members.Select(m => edges.Count(e => pairs[e].G == reservoirs[q] && _bSide[(e, m)])).ToList();
+                int low = raw.Min();
+                for (int i = 0; i < members.Count; i++) content[i][q] = raw[i] - low;
+            }
+            Groups.Add(new Group(members, content, reservoirs, [.. edges]));
         }
     }
 

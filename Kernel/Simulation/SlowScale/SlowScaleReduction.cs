@@ -8,10 +8,11 @@ namespace Stochastic.Simulation.SlowScale;
 public sealed record SlowScaleOptions
 {
     /// <summary>
-    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps CD122 capture
-    /// chained with γc recruitment (separations 1,510 and 650) and the trimeric and cis γc steps (42),
-    /// but not CD25 capture (3.9, lumped at θ = 2); the error measured against exact SSA at θ = 2 is
-    /// within a few percent (docs/il2-results.md, "Slow-scale error"). Use 100 to be conservative.
+    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps ligand capture by
+    /// CD25 and CD122, CD122 joining IL-2·CD25 and IL2v·PD-1 (CD122 a reservoir with a home group) and
+    /// the three γc steps (separations 224–2,400 at the model's state); the error measured against
+    /// exact SSA is within a few percent (docs/il2-results.md, "Slow-scale error"). θ = 100 keeps all
+    /// but the cis route exact.
     /// </summary>
     public const double DefaultTheta = 10;
 
@@ -59,7 +60,10 @@ public sealed record SlowScaleOptions
 /// <param name="Reverse">Reaction B → A, or B → A + G (index in the full model).</param>
 /// <param name="Total">The group total's species index in the reduced model.</param>
 /// <param name="ProbabilityB">p = kf/(kf + kr) as an expression over parameters (0 when kf + kr = 0): B's share of A + B when the pair has no reservoir.</param>
-/// <param name="Separation">(kf·[G] + kr) / c at the reference state (∞ when nothing else consumes A or B).</param>
+/// <param name="Separation">
+/// (kf·[G] + kr) / c at the reference state (∞ when nothing else consumes A or B); with a reservoir,
+/// no more than its abundance G / Σ (totals of the groups binding G) there, the other ratio θ bounds.
+/// </param>
 public sealed record FastPair(int A, int B, int Forward, int Reverse, int Total, Expr ProbabilityB, double Separation)
 {
     /// <summary>The reservoir species G of A + G ⇄ B (index in the full model), or -1 for a first-order pair.</summary>
@@ -69,16 +73,23 @@ public sealed record FastPair(int A, int B, int Forward, int Reverse, int Total,
 /// <summary>
 /// Species connected by fast pairs (a tree: a single pair, or a chain such as
 /// CD122 ⇄ L_CD122 ⇄ L_CD122·γc). Given the total T, the members are multinomial with weights
-/// W_i = K_i·g^(c_i), where K_i is the product over the group's pairs of kf (member on B's side) or
-/// kr (on A's side), g the free count of the reservoir and c_i ∈ {0, 1} the reservoir molecules the
-/// member holds.
+/// W_i = K_i·Π_q g_q^(c_iq), where K_i is the product over the group's pairs of kf (member on B's
+/// side) or kr (on A's side), g_q the free count of the q-th reservoir the group binds and
+/// c_iq ∈ {0, 1} the molecules of it the member holds.
+/// <para>
+/// A reservoir may itself be a member of a group, its <em>home</em> (free CD122 is a member of
+/// CD122 ⇄ L_CD122 ⇄ L_CD122·γc and the reservoir of IL-2·CD25 + CD122 ⇄ IL-2·CD25·CD122). The home
+/// group then has no total of its own: it holds the reservoir's molecules that no other group binds,
+/// h = G_T − bound, and its members are h·π_i, so that the reservoir's free count is g = h·π_G.
+/// </para>
 /// </summary>
 /// <param name="Members">Member species (indices in the full model).</param>
-/// <param name="Content">Reservoir molecules held by each member (0 or 1; all 0 without reservoir).</param>
-/// <param name="Reservoir">The reservoir species (full index), or -1.</param>
-/// <param name="Total">The total's species index in the reduced model.</param>
+/// <param name="Reservoirs">The reservoir species the group binds (full indices, ascending; empty without reservoir).</param>
+/// <param name="Content">Per member, the molecules it holds of each reservoir in <paramref name="Reservoirs"/> (0 or 1).</param>
+/// <param name="Home">The reservoir species (full index) that is a member of this group, or -1.</param>
+/// <param name="Total">The total's species index in the reduced model (a home group: its reservoir's total).</param>
 /// <param name="Pairs">The group's pairs (indices into <see cref="ReducedModel.Pairs"/>).</param>
-public sealed record FastGroup(ImmutableArray<int> Members, ImmutableArray<int> Content, int Reservoir, int Total, ImmutableArray<int> Pairs);
+public sealed record FastGroup(ImmutableArray<int> Members, ImmutableArray<int> Reservoirs, ImmutableArray<ImmutableArray<int>> Content, int Home, int Total, ImmutableArray<int> Pairs);
 
 /// <summary>
 /// The result of <see cref="SlowScaleReduction.Reduce"/>: a model over the slow variables and the maps
@@ -138,10 +149,8 @@ public sealed class ReducedModel
         reduced.Clear();
         for (int s = 0; s < full.Length; s++) reduced[SpeciesMap[s]] += full[s];
         foreach (var g in Groups)
-        {
-            if (g.Reservoir < 0) continue;
-            for (int i = 0; i < g.Members.Length; i++) reduced[SpeciesMap[g.Reservoir]] += g.Content[i] * full[g.Members[i]];
-        }
+            for (int q = 0; q < g.Reservoirs.Length; q++)
+                for (int i = 0; i < g.Members.Length; i++) reduced[SpeciesMap[g.Reservoirs[q]]] += g.Content[i][q] * full[g.Members[i]];
         for (int s = 0; s < full.Length; s++) if (ReservoirFree[s] >= 0) reduced[ReservoirFree[s]] = full[s];
     }
 
@@ -150,7 +159,8 @@ public sealed class ReducedModel
     /// <see cref="SlowScaleOptions.Theta"/>: (kf·[G] + kr) over the largest per-molecule propensity of
     /// a slow reaction consuming A or B, from the full network's propensities at
     /// <paramref name="fullCounts"/> and <paramref name="parameters"/> (A and B counted as at least one
-    /// molecule). The reduction itself judged each pair at the model's initial state; cells whose
+    /// molecule); for a pair with reservoir G, no more than G's abundance G / Σ (members of the groups
+    /// binding G), which θ bounds too. The reduction itself judged each pair at the model's initial state; cells whose
     /// parameters or counts differ (a population's cell types) can fall below θ, which this shows.
     /// </summary>
     /// <param name="full">The full model compiled (<see cref="Network.NetworkCompiler.Compile"/> of <see cref="Full"/>).</param>
@@ -177,8 +187,19 @@ public sealed class ReducedModel
                     if (sp == pair.A || sp == pair.B) drain = Math.Max(drain, full.Propensity(r, x, parameters, 0) / x[sp]);
                 }
             }
-            separations[k] = drain > 0 ? rate / drain : double.PositiveInfinity;
+            separations[k] = Math.Min(drain > 0 ? rate / drain : double.PositiveInfinity, Abundance(pair.Reservoir, fullCounts));
         }
+    }
+
+    /// <summary>Reservoir <paramref name="g"/>'s count over the molecules of the groups binding it (+∞ without reservoir or binders).</summary>
+    internal double Abundance(int g, ReadOnlySpan<double> fullCounts)
+    {
+        if (g < 0) return double.PositiveInfinity;
+        double bound = 0;
+        foreach (var group in Groups)
+            if (group.Reservoirs.Contains(g))
+                foreach (int m in group.Members) bound += fullCounts[m];
+        return bound > 0 ? fullCounts[g] / bound : double.PositiveInfinity;
     }
 
     /// <summary>
@@ -199,9 +220,11 @@ public sealed class ReducedModel
 /// Fast reversible pairs — first-order A ⇄ B, or pseudo-first-order A + G ⇄ B with an abundant
 /// reservoir species G — whose rates read only parameters are lumped into groups (trees of pairs,
 /// such as chains); a group's total is a slow variable, and given the totals the members are
-/// multinomial (<see cref="FastGroup"/>). A reservoir's total G_T (free + bound in groups) is a slow
-/// variable too; its free count g solves g = G_T − Σ_groups T·c̄(g) (mean field: the fluctuations of
-/// g, of relative size ~ 1/√g, are neglected). Every other reaction's propensity is replaced by its
+/// multinomial (<see cref="FastGroup"/>). A group may bind several reservoirs, and a reservoir may be
+/// a member of a group (its home). A reservoir's total G_T (free, in its home group and bound in
+/// other groups) is a slow variable too; its free count g solves a·g = G_T − Σ_groups T·c̄(g), jointly
+/// with the reservoirs coupled to it (mean field: the fluctuations of g, of relative size ~ 1/√g,
+/// are neglected). Every other reaction's propensity is replaced by its
 /// conditional expectation: the full propensity at the expected full state, which is exact for
 /// propensities affine in each group's members (mass action with at most one molecule from each
 /// group; rate expressions checked on their tree); reactions with two molecules from one group, or
@@ -273,12 +296,13 @@ public static class SlowScaleReduction
                 string? why = groups.TryAdd(c);
                 if (why is null)
                 {
-                    var members = groups.MembersOf(c.A);
-                    why = GroupProblem(model, reactions, lowered, fast, members);
-                    if (why is null && groups.ReservoirOf(c.A) is int g and >= 0)
+                    var group = groups.GroupOf(c.A);
+                    why = GroupProblem(model, reactions, lowered, fast, [.. group.Members]);
+                    foreach (int g in group.Reservoirs)
                     {
-                        double bound = groups.GroupsWithReservoir(g).Sum(m => m.Sum(s => x0[s]));
-                        if (options.MinimumRate is null && x0[g] < options.Theta * bound)
+                        if (why is not null || options.MinimumRate is not null) break;
+                        double bound = groups.GroupsBinding(g).Sum(m => m.Members.Sum(s => x0[s]));
+                        if (x0[g] < options.Theta * bound)
                             why = FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) holds fewer than θ × {bound:G4} molecules (the totals of the groups binding it)");
                     }
                     if (why is not null) groups.Undo();
@@ -317,61 +341,38 @@ public static class SlowScaleReduction
     }
 
     /// <summary>
-    /// Fast pairs joined into trees, with per-member reservoir content; <see cref="Undo"/> takes back the last
+    /// Fast pairs joined into trees (<see cref="GroupLayout"/>); <see cref="Undo"/> takes back the last
     /// <see cref="TryAdd"/>.
     /// </summary>
     private sealed class GroupBuilder(int species)
     {
-        private readonly List<(HashSet<int> Members, Dictionary<int, int> Content, int Reservoir)> _groups = [];
-        private readonly int[] _groupOf = Enumerable.Repeat(-1, species).ToArray();
-        private readonly HashSet<int> _reservoirs = [];
-        private List<(HashSet<int>, Dictionary<int, int>, int)>? _saved;
-        private int[]? _savedOf;
-        private HashSet<int>? _savedReservoirs;
+        private readonly List<(int A, int B, int G)> _pairs = [];
+        private GroupLayout _layout = GroupLayout.Of(species, []);
 
-        public HashSet<int> MembersOf(int s) => _groups[_groupOf[s]].Members;
-        public int ReservoirOf(int s) => _groups[_groupOf[s]].Reservoir;
-        public IEnumerable<HashSet<int>> GroupsWithReservoir(int g) => _groups.Where(x => x.Reservoir == g).Select(x => x.Members);
+        public GroupLayout.Group GroupOf(int s) => _layout.Groups[_layout.GroupOf[s]];
+        public IEnumerable<GroupLayout.Group> GroupsBinding(int g) => _layout.Groups.Where(x => x.Reservoirs.Contains(g));
 
         public string? TryAdd(Candidate c)
         {
-            if (_reservoirs.Contains(c.A) || _reservoirs.Contains(c.B)) return "a member is another pair's reservoir";
-            if (c.G >= 0 && _groupOf[c.G] >= 0) return "its reservoir is a member of a fast group";
-            int ga = _groupOf[c.A], gb = _groupOf[c.B];
+            int ga = _layout.GroupOf[c.A], gb = _layout.GroupOf[c.B];
             if (ga >= 0 && ga == gb) return "it closes a cycle of fast pairs";
-            int ra = ga >= 0 ? _groups[ga].Reservoir : -1, rb = gb >= 0 ? _groups[gb].Reservoir : -1;
-            var reservoirs = new[] { ra, rb, c.G }.Where(g => g >= 0).Distinct().ToArray();
-            if (reservoirs.Length > 1) return "the group would have two reservoirs";
-            _saved = [.. _groups.Select(x => (new HashSet<int>(x.Members), new Dictionary<int, int>(x.Content), x.Reservoir))];
-            _savedOf = (int[])_groupOf.Clone();
-            _savedReservoirs = [.. _reservoirs];
-            var a = ga >= 0 ? _groups[ga] : (Members: new HashSet<int> { c.A }, Content: new Dictionary<int, int> { [c.A] = 0 }, Reservoir: -1);
-            var b = gb >= 0 ? _groups[gb] : (Members: new HashSet<int> { c.B }, Content: new Dictionary<int, int> { [c.B] = 0 }, Reservoir: -1);
-            // B holds one more reservoir molecule than A: shift B's side so that content(B) = content(A) + [G].
-            int shift = a.Content[c.A] + (c.G >= 0 ? 1 : 0) - b.Content[c.B];
-            var content = new Dictionary<int, int>(a.Content);
-            foreach (var (s, n) in b.Content) content[s] = n + shift;
-            int low = content.Values.Min();
-            foreach (var s in content.Keys.ToList()) content[s] -= low;
-            if (content.Values.Max() > 1) { Restore(); return "a member would hold two reservoir molecules"; }
-            var merged = (Members: new HashSet<int>(a.Members.Concat(b.Members)), Content: content, Reservoir: reservoirs.FirstOrDefault(-1));
-            int index = ga >= 0 ? ga : gb >= 0 ? gb : _groups.Count;
-            if (index == _groups.Count) _groups.Add(merged); else _groups[index] = merged;
-            if (ga >= 0 && gb >= 0) _groups[gb] = (new HashSet<int>(), new Dictionary<int, int>(), -1);
-            foreach (int s in merged.Members) _groupOf[s] = index;
-            if (merged.Reservoir >= 0) _reservoirs.Add(merged.Reservoir);
+            var layout = GroupLayout.Of(species, [.. _pairs, (c.A, c.B, c.G)]);
+            var reservoirs = layout.Groups.SelectMany(g => g.Reservoirs).ToHashSet();
+            foreach (var g in layout.Groups)
+            {
+                if (g.Reservoirs.Any(g.Members.Contains)) return "the group would bind one of its own members";
+                if (g.Content.Any(c => c.Any(n => n > 1))) return "a member would hold two reservoir molecules";
+                if (g.Members.Count(reservoirs.Contains) > 1) return "the group would hold two reservoirs";
+            }
+            _pairs.Add((c.A, c.B, c.G));
+            _layout = layout;
             return null;
         }
 
-        public void Undo() => Restore();
-
-        private void Restore()
+        public void Undo()
         {
-            _groups.Clear();
-            foreach (var x in _saved!) _groups.Add(x);
-            _savedOf!.CopyTo(_groupOf, 0);
-            _reservoirs.Clear();
-            _reservoirs.UnionWith(_savedReservoirs!);
+            _pairs.RemoveAt(_pairs.Count - 1);
+            _layout = GroupLayout.Of(species, _pairs);
         }
     }
 
@@ -462,10 +463,16 @@ public static class SlowScaleReduction
         var layout = GroupLayout.Of(n, pairs.Select(p => (p.C.A, p.C.B, p.C.G)).ToList());
         var groupOf = layout.GroupOf;
         var isReservoir = new bool[n];
-        foreach (var g in layout.Groups) if (g.Reservoir >= 0) isReservoir[g.Reservoir] = true;
+        foreach (var g in layout.Groups) foreach (int r in g.Reservoirs) isReservoir[r] = true;
+        // The reservoir each group is home to, or -1.
+        var home = layout.Groups.Select(g => g.Members.Where(m => isReservoir[m]).DefaultIfEmpty(-1).First()).ToArray();
+        // The members (with repetition) of the groups binding reservoir r that hold one of its molecules.
+        List<int> BoundIn(int r) => [.. layout.Groups.Where(g => g.Reservoirs.Contains(r))
+            .SelectMany(g => g.Members.Where((m, i) => g.Content[i][g.Reservoirs.IndexOf(r)] == 1))];
 
         // Reduced species: full order; a group's first member becomes its total, the other members are dropped;
-        // a reservoir becomes its total (free + bound); one auxiliary free count per reservoir at the end.
+        // a reservoir becomes its total (free, in its home group and bound in others); one auxiliary free
+        // count per reservoir at the end.
         var map = new int[n];
         var species = ImmutableArray.CreateBuilder<Species>();
         var totalIndex = new int[layout.Groups.Count];
@@ -478,12 +485,14 @@ public static class SlowScaleReduction
                 var members = layout.Groups[k].Members;
                 if (members[0] != s) continue;
                 totalIndex[k] = species.Count;
-                species.Add(new Species(string.Join("_", members.Select(m => model.Species[m].Name)) + "_total",
-                    Sum(members.Select(m => model.Species[m].InitialExpression)), members.Sum(m => model.Species[m].InitialCount), false, sp.Position));
+                var counted = home[k] >= 0 ? [.. members, .. BoundIn(home[k])] : members;
+                string name = home[k] >= 0 ? model.Species[home[k]].Name : string.Join("_", members.Select(m => model.Species[m].Name));
+                species.Add(new Species(name + "_total", Sum(counted.Select(m => model.Species[m].InitialExpression)),
+                    counted.Sum(m => model.Species[m].InitialCount), false, sp.Position));
             }
             else if (isReservoir[s])
             {
-                var bound = layout.Groups.Where(g => g.Reservoir == s).SelectMany(g => g.Members.Where((m, i) => g.Content[i] == 1)).ToList();
+                var bound = BoundIn(s);
                 map[s] = species.Count;
                 species.Add(new Species(sp.Name + "_total", Sum([sp.InitialExpression, .. bound.Select(m => model.Species[m].InitialExpression)]),
                     sp.InitialCount + bound.Sum(m => model.Species[m].InitialCount), false, sp.Position));
@@ -507,11 +516,13 @@ public static class SlowScaleReduction
         SymbolExpr Sym(int reducedIndex) => new(SymbolKind.Species, reducedIndex, reducedSpecies[reducedIndex].Name, pos);
 
         // Rates of the pairs and the members' shares π_i = W_i / Σ W, W_i = Π over the group's pairs of kf·[g] (i on B's side) or kr.
+        // A home group's members are g·W_i / W_G instead, g its reservoir's free count.
         Expr Kf(int e) => Scale(lowered[pairs[e].C.F], model.Reactions[pairs[e].C.F].StatisticalFactor);
         Expr Kr(int e) => Scale(lowered[pairs[e].C.R], model.Reactions[pairs[e].C.R].StatisticalFactor);
         var share = new Expr[n];
-        foreach (var g in layout.Groups)
+        for (int k = 0; k < layout.Groups.Count; k++)
         {
+            var g = layout.Groups[k];
             var w = new Expr[g.Members.Count];
             for (int i = 0; i < w.Length; i++)
             {
@@ -523,7 +534,7 @@ public static class SlowScaleReduction
                 }
                 w[i] = prod;
             }
-            var total = Sum(w);
+            var total = home[k] >= 0 ? w[g.Members.IndexOf(home[k])] : Sum(w);
             for (int i = 0; i < w.Length; i++)
                 share[g.Members[i]] = new CallExpr(BuiltinFunction.If, [new BinaryExpr(BinaryOperator.Greater, total, new NumberExpr(0, pos), pos),
                     new BinaryExpr(BinaryOperator.Divide, w[i], total, pos), new NumberExpr(0, pos)], pos);
@@ -535,16 +546,24 @@ public static class SlowScaleReduction
             Expr sum = new BinaryExpr(BinaryOperator.Add, Kf(e), Kr(e), pos);
             Expr p = new CallExpr(BuiltinFunction.If, [new BinaryExpr(BinaryOperator.Greater, sum, new NumberExpr(0, pos), pos),
                 new BinaryExpr(BinaryOperator.Divide, Kf(e), sum, pos), new NumberExpr(0, pos)], pos);
+            if (c.G >= 0)
+            {
+                // The reservoir's abundance at the reference state bounds the pair's separation too.
+                double bound = layout.Groups.Where(g => g.Reservoirs.Contains(c.G)).Sum(g => g.Members.Sum(m => model.Species[m].InitialCount));
+                if (bound > 0) sep = Math.Min(sep, model.Species[c.G].InitialCount / bound);
+            }
             fastPairs.Add(new FastPair(c.A, c.B, c.F, c.R, totalIndex[groupOf[c.A]], p, sep) { Reservoir = c.G });
         }
-        var fastGroups = layout.Groups.Select((g, k) => new FastGroup([.. g.Members], [.. g.Content], g.Reservoir, totalIndex[k], [.. g.Pairs])).ToImmutableArray();
+        var fastGroups = layout.Groups.Select((g, k) => new FastGroup([.. g.Members], [.. g.Reservoirs],
+            [.. g.Content.Select(c => c.ToImmutableArray())], home[k], totalIndex[k], [.. g.Pairs])).ToImmutableArray();
 
-        // Species symbols: member → T·π, reservoir → its free count, others re-indexed.
+        // Species symbols: member → T·π (of a home group: g·W_i / W_G), reservoir → its free count, others re-indexed.
         Expr Replace(SymbolExpr s)
         {
             if (s.Kind != SymbolKind.Species) return s;
-            if (groupOf[s.Index] >= 0) return Mul(Sym(map[s.Index]), share[s.Index]);
             if (isReservoir[s.Index]) return Sym(reservoirFree[s.Index]);
+            if (groupOf[s.Index] is int k and >= 0)
+                return Mul(Sym(home[k] >= 0 ? reservoirFree[home[k]] : map[s.Index]), share[s.Index]);
             return Sym(map[s.Index]);
         }
         bool Lumped(int s) => groupOf[s] >= 0 || isReservoir[s];
@@ -560,8 +579,7 @@ public static class SlowScaleReduction
             void Add(int s, int d)
             {
                 delta[map[s]] = delta.GetValueOrDefault(map[s]) + d;
-                if (groupOf[s] >= 0 && layout.Groups[groupOf[s]] is { Reservoir: >= 0 } g && g.Content[g.Members.IndexOf(s)] == 1)
-                    delta[map[g.Reservoir]] = delta.GetValueOrDefault(map[g.Reservoir]) + d;
+                foreach (int r in Held(s)) delta[map[r]] = delta.GetValueOrDefault(map[r]) + d;
             }
             foreach (int s in reaction.Reactants) Add(s, -1);
             foreach (int s in reaction.Products) Add(s, +1);
@@ -574,8 +592,7 @@ public static class SlowScaleReduction
             if (!touches)
             {
                 var products = reaction.Products.Select(s => map[s]).ToList();
-                foreach (int s in reaction.Products)
-                    if (groupOf[s] >= 0 && layout.Groups[groupOf[s]] is { Reservoir: >= 0 } g && g.Content[g.Members.IndexOf(s)] == 1) products.Add(map[g.Reservoir]);
+                foreach (int s in reaction.Products) products.AddRange(Held(s).Select(r => map[r]));
                 reduced.Add(reaction with { Reactants = [.. reaction.Reactants.Select(s => map[s])], Products = [.. products], Rate = rate });
                 continue;
             }
@@ -601,7 +618,7 @@ public static class SlowScaleReduction
         foreach (var o in model.Observables)
         {
             var weight = o.Terms.GroupBy(t => t.Species).ToDictionary(g => g.Key, g => g.Sum(t => t.Weight));
-            bool exact = !weight.Keys.Any(s => isReservoir[s])
+            bool exact = !weight.Keys.Any(s => isReservoir[s] || groupOf[s] >= 0 && home[groupOf[s]] >= 0)
                 && layout.Groups.All(g => g.Members.Select(m => weight.GetValueOrDefault(m)).Distinct().Count() == 1);
             if (!exact) continue;
             var terms = new Dictionary<int, double>();
@@ -617,6 +634,14 @@ public static class SlowScaleReduction
             reduced.ToImmutable(), defaultRun: model.DefaultRun, warnings: model.Warnings);
         return new ReducedModel(model, reducedModel, fastPairs.ToImmutable(), fastGroups, map, reservoirFree, [.. slowIndex], notes, options);
 
+        // The reservoirs whose molecules a member of a group holds (bound ones; a home group's own reservoir is its total).
+        IEnumerable<int> Held(int s)
+        {
+            if (groupOf[s] < 0) yield break;
+            var g = layout.Groups[groupOf[s]];
+            int i = g.Members.IndexOf(s);
+            for (int q = 0; q < g.Reservoirs.Count; q++) if (g.Content[i][q] == 1) yield return g.Reservoirs[q];
+        }
         static Expr Mul(Expr l, Expr r) => new BinaryExpr(BinaryOperator.Multiply, l, r, l.Position);
         Expr Sum(IEnumerable<Expr> terms) => terms.Aggregate((l, r) => new BinaryExpr(BinaryOperator.Add, l, r, pos));
         Expr Scale(Expr e, double f) => f == 1 ? e : Mul(new NumberExpr(f, pos), e);

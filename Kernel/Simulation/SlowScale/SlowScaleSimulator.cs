@@ -48,8 +48,11 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     private readonly int[] _depOffsets, _deps;
     private readonly int[][] _refreshReaders;
     private readonly int[] _timeDependent;
-    private readonly double[] _free, _bound, _share;
+    // Per reservoir: free count, molecules bound in other groups and home-group scale a (at the last
+    // refresh; the bound amount is kept up to date as group totals move).
+    private readonly double[] _free, _bound, _scale;
     private readonly bool[] _touched;
+    private readonly List<int> _refreshed = [];
     private readonly double _tolerance;
     // Hybrid leaping (null partition: off). Leaped reactions have a[j] = 0 and their propensity in
     // _aLeap, its integral since the interval began in _integral (up to time _since).
@@ -94,14 +97,15 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         for (int s = 0; s < full.SpeciesCount; s++)
         {
             int r = Array.IndexOf(_eq.ReservoirSpecies, s);
-            if (groupOf[s] >= 0) { _kind[map[s]] = 1; _index[map[s]] = groupOf[s]; }
+            if (groupOf[s] >= 0 && _eq.HomeOf[groupOf[s]] >= 0) { _kind[map[s]] = 2; _index[map[s]] = _eq.HomeOf[groupOf[s]]; }
+            else if (groupOf[s] >= 0) { _kind[map[s]] = 1; _index[map[s]] = groupOf[s]; }
             else if (r >= 0) { _kind[map[s]] = 2; _index[map[s]] = r; }
             else { _kind[map[s]] = 0; _index[map[s]] = s; }
         }
         _free = new double[_eq.ReservoirSpecies.Length];
         _bound = new double[_free.Length];
+        _scale = new double[_free.Length];
         _touched = new bool[_free.Length];
-        _share = new double[_eq.Members.Length];
 
         // Which slow reactions read each full species (reactants and rate-expression symbols).
         var readers = Enumerable.Range(0, full.SpeciesCount).Select(_ => new SortedSet<int>()).ToArray();
@@ -135,7 +139,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _refreshReaders = [.. _eq.ReservoirSpecies.Select((g, r) =>
         {
             var set = new SortedSet<int>(readers[g]);
-            foreach (int k in _eq.GroupsOf[r]) foreach (int m in _eq.Members[k]) set.UnionWith(readers[m]);
+            foreach (int k in _eq.Affected[r]) foreach (int m in _eq.Members[k]) set.UnionWith(readers[m]);
             return set.ToArray();
         })];
 
@@ -207,16 +211,16 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _eq.Load(Parameters);
         var y = State;
         for (int s = 0; s < _xbar.Length; s++) _xbar[s] = y[_reduced.SpeciesMap[s]];
-        for (int k = 0; k < _eq.Members.Length; k++)
-        {
-            if (_eq.ReservoirOf[k] >= 0) continue;
-            _eq.Fill(k, y[_eq.Totals[k]], 1, _xbar);
-        }
+        for (int r = 0; r < _free.Length; r++) _free[r] = y[_eq.ReservoirFreeIndex[r]];
+        _eq.SolveAll(y, _free);
+        for (int k = 0; k < _eq.Members.Length; k++) _eq.Fill(k, y, _free, _xbar);
         for (int r = 0; r < _free.Length; r++)
         {
-            _free[r] = y[_eq.ReservoirFreeIndex[r]];
-            Refresh(r);
+            y[_eq.ReservoirFreeIndex[r]] = _xbar[_eq.ReservoirSpecies[r]] = _free[r];
+            _bound[r] = _eq.Bound(r, y, _free);
+            _scale[r] = _eq.Scale(r);
         }
+        Array.Clear(_touched);
         // An unfinished leap interval (a restart between horizons, after an event) is closed now:
         // its firings took place before the event.
         if (_leapList.Count > 0) Leap(time);
@@ -296,9 +300,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             _shift[species] *= part;
             touched |= Move(species, _shift[species]);
         }
-        if (touched)
-            for (int r = 0; r < _free.Length; r++)
-                if (_touched[r]) { _touched[r] = false; if (Drifted(r)) Refresh(r); }
+        if (touched) Settle();
         for (int j = 0; j < _a.Length; j++)
         {
             double value = _full.Propensity(_slow[j], _xbar, Parameters, time);
@@ -352,8 +354,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             Leaps++;
         }
         // The shift's removal and the firings may have moved reservoirs' bound amounts.
-        for (int r = 0; r < _free.Length; r++)
-            if (_touched[r]) { _touched[r] = false; if (Drifted(r)) Refresh(r); }
+        Settle();
         Time = time;
         Array.Clear(_leaped);
         Partition(time);
@@ -386,23 +387,48 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         if (corrected) LeapCorrections++;
     }
 
-    // Re-solves reservoir r's free count and fills its groups' members.
+    // Re-solves reservoir r's free count (the others held) and fills the members that move with it;
+    // the reservoirs coupled to it get their bound amounts and scales anew and are checked next.
     private void Refresh(int r)
     {
         var y = State;
-        double g = _eq.SolveFree(r, y, _free[r]);
+        double g = _eq.SolveFree(r, y, _free);
         _free[r] = g;
         y[_eq.ReservoirFreeIndex[r]] = g;
         _xbar[_eq.ReservoirSpecies[r]] = g;
-        double bound = 0;
-        foreach (int k in _eq.GroupsOf[r])
+        foreach (int k in _eq.Affected[r])
         {
-            double t = y[_eq.Totals[k]];
-            _share[k] = _eq.Bound(k, g);
-            bound += t * _share[k];
-            _eq.Fill(k, t, g, _xbar);
+            _eq.Update(k, _free);
+            _eq.Fill(k, y, _free, _xbar);
         }
-        _bound[r] = bound;
+        foreach (int c in _eq.Coupled[r])
+        {
+            _bound[c] = _eq.Bound(c, y, _free);
+            _scale[c] = _eq.Scale(c);
+            if (c != r) _touched[c] = true;
+        }
+    }
+
+    // Refreshes every touched reservoir whose free count has drifted, and those that refresh moves in
+    // turn (Gauss–Seidel; the drift tolerance ends it), noting each refreshed one in _refreshed.
+    private void Settle()
+    {
+        _refreshed.Clear();
+        for (int round = 0; round < 100; round++)
+        {
+            bool again = false;
+            for (int r = 0; r < _free.Length; r++)
+            {
+                if (!_touched[r]) continue;
+                _touched[r] = false;
+                if (!Drifted(r)) continue;
+                Refresh(r);
+                if (!_refreshed.Contains(r)) _refreshed.Add(r);
+                again = true;
+            }
+            if (!again) return;
+        }
+        Array.Clear(_touched);
     }
 
     /// <inheritdoc />
@@ -459,14 +485,9 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             }
             if (touched)
             {
-                for (int r = 0; r < _free.Length; r++)
-                {
-                    if (!_touched[r]) continue;
-                    _touched[r] = false;
-                    if (!Drifted(r)) continue;
-                    Refresh(r);
+                Settle();
+                foreach (int r in _refreshed)
                     foreach (int d in _refreshReaders[r]) delta += Set(d, full.Propensity(slow[d], x, p, t), t);
-                }
             }
             foreach (int d in _timeDependent) delta += Set(d, full.Propensity(slow[d], x, p, t), t);
             total += delta;
@@ -520,12 +541,15 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             case 1:
                 {
                     int k = _index[s];
-                    int r = _eq.ReservoirOf[k];
-                    if (r < 0) { _eq.Fill(k, y[s], 1, x); return false; }
-                    _eq.Fill(k, y[s], _free[r], x);
-                    _bound[r] += amount * _share[k];
-                    _touched[r] = true;
-                    return true;
+                    _eq.Fill(k, y, _free, x);
+                    var reservoirs = _eq.Reservoirs[k];
+                    var share = _eq.Share[k];
+                    for (int q = 0; q < reservoirs.Length; q++)
+                    {
+                        _bound[reservoirs[q]] += amount * share[q];
+                        _touched[reservoirs[q]] = true;
+                    }
+                    return reservoirs.Length > 0;
                 }
             case 2: _touched[_index[s]] = true; return true;
             default: return false;
@@ -533,7 +557,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     }
 
     // True when reservoir r's implied free count has drifted from the last solved one by more than the tolerance.
-    private bool Drifted(int r) => Math.Abs(State[_eq.ReservoirTotal[r]] - _bound[r] - _free[r]) > _tolerance * _free[r];
+    private bool Drifted(int r) => Math.Abs((State[_eq.ReservoirTotal[r]] - _bound[r]) / _scale[r] - _free[r]) > _tolerance * _free[r];
 
     // Sets slow reaction d's propensity at time t; returns the change in the exact total (a leaped
     // reaction's propensity goes into its integral instead).
