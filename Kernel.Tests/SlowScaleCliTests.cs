@@ -20,8 +20,11 @@ public sealed class SlowScaleCliTests : IDisposable
             "--threads", "2", "--method", "slow-scale", "--theta", "2", "--out", outDir);
         Assert.True(code == 0, error);
         string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
-        Assert.Contains("slow-scale SSA, fast pairs lumped: CD25 <-> L_CD25", report);
-        Assert.Contains("CD122 <-> L_CD122", report);
+        // Judged per cell type under IL-2 at 300 pM: CD122 capture everywhere; CD122 joining IL-2·CD25 in the
+        // CD25-low types only (a Treg's 660 CD122 cannot be a reservoir for its 3,480 CD25).
+        Assert.Contains("slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell; lumped in every group: ", report);
+        Assert.Matches(@"lumped in every group: [^;]*CD122 <-> L_CD122", report);
+        Assert.Matches(@"in some: [^;]*L_CD25 \+ CD122 <-> L_CD25_CD122 \([1-5] of 6 groups\)", report);
     }
 
     [Fact]

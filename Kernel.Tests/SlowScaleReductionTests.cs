@@ -136,6 +136,32 @@ public class SlowScaleReductionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AChainOfFastPairsThatRelaxesSlowlyAsAWholeIsRefused()
+    {
+        // X ⇄ Y (0.01, 100) and Y ⇄ Z (10⁴, 10), Z → W (0.1): each pair relaxes at ≥ 100/min, ≥ 1,000 × the drain,
+        // but a molecule crosses from X to {Y, Z} at 0.01/min and back at 100·P(Y | Y, Z) = 100·10/10,010 = 0.1: the
+        // group {X, Y, Z} relaxes across X ⇄ Y at 0.11/min, 1.1 × its drain, below θ = 10. X ⇄ Y (the smaller rate)
+        // is refused; Y ⇄ Z alone is then drained by Y → X (100/min) and separates by 100: lumped.
+        double[] k = [0.01, 100, 1e4, 10, 0.1];
+        string[] names = ["kxy", "kyx", "kyz", "kzy", "kout"];
+        var model = new ReactionModel("chain", [.. names.Select((n, i) => new Parameter(n, new NumberExpr(k[i], At), k[i], At))],
+            [.. new[] { "X", "Y", "Z", "W" }.Select((n, i) => new Species(n, new NumberExpr(i == 0 ? 100 : 0, At), i == 0 ? 100 : 0, false, At))],
+            [new Observable("W", [new ObservableTerm(3, 1)], At)], [],
+            [.. new (int From, int To)[] { (0, 1), (1, 0), (1, 2), (2, 1), (2, 3) }.Select((r, i) => new Reaction(names[i], [r.From], [r.To],
+                new SymbolExpr(SymbolKind.Parameter, i, names[i], At), RateLawKind.MassAction, 1, At))]);
+        var reduced = SlowScaleReduction.Reduce(model, new SlowScaleOptions { Theta = 10 });
+        foreach (var note in reduced.Notes) output.WriteLine(note);
+        Assert.Equal("kyz", model.Reactions[Assert.Single(reduced.Pairs).Forward].Label);
+        Assert.Contains(reduced.Notes, n => n.StartsWith("kxy/kyx: its group relaxes across it at 0.11,"));
+        // With a faster way back (kyx = 10⁵) the group relaxes across X ⇄ Y at 100/min and across Y ⇄ Z at
+        // 10⁴·P(Y | X, Y) + 10 = 10.001/min, 100 × the drain: both pairs lumped.
+        k[1] = 1e5;
+        var fast = new ReactionModel("chain", [.. names.Select((n, i) => new Parameter(n, new NumberExpr(k[i], At), k[i], At))],
+            model.Species, model.Observables, [], model.Reactions);
+        Assert.Equal(2, SlowScaleReduction.Reduce(fast, new SlowScaleOptions { Theta = 10 }).Pairs.Length);
+    }
+
+    [Fact]
     public void Il2_ReportsWhichBindingPairsAreFast()
     {
         var study = StudyReader.Read(StudyReaderTests.StudyPath);
@@ -145,20 +171,27 @@ public class SlowScaleReductionTests(ITestOutputHelper output)
             output.WriteLine($"θ = {theta}: {PopulationRunner.SlowScaleDescription(reduced)}");
             foreach (var note in reduced.Notes) output.WriteLine("  " + note);
         }
-        // At the model's defaults (per-molecule rates, /min): CD122 joining IL-2·CD25 or IL2v·PD-1 (CD122 as a
-        // reservoir whose home is CD122 ⇄ L_CD122 ⇄ L_CD122·γc) has kf11·CD122_0 + kr11 = 4.38 + 0.86 = 5.2 against
-        // CD25 joining IL-2·CD122 (kr12 = 0.020, drains L_CD25·CD122): separation 264, or against PD-1 letting the
-        // ligand go (koff_arm·… = 0.023): 224. With those pairs fast, the γc recruitment pairs (kf2D·gc_0 + kr =
-        // 36.1) are drained only by internalization (kt, k_int): 650 (dimer), 781 (trimer, cis); CD122 capture
-        // (86.4) chained with the dimer pair 1,510; CD25 capture (16.8 + 0.5) by kt: 2,400. At θ = 100 the
-        // reservoirs are too small (CD122 510 < 100 × 20 CD25, γc 12,400 < 100 × 510 CD122), and without those
-        // pairs the others are drained fast: only the cis route (drained by the slow PD-1 capture) is lumped.
-        string Labels(double theta) => string.Join(" ", SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = theta }).Pairs
+        // At the model's defaults (dose 0; per-molecule rates, /min): CD122 joining IL2v·PD-1 (CD122 a reservoir whose
+        // home is CD122 ⇄ L_CD122 ⇄ L_CD122·γc) has kf11·CD122_0 + kr = 4.38 + 0.86 = 5.2 against PD-1 letting the
+        // ligand go (0.023): separation 224. The γc recruitment pairs (kf2D·gc_0 + kr = 36.1) are drained by
+        // internalization (dimer 650; cis 781 inside its group) or by CD122 leaving IL-2·CD25·CD122 (trimer, 0.86: 42);
+        // CD122 capture (86.4) chained with the dimer pair 1,510; CD25 capture (16.8 + 0) by CD122 joining, 3.9. CD122
+        // joining IL-2·CD25 is refused: without ligand, IL-2·CD25·CD122·γc leaves its group only by three steps back
+        // (the group criterion). At θ = 100 the cis group itself relaxes too slowly (95 × its drain).
+        string Labels(double theta, SlowScaleReference? at = null) => string.Join(" ", SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = theta }, at).Pairs
             .Select(p => study.Model.Reactions[p.Forward].Label));
-        Assert.Equal("cis122 cis", Labels(100));
-        Assert.Equal("bind25 bind122 rec122 dimer trimer cis122 cis", Labels(10));
-        Assert.Equal("bind25 bind122 rec122 dimer trimer cis122 cis", Labels(2));
-        var groups = SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 2 }).Groups;
+        Assert.Equal("", Labels(100));
+        Assert.Equal("bind122 dimer trimer cis122 cis", Labels(10));
+        Assert.Equal("bind25 bind122 dimer trimer cis122 cis", Labels(2));
+        // Under IL-2 at 300 pM, 2.9% of CD25 holds IL-2 (0.50 vs 16.8/min), which CD122 joins at kf11·510 = 4.38/min,
+        // and IL-2·CD25·CD122 is 1/57 of its γc pair, which it leaves at kr11 = 0.86: across CD122 joining IL-2·CD25
+        // the group relaxes at 0.127 + 0.015 = 0.14/min, 3.1 × internalization (0.046): lumped at θ = 2, not 10.
+        var parameters = study.Model.Parameters.Select(p => p.Value).ToArray();
+        parameters[study.Model.ParameterIndex("dose_pM")] = 300;
+        var at300 = new SlowScaleReference([.. study.Model.Species.Select(s => s.InitialCount)], parameters);
+        Assert.Equal("bind122 dimer trimer cis122 cis", Labels(10, at300));
+        Assert.Equal("bind25 bind122 rec122 dimer trimer cis122 cis", Labels(2, at300));
+        var groups = SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 2 }, at300).Groups;
         // Members, each with the reservoirs whose molecules it holds; a home group is marked with its reservoir.
         string Names(FastGroup g) => (g.Home >= 0 ? $"home of {study.Model.Species[g.Home].Name}: " : "") + string.Join(" ", g.Members.Select((m, i) =>
             study.Model.Species[m].Name + string.Concat(g.Reservoirs.Where((r, q) => g.Content[i][q] == 1).Select(r => "*" + study.Model.Species[r].Name))));

@@ -228,13 +228,14 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
     [Fact]
     public void Refusals_AreReported()
     {
-        // 2B → C takes two molecules from the group {A, B}: refused. A reservoir short of θ × the group total: refused.
+        // 2B → C takes two molecules from the group {A, B}: refused. A reservoir holding fewer than θ × what the group
+        // binds at equilibrium: 100 A, 500 G, kf·G/kr = 10, so 100·10/11 = 91 bound and 500/91 = 5.5, below θ = 10 and above 5.
         var twoFromGroup = Build(["A", "G", "B", "C"], [100, 1000, 0, 0], [("kf", 0.01), ("kr", 10), ("k", 0.001)],
             [("on", [0, 1], [2], 0), ("off", [2], [0, 1], 1), ("dimerize", [2, 2], [3], 2)], 2);
         var r1 = SlowScaleReduction.Reduce(twoFromGroup);
         Assert.Empty(r1.Pairs);
         Assert.Contains(r1.Notes, n => n.Contains("two molecules from the group"));
-        var scarce = Binding(100, 500, 0.02, 10, 0.001);
+        var scarce = Binding(100, 500, 0.2, 10, 0.001);
         var r2 = SlowScaleReduction.Reduce(scarce);
         Assert.Empty(r2.Pairs);
         output.WriteLine(string.Join("\n", r1.Notes.Concat(r2.Notes)));

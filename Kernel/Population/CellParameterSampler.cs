@@ -101,6 +101,17 @@ public sealed class CellParameterSampler
         Evaluate(overrides, parameters, counts);
     }
 
+    /// <summary>
+    /// The median cell of <paramref name="cellType"/> under <paramref name="scenario"/>: every per-cell
+    /// parameter at its distribution's median (the scenario's settings win), then the initial counts.
+    /// </summary>
+    public void Median(Scenario scenario, CellType cellType, Span<double> parameters, Span<double> counts)
+    {
+        var overrides = new Dictionary<string, double>(scenario.Settings, StringComparer.Ordinal);
+        foreach (var cp in cellType.Parameters) overrides.TryAdd(cp.Parameter, cp.Distribution.Median);
+        Evaluate(overrides, parameters, counts);
+    }
+
     /// <summary>Evaluates every parameter and seed count with <paramref name="overrides"/> applied.</summary>
     public void Evaluate(IReadOnlyDictionary<string, double> overrides, Span<double> parameters, Span<double> counts)
     {

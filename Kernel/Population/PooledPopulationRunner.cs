@@ -15,7 +15,7 @@ namespace Stochastic.Population;
 internal static class PooledPopulationRunner
 {
     internal static PopulationResult Run(Study study, IReadOnlyList<Scenario> scenarios, PopulationOptions options, LigandPool pool,
-        CompiledNetwork network, Func<CompiledNetwork, ICellSimulator> engine, string method, Simulation.SlowScale.ReducedModel? reduced, int cells, ulong seed, int blockSize,
+        CompiledNetwork network, CellEngines cellEngines, List<PopulationGroup> groups, int cells, ulong seed, int blockSize,
         IProgress<PopulationProgress>? progress, CancellationToken cancellationToken)
     {
         double coupling = options.Coupling ?? pool.Coupling;
@@ -29,25 +29,22 @@ internal static class PooledPopulationRunner
         var fateNames = study.FateNames;
         int types = study.CellTypes.Length, wellCells = types * cells;
 
-        var groups = new List<PopulationGroup>();
-        foreach (var scenario in scenarios)
-            for (int c = 0; c < types; c++)
-                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, v, fateNames));
-
-        var engines = new ConcurrentBag<IResumableCellSimulator>();
+        // Engines by kind (a paused cell resumes on an engine of its group's kind).
+        var engines = Enumerable.Range(0, cellEngines.Kinds).Select(_ => new ConcurrentBag<IResumableCellSimulator>()).ToArray();
         var created = new ConcurrentBag<ICellSimulator>();
-        IResumableCellSimulator Rent()
+        IResumableCellSimulator Rent(int kind)
         {
-            if (engines.TryTake(out var e)) return e;
-            var made = engine(network);
+            if (engines[kind].TryTake(out var e)) return e;
+            var made = cellEngines.Create(kind, network);
             created.Add(made);
             return made as IResumableCellSimulator ?? throw new NotSupportedException(
-                $"the cell engine ({method}) cannot pause and resume a cell, which a shared ligand pool needs; use the exact SSA or the slow-scale SSA");
+                $"the cell engine ({cellEngines.Description}) cannot pause and resume a cell, which a shared ligand pool needs; use the exact SSA or the slow-scale SSA");
         }
+        int KindOf(int si, int w) => cellEngines.KindOf[si * types + w / cells];
 
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         long total = (long)groups.Count * cells;
-        var criterion = SlowScaleCriterionCheck.For(reduced, network, options.SlowScale, groups.Count);
+        var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, network, options.SlowScale);
         var traces = new List<LigandPoolTrace>();
         bool cancelled = false;
         for (int si = 0; si < scenarios.Count && !cancelled; si++)
@@ -66,10 +63,10 @@ internal static class PooledPopulationRunner
             var uptakeNow = new double[wellCells];
             var counts = new double[s];
             var startOutputs = new double[o];
-            var starter = Rent();
             for (int w = 0; w < wellCells; w++)
             {
                 int type = w / cells, cell = w % cells;
+                var starter = Rent(KindOf(si, w));
                 sampler.Sample(seed, scenario, study.CellTypes[type], type, cell, parameters.AsSpan(w * p, p), counts);
                 criterion?.Check(si * types + type, counts, parameters.AsSpan(w * p, p));
                 paused[w] = starter.Start(counts, wellSeed, CellParameterSampler.ParameterStream(type, cell), grid.Start);
@@ -78,8 +75,8 @@ internal static class PooledPopulationRunner
                 // at equilibrium with the dose), and that came out of the well.
                 network.Outputs(counts, parameters.AsSpan(w * p, p).ToArray(), grid.Start, startOutputs);
                 uptakeStart[w] = startOutputs[uptake];
+                engines[KindOf(si, w)].Add(starter);
             }
-            engines.Add(starter);
 
             double dose0 = wellCells > 0 ? parameters[dose] : 0;
             double moleculesPerDoseUnit = pool.MoleculesPerCellPerDoseUnit * wellCells;
@@ -113,22 +110,27 @@ internal static class PooledPopulationRunner
                 try
                 {
                     Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-                        Rent,
-                        (chunk, _, simulator) =>
+                        () => new IResumableCellSimulator?[cellEngines.Kinds],
+                        (chunk, _, local) =>
                         {
                             var outputs = new double[stopTimes.Length * o];
                             int stop = Math.Min(wellCells, (chunk + 1) * blockSize);
                             for (int w = chunk * blockSize; w < stop; w++)
                             {
+                                int kind = KindOf(si, w);
+                                var simulator = local[kind] ??= Rent(kind);
                                 simulator.Advance(paused[w], parameters.AsSpan(w * p, p), stopTimes, outputs, cancellationToken);
                                 var record = records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o);
                                 for (int k = 0; k < points.Length; k++)
                                     if (points[k] >= 0) outputs.AsSpan(k * o, o).CopyTo(record.Slice(points[k] * o, o));
                                 uptakeNow[w] = outputs[(stopTimes.Length - 1) * o + uptake];
                             }
-                            return simulator;
+                            return local;
                         },
-                        engines.Add);
+                        local =>
+                        {
+                            for (int kind = 0; kind < local.Length; kind++) if (local[kind] is { } e) engines[kind].Add(e);
+                        });
                 }
                 catch (OperationCanceledException) { cancelled = true; break; }
                 catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException)) { cancelled = true; break; }
@@ -174,7 +176,7 @@ internal static class PooledPopulationRunner
             };
         return new PopulationResult(study, scenarios, variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
         {
-            Method = method,
+            Method = cellEngines.Description,
             LeapedEvents = created.OfType<SlowScaleCellSimulator>().Sum(s => s.LeapedEvents),
             LigandPools = traces,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],

@@ -52,7 +52,7 @@ public static class PopulationCsv
         {
             w.WriteLine("## Slow-scale criterion at each cell's own state");
             w.WriteLine();
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The pairs were lumped at the model's initial state. At their own initial counts and parameters, these cells have a pair below θ = {result.SlowScaleCriterion[0].Theta:G3} (share of the cell type's cells over all scenarios, smallest separation); the equilibrium assumption's error there is of order 1/separation, so check such results against `--method ssa` on a few cells:"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"The pairs were lumped at each scenario × cell type's median cell. At their own initial counts and parameters, these cells have a pair below θ = {result.SlowScaleCriterion[0].Theta:G3} (share of the cell type's cells over all scenarios, smallest separation); the equilibrium assumption's error there is of order 1/separation, so check such results against `--method ssa` on a few cells:"));
             w.WriteLine();
             foreach (var line in criterion) w.WriteLine("- " + line);
             w.WriteLine();

@@ -110,9 +110,6 @@ public static class PopulationRunner
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var network = NetworkCompiler.Compile(study.Model);
-        string method = "custom engine";
-        Simulation.SlowScale.ReducedModel? reduced = null;
-        if (engine is null) (engine, method, reduced) = options.EngineAndDescription(study.Model);
         int cells = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
         ulong seed = options.Seed ?? study.Settings.Seed;
         int blockSize = options.BlockSize > 0 ? options.BlockSize
@@ -122,20 +119,19 @@ public static class PopulationRunner
             if (!(coupling > 0) || double.IsInfinity(coupling)) throw new ArgumentOutOfRangeException(nameof(options), $"the coupling interval must be a positive number, got {coupling}");
             if (study.Settings.LigandPool is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting", nameof(options));
         }
+        var groups = new List<PopulationGroup>();
+        foreach (var scenario in scenarios)
+            for (int c = 0; c < study.CellTypes.Length; c++)
+                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, CellVariables.Names(network.OutputNames).Length, study.FateNames));
+        var engines = CellEngines.For(study, groups, options, engine);
         if (study.Settings.LigandPool is { } pool)
-            return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engine, method, reduced, cells, seed, blockSize, progress, cancellationToken);
+            return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         var sampler = new CellParameterSampler(study.Model);
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
         int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
         var fateNames = study.FateNames;
-
-        var groups = new List<PopulationGroup>();
-        foreach (var scenario in scenarios)
-            for (int c = 0; c < study.CellTypes.Length; c++)
-                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, v, fateNames));
-
-        var criterion = SlowScaleCriterionCheck.For(reduced, network, options.SlowScale, groups.Count);
+        var criterion = SlowScaleCriterionCheck.For(engines.Reduced, network, options.SlowScale);
         var units = new List<(int Group, int First, int Count)>();
         for (int g = 0; g < groups.Count; g++)
             for (int first = 0; first < cells; first += blockSize)
@@ -148,11 +144,13 @@ public static class PopulationRunner
         {
             Parallel.For(0, units.Count,
                 new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-                () => engine(network),
-                (u, _, simulator) =>
+                () => new ICellSimulator?[engines.Kinds],
+                (u, _, local) =>
                 {
                     var (gi, first, count) = units[u];
                     var group = groups[gi];
+                    int kind = engines.KindOf[gi];
+                    var simulator = local[kind] ??= engines.Create(kind, network);
                     var grid = GridFor(group.Scenario, study.Settings.OutputInterval);
                     var times = grid.Times();
                     var block = new CellBlock(count, s, p) { Seed = seed ^ ScenarioHash(group.Scenario.Name) };
@@ -166,7 +164,7 @@ public static class PopulationRunner
                     }
                     var record = new double[count * grid.Points * o];
                     try { simulator.Simulate(block, grid, record, cancellationToken); }
-                    catch (OperationCanceledException) { return simulator; }
+                    catch (OperationCanceledException) { return local; }
                     var vars = new double[v + p];
                     for (int i = 0; i < count; i++)
                     {
@@ -175,23 +173,26 @@ public static class PopulationRunner
                         group.Store(first + i, vars.AsSpan(0, v), Classify(study, group.CellType.Name, vars, fateNames));
                     }
                     progress?.Report(new PopulationProgress(Interlocked.Add(ref done, count), total));
-                    return simulator;
+                    return local;
                 },
-                simulator =>
+                local =>
                 {
-                    if (simulator is ExactCellSimulator exact) Interlocked.Add(ref events, exact.Events);
-                    else if (simulator is BatchCellSimulator batch) Interlocked.Add(ref events, batch.Events);
-                    else if (simulator is SlowScaleCellSimulator slow)
+                    foreach (var simulator in local)
                     {
-                        Interlocked.Add(ref events, slow.Events);
-                        Interlocked.Add(ref leaped, slow.LeapedEvents);
+                        if (simulator is ExactCellSimulator exact) Interlocked.Add(ref events, exact.Events);
+                        else if (simulator is BatchCellSimulator batch) Interlocked.Add(ref events, batch.Events);
+                        else if (simulator is SlowScaleCellSimulator slow)
+                        {
+                            Interlocked.Add(ref events, slow.Events);
+                            Interlocked.Add(ref leaped, slow.LeapedEvents);
+                        }
                     }
                 });
         }
         catch (OperationCanceledException) { cancelled = true; }
         return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
         {
-            Method = method,
+            Method = engines.Description,
             LeapedEvents = leaped,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };
@@ -202,7 +203,11 @@ public static class PopulationRunner
         ? "slow-scale SSA: no fast pair met the criterion, so exact SSA"
         : "slow-scale SSA, fast pairs lumped: " + string.Join(", ", reduced.Pairs.Select(p =>
             FormattableString.Invariant($"{PairName(reduced, p)} (separation {p.Separation:G3})"))))
-        + (reduced.Options.LeapEpsilon is { } epsilon ? FormattableString.Invariant($"; slow reactions among abundant species leaped (hybrid SSA / tau-leaping, ε = {epsilon})") : "");
+        + LeapWords(reduced);
+
+    /// <summary>How a leaping slow-scale run says so in reports ("" without leaping).</summary>
+    internal static string LeapWords(Simulation.SlowScale.ReducedModel reduced) => reduced.Options.LeapEpsilon is { } epsilon
+        ? FormattableString.Invariant($"; slow reactions among abundant species leaped (hybrid SSA / tau-leaping, ε = {epsilon})") : "";
 
     /// <summary>A lumped pair in words, e.g. "L_CD122 + gc &lt;-&gt; L_CD122_gc".</summary>
     internal static string PairName(Simulation.SlowScale.ReducedModel reduced, Simulation.SlowScale.FastPair p) =>

@@ -6,7 +6,7 @@ namespace Stochastic.Population;
 /// <summary>
 /// How one lumped pair of a slow-scale run stood in one scenario × cell type: its time-scale
 /// separation at each cell's own initial state and parameters (<see cref="ReducedModel.Separations"/>).
-/// The reduction judges pairs at the model's initial state; cell types with other receptor numbers
+/// The reduction judges pairs at the group's median cell; cells with other receptor numbers
 /// can fall below θ, where the equilibrium assumption's error (of order 1/separation) grows.
 /// </summary>
 /// <param name="Scenario">Scenario name.</param>
@@ -43,55 +43,62 @@ public sealed record SlowScaleCriterionRow(string Scenario, string CellType, str
 /// <summary>Collects <see cref="SlowScaleCriterionRow"/>s while a population runs (thread-safe; the result does not depend on the order cells are checked in).</summary>
 internal sealed class SlowScaleCriterionCheck
 {
-    private readonly ReducedModel _reduced;
+    private readonly IReadOnlyList<ReducedModel?> _reduced;
     private readonly CompiledNetwork _full;
     private readonly double _theta;
-    private readonly double[] _min;
-    private readonly int[] _below, _cells;
+    // Per group, per pair of its reduction.
+    private readonly double[][] _min;
+    private readonly int[][] _below;
+    private readonly int[] _cells;
     private readonly object[] _locks;
 
-    public SlowScaleCriterionCheck(ReducedModel reduced, CompiledNetwork full, double theta, int groups)
+    private SlowScaleCriterionCheck(IReadOnlyList<ReducedModel?> reduced, CompiledNetwork full, double theta)
     {
         _reduced = reduced;
         _full = full;
         _theta = theta;
-        int n = groups * reduced.Pairs.Length;
-        _min = new double[n];
-        Array.Fill(_min, double.PositiveInfinity);
-        _below = new int[n];
-        _cells = new int[groups];
-        _locks = [.. Enumerable.Range(0, groups).Select(_ => new object())];
+        _min = [.. reduced.Select(r => Enumerable.Repeat(double.PositiveInfinity, r?.Pairs.Length ?? 0).ToArray())];
+        _below = [.. reduced.Select(r => new int[r?.Pairs.Length ?? 0])];
+        _cells = new int[reduced.Count];
+        _locks = [.. Enumerable.Range(0, reduced.Count).Select(_ => new object())];
     }
 
-    /// <summary>The check for a slow-scale run with the θ criterion, or null (another engine, or an absolute rate criterion).</summary>
-    public static SlowScaleCriterionCheck? For(ReducedModel? reduced, CompiledNetwork full, SlowScaleOptions options, int groups) =>
-        reduced is { Pairs.Length: > 0 } && options.MinimumRate is null ? new SlowScaleCriterionCheck(reduced, full, options.Theta, groups) : null;
+    /// <summary>
+    /// The check for a slow-scale run with the θ criterion, given each group's reduction, or null
+    /// (another engine, or an absolute rate criterion, or no pair lumped anywhere).
+    /// </summary>
+    public static SlowScaleCriterionCheck? For(IReadOnlyList<ReducedModel?> reduced, CompiledNetwork full, SlowScaleOptions options) =>
+        reduced.Any(r => r is { Pairs.Length: > 0 }) && options.MinimumRate is null ? new SlowScaleCriterionCheck(reduced, full, options.Theta) : null;
 
     /// <summary>Checks one cell of group <paramref name="group"/> at its initial counts and parameters.</summary>
     public void Check(int group, ReadOnlySpan<double> counts, ReadOnlySpan<double> parameters)
     {
-        int k = _reduced.Pairs.Length;
+        if (_reduced[group] is not { } reduced) return;
+        int k = reduced.Pairs.Length;
         Span<double> sep = stackalloc double[k];
-        _reduced.Separations(_full, counts, parameters.ToArray(), sep);
+        reduced.Separations(_full, counts, parameters.ToArray(), sep);
         lock (_locks[group])
         {
             _cells[group]++;
             for (int i = 0; i < k; i++)
             {
-                _min[group * k + i] = Math.Min(_min[group * k + i], sep[i]);
-                if (sep[i] < _theta) _below[group * k + i]++;
+                _min[group][i] = Math.Min(_min[group][i], sep[i]);
+                if (sep[i] < _theta) _below[group][i]++;
             }
         }
     }
 
-    /// <summary>One row per group × pair, in group order.</summary>
+    /// <summary>One row per group × pair lumped in it, in group order.</summary>
     public IReadOnlyList<SlowScaleCriterionRow> Rows(IReadOnlyList<PopulationGroup> groups)
     {
-        var names = _reduced.Pairs.Select(p => PopulationRunner.PairName(_reduced, p)).ToArray();
         var rows = new List<SlowScaleCriterionRow>();
         for (int g = 0; g < groups.Count; g++)
-            for (int i = 0; i < names.Length; i++)
-                rows.Add(new SlowScaleCriterionRow(groups[g].Scenario.Name, groups[g].CellType.Name, names[i], _cells[g], _below[g * names.Length + i], _min[g * names.Length + i], _theta));
+        {
+            if (_reduced[g] is not { } reduced) continue;
+            for (int i = 0; i < reduced.Pairs.Length; i++)
+                rows.Add(new SlowScaleCriterionRow(groups[g].Scenario.Name, groups[g].CellType.Name, PopulationRunner.PairName(reduced, reduced.Pairs[i]),
+                    _cells[g], _below[g][i], _min[g][i], _theta));
+        }
         return rows;
     }
 }

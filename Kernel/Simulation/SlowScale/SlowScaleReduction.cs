@@ -20,7 +20,10 @@ public sealed record SlowScaleOptions
     /// Required time-scale separation θ. A reversible pair A ⇄ B (rates kf, kr), or A + G ⇄ B with an
     /// abundant reservoir species G, is fast when kf·[G] + kr ≥ θ × c, where [G] = 1 for a
     /// first-order pair and c is the largest per-molecule propensity of any other (slow) reaction
-    /// consuming A or B, all evaluated at the model's initial counts and parameter values. A
+    /// consuming A or B, all evaluated at the reference state (default the model's initial counts and
+    /// parameter values; a population's group: its median cell). Chained pairs must moreover relax
+    /// together: across every pair of a group, the group's two sides exchange molecules at ≥ θ × the
+    /// group's largest per-molecule drain (docs/algorithms.md, "Slow-scale SSA"). A
     /// reservoir must moreover hold at least θ times as many molecules as the groups that bind it
     /// (G₀ ≥ θ·Σ group totals at the reference state). The relative error of the equilibrium
     /// assumption for the fluxes leaving a group is of order 1/θ.
@@ -48,6 +51,14 @@ public sealed record SlowScaleOptions
     /// </summary>
     public double? LeapEpsilon { get; init; }
 }
+
+/// <summary>
+/// The state at which <see cref="SlowScaleReduction.Reduce"/> judges the fast pairs: species counts and
+/// parameter values, in the model's order.
+/// </summary>
+/// <param name="Counts">Species counts.</param>
+/// <param name="Parameters">Parameter values.</param>
+public sealed record SlowScaleReference(IReadOnlyList<double> Counts, IReadOnlyList<double> Parameters);
 
 /// <summary>
 /// A fast reversible pair A ⇄ B, or A + G ⇄ B with reservoir species G, lumped into a group
@@ -110,6 +121,7 @@ public sealed class ReducedModel
         Notes = notes;
         Options = options;
         _fastReactions = [.. pairs.SelectMany(q => new[] { q.Forward, q.Reverse })];
+        _layout = new(() => GroupLayout.Of(full.Species.Length, [.. pairs.Select(p => (p.A, p.B, p.Reservoir))]));
     }
 
     // The lumped reactions (both directions of every pair): everything else drains a pair.
@@ -160,7 +172,7 @@ public sealed class ReducedModel
     /// a slow reaction consuming A or B, from the full network's propensities at
     /// <paramref name="fullCounts"/> and <paramref name="parameters"/> (A and B counted as at least one
     /// molecule); for a pair with reservoir G, no more than G's abundance G / Σ (members of the groups
-    /// binding G), which θ bounds too. The reduction itself judged each pair at the model's initial state; cells whose
+    /// binding G), which θ bounds too. The reduction itself judged each pair at one reference state; cells whose
     /// parameters or counts differ (a population's cell types) can fall below θ, which this shows.
     /// </summary>
     /// <param name="full">The full model compiled (<see cref="Network.NetworkCompiler.Compile"/> of <see cref="Full"/>).</param>
@@ -187,20 +199,33 @@ public sealed class ReducedModel
                     if (sp == pair.A || sp == pair.B) drain = Math.Max(drain, full.Propensity(r, x, parameters, 0) / x[sp]);
                 }
             }
-            separations[k] = Math.Min(drain > 0 ? rate / drain : double.PositiveInfinity, Abundance(pair.Reservoir, fullCounts));
+            separations[k] = Math.Min(drain > 0 ? rate / drain : double.PositiveInfinity, Abundance(pair.Reservoir, full, fullCounts, parameters));
         }
     }
 
-    /// <summary>Reservoir <paramref name="g"/>'s count over the molecules of the groups binding it (+∞ without reservoir or binders).</summary>
-    internal double Abundance(int g, ReadOnlySpan<double> fullCounts)
+    /// <summary>
+    /// Reservoir <paramref name="g"/>'s count over what the groups binding it hold at equilibrium with
+    /// it (<see cref="SlowScaleReduction.BoundAtReference"/>); +∞ without reservoir or binding.
+    /// </summary>
+    internal double Abundance(int g, Network.CompiledNetwork full, ReadOnlySpan<double> fullCounts, double[] parameters)
     {
         if (g < 0) return double.PositiveInfinity;
-        double bound = 0;
-        foreach (var group in Groups)
-            if (group.Reservoirs.Contains(g))
-                foreach (int m in group.Members) bound += fullCounts[m];
+        var x = fullCounts.ToArray();
+        var none = Array.Empty<double>();
+        double Rate(int reaction) => full.Propensity(reaction, OneOf(full, reaction), parameters, 0);
+        double bound = SlowScaleReduction.BoundAtReference(_layout.Value, e => (Rate(Pairs[e].Forward), Rate(Pairs[e].Reverse), Pairs[e].Reservoir), g, x);
         return bound > 0 ? fullCounts[g] / bound : double.PositiveInfinity;
     }
+
+    // Counts with one molecule of each reactant of `reaction` (and of nothing else): its propensity is then its rate constant.
+    private static double[] OneOf(Network.CompiledNetwork full, int reaction)
+    {
+        var x = new double[full.SpeciesCount];
+        for (int i = full.ReactantOffsets[reaction]; i < full.ReactantOffsets[reaction + 1]; i++) x[full.ReactantSpecies[i]] = 1;
+        return x;
+    }
+
+    private readonly Lazy<GroupLayout> _layout;
 
     /// <summary>
     /// The full-model state expected given a reduced state: members get T·π_i (the conditional mean
@@ -235,10 +260,22 @@ public static class SlowScaleReduction
     private readonly record struct Candidate(int A, int B, int F, int R, int G);
 
     /// <summary>Finds the fast pairs of <paramref name="model"/> and builds the reduced model.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="options">The criterion (default <see cref="SlowScaleOptions"/>).</param>
+    /// <param name="reference">
+    /// The state at which the criterion judges the pairs (counts and parameter values in the model's
+    /// order); default the model's initial counts and parameter values. A population reduces once per
+    /// scenario × cell type, at the type's median cell under the scenario.
+    /// </param>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="SlowScaleOptions.LeapEpsilon"/> is set and not in (0, 1).</exception>
-    public static ReducedModel Reduce(ReactionModel model, SlowScaleOptions? options = null)
+    /// <exception cref="ArgumentException"><paramref name="reference"/> does not match the model's species and parameters.</exception>
+    public static ReducedModel Reduce(ReactionModel model, SlowScaleOptions? options = null, SlowScaleReference? reference = null)
     {
         options ??= new SlowScaleOptions();
+        if (reference is not null && (reference.Counts.Count != model.Species.Length || reference.Parameters.Count != model.Parameters.Length))
+            throw new ArgumentException($"the reference state has {reference.Counts.Count} counts and {reference.Parameters.Count} parameter values; the model has {model.Species.Length} species and {model.Parameters.Length} parameters", nameof(reference));
+        double[] x0 = reference is null ? [.. model.Species.Select(s => s.InitialCount)] : [.. reference.Counts];
+        double[] k0 = reference is null ? [.. model.Parameters.Select(p => p.Value)] : [.. reference.Parameters];
         if (options.LeapEpsilon is { } epsilon && !(epsilon > 0 && epsilon < 1))
             throw new ArgumentOutOfRangeException(nameof(options), $"leap epsilon must be in (0, 1), got {epsilon}");
         var notes = ImmutableArray.CreateBuilder<string>();
@@ -254,10 +291,10 @@ public static class SlowScaleReduction
             var used = new HashSet<int>();
             for (int f = 0; f < reactions.Length; f++)
             {
-                if (used.Contains(f) || !IsFastCandidate(model, reactions[f], lowered[f], forward: true, out int a, out int b, out int g)) continue;
+                if (used.Contains(f) || !IsFastCandidate(model, x0, reactions[f], lowered[f], forward: true, out int a, out int b, out int g)) continue;
                 for (int r = 0; r < reactions.Length; r++)
                 {
-                    if (r == f || used.Contains(r) || !IsFastCandidate(model, reactions[r], lowered[r], forward: false, out int a2, out int b2, out int g2)
+                    if (r == f || used.Contains(r) || !IsFastCandidate(model, x0, reactions[r], lowered[r], forward: false, out int a2, out int b2, out int g2)
                         || a2 != a || b2 != b || g2 != g) continue;
                     candidates.Add(new Candidate(a, b, f, r, g));
                     used.Add(f); used.Add(r);
@@ -266,9 +303,8 @@ public static class SlowScaleReduction
             }
         }
 
-        double[] x0 = [.. model.Species.Select(s => s.InitialCount)];
-        double[] k0 = [.. model.Parameters.Select(p => p.Value)];
         var accepted = new List<(Candidate C, double Sep)>();
+        (double Kf, double Kr, int G) Rates(Candidate c) => (Eval(lowered[c.F], x0, k0) * reactions[c.F].StatisticalFactor, Eval(lowered[c.R], x0, k0) * reactions[c.R].StatisticalFactor, c.G);
         var current = candidates.ToList();
         var roundNotes = new List<string>();
         while (true)
@@ -301,9 +337,9 @@ public static class SlowScaleReduction
                     foreach (int g in group.Reservoirs)
                     {
                         if (why is not null || options.MinimumRate is not null) break;
-                        double bound = groups.GroupsBinding(g).Sum(m => m.Members.Sum(s => x0[s]));
+                        double bound = BoundAtReference(groups.Layout, e => Rates(groups.Pair(e)), g, x0);
                         if (x0[g] < options.Theta * bound)
-                            why = FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) holds fewer than θ × {bound:G4} molecules (the totals of the groups binding it)");
+                            why = FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) holds fewer than θ × {bound:G4} molecules (what the groups binding it hold at equilibrium)");
                     }
                     if (why is not null) groups.Undo();
                 }
@@ -311,14 +347,103 @@ public static class SlowScaleReduction
                 next.Add(c);
                 accepted.Add((c, sep));
             }
+            if (options.MinimumRate is null && next.Count == current.Count && SlowestCut(model, lowered, next, x0, k0, options.Theta) is { } cut)
+            {
+                roundNotes.Add(FormattableString.Invariant($"{PairName(model, next[cut.Pair])}: its group relaxes across it at {cut.Rate:G3}, separation {cut.Rate / cut.Drain:G3} from the group's drain below the criterion"));
+                next.RemoveAt(cut.Pair);
+            }
             if (next.Count == current.Count) break;
             current = next;
         }
         notes.AddRange(roundNotes.Distinct());
-        return Build(model, lowered, accepted, notes.ToImmutable(), options);
+        return Build(model, lowered, accepted, x0, k0, notes.ToImmutable(), options);
     }
 
     private static string PairName(ReactionModel model, Candidate c) => $"{Name(model, c.F)}/{Name(model, c.R)}";
+
+    /// <summary>
+    /// Molecules of reservoir <paramref name="g"/> that the groups binding it hold at equilibrium with
+    /// every reservoir at its count in <paramref name="x"/> and group totals from <paramref name="x"/>:
+    /// Σ_k T_k·c̄_k. The mean-field error of a group's balance, Var(b)/(ā·ḡ), is at most b̄/ḡ, so
+    /// ḡ ≥ θ·b̄ bounds it by 1/θ.
+    /// </summary>
+    internal static double BoundAtReference(GroupLayout layout, Func<int, (double Kf, double Kr, int G)> rates, int g, IReadOnlyList<double> x)
+    {
+        double bound = 0;
+        foreach (var group in layout.Groups)
+        {
+            int q = group.Reservoirs.IndexOf(g);
+            if (q < 0) continue;
+            double total = 0, sum = 0, held = 0;
+            for (int i = 0; i < group.Members.Count; i++)
+            {
+                int m = group.Members[i];
+                total += x[m];
+                double w = 1;
+                foreach (int e in group.Pairs)
+                {
+                    var (kf, kr, reservoir) = rates(e);
+                    w *= layout.OnBSide(e, m) ? kf * (reservoir >= 0 ? x[reservoir] : 1) : kr;
+                }
+                sum += w;
+                if (group.Content[i][q] == 1) held += w;
+            }
+            if (sum > 0) bound += total * held / sum;
+        }
+        return bound;
+    }
+
+    /// <summary>
+    /// The group criterion. Pairs chained into a group can each be fast while the group as a whole
+    /// relaxes slowly: a ligand that reaches IL-2·CD25·CD122·γc leaves it by three steps back, each
+    /// outweighed by the step forward. For each pair e of a group (a tree), the two sides of the cut
+    /// exchange molecules at r_e = kf·[G]·P(a | A's side) + kr·P(b | B's side), the relaxation rate of
+    /// the group lumped into those two sides at equilibrium (members' shares within a side from the
+    /// group's weights). The group's drain c is the largest per-molecule propensity of a slow reaction
+    /// consuming a member (reactions that only move molecules inside the group excluded). Returns the
+    /// pair to refuse when some cut has r_e &lt; θ·c: among those, the pair of smallest kf·[G] + kr.
+    /// </summary>
+    private static (int Pair, double Rate, double Drain)? SlowestCut(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[] k0, double theta)
+    {
+        var reactions = model.Reactions;
+        var layout = GroupLayout.Of(model.Species.Length, [.. pairs.Select(c => (c.A, c.B, c.G))]);
+        var fast = new HashSet<int>(pairs.SelectMany(c => new[] { c.F, c.R }));
+        double Kf(int e) => Eval(lowered[pairs[e].F], x0, k0) * reactions[pairs[e].F].StatisticalFactor * (pairs[e].G >= 0 ? x0[pairs[e].G] : 1);
+        double Kr(int e) => Eval(lowered[pairs[e].R], x0, k0) * reactions[pairs[e].R].StatisticalFactor;
+        (int Pair, double Rate, double Drain)? refuse = null;
+        double slowest = double.PositiveInfinity;
+        foreach (var g in layout.Groups)
+        {
+            if (g.Pairs.Count < 2) continue; // a lone pair's relaxation is its own rate, judged pairwise
+            var members = new HashSet<int>(g.Members);
+            double drain = 0;
+            for (int r = 0; r < reactions.Length; r++)
+            {
+                if (fast.Contains(r) || reactions[r].Products.Any(members.Contains)) continue;
+                foreach (int m in g.Members) drain = Math.Max(drain, PerMolecule(model, reactions[r], lowered[r], m, x0, k0));
+            }
+            if (drain <= 0) continue;
+            foreach (int e in g.Pairs)
+            {
+                // Weights within each side from the pairs inside it (a pair outside a side, e included, is a
+                // factor common to its members).
+                double aSide = 0, bSide = 0, wa = 0, wb = 0;
+                foreach (int m in g.Members)
+                {
+                    double w = 1;
+                    bool side = layout.OnBSide(e, m);
+                    foreach (int f in g.Pairs) if (f != e && layout.OnBSide(e, pairs[f].A) == side) w *= layout.OnBSide(f, m) ? Kf(f) : Kr(f);
+                    if (layout.OnBSide(e, m)) { bSide += w; if (m == pairs[e].B) wb = w; }
+                    else { aSide += w; if (m == pairs[e].A) wa = w; }
+                }
+                double rate = (aSide > 0 ? Kf(e) * wa / aSide : 0) + (bSide > 0 ? Kr(e) * wb / bSide : 0);
+                if (rate >= theta * drain) continue;
+                double own = Kf(e) + Kr(e);
+                if (own < slowest) { slowest = own; refuse = (e, rate, drain); }
+            }
+        }
+        return refuse;
+    }
 
     /// <summary>Why a slow reaction cannot be averaged over the group <paramref name="members"/>, or null.</summary>
     private static string? GroupProblem(ReactionModel model, ImmutableArray<Reaction> reactions, Expr[] lowered, HashSet<int> fast, HashSet<int> members)
@@ -347,10 +472,13 @@ public static class SlowScaleReduction
     private sealed class GroupBuilder(int species)
     {
         private readonly List<(int A, int B, int G)> _pairs = [];
+        private readonly List<Candidate> _added = [];
         private GroupLayout _layout = GroupLayout.Of(species, []);
 
         public GroupLayout.Group GroupOf(int s) => _layout.Groups[_layout.GroupOf[s]];
-        public IEnumerable<GroupLayout.Group> GroupsBinding(int g) => _layout.Groups.Where(x => x.Reservoirs.Contains(g));
+        public GroupLayout Layout => _layout;
+        /// <summary>The candidate of the layout's pair <paramref name="e"/>.</summary>
+        public Candidate Pair(int e) => _added[e];
 
         public string? TryAdd(Candidate c)
         {
@@ -365,6 +493,7 @@ public static class SlowScaleReduction
                 if (g.Members.Count(reservoirs.Contains) > 1) return "the group would hold two reservoirs";
             }
             _pairs.Add((c.A, c.B, c.G));
+            _added.Add(c);
             _layout = layout;
             return null;
         }
@@ -372,6 +501,7 @@ public static class SlowScaleReduction
         public void Undo()
         {
             _pairs.RemoveAt(_pairs.Count - 1);
+            _added.RemoveAt(_added.Count - 1);
             _layout = GroupLayout.Of(species, _pairs);
         }
     }
@@ -382,7 +512,7 @@ public static class SlowScaleReduction
     /// A → B, or A + G → B with G the reactant of larger initial count (<paramref name="forward"/>); B → A or
     /// B → A + G otherwise (reported in the same orientation). Rates must read only parameters.
     /// </summary>
-    private static bool IsFastCandidate(ReactionModel model, Reaction reaction, Expr lowered, bool forward, out int a, out int b, out int g)
+    private static bool IsFastCandidate(ReactionModel model, double[] x0, Reaction reaction, Expr lowered, bool forward, out int a, out int b, out int g)
     {
         a = b = g = -1;
         if (reaction.Kind == RateLawKind.Propensity) return false;
@@ -393,7 +523,7 @@ public static class SlowScaleReduction
         if (two.Length == 1) a = two[0];
         else
         {
-            double x = model.Species[two[0]].InitialCount, y = model.Species[two[1]].InitialCount;
+            double x = x0[two[0]], y = x0[two[1]];
             if (two[0] == two[1] || x == y) return false;
             (a, g) = x > y ? (two[1], two[0]) : (two[0], two[1]);
             if (model.Species[g].Clamped || g == b) return false;
@@ -456,7 +586,7 @@ public static class SlowScaleReduction
         }
     }
 
-    private static ReducedModel Build(ReactionModel model, Expr[] lowered, List<(Candidate C, double Sep)> pairs, ImmutableArray<string> notes, SlowScaleOptions options)
+    private static ReducedModel Build(ReactionModel model, Expr[] lowered, List<(Candidate C, double Sep)> pairs, double[] x0, double[] k0, ImmutableArray<string> notes, SlowScaleOptions options)
     {
         var pos = new SourcePosition();
         int n = model.Species.Length;
@@ -549,8 +679,9 @@ public static class SlowScaleReduction
             if (c.G >= 0)
             {
                 // The reservoir's abundance at the reference state bounds the pair's separation too.
-                double bound = layout.Groups.Where(g => g.Reservoirs.Contains(c.G)).Sum(g => g.Members.Sum(m => model.Species[m].InitialCount));
-                if (bound > 0) sep = Math.Min(sep, model.Species[c.G].InitialCount / bound);
+                double bound = BoundAtReference(layout, f => (Eval(lowered[pairs[f].C.F], x0, k0) * model.Reactions[pairs[f].C.F].StatisticalFactor,
+                    Eval(lowered[pairs[f].C.R], x0, k0) * model.Reactions[pairs[f].C.R].StatisticalFactor, pairs[f].C.G), c.G, x0);
+                if (bound > 0) sep = Math.Min(sep, x0[c.G] / bound);
             }
             fastPairs.Add(new FastPair(c.A, c.B, c.F, c.R, totalIndex[groupOf[c.A]], p, sep) { Reservoir = c.G });
         }

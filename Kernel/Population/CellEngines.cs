@@ -1,0 +1,85 @@
+using Stochastic.Network;
+using Stochastic.Simulation.SlowScale;
+
+namespace Stochastic.Population;
+
+/// <summary>
+/// The cell engines of a population run, per scenario × cell type. One engine serves every group,
+/// except for the slow-scale method: its fast pairs are judged per group, at the cell type's median
+/// cell under the scenario (a Treg's 3,480 CD25 and 660 CD122 make other pairs fast than an NK cell's
+/// 22 and 8,500, and the dose sets how fast ligand capture is), and groups with the same pairs share
+/// one reduction.
+/// </summary>
+internal sealed class CellEngines
+{
+    private readonly Func<CompiledNetwork, ICellSimulator>[] _factories;
+
+    private CellEngines(Func<CompiledNetwork, ICellSimulator>[] factories, int[] kindOf, ReducedModel?[] reduced, string description)
+    {
+        _factories = factories;
+        KindOf = kindOf;
+        Reduced = reduced;
+        Description = description;
+    }
+
+    /// <summary>Per group, the index of its engine kind.</summary>
+    public int[] KindOf { get; }
+    /// <summary>Per group, its slow-scale reduction (null for other engines).</summary>
+    public ReducedModel?[] Reduced { get; }
+    /// <summary>The engines in words, for reports.</summary>
+    public string Description { get; }
+    /// <summary>Distinct engine kinds.</summary>
+    public int Kinds => _factories.Length;
+
+    /// <summary>A new engine of kind <paramref name="kind"/> on the full network.</summary>
+    public ICellSimulator Create(int kind, CompiledNetwork network) => _factories[kind](network);
+
+    /// <summary>The engines for <paramref name="groups"/>: <paramref name="engine"/> when given, else the options' method.</summary>
+    public static CellEngines For(Study study, IReadOnlyList<PopulationGroup> groups, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine)
+    {
+        int[] none = new int[groups.Count];
+        var noReduction = new ReducedModel?[groups.Count];
+        if (engine is not null) return new CellEngines([engine], none, noReduction, "custom engine");
+        if (options.Method != PopulationMethod.SlowScale)
+        {
+            var (factory, description, _) = options.EngineAndDescription(study.Model);
+            return new CellEngines([factory], none, noReduction, description);
+        }
+        var sampler = new CellParameterSampler(study.Model);
+        var parameters = new double[study.Model.Parameters.Length];
+        var counts = new double[study.Model.Species.Length];
+        var kinds = new List<ReducedModel>();
+        var keys = new Dictionary<string, int>(StringComparer.Ordinal);
+        var kindOf = new int[groups.Count];
+        var reduced = new ReducedModel?[groups.Count];
+        for (int g = 0; g < groups.Count; g++)
+        {
+            sampler.Median(groups[g].Scenario, groups[g].CellType, parameters, counts);
+            var r = SlowScaleReduction.Reduce(study.Model, options.SlowScale, new SlowScaleReference(counts, parameters));
+            string key = string.Join(",", r.Pairs.Select(p => $"{p.Forward}/{p.Reverse}/{p.Reservoir}"));
+            if (!keys.TryGetValue(key, out int kind))
+            {
+                keys[key] = kind = kinds.Count;
+                kinds.Add(r);
+            }
+            kindOf[g] = kind;
+            reduced[g] = kinds[kind];
+        }
+        return new CellEngines([.. kinds.Select(r => (Func<CompiledNetwork, ICellSimulator>)(full => new SlowScaleCellSimulator(r, full)))],
+            kindOf, reduced, Describe(kinds, kindOf));
+    }
+
+    // One reduction: as PopulationRunner.SlowScaleDescription. Several: the pairs lumped in every group, then
+    // the others with the number of groups that lump them.
+    private static string Describe(List<ReducedModel> kinds, int[] kindOf)
+    {
+        if (kinds.Count == 1) return PopulationRunner.SlowScaleDescription(kinds[0]);
+        var names = kinds.Select(r => r.Pairs.Select(p => PopulationRunner.PairName(r, p)).ToHashSet()).ToList();
+        var all = names.SelectMany(n => n).Distinct().ToList();
+        int Groups(string pair) => kindOf.Count(k => names[k].Contains(pair));
+        var everywhere = all.Where(p => Groups(p) == kindOf.Length).ToList();
+        var some = all.Where(p => Groups(p) < kindOf.Length).Select(p => $"{p} ({Groups(p)} of {kindOf.Length} groups)").ToList();
+        return "slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell; lumped in every group: "
+            + (everywhere.Count > 0 ? string.Join(", ", everywhere) : "none") + (some.Count > 0 ? "; in some: " + string.Join(", ", some) : "") + PopulationRunner.LeapWords(kinds[0]);
+    }
+}
