@@ -73,7 +73,7 @@ internal static class PopulationCommand
     {
         var method = new Option<string>("--method") { Description = "cell engine: ssa (exact, default), slow-scale (exact SSA with fast reversible binding pairs at equilibrium; see --theta) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "ssa" };
         method.AcceptOnlyFromAmong("batch", "ssa", "slow-scale");
-        var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B", DefaultValueFactory = _ => Stochastic.Simulation.SlowScale.SlowScaleOptions.DefaultTheta };
+        var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B (judged per scenario x cell type at its median cell; a chain of pairs must also relax across each pair at >= max(theta, 10) x its fastest drain)", DefaultValueFactory = _ => Stochastic.Simulation.SlowScale.SlowScaleOptions.DefaultTheta };
         theta.Validators.Add(r =>
         {
             double t = r.GetValueOrDefault<double>();
