@@ -13,10 +13,12 @@ namespace Stochastic.Simulation.SlowScale;
 /// evaluates each slow reaction's propensity as the <em>full</em> network's propensity at x̄, which
 /// is the conditional expectation for the propensities the reduction accepts (affine in each group).
 /// After a firing only the propensities reading a changed species are recomputed. A reservoir's free
-/// count g (the fixed point of g = G_T − Σ T·c̄(g)) is not re-solved on every firing: the bound
-/// amount is tracked at the current g, and g and the shares of its groups are refreshed only when the
-/// implied free count G_T − bound has drifted from g by more than <see cref="SlowScaleOptions.ReservoirTolerance"/>
-/// (relative). The error this adds to a share is at most (1 − π)·δ relative.
+/// count g (the fixed point of a·g = G_T − Σ T·c̄(g), a its home group's molecules per free one, jointly
+/// with the reservoirs coupled to it) is not re-solved on every firing: the bound amount is tracked at
+/// the current shares, and g and the shares of its groups are refreshed only when the implied free count
+/// (G_T − bound)/a has drifted from g by more than <see cref="SlowScaleOptions.ReservoirTolerance"/>
+/// (relative); the reservoirs that refresh moves are then checked in turn. The error this adds to a
+/// share is at most (1 − π)·δ relative.
 /// <para>
 /// With <see cref="SlowScaleOptions.LeapEpsilon"/> set it is a hybrid SSA / tau-leaping simulator
 /// (Puchałka &amp; Kierzek 2004; Harris &amp; Clancy 2006): at each partition point
