@@ -8,11 +8,11 @@ namespace Stochastic.Simulation.SlowScale;
 public sealed record SlowScaleOptions
 {
     /// <summary>
-    /// Default separation θ = 10: one order of magnitude. On the IL-2 model it lumps ligand capture by
-    /// CD25 and CD122, CD122 joining IL-2·CD25 and IL2v·PD-1 (CD122 a reservoir with a home group) and
-    /// the three γc steps (separations 224–2,400 at the model's state); the error measured against
-    /// exact SSA is within a few percent (docs/il2-results.md, "Slow-scale error"). θ = 100 keeps all
-    /// but the cis route exact.
+    /// Default separation θ = 10: one order of magnitude. On the IL-2 model at its default cell it lumps
+    /// CD122 capture, CD122 joining IL2v·PD-1 (CD122 a reservoir with a home group) and the three γc
+    /// steps; at a median NK cell under IL-2 also CD25 capture and CD122 joining IL-2·CD25. At θ = 2,
+    /// the population setting of docs/il2-results.md, the error measured against exact SSA is within a
+    /// few percent ("Slow-scale error"); θ = 10 also reproduces the exact low-dose Treg curve.
     /// </summary>
     public const double DefaultTheta = 10;
 
