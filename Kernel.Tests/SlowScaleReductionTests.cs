@@ -206,6 +206,20 @@ public class SlowScaleReductionTests(ITestOutputHelper output)
         }
         var nk = new SlowScaleReference(nkCounts, nkParameters);
         Assert.Equal("bind25 bind122 rec122 dimer trimer cis122 cis", Labels(2, nk));
+        // A terminal cell under PD1-IL2v: IL2v·PD-1 starts at 0, but PD-1 capture (slow) fills it from 30,000 PD-1,
+        // which would hold nearly all of the cell's 2,000 CD122: CD122 is no reservoir for it (the group's feed).
+        var terminalCounts = (double[])nkCounts.Clone();
+        var terminalParameters = (double[])parameters.Clone();
+        foreach (var (name, n) in new[] { ("CD25", 100.0), ("CD122", 2000.0), ("gc", 12400.0), ("PD1", 30000.0) })
+        {
+            terminalCounts[study.Model.Species.IndexOf(study.Model.Species.First(s => s.Name == name))] = n;
+            terminalParameters[study.Model.ParameterIndex(name + "_0")] = n;
+        }
+        terminalParameters[study.Model.ParameterIndex("lig_CD25")] = 0;
+        terminalParameters[study.Model.ParameterIndex("lig_PD1")] = 1;
+        var terminal = SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 2 }, new SlowScaleReference(terminalCounts, terminalParameters));
+        Assert.DoesNotContain(terminal.Pairs, p => study.Model.Reactions[p.Forward].Label == "cis122");
+        Assert.Contains(terminal.Notes, n => n.StartsWith("cis122/_reverse_cis122: reservoir CD122 (2000) holds fewer than θ ×"));
         var groups = SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = 2 }, nk).Groups;
         // Members, each with the reservoirs whose molecules it holds; a home group is marked with its reservoir.
         string Names(FastGroup g) => (g.Home >= 0 ? $"home of {study.Model.Species[g.Home].Name}: " : "") + string.Join(" ", g.Members.Select((m, i) =>

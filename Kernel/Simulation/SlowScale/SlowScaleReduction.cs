@@ -223,7 +223,7 @@ public sealed class ReducedModel
         var x = fullCounts.ToArray();
         var none = Array.Empty<double>();
         double Rate(int reaction) => full.Propensity(reaction, OneOf(full, reaction), parameters, 0);
-        double bound = SlowScaleReduction.BoundAtReference(_layout.Value, e => (Rate(Pairs[e].Forward), Rate(Pairs[e].Reverse), Pairs[e].Reservoir), g, x);
+        double bound = SlowScaleReduction.BoundAtReference(_layout.Value, e => (Rate(Pairs[e].Forward), Rate(Pairs[e].Reverse), Pairs[e].Reservoir), g, x, Full, _fastReactions);
         return bound > 0 ? fullCounts[g] / bound : double.PositiveInfinity;
     }
 
@@ -349,7 +349,7 @@ public static class SlowScaleReduction
                     foreach (int g in group.Reservoirs)
                     {
                         if (why is not null || options.MinimumRate is not null) break;
-                        double bound = BoundAtReference(groups.Layout, e => Rates(groups.Pair(e)), g, x0);
+                        double bound = BoundAtReference(groups.Layout, e => Rates(groups.Pair(e)), g, x0, model, fast);
                         if (x0[g] < options.Theta * bound)
                             why = FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) holds fewer than θ × {bound:G4} molecules (what the groups binding it hold at equilibrium)");
                     }
@@ -375,22 +375,21 @@ public static class SlowScaleReduction
 
     /// <summary>
     /// Molecules of reservoir <paramref name="g"/> that the groups binding it hold at equilibrium with
-    /// every reservoir at its count in <paramref name="x"/> and group totals from <paramref name="x"/>:
-    /// Σ_k T_k·c̄_k. The mean-field error of a group's balance, Var(b)/(ā·ḡ), is at most b̄/ḡ, so
-    /// ḡ ≥ θ·b̄ bounds it by 1/θ.
+    /// every reservoir at its count in <paramref name="x"/>: Σ_k T_k·c̄_k, with T_k a group's members
+    /// plus the pools that one slow first-order step feeds into it (<see cref="Feed"/>). The
+    /// mean-field error of a group's balance, Var(b)/(ā·ḡ), is at most b̄/ḡ, so ḡ ≥ θ·b̄ bounds it by 1/θ.
     /// </summary>
-    internal static double BoundAtReference(GroupLayout layout, Func<int, (double Kf, double Kr, int G)> rates, int g, IReadOnlyList<double> x)
+    internal static double BoundAtReference(GroupLayout layout, Func<int, (double Kf, double Kr, int G)> rates, int g, IReadOnlyList<double> x, ReactionModel model, HashSet<int> fast)
     {
         double bound = 0;
         foreach (var group in layout.Groups)
         {
             int q = group.Reservoirs.IndexOf(g);
             if (q < 0) continue;
-            double total = 0, sum = 0, held = 0;
+            double total = Feed(model, fast, group.Members, x), sum = 0, held = 0;
             for (int i = 0; i < group.Members.Count; i++)
             {
                 int m = group.Members[i];
-                total += x[m];
                 double w = 1;
                 foreach (int e in group.Pairs)
                 {
@@ -403,6 +402,25 @@ public static class SlowScaleReduction
             if (sum > 0) bound += total * held / sum;
         }
         return bound;
+    }
+
+    /// <summary>
+    /// Molecules a group can hold on the slow time scale: its members, plus every species that a slow
+    /// first-order reaction turns into a member (PD-1 for {IL2v·PD-1, …}: PD-1 capture of PD1-IL2v
+    /// fills it from the cell's PD-1, and with it the CD122 it binds). A group that starts empty at the
+    /// reference state would otherwise pass the reservoir rule whatever it later takes.
+    /// </summary>
+    internal static double Feed(ReactionModel model, HashSet<int> fast, IReadOnlyCollection<int> members, IReadOnlyList<double> x)
+    {
+        double total = 0;
+        foreach (int m in members) total += x[m];
+        for (int r = 0; r < model.Reactions.Length; r++)
+        {
+            var reaction = model.Reactions[r];
+            if (fast.Contains(r) || reaction.Reactants.Length != 1 || members.Contains(reaction.Reactants[0])) continue;
+            if (reaction.Products.Any(members.Contains)) total += x[reaction.Reactants[0]];
+        }
+        return total;
     }
 
     /// <summary>
@@ -693,7 +711,7 @@ public static class SlowScaleReduction
             {
                 // The reservoir's abundance at the reference state bounds the pair's separation too.
                 double bound = BoundAtReference(layout, f => (Eval(lowered[pairs[f].C.F], x0, k0) * model.Reactions[pairs[f].C.F].StatisticalFactor,
-                    Eval(lowered[pairs[f].C.R], x0, k0) * model.Reactions[pairs[f].C.R].StatisticalFactor, pairs[f].C.G), c.G, x0);
+                    Eval(lowered[pairs[f].C.R], x0, k0) * model.Reactions[pairs[f].C.R].StatisticalFactor, pairs[f].C.G), c.G, x0, model, [.. pairs.SelectMany(p => new[] { p.C.F, p.C.R })]);
                 if (bound > 0) sep = Math.Min(sep, x0[c.G] / bound);
             }
             fastPairs.Add(new FastPair(c.A, c.B, c.F, c.R, totalIndex[groupOf[c.A]], p, sep) { Reservoir = c.G });
