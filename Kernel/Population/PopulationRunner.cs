@@ -119,16 +119,16 @@ public static class PopulationRunner
             if (!(coupling > 0) || double.IsInfinity(coupling)) throw new ArgumentOutOfRangeException(nameof(options), $"the coupling interval must be a positive number, got {coupling}");
             if (study.Settings.LigandPool is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting", nameof(options));
         }
+        var outputNames = network.OutputNames;
+        var variableNames = CellVariables.Names(outputNames);
         var groups = new List<PopulationGroup>();
         foreach (var scenario in scenarios)
             for (int c = 0; c < study.CellTypes.Length; c++)
-                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, CellVariables.Names(network.OutputNames).Length, study.FateNames));
+                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames));
         var engines = CellEngines.For(study, groups, options, engine);
         if (study.Settings.LigandPool is { } pool)
             return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         var sampler = new CellParameterSampler(study.Model);
-        var outputNames = network.OutputNames;
-        var variableNames = CellVariables.Names(outputNames);
         int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
         var fateNames = study.FateNames;
         var criterion = SlowScaleCriterionCheck.For(engines.Reduced, network, options.SlowScale);

@@ -34,7 +34,7 @@ internal sealed class FastEquilibrium
         _kr = [.. pairs.Select(p => Compile(p.Reverse))];
         _kfValue = new double[pairs.Length];
         _krValue = new double[pairs.Length];
-        var layout = GroupLayout.Of(full.Species.Length, [.. pairs.Select(p => (p.A, p.B, p.Reservoir))]);
+        var layout = reduced.Layout;
         var groups = reduced.Groups;
         Members = [.. groups.Select(g => g.Members.ToArray())];
         Totals = [.. groups.Select(g => g.Total)];

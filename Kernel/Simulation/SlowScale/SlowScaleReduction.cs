@@ -24,9 +24,10 @@ public sealed record SlowScaleOptions
     /// parameter values; a population's group: its median cell). Chained pairs must moreover relax
     /// together: across every pair of a group, the group's two sides exchange molecules at ≥ θ × the
     /// group's largest per-molecule drain (docs/algorithms.md, "Slow-scale SSA"). A
-    /// reservoir must moreover hold at least θ times as many molecules as the groups that bind it
-    /// (G₀ ≥ θ·Σ group totals at the reference state). The relative error of the equilibrium
-    /// assumption for the fluxes leaving a group is of order 1/θ.
+    /// reservoir must moreover hold at least θ times what the groups binding it hold of it at
+    /// equilibrium at the reference state (their totals counting the pools a slow first-order step
+    /// feeds into them). The relative error of the equilibrium assumption for the fluxes leaving a
+    /// group is of order 1/θ.
     /// </summary>
     public double Theta { get; init; } = DefaultTheta;
 
@@ -83,7 +84,8 @@ public sealed record SlowScaleReference(IReadOnlyList<double> Counts, IReadOnlyL
 /// <param name="ProbabilityB">p = kf/(kf + kr) as an expression over parameters (0 when kf + kr = 0): B's share of A + B when the pair has no reservoir.</param>
 /// <param name="Separation">
 /// (kf·[G] + kr) / c at the reference state (∞ when nothing else consumes A or B); with a reservoir,
-/// no more than its abundance G / Σ (totals of the groups binding G) there, the other ratio θ bounds.
+/// no more than its abundance there (G over what the groups binding it hold of it at equilibrium), the
+/// other ratio θ bounds.
 /// </param>
 public sealed record FastPair(int A, int B, int Forward, int Reverse, int Total, Expr ProbabilityB, double Separation)
 {
@@ -181,8 +183,8 @@ public sealed class ReducedModel
     /// <see cref="SlowScaleOptions.Theta"/>: (kf·[G] + kr) over the largest per-molecule propensity of
     /// a slow reaction consuming A or B, from the full network's propensities at
     /// <paramref name="fullCounts"/> and <paramref name="parameters"/> (A and B counted as at least one
-    /// molecule); for a pair with reservoir G, no more than G's abundance G / Σ (members of the groups
-    /// binding G), which θ bounds too. The reduction itself judged each pair at one reference state; cells whose
+    /// molecule); for a pair with reservoir G, no more than G's abundance (G over what the groups binding
+    /// it hold of it at equilibrium), which θ bounds too. The reduction itself judged each pair at one reference state; cells whose
     /// parameters or counts differ (a population's cell types) can fall below θ, which this shows.
     /// </summary>
     /// <param name="full">The full model compiled (<see cref="Network.NetworkCompiler.Compile"/> of <see cref="Full"/>).</param>
@@ -192,6 +194,17 @@ public sealed class ReducedModel
     public void Separations(Network.CompiledNetwork full, ReadOnlySpan<double> fullCounts, double[] parameters, Span<double> separations)
     {
         var x = fullCounts.ToArray();
+        // Each pair's rate constants (the propensity with one molecule of each reactant), and each reservoir's abundance, once.
+        var one = new double[full.SpeciesCount];
+        double RateConstant(int reaction)
+        {
+            for (int i = full.ReactantOffsets[reaction]; i < full.ReactantOffsets[reaction + 1]; i++) one[full.ReactantSpecies[i]] = 1;
+            double value = full.Propensity(reaction, one, parameters, 0);
+            for (int i = full.ReactantOffsets[reaction]; i < full.ReactantOffsets[reaction + 1]; i++) one[full.ReactantSpecies[i]] = 0;
+            return value;
+        }
+        var rates = Pairs.Select(p => (RateConstant(p.Forward), RateConstant(p.Reverse), p.Reservoir)).ToArray();
+        var abundance = new Dictionary<int, double>();
         for (int k = 0; k < Pairs.Length; k++)
         {
             var pair = Pairs[k];
@@ -209,31 +222,18 @@ public sealed class ReducedModel
                     if (sp == pair.A || sp == pair.B) drain = Math.Max(drain, full.Propensity(r, x, parameters, 0) / x[sp]);
                 }
             }
-            separations[k] = Math.Min(drain > 0 ? rate / drain : double.PositiveInfinity, Abundance(pair.Reservoir, full, fullCounts, parameters));
+            if (pair.Reservoir >= 0 && !abundance.ContainsKey(pair.Reservoir))
+            {
+                // Reservoir G's count over what the groups binding it hold at equilibrium with it.
+                double bound = SlowScaleReduction.BoundAtReference(Layout, e => rates[e], pair.Reservoir, fullCounts.ToArray(), Full, _fastReactions);
+                abundance[pair.Reservoir] = bound > 0 ? fullCounts[pair.Reservoir] / bound : double.PositiveInfinity;
+            }
+            separations[k] = Math.Min(drain > 0 ? rate / drain : double.PositiveInfinity, pair.Reservoir >= 0 ? abundance[pair.Reservoir] : double.PositiveInfinity);
         }
     }
 
-    /// <summary>
-    /// Reservoir <paramref name="g"/>'s count over what the groups binding it hold at equilibrium with
-    /// it (<see cref="SlowScaleReduction.BoundAtReference"/>); +∞ without reservoir or binding.
-    /// </summary>
-    internal double Abundance(int g, Network.CompiledNetwork full, ReadOnlySpan<double> fullCounts, double[] parameters)
-    {
-        if (g < 0) return double.PositiveInfinity;
-        var x = fullCounts.ToArray();
-        var none = Array.Empty<double>();
-        double Rate(int reaction) => full.Propensity(reaction, OneOf(full, reaction), parameters, 0);
-        double bound = SlowScaleReduction.BoundAtReference(_layout.Value, e => (Rate(Pairs[e].Forward), Rate(Pairs[e].Reverse), Pairs[e].Reservoir), g, x, Full, _fastReactions);
-        return bound > 0 ? fullCounts[g] / bound : double.PositiveInfinity;
-    }
-
-    // Counts with one molecule of each reactant of `reaction` (and of nothing else): its propensity is then its rate constant.
-    private static double[] OneOf(Network.CompiledNetwork full, int reaction)
-    {
-        var x = new double[full.SpeciesCount];
-        for (int i = full.ReactantOffsets[reaction]; i < full.ReactantOffsets[reaction + 1]; i++) x[full.ReactantSpecies[i]] = 1;
-        return x;
-    }
+    /// <summary>The groups of <see cref="Pairs"/> with each member's side of each pair (made once, on first use).</summary>
+    internal GroupLayout Layout => _layout.Value;
 
     private readonly Lazy<GroupLayout> _layout;
 
@@ -316,7 +316,6 @@ public static class SlowScaleReduction
         }
 
         var accepted = new List<(Candidate C, double Sep)>();
-        (double Kf, double Kr, int G) Rates(Candidate c) => (Eval(lowered[c.F], x0, k0) * reactions[c.F].StatisticalFactor, Eval(lowered[c.R], x0, k0) * reactions[c.R].StatisticalFactor, c.G);
         var current = candidates.ToList();
         var roundNotes = new List<string>();
         while (true)
@@ -349,7 +348,7 @@ public static class SlowScaleReduction
                     foreach (int g in group.Reservoirs)
                     {
                         if (why is not null || options.MinimumRate is not null) break;
-                        double bound = BoundAtReference(groups.Layout, e => Rates(groups.Pair(e)), g, x0, model, fast);
+                        double bound = BoundAtReference(groups.Layout, e => PairRates(model, lowered, groups.Pair(e), x0, k0), g, x0, model, fast);
                         if (x0[g] < options.Theta * bound)
                             why = FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) holds fewer than θ × {bound:G4} molecules (what the groups binding it hold at equilibrium)");
                     }
@@ -387,15 +386,13 @@ public static class SlowScaleReduction
             int q = group.Reservoirs.IndexOf(g);
             if (q < 0) continue;
             double total = Feed(model, fast, group.Members, x), sum = 0, held = 0;
+            // kf·[G] (a member on B's side) and kr (on A's side) of each of the group's pairs, once.
+            var factors = group.Pairs.Select(e => rates(e)).Select(r => (B: r.Kf * (r.G >= 0 ? x[r.G] : 1), A: r.Kr)).ToArray();
             for (int i = 0; i < group.Members.Count; i++)
             {
                 int m = group.Members[i];
                 double w = 1;
-                foreach (int e in group.Pairs)
-                {
-                    var (kf, kr, reservoir) = rates(e);
-                    w *= layout.OnBSide(e, m) ? kf * (reservoir >= 0 ? x[reservoir] : 1) : kr;
-                }
+                for (int j = 0; j < factors.Length; j++) w *= layout.OnBSide(group.Pairs[j], m) ? factors[j].B : factors[j].A;
                 sum += w;
                 if (group.Content[i][q] == 1) held += w;
             }
@@ -439,8 +436,10 @@ public static class SlowScaleReduction
         var reactions = model.Reactions;
         var layout = GroupLayout.Of(model.Species.Length, [.. pairs.Select(c => (c.A, c.B, c.G))]);
         var fast = new HashSet<int>(pairs.SelectMany(c => new[] { c.F, c.R }));
-        double Kf(int e) => Eval(lowered[pairs[e].F], x0, k0) * reactions[pairs[e].F].StatisticalFactor * (pairs[e].G >= 0 ? x0[pairs[e].G] : 1);
-        double Kr(int e) => Eval(lowered[pairs[e].R], x0, k0) * reactions[pairs[e].R].StatisticalFactor;
+        // Pseudo-first-order rates of every pair, once: kf·[G] and kr.
+        var rates = pairs.Select(c => PairRates(model, lowered, c, x0, k0)).ToArray();
+        double Kf(int e) => rates[e].Kf * (rates[e].G >= 0 ? x0[rates[e].G] : 1);
+        double Kr(int e) => rates[e].Kr;
         (int Pair, double Rate, double Drain)? refuse = null;
         double slowest = double.PositiveInfinity;
         foreach (var g in layout.Groups)
@@ -562,6 +561,10 @@ public static class SlowScaleReduction
         if (a == b || model.Species[a].Clamped || model.Species[b].Clamped) return false;
         return ExpressionEvaluator.Symbols(lowered).All(s => s.Kind == SymbolKind.Parameter);
     }
+
+    /// <summary>kf and kr of candidate <paramref name="c"/> at counts <paramref name="x"/> and parameters <paramref name="k"/> (statistical factors included; kf per reservoir molecule).</summary>
+    private static (double Kf, double Kr, int G) PairRates(ReactionModel model, Expr[] lowered, Candidate c, double[] x, double[] k) =>
+        (Eval(lowered[c.F], x, k) * model.Reactions[c.F].StatisticalFactor, Eval(lowered[c.R], x, k) * model.Reactions[c.R].StatisticalFactor, c.G);
 
     private static double Eval(Expr e, double[] x, double[] k) =>
         ExpressionEvaluator.Evaluate(e, s => s.Kind switch { SymbolKind.Species => x[s.Index], SymbolKind.Parameter => k[s.Index], _ => 0 });
@@ -710,8 +713,7 @@ public static class SlowScaleReduction
             if (c.G >= 0)
             {
                 // The reservoir's abundance at the reference state bounds the pair's separation too.
-                double bound = BoundAtReference(layout, f => (Eval(lowered[pairs[f].C.F], x0, k0) * model.Reactions[pairs[f].C.F].StatisticalFactor,
-                    Eval(lowered[pairs[f].C.R], x0, k0) * model.Reactions[pairs[f].C.R].StatisticalFactor, pairs[f].C.G), c.G, x0, model, [.. pairs.SelectMany(p => new[] { p.C.F, p.C.R })]);
+                double bound = BoundAtReference(layout, f => PairRates(model, lowered, pairs[f].C, x0, k0), c.G, x0, model, [.. pairs.SelectMany(p => new[] { p.C.F, p.C.R })]);
                 if (bound > 0) sep = Math.Min(sep, x0[c.G] / bound);
             }
             fastPairs.Add(new FastPair(c.A, c.B, c.F, c.R, totalIndex[groupOf[c.A]], p, sep) { Reservoir = c.G });
