@@ -17,7 +17,7 @@ public static class ExpressionCompiler
 {
     private static readonly MethodInfo ApplyBinary = typeof(ExpressionEvaluator).GetMethod(nameof(ExpressionEvaluator.Apply), [typeof(BinaryOperator), typeof(double), typeof(double)])!;
     private static readonly MethodInfo ApplyUnary = typeof(ExpressionEvaluator).GetMethod(nameof(ExpressionEvaluator.Apply), [typeof(BuiltinFunction), typeof(double)])!;
-    private static readonly MethodInfo Pow = typeof(Math).GetMethod(nameof(Math.Pow), [typeof(double), typeof(double)])!;
+    private static readonly MethodInfo Pow = typeof(ExpressionEvaluator).GetMethod(nameof(ExpressionEvaluator.Power), [typeof(double), typeof(double)])!;
     private static readonly MethodInfo MathMin = typeof(Math).GetMethod(nameof(Math.Min), [typeof(double), typeof(double)])!;
     private static readonly MethodInfo MathMax = typeof(Math).GetMethod(nameof(Math.Max), [typeof(double), typeof(double)])!;
 

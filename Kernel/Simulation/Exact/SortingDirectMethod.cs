@@ -24,22 +24,15 @@ public sealed class SortingDirectMethod : IExactAlgorithm
     private sealed class Simulator(CompiledNetwork network) : RunningTotalSimulator(network)
     {
         private readonly double[] _propensities = new double[network.ReactionCount];
-        private readonly int[] _order = CreateOrder(network.ReactionCount); // search position -> reaction
+        private readonly int[] _order = LinearSearch.IdentityOrder(network.ReactionCount); // search position -> reaction
         private readonly int[] _timeDependent = TimeDependentReactions.Of(network);
-
-        private static int[] CreateOrder(int n)
-        {
-            var order = new int[n];
-            for (int i = 0; i < n; i++) order[i] = i;
-            return order;
-        }
 
         public override void Restart(double time)
         {
             Time = time;
             _pending = false;
             // The search order starts fresh, so a run depends only on its seed, not on earlier runs of this simulator.
-            for (int i = 0; i < _order.Length; i++) _order[i] = i;
+            LinearSearch.ResetOrder(_order);
             for (int r = 0; r < _propensities.Length; r++) _propensities[r] = Network.Propensity(r, State, Parameters, time);
             Resum(_propensities);
         }
@@ -54,7 +47,6 @@ public sealed class SortingDirectMethod : IExactAlgorithm
             var p = Parameters;
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
-            int n = a.Length;
             long fired = 0;
             while (fired < maxEvents)
             {
@@ -64,23 +56,14 @@ public sealed class SortingDirectMethod : IExactAlgorithm
                 Time = t;
 
                 // Linear search in the adaptive order, then one bubble step towards the front.
-                double target = Random.NextDouble() * _total;
-                int i = 0;
-                double cumulative = a[order[0]];
-                while (cumulative <= target)
-                {
-                    if (++i == n) { i = LastPositive(a, order); break; }
-                    cumulative += a[order[i]];
-                }
-                if (i < 0)
+                int r = LinearSearch.SelectInOrder(a, order, Random.NextDouble() * _total);
+                if (r < 0)
                 {
                     // Every propensity is 0 and only a rounding residue was left in the total:
                     // re-sum (to exactly 0) and draw again, which gives +∞.
                     Resum(_propensities);
                     continue;
                 }
-                int r = order[i];
-                if (i > 0) (order[i - 1], order[i]) = (r, order[i - 1]);
 
                 net.Fire(r, x);
                 double delta = 0;
@@ -103,14 +86,6 @@ public sealed class SortingDirectMethod : IExactAlgorithm
             }
             Events += fired;
             return fired;
-        }
-
-        // Reached only when rounding puts the target at the very end of the running total; -1 when
-        // no propensity is positive.
-        private static int LastPositive(double[] a, int[] order)
-        {
-            for (int i = order.Length - 1; i >= 0; i--) if (a[order[i]] > 0) return i;
-            return -1;
         }
     }
 }

@@ -7,7 +7,7 @@ namespace Stochastic.Simulation.SlowScale;
 
 /// <summary>
 /// Slow-scale SSA on a <see cref="ReducedModel"/> (Cao, Gillespie &amp; Petzold 2005): Gillespie's
-/// direct method over the slow reactions, whose state is the reduced model's (<see cref="ExactSimulator.State"/>:
+/// direct method over the slow reactions (the sorting direct method's adaptive search order, McCollum et al. 2006), whose state is the reduced model's (<see cref="ExactSimulator.State"/>:
 /// group totals, reservoir totals, other species). It keeps the expected full state
 /// x̄ = E[x | slow state] (members T·π_i, reservoirs their free count g, other species copied) and
 /// evaluates each slow reaction's propensity as the <em>full</em> network's propensity at x̄, which
@@ -44,6 +44,8 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     private readonly int[] _slow;
     private readonly double[] _xbar;
     private readonly double[] _a;
+    // The sorting direct method's search order over the slow reactions (position → reaction).
+    private readonly int[] _order;
     // Per reduced species: 0 plain (full species _fullOf), 1 group total (_groupOf), 2 reservoir total (_reservoirOf), 3 auxiliary.
     private readonly byte[] _kind;
     private readonly int[] _index;
@@ -87,6 +89,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _slow = reduced.SlowReactions;
         _xbar = new double[full.SpeciesCount];
         _a = new double[_slow.Length];
+        _order = LinearSearch.IdentityOrder(_slow.Length);
         _tolerance = reduced.Options.ReservoirTolerance;
         int ny = Network.SpeciesCount;
         _kind = new byte[ny];
@@ -232,6 +235,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     /// <inheritdoc />
     protected override void OnNewRun()
     {
+        LinearSearch.ResetOrder(_order);
         Array.Clear(_leaped);
         _leapList.Clear();
         foreach (int species in _shifted) _shift[species] = 0;
@@ -471,7 +475,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             }
             pending = false;
             t = next;
-            int j = LinearSearch.Select(a, rng.NextDouble() * total);
+            int j = LinearSearch.SelectInOrder(a, _order, rng.NextDouble() * total);
             if (j < 0)
             {
                 total = LinearSearch.Sum(a);
