@@ -22,7 +22,7 @@ public sealed class SlowScaleCliTests : IDisposable
         string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
         // Judged per cell type under IL-2 at 300 pM: CD122 capture everywhere; CD122 joining IL-2·CD25 in the
         // CD25-low types only (a Treg's 660 CD122 cannot be a reservoir for its 3,480 CD25).
-        Assert.Contains("slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell; lumped in every group: ", report);
+        Assert.Contains("slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell (θ = 2, chains 10); lumped in every group: ", report);
         Assert.Matches(@"lumped in every group: [^;]*CD122 <-> L_CD122", report);
         Assert.Matches(@"in some: [^;]*L_CD25 \+ CD122 <-> L_CD25_CD122 \([1-5] of 6 groups\)", report);
     }
@@ -45,6 +45,40 @@ public sealed class SlowScaleCliTests : IDisposable
         var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "ssa", "--leap", "--out", Path.Combine(_dir, "x"));
         Assert.NotEqual(0, code);
         Assert.Equal("error: --leap applies to --method slow-scale only", error.Trim());
+    }
+
+    [Fact]
+    public async Task Population_GroupTheta_DecidesWhichChainsAreLumped()
+    {
+        // Under IL-2, CD122 joining IL-2·CD25 relaxes across the chain only 5.7× faster than the
+        // complex drains in stem-like cells: kept exact at the default chain separation 10, lumped
+        // when the user accepts 2. The report says which.
+        string strict = Path.Combine(_dir, "strict"), loose = Path.Combine(_dir, "loose");
+        foreach (var (dir, groupTheta) in new[] { (strict, "10"), (loose, "2") })
+        {
+            var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--cells", "1", "--scenario", "IL2",
+                "--threads", "2", "--method", "slow-scale", "--theta", "2", "--group-theta", groupTheta, "--out", dir);
+            Assert.True(code == 0, error);
+        }
+        int Lumping(string dir)
+        {
+            var m = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(dir, "report.md")), @"L_CD25 \+ CD122 <-> L_CD25_CD122 \((\d) of 6 groups\)");
+            Assert.True(m.Success, "the report lists CD122 joining IL-2·CD25 among the pairs lumped in some groups");
+            return int.Parse(m.Groups[1].Value);
+        }
+        Assert.Contains("(θ = 2, chains 2)", File.ReadAllText(Path.Combine(loose, "report.md")));
+        Assert.True(Lumping(loose) > Lumping(strict), $"{Lumping(loose)} vs {Lumping(strict)} groups");
+    }
+
+    [Fact]
+    public async Task Population_GroupThetaWithoutSlowScale_OrNotPositive_IsAnError()
+    {
+        var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "ssa", "--group-theta", "5", "--out", Path.Combine(_dir, "x"));
+        Assert.NotEqual(0, code);
+        Assert.Equal("error: --group-theta applies to --method slow-scale only", error.Trim());
+        (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "slow-scale", "--group-theta", "0", "--out", Path.Combine(_dir, "y"));
+        Assert.NotEqual(0, code);
+        Assert.Contains("--group-theta must be a positive number", error);
     }
 
     [Fact]

@@ -16,11 +16,13 @@ internal static class DoseResponseCommand
         var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("dose-response") };
-        var (method, epsilon, theta, leap) = PopulationCommand.MethodOptions();
+        var engine = EngineOptions.Create();
 
         var command = new Command("dose-response", "pSTAT5 dose-response curves and EC50 per ligand and cell type.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { ligands, doses, cells, seed, threads, method, epsilon, theta, leap, outDir }) command.Options.Add(o);
+        foreach (var o in new Option[] { ligands, doses, cells, seed, threads }) command.Options.Add(o);
+        engine.AddTo(command);
+        command.Options.Add(outDir);
         command.SetAction((parse, cancellationToken) =>
         {
             var study = StudyReader.Read(parse.GetValue(file)!.ToString());
@@ -32,8 +34,7 @@ internal static class DoseResponseCommand
                 throw new ArgumentOutOfRangeException(nameof(doses), $"--doses must be from:to:count, e.g. 1:10000:9; got '{parse.GetValue(doses)}'");
             var doseList = DoseResponse.LogSpaced(from, to, count);
             string[] ligandList = parse.GetValue(ligands) is { Length: > 0 } l ? l : [.. study.Ligands.Keys.Where(k => k != "none").Order(StringComparer.Ordinal)];
-            var options = PopulationCommand.WithMethod(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads)),
-                parse, method, epsilon, theta, leap);
+            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads)), parse);
             long total = (long)ligandList.Length * (doseList.Length + 1) * study.CellTypes.Length * Math.Max(1, options.CellsPerType);
             var curves = ProgressDisplay.Run($"dose-response: {total} cells", total, (PopulationProgress p) => p.CellsDone,
                 progress => DoseResponse.Run(study, ligandList, doseList, options, progress: progress, cancellationToken: cancellationToken));

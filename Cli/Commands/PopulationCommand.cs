@@ -20,16 +20,18 @@ internal static class PopulationCommand
             if (c is { } x && (!(x > 0) || double.IsInfinity(x))) r.AddError($"--coupling must be a positive number, got {x}");
         });
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("population") };
-        var (method, epsilon, theta, leap) = MethodOptions();
+        var engine = EngineOptions.Create();
 
         var command = new Command("population", "Run a population study: fates per scenario and cell type, observable distributions.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { cells, scenarios, seed, threads, method, epsilon, theta, leap, coupling, outDir }) command.Options.Add(o);
+        foreach (var o in new Option[] { cells, scenarios, seed, threads }) command.Options.Add(o);
+        engine.AddTo(command);
+        foreach (var o in new Option[] { coupling, outDir }) command.Options.Add(o);
         command.SetAction((parse, cancellationToken) =>
         {
             var study = StudyReader.Read(parse.GetValue(file)!.ToString());
-            var options = WithMethod(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)),
-                parse, method, epsilon, theta, leap) with { Coupling = parse.GetValue(coupling) };
+            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse)
+                with { Coupling = parse.GetValue(coupling) };
             if (study.Settings.LigandPool is null && options.Coupling is not null)
             {
                 error.WriteLine("error: --coupling needs a study with a 'ligand_pool' setting (docs/study-files.md)");
@@ -67,46 +69,6 @@ internal static class PopulationCommand
         });
         return command;
     }
-
-    /// <summary>The engine options shared by the population commands: <c>--method batch|ssa|slow-scale</c>, <c>--epsilon</c>, <c>--theta</c> and <c>--leap</c>.</summary>
-    internal static (Option<string> Method, Option<double> Epsilon, Option<double> Theta, Option<bool> Leap) MethodOptions()
-    {
-        var method = new Option<string>("--method") { Description = "cell engine: ssa (exact, default), slow-scale (exact SSA with fast reversible binding pairs at equilibrium; see --theta) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "ssa" };
-        method.AcceptOnlyFromAmong("batch", "ssa", "slow-scale");
-        var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B (judged per scenario x cell type at its median cell; a chain of pairs must also relax across each pair at >= max(theta, 10) x its fastest drain)", DefaultValueFactory = _ => Stochastic.Simulation.SlowScale.SlowScaleOptions.DefaultTheta };
-        theta.Validators.Add(r =>
-        {
-            double t = r.GetValueOrDefault<double>();
-            if (!(t > 0) || double.IsInfinity(t)) r.AddError($"--theta must be a positive number, got {t}");
-        });
-        var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error bound ε, in (0, 1): of the batch engine, and of slow-scale --leap", DefaultValueFactory = _ => Stochastic.Simulation.Tau.TauLeapingSimulator.DefaultEpsilon };
-        epsilon.Validators.Add(r =>
-        {
-            double e = r.GetValueOrDefault<double>();
-            if (!(e > 0 && e < 1)) r.AddError($"--epsilon must be in (0, 1), got {e}");
-        });
-        var leap = new Option<bool>("--leap") { Description = "slow-scale: leap the slow reactions among abundant species (hybrid SSA / tau-leaping with --epsilon, e.g. receptor turnover); the rest stay exact" };
-        return (method, epsilon, theta, leap);
-    }
-
-    internal static PopulationOptions WithMethod(PopulationOptions options, ParseResult parse, Option<string> method, Option<double> epsilon, Option<double> theta, Option<bool> leap) =>
-        parse.GetValue(leap) && parse.GetValue(method) != "slow-scale"
-        ? throw new ArgumentOutOfRangeException(nameof(leap), "--leap applies to --method slow-scale only")
-        : options with
-        {
-            Method = parse.GetValue(method) switch
-            {
-                "ssa" => PopulationMethod.Ssa,
-                "slow-scale" => PopulationMethod.SlowScale,
-                _ => PopulationMethod.Batch,
-            },
-            Epsilon = parse.GetValue(epsilon),
-            SlowScale = new Stochastic.Simulation.SlowScale.SlowScaleOptions
-            {
-                Theta = parse.GetValue(theta),
-                LeapEpsilon = parse.GetValue(leap) ? parse.GetValue(epsilon) : null,
-            },
-        };
 
     internal static void Write(string path, Action<TextWriter> write)
     {

@@ -79,7 +79,8 @@ internal sealed class CellEngines
         int Groups(string pair) => kindOf.Count(k => names[k].Contains(pair));
         var everywhere = all.Where(p => Groups(p) == kindOf.Length).ToList();
         var some = all.Where(p => Groups(p) < kindOf.Length).Select(p => $"{p} ({Groups(p)} of {kindOf.Length} groups)").ToList();
-        return "slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell; lumped in every group: "
+        var options = kinds[0].Options;
+        return FormattableString.Invariant($"slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell (θ = {options.Theta:G3}, chains {Math.Max(options.Theta, options.GroupTheta):G3}); lumped in every group: ")
             + (everywhere.Count > 0 ? string.Join(", ", everywhere) : "none") + (some.Count > 0 ? "; in some: " + string.Join(", ", some) : "") + PopulationRunner.LeapWords(kinds[0]);
     }
 }

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using Stochastic.Population;
+using Stochastic.Simulation.SlowScale;
+using Stochastic.Simulation.Tau;
+
+namespace Stochastic.Cli.Commands;
+
+/// <summary>
+/// The cell-engine options shared by <c>population</c> and <c>dose-response</c>:
+/// <c>--method batch|ssa|slow-scale</c>, <c>--epsilon</c>, <c>--theta</c>, <c>--group-theta</c> and <c>--leap</c>.
+/// </summary>
+internal sealed record EngineOptions(Option<string> Method, Option<double> Epsilon, Option<double> Theta, Option<double> GroupTheta, Option<bool> Leap)
+{
+    public static EngineOptions Create()
+    {
+        var method = new Option<string>("--method") { Description = "cell engine: ssa (exact, default), slow-scale (exact SSA with fast reversible binding pairs at equilibrium; see --theta) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "ssa" };
+        method.AcceptOnlyFromAmong("batch", "ssa", "slow-scale");
+        var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B (judged per scenario x cell type at its median cell; a chain of pairs must also relax across each pair at >= max(theta, --group-theta) x its fastest drain)", DefaultValueFactory = _ => SlowScaleOptions.DefaultTheta };
+        Positive(theta);
+        var groupTheta = new Option<double>("--group-theta") { Description = "slow-scale: the separation a chain of lumped pairs needs across each pair, against its fastest drain (the criterion uses max(--theta, this))", DefaultValueFactory = _ => new SlowScaleOptions().GroupTheta };
+        Positive(groupTheta);
+        var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error bound ε, in (0, 1): of the batch engine, and of slow-scale --leap", DefaultValueFactory = _ => TauLeapingSimulator.DefaultEpsilon };
+        epsilon.Validators.Add(r =>
+        {
+            double e = r.GetValueOrDefault<double>();
+            if (!(e > 0 && e < 1)) r.AddError($"--epsilon must be in (0, 1), got {e}");
+        });
+        var leap = new Option<bool>("--leap") { Description = "slow-scale: leap the slow reactions among abundant species (hybrid SSA / tau-leaping with --epsilon, e.g. receptor turnover); the rest stay exact" };
+        return new EngineOptions(method, epsilon, theta, groupTheta, leap);
+
+        static void Positive(Option<double> option) => option.Validators.Add(r =>
+        {
+            double t = r.GetValueOrDefault<double>();
+            if (!(t > 0) || double.IsInfinity(t)) r.AddError($"{option.Name} must be a positive number, got {t}");
+        });
+    }
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Method, Epsilon, Theta, GroupTheta, Leap }) command.Options.Add(o);
+    }
+
+    /// <summary><paramref name="options"/> with the engine the command line chose.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><c>--leap</c> or <c>--group-theta</c> given without <c>--method slow-scale</c>.</exception>
+    public PopulationOptions Apply(PopulationOptions options, ParseResult parse)
+    {
+        bool slowScale = parse.GetValue(Method) == "slow-scale";
+        if (!slowScale && parse.GetValue(Leap)) throw new ArgumentOutOfRangeException(nameof(Leap), "--leap applies to --method slow-scale only");
+        if (!slowScale && parse.GetResult(GroupTheta) is { Implicit: false }) throw new ArgumentOutOfRangeException(nameof(GroupTheta), "--group-theta applies to --method slow-scale only");
+        return options with
+        {
+            Method = parse.GetValue(Method) switch
+            {
+                "ssa" => PopulationMethod.Ssa,
+                "slow-scale" => PopulationMethod.SlowScale,
+                _ => PopulationMethod.Batch,
+            },
+            Epsilon = parse.GetValue(Epsilon),
+            SlowScale = new SlowScaleOptions
+            {
+                Theta = parse.GetValue(Theta),
+                GroupTheta = parse.GetValue(GroupTheta),
+                LeapEpsilon = parse.GetValue(Leap) ? parse.GetValue(Epsilon) : null,
+            },
+        };
+    }
+}
