@@ -159,8 +159,11 @@ public class SlowScaleReductionTests(ITestOutputHelper output)
         var fast = new ReactionModel("chain", [.. names.Select((n, i) => new Parameter(n, new NumberExpr(k[i], At), k[i], At))],
             model.Species, model.Observables, [], model.Reactions);
         Assert.Equal(2, SlowScaleReduction.Reduce(fast, new SlowScaleOptions { Theta = 10 }).Pairs.Length);
-        // A group separation that is not a positive number, or a reference state of the wrong size, is refused.
+        // A group separation that is not a positive number, a reservoir tolerance outside [0, 1), or a reference state of the wrong size, is refused.
         Assert.Throws<ArgumentOutOfRangeException>(() => SlowScaleReduction.Reduce(fast, new SlowScaleOptions { GroupTheta = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SlowScaleReduction.Reduce(fast, new SlowScaleOptions { ReservoirTolerance = -1e-3 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SlowScaleReduction.Reduce(fast, new SlowScaleOptions { ReservoirTolerance = 1 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => SlowScaleReduction.Reduce(fast, new SlowScaleOptions { ReservoirTolerance = double.NaN }));
         Assert.Throws<ArgumentOutOfRangeException>(() => SlowScaleReduction.Reduce(fast, new SlowScaleOptions { GroupTheta = double.NaN }));
         Assert.Throws<ArgumentException>(() => SlowScaleReduction.Reduce(fast, null, new SlowScaleReference([1, 2], k)));
     }

@@ -7,9 +7,10 @@ namespace Stochastic.Cli.Commands;
 
 /// <summary>
 /// The cell-engine options shared by <c>population</c> and <c>dose-response</c>:
-/// <c>--method batch|ssa|slow-scale</c>, <c>--epsilon</c>, <c>--theta</c>, <c>--group-theta</c> and <c>--leap</c>.
+/// <c>--method batch|ssa|slow-scale</c>, <c>--epsilon</c>, <c>--theta</c>, <c>--group-theta</c>,
+/// <c>--reservoir-tolerance</c> and <c>--leap</c>.
 /// </summary>
-internal sealed record EngineOptions(Option<string> Method, Option<double> Epsilon, Option<double> Theta, Option<double> GroupTheta, Option<bool> Leap)
+internal sealed record EngineOptions(Option<string> Method, Option<double> Epsilon, Option<double> Theta, Option<double> GroupTheta, Option<double> ReservoirTolerance, Option<bool> Leap)
 {
     public static EngineOptions Create()
     {
@@ -19,6 +20,12 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
         Positive(theta);
         var groupTheta = new Option<double>("--group-theta") { Description = "slow-scale: the separation a chain of lumped pairs needs across each pair, against its fastest drain (the criterion uses max(--theta, this))", DefaultValueFactory = _ => new SlowScaleOptions().GroupTheta };
         Positive(groupTheta);
+        var tolerance = new Option<double>("--reservoir-tolerance") { Description = "slow-scale: relative drift δ of a reservoir's free count before the equilibria that depend on it are re-solved, in [0, 1); the shares then err by at most (1 - π)·δ (0.01 runs NK cells under IL-2 ~35% faster than the default)", DefaultValueFactory = _ => new SlowScaleOptions().ReservoirTolerance };
+        tolerance.Validators.Add(r =>
+        {
+            double d = r.GetValueOrDefault<double>();
+            if (!(d >= 0 && d < 1)) r.AddError($"--reservoir-tolerance must be in [0, 1), got {d}");
+        });
         var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error bound ε, in (0, 1): of the batch engine, and of slow-scale --leap", DefaultValueFactory = _ => TauLeapingSimulator.DefaultEpsilon };
         epsilon.Validators.Add(r =>
         {
@@ -26,7 +33,7 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
             if (!(e > 0 && e < 1)) r.AddError($"--epsilon must be in (0, 1), got {e}");
         });
         var leap = new Option<bool>("--leap") { Description = "slow-scale: leap the slow reactions among abundant species (hybrid SSA / tau-leaping with --epsilon, e.g. receptor turnover); the rest stay exact" };
-        return new EngineOptions(method, epsilon, theta, groupTheta, leap);
+        return new EngineOptions(method, epsilon, theta, groupTheta, tolerance, leap);
 
         static void Positive(Option<double> option) => option.Validators.Add(r =>
         {
@@ -37,16 +44,17 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Method, Epsilon, Theta, GroupTheta, Leap }) command.Options.Add(o);
+        foreach (var o in new Option[] { Method, Epsilon, Theta, GroupTheta, ReservoirTolerance, Leap }) command.Options.Add(o);
     }
 
     /// <summary><paramref name="options"/> with the engine the command line chose.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><c>--leap</c> or <c>--group-theta</c> given without <c>--method slow-scale</c>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><c>--leap</c>, <c>--group-theta</c> or <c>--reservoir-tolerance</c> given without <c>--method slow-scale</c>.</exception>
     public PopulationOptions Apply(PopulationOptions options, ParseResult parse)
     {
         bool slowScale = parse.GetValue(Method) == "slow-scale";
         if (!slowScale && parse.GetValue(Leap)) throw new ArgumentOutOfRangeException(nameof(Leap), "--leap applies to --method slow-scale only");
-        if (!slowScale && parse.GetResult(GroupTheta) is { Implicit: false }) throw new ArgumentOutOfRangeException(nameof(GroupTheta), "--group-theta applies to --method slow-scale only");
+        foreach (var option in new[] { GroupTheta, ReservoirTolerance })
+            if (!slowScale && parse.GetResult(option) is { Implicit: false }) throw new ArgumentOutOfRangeException(option.Name, $"{option.Name} applies to --method slow-scale only");
         return options with
         {
             Method = parse.GetValue(Method) switch
@@ -60,6 +68,7 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
             {
                 Theta = parse.GetValue(Theta),
                 GroupTheta = parse.GetValue(GroupTheta),
+                ReservoirTolerance = parse.GetValue(ReservoirTolerance),
                 LeapEpsilon = parse.GetValue(Leap) ? parse.GetValue(Epsilon) : null,
             },
         };

@@ -80,7 +80,7 @@ internal sealed class CellEngines
         var everywhere = all.Where(p => Groups(p) == kindOf.Length).ToList();
         var some = all.Where(p => Groups(p) < kindOf.Length).Select(p => $"{p} ({Groups(p)} of {kindOf.Length} groups)").ToList();
         var options = kinds[0].Options;
-        return FormattableString.Invariant($"slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell (θ = {options.Theta:G3}, chains {Math.Max(options.Theta, options.GroupTheta):G3}); lumped in every group: ")
+        return FormattableString.Invariant($"slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell (θ = {options.Theta:G3}, chains {Math.Max(options.Theta, options.GroupTheta):G3}, reservoir tolerance {options.ReservoirTolerance:G3}); lumped in every group: ")
             + (everywhere.Count > 0 ? string.Join(", ", everywhere) : "none") + (some.Count > 0 ? "; in some: " + string.Join(", ", some) : "") + PopulationRunner.LeapWords(kinds[0]);
     }
 }

@@ -48,7 +48,7 @@ public sealed record SlowScaleOptions
     /// Relative drift of a reservoir's free count tolerated before the group equilibria that depend on
     /// it are recomputed (<see cref="SlowScaleSimulator"/>); default 10⁻³. A member binding one
     /// reservoir molecule then has a relative error in its equilibrium fraction π of at most (1 − π)·δ.
-    /// 0 recomputes after every change.
+    /// 0 recomputes after every change; must be in [0, 1). CLI <c>--reservoir-tolerance</c>.
     /// </summary>
     public double ReservoirTolerance { get; init; } = 1e-3;
 
@@ -277,7 +277,7 @@ public static class SlowScaleReduction
     /// order); default the model's initial counts and parameter values. A population reduces once per
     /// scenario × cell type, at the type's median cell under the scenario.
     /// </param>
-    /// <exception cref="ArgumentOutOfRangeException"><see cref="SlowScaleOptions.LeapEpsilon"/> is set and not in (0, 1), or <see cref="SlowScaleOptions.GroupTheta"/> is not a positive number.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SlowScaleOptions.LeapEpsilon"/> is set and not in (0, 1), <see cref="SlowScaleOptions.GroupTheta"/> is not a positive number, or <see cref="SlowScaleOptions.ReservoirTolerance"/> is not in [0, 1).</exception>
     /// <exception cref="ArgumentException"><paramref name="reference"/> does not match the model's species and parameters.</exception>
     public static ReducedModel Reduce(ReactionModel model, SlowScaleOptions? options = null, SlowScaleReference? reference = null)
     {
@@ -290,6 +290,8 @@ public static class SlowScaleReduction
             throw new ArgumentOutOfRangeException(nameof(options), $"leap epsilon must be in (0, 1), got {epsilon}");
         if (!(options.GroupTheta > 0) || double.IsInfinity(options.GroupTheta))
             throw new ArgumentOutOfRangeException(nameof(options), $"the group separation must be a positive number, got {options.GroupTheta}");
+        if (!(options.ReservoirTolerance >= 0 && options.ReservoirTolerance < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), $"the reservoir tolerance must be in [0, 1), got {options.ReservoirTolerance}");
         var notes = ImmutableArray.CreateBuilder<string>();
         var reactions = model.Reactions;
         var lowered = reactions.Select(r => model.Lower(r.Rate)).ToArray();
