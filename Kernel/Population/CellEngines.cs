@@ -42,7 +42,7 @@ internal sealed class CellEngines
         if (engine is not null) return new CellEngines([engine], none, noReduction, "custom engine");
         if (options.Method != PopulationMethod.SlowScale)
         {
-            var (factory, description, _) = options.EngineAndDescription(study.Model);
+            var (factory, description) = options.EngineAndDescription(study.Model);
             return new CellEngines([factory], none, noReduction, description);
         }
         var sampler = new CellParameterSampler(study.Model);

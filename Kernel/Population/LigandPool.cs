@@ -138,6 +138,7 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
     // Errors give default.
     private static ImmutableArray<double> Mix(string text, SourcePosition at, IReadOnlyList<string> cellTypes, ErrorList errors)
     {
+        var names = cellTypes.ToList();
         var weights = new double[cellTypes.Count];
         var seen = new bool[cellTypes.Count];
         bool ok = true;
@@ -154,7 +155,7 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
                 ok = false;
                 continue;
             }
-            int type = cellTypes.ToList().IndexOf(name);
+            int type = names.IndexOf(name);
             if (type < 0)
             {
                 var near = NameSuggestion.Closest(name, cellTypes);

@@ -39,17 +39,17 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     public Func<CompiledNetwork, ICellSimulator> Engine(Model.ReactionModel model) => EngineAndDescription(model).Engine;
 
     /// <summary>The engine factory and the words reports use for it (the slow-scale reduction is made once, here).</summary>
-    internal (Func<CompiledNetwork, ICellSimulator> Engine, string Description, Simulation.SlowScale.ReducedModel? Reduced) EngineAndDescription(Model.ReactionModel model)
+    internal (Func<CompiledNetwork, ICellSimulator> Engine, string Description) EngineAndDescription(Model.ReactionModel model)
     {
         switch (Method)
         {
             case PopulationMethod.Ssa:
-                return (n => new ExactCellSimulator(n), "exact SSA", null);
+                return (n => new ExactCellSimulator(n), "exact SSA");
             case PopulationMethod.SlowScale:
                 var reduced = Simulation.SlowScale.SlowScaleReduction.Reduce(model, SlowScale);
-                return (full => new SlowScaleCellSimulator(reduced, full), PopulationRunner.SlowScaleDescription(reduced), reduced);
+                return (full => new SlowScaleCellSimulator(reduced, full), PopulationRunner.SlowScaleDescription(reduced));
             default:
-                return (n => new BatchCellSimulator(n, Epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {Epsilon}"), null);
+                return (n => new BatchCellSimulator(n, Epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {Epsilon}"));
         }
     }
 }

@@ -204,7 +204,13 @@ public sealed class ReducedModel
             return value;
         }
         var rates = Pairs.Select(p => (RateConstant(p.Forward), RateConstant(p.Reverse), p.Reservoir)).ToArray();
+        // Reservoir G's count over what the groups binding it hold at equilibrium with it (x is still the cell's counts here).
         var abundance = new Dictionary<int, double>();
+        foreach (int g in Pairs.Where(p => p.Reservoir >= 0).Select(p => p.Reservoir).Distinct())
+        {
+            double bound = SlowScaleReduction.BoundAtReference(Layout, e => rates[e], g, x, Full, _fastReactions);
+            abundance[g] = bound > 0 ? x[g] / bound : double.PositiveInfinity;
+        }
         for (int k = 0; k < Pairs.Length; k++)
         {
             var pair = Pairs[k];
@@ -221,12 +227,6 @@ public sealed class ReducedModel
                     int sp = full.ReactantSpecies[i];
                     if (sp == pair.A || sp == pair.B) drain = Math.Max(drain, full.Propensity(r, x, parameters, 0) / x[sp]);
                 }
-            }
-            if (pair.Reservoir >= 0 && !abundance.ContainsKey(pair.Reservoir))
-            {
-                // Reservoir G's count over what the groups binding it hold at equilibrium with it.
-                double bound = SlowScaleReduction.BoundAtReference(Layout, e => rates[e], pair.Reservoir, fullCounts.ToArray(), Full, _fastReactions);
-                abundance[pair.Reservoir] = bound > 0 ? fullCounts[pair.Reservoir] / bound : double.PositiveInfinity;
             }
             separations[k] = Math.Min(drain > 0 ? rate / drain : double.PositiveInfinity, pair.Reservoir >= 0 ? abundance[pair.Reservoir] : double.PositiveInfinity);
         }

@@ -7,7 +7,8 @@ namespace Stochastic.Simulation.SlowScale;
 
 /// <summary>
 /// Slow-scale SSA on a <see cref="ReducedModel"/> (Cao, Gillespie &amp; Petzold 2005): Gillespie's
-/// direct method over the slow reactions (the sorting direct method's adaptive search order, McCollum et al. 2006), whose state is the reduced model's (<see cref="ExactSimulator.State"/>:
+/// direct method over the slow reactions (in the sorting direct method's adaptive search order,
+/// McCollum et al. 2006), whose state is the reduced model's (<see cref="ExactSimulator.State"/>:
 /// group totals, reservoir totals, other species). It keeps the expected full state
 /// x̄ = E[x | slow state] (members T·π_i, reservoirs their free count g, other species copied) and
 /// evaluates each slow reaction's propensity as the <em>full</em> network's propensity at x̄, which
@@ -46,7 +47,8 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     private readonly double[] _a;
     // The sorting direct method's search order over the slow reactions (position → reaction).
     private readonly int[] _order;
-    // Per reduced species: 0 plain (full species _fullOf), 1 group total (_groupOf), 2 reservoir total (_reservoirOf), 3 auxiliary.
+    // Per reduced species: 0 plain, 1 group total, 2 reservoir total (a home group's total too), 3 auxiliary;
+    // _index is then the full species, the group or the reservoir.
     private readonly byte[] _kind;
     private readonly int[] _index;
     private readonly int[] _depOffsets, _deps;
