@@ -89,6 +89,64 @@ public class HybridLeapingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ExactDecays_KeepThePoissonLaws_OverLongIntervals()
+    {
+        // ∅ → X (α = 50), X → Y (k₁ = 0.3), X → ∅ (k₂ = 0.2), nothing reads Y: X's decays are exact
+        // (binomial survival of the molecules present and of the leaped births, uniform in time), so
+        // no consumption bound holds them and ε = 0.2 lets an interval run over K·τ ≈ 2 lifetimes,
+        // where a Poisson leap of the decays would be far off (variance × 2 at k·τ = 2, unstable
+        // beyond). From empty, X(t) is Poisson(α/K·(1 − e^(−Kt))) and Y(t) Poisson(α·k₁/K·(t −
+        // (1 − e^(−Kt))/K)) exactly; at t = 2 and 20.
+        const double alpha = 50, k1 = 0.3, k2 = 0.2, k = k1 + k2;
+        const int runs = 8000;
+        (string Name, double Value)[] parameters = [("alpha", alpha), ("k1", k1), ("k2", k2)];
+        (string Label, int[] Reactants, int[] Products, int Rate)[] reactions =
+            [("syn", [], [0], 0), ("toY", [0], [1], 1), ("loss", [0], [], 2)];
+        var model = new ReactionModel("decays",
+            [.. parameters.Select(p => new Parameter(p.Name, new NumberExpr(p.Value, At), p.Value, At))],
+            [new Species("X", new NumberExpr(0, At), 0, false, At), new Species("Y", new NumberExpr(0, At), 0, false, At)],
+            [], [],
+            [.. reactions.Select(r => new Reaction(r.Label, [.. r.Reactants], [.. r.Products],
+                new SymbolExpr(SymbolKind.Parameter, r.Rate, parameters[r.Rate].Name, At), RateLawKind.MassAction, 1, At))]);
+        var sim = Simulator(model, 0.2);
+        double[] times = [2, 20];
+        var x = times.Select(_ => new double[runs]).ToArray();
+        var y = times.Select(_ => new double[runs]).ToArray();
+        long events = 0;
+        for (int i = 0; i < runs; i++)
+        {
+            sim.Reset(13, (ulong)i);
+            for (int h = 0; h < times.Length; h++)
+            {
+                sim.Advance(times[h]);
+                x[h][i] = sim.State[0];
+                y[h][i] = sim.State[1];
+            }
+            events += sim.Events;
+        }
+        double leapsPerRun = (double)sim.Leaps / runs;
+        output.WriteLine($"{sim.LeapedFirings:N0} of {events:N0} firings leaped, {leapsPerRun:F1} leaps per run of 20 time units");
+        Assert.True(sim.LeapedFirings > 0.9 * events, $"only {sim.LeapedFirings} of {events} firings leaped");
+        // (The first firings, while X holds fewer than 10 molecules, are exact.) Long intervals: the
+        // consumption bound (k·τ ≤ ε/2 = 0.1) would need ≥ 100 leaps per run.
+        Assert.True(leapsPerRun < 50, $"{leapsPerRun:F1} leaps per run");
+        for (int h = 0; h < times.Length; h++)
+        {
+            double t = times[h], lx = alpha / k * (1 - Math.Exp(-k * t)), ly = alpha * k1 / k * (t - (1 - Math.Exp(-k * t)) / k);
+            foreach (var (v, lambda, name) in new[] { (x[h], lx, "X"), (y[h], ly, "Y") })
+            {
+                var (mean, variance) = Moments(v);
+                output.WriteLine($"t = {t}: {name} mean {mean:F2} var {variance:F1} (Poisson {lambda:F2})");
+                // 5 standard errors of the sample mean (sqrt(λ/n)) and variance (sqrt((λ + 2λ²)/n)):
+                // a correct simulator fails one of the eight with probability < 1e-5.
+                double seMean = Math.Sqrt(lambda / runs), seVariance = Math.Sqrt((lambda + 2 * lambda * lambda) / runs);
+                Assert.InRange(mean, lambda - 5 * seMean, lambda + 5 * seMean);
+                Assert.InRange(variance, lambda - 5 * seVariance, lambda + 5 * seVariance);
+            }
+        }
+    }
+
+    [Fact]
     public void LeapedTurnover_FollowsTheMeanFromEmpty()
     {
         // From R = C = 0, recorded at t = 0.5, 1 and 3 (each horizon closes a leap interval).

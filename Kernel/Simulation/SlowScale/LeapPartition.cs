@@ -20,7 +20,9 @@ namespace Stochastic.Simulation.SlowScale;
 /// the drift μ_i vanishes and the variance rule alone lets a large pool's turnover leap over many of
 /// its lifetimes, where leaping a first-order loss at rate k over k·τ = u inflates the stationary
 /// variance by about u/2 (plain) or u (with the simulator's estimated midpoint), and is unstable for
-/// u > 2. With this bound the inflation is at most about ε/2.</item>
+/// u > 2. With this bound the inflation is at most about ε/2. Exact decays (first-order losses at a
+/// constant rate of a species nothing else consumes, which the simulator draws by their exact decay
+/// probabilities) go without it, on the conditions of docs/algorithms.md, "Exact decays".</item>
 /// <item>The interval τ is the candidate bound that saves the most: the leaped reactions are the
 /// candidates that allow τ and are expected to fire at least <see cref="MinimumFirings"/> times in it,
 /// and τ maximizes their total propensity (exact firings saved per unit time) less
@@ -43,12 +45,26 @@ internal sealed class LeapPartition
     private readonly double[] _g;
     private readonly bool[] _read;
     private readonly double[] _mu, _var, _tauOf;
+    private readonly int[] _decayOf;
+    private readonly double[] _limit, _bounded, _decayRate, _decayLimit, _groupRate;
+    // Per decay, whether it changes nothing that a propensity reads besides its own species.
+    private readonly bool[] _silent;
+    // Per species with exact decays, the reactions that make it; whether its decays go unbounded.
+    private readonly int[][] _makers;
+    private readonly bool[] _free;
+    private readonly int[] _decaySpecies;
     private readonly List<(int Reaction, double Tau)> _candidates = [];
 
     /// <param name="network">The simulated network (change vectors, reduced species).</param>
     /// <param name="epsilon">ε of the step rule.</param>
     /// <param name="order">g_i per species: the highest order of a reaction whose propensity reads species i (0 when none reads it).</param>
-    public LeapPartition(CompiledNetwork network, double epsilon, double[] order)
+    /// <param name="decayOf">
+    /// Per reaction, the species it decays when the simulator leaps it exactly (a first-order loss at
+    /// a constant rate of a species that only such losses consume, <see cref="SlowScaleSimulator"/>),
+    /// else −1. Such a reaction has no consumption bound, and a species' decays are leaped together
+    /// or not at all.
+    /// </param>
+    public LeapPartition(CompiledNetwork network, double epsilon, double[] order, int[] decayOf)
     {
         _net = network;
         _epsilon = epsilon;
@@ -57,6 +73,19 @@ internal sealed class LeapPartition
         _tauOf = new double[network.SpeciesCount];
         _mu = new double[network.SpeciesCount];
         _var = new double[network.SpeciesCount];
+        _decayOf = decayOf;
+        _limit = new double[decayOf.Length];
+        _bounded = new double[decayOf.Length];
+        _decayRate = new double[network.SpeciesCount];
+        _decayLimit = new double[network.SpeciesCount];
+        _groupRate = new double[network.SpeciesCount];
+        _silent = [.. Enumerable.Range(0, decayOf.Length).Select(j => decayOf[j] >= 0 && Enumerable.Range(network.ChangeOffsets[j], network.ChangeOffsets[j + 1] - network.ChangeOffsets[j])
+            .All(c => network.ChangeSpecies[c] == decayOf[j] || !_read[network.ChangeSpecies[c]]))];
+        _free = new bool[network.SpeciesCount];
+        _decaySpecies = [.. decayOf.Where(y => y >= 0).Distinct().Order()];
+        _makers = [.. Enumerable.Range(0, network.SpeciesCount).Select(y => Enumerable.Range(0, decayOf.Length)
+            .Where(j => Enumerable.Range(network.ChangeOffsets[j], network.ChangeOffsets[j + 1] - network.ChangeOffsets[j])
+                .Any(c => network.ChangeSpecies[c] == y && network.ChangeAmounts[c] > 0)).ToArray())];
     }
 
     /// <summary>
@@ -96,12 +125,13 @@ internal sealed class LeapPartition
             }
             _tauOf[s] = tau;
         }
-        // Candidates (not critical) and the longest interval each allows: the least τ_s of the species it changes.
-        _candidates.Clear();
+        // The longest interval each reaction allows (−1: critical or idle): the least τ_s of the
+        // species it changes.
         for (int j = 0; j < a.Length; j++)
         {
+            _limit[j] = _bounded[j] = -1;
             if (!(a[j] > 0)) continue;
-            double tau = double.PositiveInfinity;
+            double tau = double.PositiveInfinity, bounded = double.PositiveInfinity;
             bool critical = false;
             for (int c = offsets[j]; c < offsets[j + 1]; c++)
             {
@@ -109,10 +139,58 @@ internal sealed class LeapPartition
                 tau = Math.Min(tau, _tauOf[s]);
                 if (amounts[c] >= 0) continue;
                 if (x[s] < -amounts[c] * CriticalFirings) { critical = true; break; }
-                // It may consume at most ε/2 of the species in the interval.
-                tau = Math.Min(tau, _epsilon / 2 * x[s] / (-amounts[c] * a[j]));
+                // It may consume at most ε/2 of the species in the interval (an exact decay may
+                // need not: see below).
+                double bound = _epsilon / 2 * x[s] / (-amounts[c] * a[j]);
+                if (_decayOf[j] == s) bounded = bound; else tau = Math.Min(tau, bound);
             }
-            if (!critical && a[j] * tau >= MinimumFirings) _candidates.Add((j, tau));
+            if (critical) continue;
+            _limit[j] = tau;
+            _bounded[j] = Math.Min(tau, bounded);
+        }
+        // A species' decays may go without the consumption bound: their survival probabilities are
+        // exact however long the interval (see SlowScaleSimulator.Leap), for the molecules present
+        // when it began, those made by exact firings (at their times) and those made by leaped
+        // reactions (at times uniform over the interval, the leap's own law at a constant
+        // propensity). The last fails for molecules made by another species' leaped decays, whose
+        // times are not uniform: a species with such a maker keeps the bound. The free decays of a
+        // species are leaped together or not at all, over at most the least of their limits, when
+        // they fire MinimumFirings times in all and each one whose products some propensity reads
+        // does so by itself (as any leaped reaction must); a species whose decays cannot keeps the bound.
+        foreach (int y in _decaySpecies)
+        {
+            _decayRate[y] = 0;
+            _groupRate[y] = _decayLimit[y] = double.PositiveInfinity;
+        }
+        for (int j = 0; j < a.Length; j++)
+        {
+            if (_decayOf[j] < 0 || !(a[j] > 0)) continue;
+            int y = _decayOf[j];
+            _decayRate[y] += a[j];
+            _decayLimit[y] = Math.Min(_decayLimit[y], _limit[j]);
+            if (!_silent[j]) _groupRate[y] = Math.Min(_groupRate[y], a[j]);
+        }
+        foreach (int y in _decaySpecies)
+        {
+            _groupRate[y] = Math.Min(_groupRate[y], _decayRate[y]);
+            _free[y] = _groupRate[y] * _decayLimit[y] >= MinimumFirings;
+        }
+        foreach (int y in _decaySpecies)
+        {
+            if (!_free[y]) continue;
+            foreach (int j in _makers[y])
+            {
+                int z = _decayOf[j];
+                if (z < 0 || !(a[j] > 0)) continue;
+                if (_decayRate[z] * _decayLimit[z] >= MinimumFirings || a[j] * _bounded[j] >= MinimumFirings) { _free[y] = false; break; }
+            }
+        }
+        _candidates.Clear();
+        for (int j = 0; j < a.Length; j++)
+        {
+            if (!(a[j] > 0)) continue;
+            double limit = Limit(j);
+            if (limit >= 0 && Rate(j, a) * limit >= MinimumFirings) _candidates.Add((j, limit));
         }
         // The interval: the candidate bound that saves the most exact firings per unit time, net of
         // the partitions it costs (Σ a_j over the reactions it leaps − LeapCost/τ).
@@ -120,17 +198,31 @@ internal sealed class LeapPartition
         foreach (var (_, tau) in _candidates)
         {
             double saved = -LeapCost / tau;
-            foreach (var (j, limit) in _candidates) if (limit >= tau && a[j] * tau >= MinimumFirings) saved += a[j];
+            foreach (var (j, limit) in _candidates) if (limit >= tau && Rate(j, a) * tau >= MinimumFirings) saved += a[j];
             if (saved > best) { best = saved; chosen = tau; }
         }
         if (best <= 0) return double.PositiveInfinity;
         foreach (var (j, limit) in _candidates)
         {
-            if (limit < chosen || !(a[j] * chosen >= MinimumFirings)) continue;
+            if (limit < chosen || !(Rate(j, a) * chosen >= MinimumFirings)) continue;
             leaped[j] = true;
             list.Add(j);
         }
         list.Sort();
         return chosen;
+    }
+
+    /// <summary>Whether species <paramref name="y"/>'s decays, if leaped by the last <see cref="Choose"/>, went without the consumption bound (exact decays: no reaction making y is leaped).</summary>
+    public bool ExactDecays(int y) => _free[y];
+
+    // The firing rate that must reach MinimumFirings in an interval: for a free decay its group's
+    // (the least of its species' total and its decays whose products are read).
+    private double Rate(int j, ReadOnlySpan<double> a) => _decayOf[j] >= 0 && _free[_decayOf[j]] ? _groupRate[_decayOf[j]] : a[j];
+
+    // The longest interval reaction j allows (−1: never leaped); for a decay, its species' shared one.
+    private double Limit(int j)
+    {
+        int y = _decayOf[j];
+        return y < 0 ? _limit[j] : _free[y] ? _decayLimit[y] : _bounded[j];
     }
 }

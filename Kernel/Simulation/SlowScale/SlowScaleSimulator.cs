@@ -35,6 +35,11 @@ namespace Stochastic.Simulation.SlowScale;
 /// <c>Advance(t)</c> includes every leap up to t and is never shifted. Should
 /// a leap's draw consume more molecules than a species holds (the ε rule makes that far-fetched), the
 /// leaped firings that consume it are reduced until no count is negative (<see cref="LeapCorrections"/>).
+/// A species consumed only by first-order reactions at constant rate constants has its leaped decays
+/// drawn exactly instead of by Poisson: binomially, from each molecule's probability of having decayed
+/// by the interval's end (present at its start, made by an exact firing at a known time, or made by a
+/// leaped one at a uniform time), so that no consumption bound needs to hold them
+/// (docs/algorithms.md, "Exact decays").
 /// </para>
 /// </summary>
 public sealed class SlowScaleSimulator : RunningTotalSimulator
@@ -73,6 +78,17 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     private bool _shiftPending, _shiftApplied;
     private double _leapTau;
     private readonly LaneStreams _poisson = new(1);
+    // Exact decays (see Leap): per slow reaction the reduced species it decays, or -1; per reduced
+    // species its decays, whether they are leaped this interval and its count when the interval
+    // began; per slow reaction the decaying species it makes, with amounts; births in the interval.
+    private readonly int[] _decayOf;
+    private readonly int[][] _decays;
+    private readonly bool[] _decaying;
+    private readonly double[] _decayStart;
+    private readonly List<int> _decayList = [];
+    private readonly (int Species, double Amount)[]?[] _makes;
+    private readonly List<(int Species, double Time, double Amount)> _births = [];
+    private double _intervalStart;
     private double _leapEnd = double.PositiveInfinity;
     private int _untilCheck;
 
@@ -157,6 +173,34 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _firings = new double[_slow.Length];
         _change = new double[ny];
         _shift = new double[ny];
+        // Exact decays: first-order losses at a constant rate (a unimolecular mass-action rate
+        // constant) of a plain species that no other reaction consumes.
+        var consumers = Enumerable.Range(0, ny).Select(_ => new List<int>()).ToArray();
+        for (int j = 0; j < _slow.Length; j++)
+            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
+                if (net.ChangeAmounts[c] < 0) consumers[net.ChangeSpecies[c]].Add(j);
+        int DecayedBy(int j)
+        {
+            int r = _slow[j];
+            if (full.Kinds[r] != PropensityKind.Unimolecular) return -1;
+            int y = map[full.Reactant1[r]];
+            if (_kind[y] != 0) return -1;
+            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
+                if (net.ChangeSpecies[c] == y) return net.ChangeAmounts[c] == -1 ? y : -1;
+            return -1;
+        }
+        var decayed = Enumerable.Range(0, _slow.Length).Select(DecayedBy).ToArray();
+        _decayOf = [.. decayed.Select(y => y >= 0 && consumers[y].All(j => decayed[j] == y) ? y : -1)];
+        _decays = [.. Enumerable.Range(0, ny).Select(y => consumers[y].Where(j => _decayOf[j] == y).ToArray())];
+        _decaying = new bool[ny];
+        _decayStart = new double[ny];
+        _makes = [.. Enumerable.Range(0, _slow.Length).Select(j =>
+        {
+            var made = new List<(int, double)>();
+            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
+                if (net.ChangeAmounts[c] > 0 && _decays[net.ChangeSpecies[c]].Length > 0) made.Add((net.ChangeSpecies[c], net.ChangeAmounts[c]));
+            return made.Count > 0 ? made.ToArray() : null;
+        })];
         if (reduced.Options.LeapEpsilon is { } epsilon)
         {
             // g_i per reduced species: the highest order of a slow reaction reading it (rate
@@ -171,7 +215,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 foreach (var symbol in Expressions.ExpressionEvaluator.Symbols(full.RateExpressions[r]))
                     if (symbol.Kind == Expressions.SymbolKind.Species) Raise(symbol.Index, 1);
             }
-            _partition = new LeapPartition(Network, epsilon, order);
+            _partition = new LeapPartition(Network, epsilon, order, _decayOf);
 
             void Raise(int fullSpecies, int n)
             {
@@ -240,6 +284,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         LinearSearch.ResetOrder(_order);
         Array.Clear(_leaped);
         _leapList.Clear();
+        EndDecays();
         foreach (int species in _shifted) _shift[species] = 0;
         _shifted.Clear();
         _shiftPending = _shiftApplied = false;
@@ -268,9 +313,67 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 _a[j] = 0;
                 _integral[j] = 0;
                 _since[j] = time;
+                int y = _decayOf[j];
+                if (y < 0 || _decaying[y] || !_partition.ExactDecays(y)) continue;
+                _decaying[y] = true;
+                _decayStart[y] = State[y];
+                _decayList.Add(y);
             }
+            _intervalStart = time;
         }
         Resum(_a);
+    }
+
+    // Forgets the interval's exact decays and births.
+    private void EndDecays()
+    {
+        foreach (int y in _decayList) _decaying[y] = false;
+        _decayList.Clear();
+        _births.Clear();
+    }
+
+    // Notes the molecules an exact firing of j makes at time t of species whose decays are leaped.
+    private void Born((int Species, double Amount)[] made, double t)
+    {
+        foreach (var (y, amount) in made) if (_decaying[y]) _births.Add((y, t, amount));
+    }
+
+    // Whether leaped reaction j is an exact decay this interval.
+    private bool ExactDecay(int j) => _decayOf[j] >= 0 && _decaying[_decayOf[j]];
+
+    // The exact decays of a leap interval [τ₀, time], into _firings (the other leaped reactions'
+    // firings drawn): each molecule of species y present at τ₀ has decayed by the end with
+    // probability 1 − e^(−K·τ), K the sum of y's decay rate constants and τ = time − τ₀; one made by
+    // an exact firing at s with 1 − e^(−K·(time − s)); one made by a leaped reaction, at a time
+    // uniform over the interval (the Poisson leap's law), with 1 − (1 − e^(−K·τ))/(K·τ). The decayed
+    // molecules go to the decays in proportion to their rate constants.
+    private void SampleDecays(double time)
+    {
+        double tau = time - _intervalStart;
+        foreach (int y in _decayList)
+        {
+            var decays = _decays[y];
+            double rate = 0;
+            foreach (int j in decays) rate += _full.RateConstants[_slow[j]];
+            double decay = -double.ExpM1(-rate * tau);
+            double decayed = BinomialSampler.Sample(_decayStart[y], decay, ref Random);
+            foreach (var (species, born, amount) in _births)
+                if (species == y) decayed += BinomialSampler.Sample(amount, -double.ExpM1(-rate * (time - born)), ref Random);
+            double leapedBirths = 0;
+            foreach (int j in _leapList)
+                if (!ExactDecay(j) && _makes[j] is { } made)
+                    foreach (var (species, amount) in made) if (species == y) leapedBirths += amount * _firings[j];
+            if (leapedBirths > 0 && rate * tau > 0) decayed += BinomialSampler.Sample(leapedBirths, 1 - decay / (rate * tau), ref Random);
+            for (int i = 0; i < decays.Length; i++)
+            {
+                int j = decays[i];
+                double k = _full.RateConstants[_slow[j]];
+                double share = i == decays.Length - 1 ? decayed : BinomialSampler.Sample(decayed, k / rate, ref Random);
+                _firings[j] = share;
+                decayed -= share;
+                rate -= k;
+            }
+        }
     }
 
     // Gillespie's (2001) estimated midpoint, for the whole state: the leaped firings wait for the
@@ -342,13 +445,11 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         if (means > 0)
         {
             _poisson.Set(0, Random.NextUInt64(), 0);
+            foreach (int j in _leapList) if (!ExactDecay(j)) _firings[j] = PoissonSampler.Sample(_firings[j], _poisson);
+            SampleDecays(time);
             Array.Clear(_change);
             foreach (int j in _leapList)
-            {
-                double k = PoissonSampler.Sample(_firings[j], _poisson);
-                _firings[j] = k;
-                for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++) _change[net.ChangeSpecies[c]] += k * net.ChangeAmounts[c];
-            }
+                for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++) _change[net.ChangeSpecies[c]] += _firings[j] * net.ChangeAmounts[c];
             KeepNonNegative();
             long fired = 0;
             foreach (int j in _leapList)
@@ -361,6 +462,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             LeapedFirings += fired;
             Leaps++;
         }
+        EndDecays();
         // The shift's removal and the firings may have moved reservoirs' bound amounts.
         Settle();
         Time = time;
@@ -485,6 +587,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 continue;
             }
             bool touched = Apply(j, 1);
+            if (_makes[j] is { } made && _decayList.Count > 0) Born(made, t);
             double delta = 0;
             for (int k = _depOffsets[j]; k < _depOffsets[j + 1]; k++)
             {
