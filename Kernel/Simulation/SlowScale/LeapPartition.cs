@@ -83,9 +83,11 @@ internal sealed class LeapPartition
             .All(c => network.ChangeSpecies[c] == decayOf[j] || !_read[network.ChangeSpecies[c]]))];
         _free = new bool[network.SpeciesCount];
         _decaySpecies = [.. decayOf.Where(y => y >= 0).Distinct().Order()];
-        _makers = [.. Enumerable.Range(0, network.SpeciesCount).Select(y => Enumerable.Range(0, decayOf.Length)
-            .Where(j => Enumerable.Range(network.ChangeOffsets[j], network.ChangeOffsets[j + 1] - network.ChangeOffsets[j])
-                .Any(c => network.ChangeSpecies[c] == y && network.ChangeAmounts[c] > 0)).ToArray())];
+        var makers = Enumerable.Range(0, network.SpeciesCount).Select(_ => new List<int>()).ToArray();
+        for (int j = 0; j < decayOf.Length; j++)
+            for (int c = network.ChangeOffsets[j]; c < network.ChangeOffsets[j + 1]; c++)
+                if (network.ChangeAmounts[c] > 0) makers[network.ChangeSpecies[c]].Add(j);
+        _makers = [.. makers.Select(m => m.ToArray())];
     }
 
     /// <summary>
