@@ -141,8 +141,8 @@ internal sealed class LeapPartition
                 tau = Math.Min(tau, _tauOf[s]);
                 if (amounts[c] >= 0) continue;
                 if (x[s] < -amounts[c] * CriticalFirings) { critical = true; break; }
-                // It may consume at most ε/2 of the species in the interval (an exact decay may
-                // need not: see below).
+                // It may consume at most ε/2 of the species in the interval (an exact decay need
+                // not: see below).
                 double bound = _epsilon / 2 * x[s] / (-amounts[c] * a[j]);
                 if (_decayOf[j] == s) bounded = bound; else tau = Math.Min(tau, bound);
             }
@@ -150,15 +150,16 @@ internal sealed class LeapPartition
             _limit[j] = tau;
             _bounded[j] = Math.Min(tau, bounded);
         }
-        // A species' decays may go without the consumption bound: their survival probabilities are
-        // exact however long the interval (see SlowScaleSimulator.Leap), for the molecules present
-        // when it began, those made by exact firings (at their times) and those made by leaped
-        // reactions (at times uniform over the interval, the leap's own law at a constant
+        // A species' decays may go without the consumption bound: their decay probabilities are
+        // exact however long the interval (SlowScaleSimulator.SampleDecays), for the molecules
+        // present when it began, those made by exact firings (at their times) and those made by
+        // leaped reactions (at times uniform over the interval, the leap's own law at a constant
         // propensity). The last fails for molecules made by another species' leaped decays, whose
         // times are not uniform: a species with such a maker keeps the bound. The free decays of a
         // species are leaped together or not at all, over at most the least of their limits, when
         // they fire MinimumFirings times in all and each one whose products some propensity reads
-        // does so by itself (as any leaped reaction must); a species whose decays cannot keeps the bound.
+        // does so by itself (as any leaped reaction must); a species whose decays cannot keeps the
+        // bound.
         foreach (int y in _decaySpecies)
         {
             _decayRate[y] = 0;
@@ -214,7 +215,7 @@ internal sealed class LeapPartition
         return chosen;
     }
 
-    /// <summary>Whether species <paramref name="y"/>'s decays, if leaped by the last <see cref="Choose"/>, went without the consumption bound (exact decays: no reaction making y is leaped).</summary>
+    /// <summary>Whether species <paramref name="y"/>'s decays, if leaped by the last <see cref="Choose"/>, went without the consumption bound (and are to be drawn exactly).</summary>
     public bool ExactDecays(int y) => _free[y];
 
     // The firing rate that must reach MinimumFirings in an interval: for a free decay its group's
