@@ -1,4 +1,5 @@
 using Stochastic.Expressions;
+using Stochastic.Formats;
 using Stochastic.Model;
 using Stochastic.Network;
 using Stochastic.Population;
@@ -88,26 +89,55 @@ public class HybridLeapingTests(ITestOutputHelper output)
         Assert.True(MeanR / (1 - 0.25) > MeanR * (1 + Epsilon / 2) + 4 * seR);
     }
 
-    [Fact]
-    public void ExactDecays_KeepThePoissonLaws_OverLongIntervals()
+    // ∅ → X (alpha), X → Y (k1), X → ∅ (k2), mass action.
+    private static ReactionModel Decays()
+    {
+        (string Name, double Value)[] parameters = [("alpha", 50), ("k1", 0.3), ("k2", 0.2)];
+        (string Label, int[] Reactants, int[] Products, int Rate)[] reactions =
+            [("syn", [], [0], 0), ("toY", [0], [1], 1), ("loss", [0], [], 2)];
+        return new ReactionModel("decays",
+            [.. parameters.Select(p => new Parameter(p.Name, new NumberExpr(p.Value, At), p.Value, At))],
+            [new Species("X", new NumberExpr(0, At), 0, false, At), new Species("Y", new NumberExpr(0, At), 0, false, At)],
+            [], [],
+            [.. reactions.Select(r => new Reaction(r.Label, [.. r.Reactants], [.. r.Products],
+                new SymbolExpr(SymbolKind.Parameter, r.Rate, parameters[r.Rate].Name, At), RateLawKind.MassAction, 1, At))]);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ExactDecays_KeepThePoissonLaws_OverLongIntervals(bool functionalRate)
     {
         // ∅ → X (α = 50), X → Y (k₁ = 0.3), X → ∅ (k₂ = 0.2), nothing reads Y: X's decays are exact
         // (binomial survival of the molecules present and of the leaped births, uniform in time), so
         // no consumption bound holds them and ε = 0.2 lets an interval run over K·τ ≈ 2 lifetimes,
         // where a Poisson leap of the decays would be far off (variance × 2 at k·τ = 2, unstable
         // beyond). From empty, X(t) is Poisson(α/K·(1 − e^(−Kt))) and Y(t) Poisson(α·k₁/K·(t −
-        // (1 − e^(−Kt))/K)) exactly; at t = 2 and 20.
+        // (1 − e^(−Kt))/K)) exactly; at t = 2 and 20. With functionalRate the loss's rate is a BNGL
+        // function of parameters only (a functional rate that is constant), which is a decay too.
         const double alpha = 50, k1 = 0.3, k2 = 0.2, k = k1 + k2;
         const int runs = 8000;
-        (string Name, double Value)[] parameters = [("alpha", alpha), ("k1", k1), ("k2", k2)];
-        (string Label, int[] Reactants, int[] Products, int Rate)[] reactions =
-            [("syn", [], [0], 0), ("toY", [0], [1], 1), ("loss", [0], [], 2)];
-        var model = new ReactionModel("decays",
-            [.. parameters.Select(p => new Parameter(p.Name, new NumberExpr(p.Value, At), p.Value, At))],
-            [new Species("X", new NumberExpr(0, At), 0, false, At), new Species("Y", new NumberExpr(0, At), 0, false, At)],
-            [], [],
-            [.. reactions.Select(r => new Reaction(r.Label, [.. r.Reactants], [.. r.Products],
-                new SymbolExpr(SymbolKind.Parameter, r.Rate, parameters[r.Rate].Name, At), RateLawKind.MassAction, 1, At))]);
+        var model = functionalRate ? BnglReader.Parse("""
+            begin model
+            begin parameters
+              alpha 50
+              k1    0.3
+              k2    0.2
+            end parameters
+            begin species
+              X 0
+              Y 0
+            end species
+            begin functions
+              kloss() = k2*alpha/50
+            end functions
+            begin reaction rules
+              syn:  0 -> X   alpha
+              toY:  X -> Y   k1
+              loss: X -> 0   kloss()
+            end reaction rules
+            end model
+            """, "decays.bngl") : Decays();
         var sim = Simulator(model, 0.2);
         double[] times = [2, 20];
         var x = times.Select(_ => new double[runs]).ToArray();

@@ -49,11 +49,14 @@ internal sealed class LeapPartition
     private readonly double[] _limit, _bounded, _decayRate, _decayLimit, _groupRate;
     // Per decay, whether it changes nothing that a propensity reads besides its own species.
     private readonly bool[] _silent;
-    // Per species with exact decays, the reactions that make it; whether its decays go unbounded.
-    private readonly int[][] _makers;
+    // Per species with exact decays: the others with exact decays that its decays make, and that make
+    // it by theirs; whether its decays go unbounded. The species, and the same by decay rate.
+    private readonly int[][] _feeds, _fedBy;
     private readonly bool[] _free;
-    private readonly int[] _decaySpecies;
+    private readonly int[] _decaySpecies, _byRate;
     private readonly List<(int Reaction, double Tau)> _candidates = [];
+    /// <summary>DEBUG</summary>
+    public static Dictionary<string, int>? Tally;
 
     /// <param name="network">The simulated network (change vectors, reduced species).</param>
     /// <param name="epsilon">ε of the step rule.</param>
@@ -83,11 +86,22 @@ internal sealed class LeapPartition
             .All(c => network.ChangeSpecies[c] == decayOf[j] || !_read[network.ChangeSpecies[c]]))];
         _free = new bool[network.SpeciesCount];
         _decaySpecies = [.. decayOf.Where(y => y >= 0).Distinct().Order()];
-        var makers = Enumerable.Range(0, network.SpeciesCount).Select(_ => new List<int>()).ToArray();
+        _byRate = [.. _decaySpecies];
+        var feeds = Enumerable.Range(0, network.SpeciesCount).Select(_ => new SortedSet<int>()).ToArray();
+        var fedBy = Enumerable.Range(0, network.SpeciesCount).Select(_ => new SortedSet<int>()).ToArray();
         for (int j = 0; j < decayOf.Length; j++)
+        {
+            if (decayOf[j] < 0) continue;
             for (int c = network.ChangeOffsets[j]; c < network.ChangeOffsets[j + 1]; c++)
-                if (network.ChangeAmounts[c] > 0) makers[network.ChangeSpecies[c]].Add(j);
-        _makers = [.. makers.Select(m => m.ToArray())];
+            {
+                int w = network.ChangeSpecies[c];
+                if (network.ChangeAmounts[c] <= 0 || w == decayOf[j] || !_decaySpecies.Contains(w)) continue;
+                feeds[decayOf[j]].Add(w);
+                fedBy[w].Add(decayOf[j]);
+            }
+        }
+        _feeds = [.. feeds.Select(f => f.ToArray())];
+        _fedBy = [.. fedBy.Select(f => f.ToArray())];
     }
 
     /// <summary>
@@ -154,8 +168,8 @@ internal sealed class LeapPartition
         // exact however long the interval (SlowScaleSimulator.SampleDecays), for the molecules
         // present when it began, those made by exact firings (at their times) and those made by
         // leaped reactions (at times uniform over the interval, the leap's own law at a constant
-        // propensity). The last fails for molecules made by another species' leaped decays, whose
-        // times are not uniform: a species with such a maker keeps the bound. The free decays of a
+        // propensity). The last fails for molecules made by another species' free decays, whose
+        // times are not uniform: of two such species only one goes free. The free decays of a
         // species are leaped together or not at all, over at most the least of their limits, when
         // they fire MinimumFirings times in all and each one whose products some propensity reads
         // does so by itself (as any leaped reaction must); a species whose decays cannot keeps the
@@ -173,20 +187,24 @@ internal sealed class LeapPartition
             _decayLimit[y] = Math.Min(_decayLimit[y], _limit[j]);
             if (!_silent[j]) _groupRate[y] = Math.Min(_groupRate[y], a[j]);
         }
-        foreach (int y in _decaySpecies)
+        // In order of decreasing decay rate (the most firings first), a species goes free when its
+        // group qualifies and no free species' decays make it or are made by its own.
+        for (int i = 0; i < _byRate.Length; i++)
         {
+            int y = _byRate[i];
             _groupRate[y] = Math.Min(_groupRate[y], _decayRate[y]);
-            _free[y] = _groupRate[y] * _decayLimit[y] >= MinimumFirings;
+            _free[y] = false;
+            int k = i;
+            for (; k > 0 && _decayRate[_byRate[k - 1]] < _decayRate[y]; k--) _byRate[k] = _byRate[k - 1];
+            _byRate[k] = y;
         }
-        foreach (int y in _decaySpecies)
+        foreach (int y in _byRate)
         {
-            if (!_free[y]) continue;
-            foreach (int j in _makers[y])
-            {
-                int z = _decayOf[j];
-                if (z < 0 || !(a[j] > 0)) continue;
-                if (_decayRate[z] * _decayLimit[z] >= MinimumFirings || a[j] * _bounded[j] >= MinimumFirings) { _free[y] = false; break; }
-            }
+            if (!(_groupRate[y] * _decayLimit[y] >= MinimumFirings)) continue;
+            bool conflict = false;
+            foreach (int z in _fedBy[y]) conflict |= _free[z];
+            foreach (int w in _feeds[y]) conflict |= _free[w];
+            _free[y] = !conflict;
         }
         _candidates.Clear();
         for (int j = 0; j < a.Length; j++)
@@ -205,6 +223,24 @@ internal sealed class LeapPartition
             if (saved > best) { best = saved; chosen = tau; }
         }
         if (best <= 0) return double.PositiveInfinity;
+        if (Tally is not null)
+        {
+            foreach (var (j, limit) in _candidates)
+            {
+                if (limit != chosen) continue;
+                string why = "?";
+                for (int c = offsets[j]; c < offsets[j + 1]; c++)
+                {
+                    int s = species[c];
+                    if (_tauOf[s] == chosen) why = $"tau_s {_net.SpeciesNames[s]} x={x[s]:F0} mu={_mu[s]:F1} var={_var[s]:F1} g={_g[s]}";
+                    else if (amounts[c] < 0 && Math.Abs(_epsilon / 2 * x[s] / (-amounts[c] * a[j]) - chosen) < 1e-12 * chosen) why = $"consume {_net.SpeciesNames[s]}";
+                }
+                string key = $"{_net.ReactionNames[j]}: {why.Split(" x=")[0]}";
+                Tally[key] = Tally.GetValueOrDefault(key) + 1;
+                if (Tally.Count < 0) Console.WriteLine(why);
+                break;
+            }
+        }
         foreach (var (j, limit) in _candidates)
         {
             if (limit < chosen || !(Rate(j, a) * chosen >= MinimumFirings)) continue;

@@ -82,6 +82,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     // species its decays, whether they are leaped this interval and its count when the interval
     // began; per slow reaction the decaying species it makes, with amounts; births in the interval.
     private readonly int[] _decayOf;
+    private readonly double[] _decayConstant; // per decay, its rate constant in the current interval
     private readonly int[][] _decays;
     private readonly bool[] _decaying;
     private readonly double[] _decayStart;
@@ -174,7 +175,8 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _change = new double[ny];
         _shift = new double[ny];
         // Exact decays: first-order losses at a constant rate (a unimolecular mass-action rate
-        // constant) of a plain species that no other reaction consumes.
+        // constant, or a functional rate that reads neither species nor time) of a plain species
+        // that no other reaction consumes.
         var consumers = Enumerable.Range(0, ny).Select(_ => new List<int>()).ToArray();
         for (int j = 0; j < _slow.Length; j++)
             for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
@@ -182,8 +184,16 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         int DecayedBy(int j)
         {
             int r = _slow[j];
-            if (full.Kinds[r] != PropensityKind.Unimolecular) return -1;
-            int y = map[full.Reactant1[r]];
+            bool constant = full.Kinds[r] switch
+            {
+                PropensityKind.Unimolecular => true,
+                PropensityKind.Functional => !Expressions.ExpressionEvaluator.Symbols(full.RateExpressions[r])
+                    .Any(q => q.Kind is Expressions.SymbolKind.Species or Expressions.SymbolKind.Time),
+                _ => false,
+            };
+            int first = full.ReactantOffsets[r];
+            if (!constant || full.ReactantOffsets[r + 1] - first != 1 || full.ReactantMultiplicities[first] != 1) return -1;
+            int y = map[full.ReactantSpecies[first]];
             if (_kind[y] != 0) return -1;
             for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
                 if (net.ChangeSpecies[c] == y) return net.ChangeAmounts[c] == -1 ? y : -1;
@@ -194,6 +204,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _decays = [.. Enumerable.Range(0, ny).Select(y => consumers[y].Where(j => _decayOf[j] == y).ToArray())];
         _decaying = new bool[ny];
         _decayStart = new double[ny];
+        _decayConstant = new double[_slow.Length];
         _makes = [.. Enumerable.Range(0, _slow.Length).Select(j =>
         {
             var made = new List<(int, double)>();
@@ -318,6 +329,13 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 _decaying[y] = true;
                 _decayStart[y] = State[y];
                 _decayList.Add(y);
+                foreach (int d in _decays[y])
+                {
+                    // Constant over the interval (the parameters change only at a restart, which ends it).
+                    int r = _slow[d];
+                    _decayConstant[d] = _full.Kinds[r] == PropensityKind.Unimolecular ? _full.RateConstants[r]
+                        : _full.RateFunctions[r]!(_xbar, Parameters, time) * _full.StatisticalFactors[r];
+                }
             }
             _intervalStart = time;
         }
@@ -354,7 +372,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         {
             var decays = _decays[y];
             double rate = 0;
-            foreach (int j in decays) rate += _full.RateConstants[_slow[j]];
+            foreach (int j in decays) rate += _decayConstant[j];
             double decay = -double.ExpM1(-rate * tau);
             double decayed = BinomialSampler.Sample(_decayStart[y], decay, ref Random);
             foreach (var (species, born, amount) in _births)
@@ -367,7 +385,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             for (int i = 0; i < decays.Length; i++)
             {
                 int j = decays[i];
-                double k = _full.RateConstants[_slow[j]];
+                double k = _decayConstant[j];
                 double share = i == decays.Length - 1 ? decayed : BinomialSampler.Sample(decayed, k / rate, ref Random);
                 _firings[j] = share;
                 decayed -= share;
