@@ -55,8 +55,6 @@ internal sealed class LeapPartition
     private readonly bool[] _free;
     private readonly int[] _decaySpecies, _byRate;
     private readonly List<(int Reaction, double Tau)> _candidates = [];
-    /// <summary>DEBUG</summary>
-    public static Dictionary<string, int>? Tally;
 
     /// <param name="network">The simulated network (change vectors, reduced species).</param>
     /// <param name="epsilon">ε of the step rule.</param>
@@ -223,24 +221,6 @@ internal sealed class LeapPartition
             if (saved > best) { best = saved; chosen = tau; }
         }
         if (best <= 0) return double.PositiveInfinity;
-        if (Tally is not null)
-        {
-            foreach (var (j, limit) in _candidates)
-            {
-                if (limit != chosen) continue;
-                string why = "?";
-                for (int c = offsets[j]; c < offsets[j + 1]; c++)
-                {
-                    int s = species[c];
-                    if (_tauOf[s] == chosen) why = $"tau_s {_net.SpeciesNames[s]} x={x[s]:F0} mu={_mu[s]:F1} var={_var[s]:F1} g={_g[s]}";
-                    else if (amounts[c] < 0 && Math.Abs(_epsilon / 2 * x[s] / (-amounts[c] * a[j]) - chosen) < 1e-12 * chosen) why = $"consume {_net.SpeciesNames[s]}";
-                }
-                string key = $"{_net.ReactionNames[j]}: {why.Split(" x=")[0]}";
-                Tally[key] = Tally.GetValueOrDefault(key) + 1;
-                if (Tally.Count < 0) Console.WriteLine(why);
-                break;
-            }
-        }
         foreach (var (j, limit) in _candidates)
         {
             if (limit < chosen || !(Rate(j, a) * chosen >= MinimumFirings)) continue;
