@@ -62,8 +62,8 @@ internal sealed class LeapPartition
     /// <param name="decayOf">
     /// Per reaction, the species it decays when the simulator leaps it exactly (a first-order loss at
     /// a constant rate of a species that only such losses consume, <see cref="SlowScaleSimulator"/>),
-    /// else −1. Such a reaction has no consumption bound, and a species' decays are leaped together
-    /// or not at all.
+    /// else −1. Such a reaction may go without the consumption bound (<see cref="ExactDecays"/>), its
+    /// species' decays then leaped together or not at all.
     /// </param>
     public LeapPartition(CompiledNetwork network, double epsilon, double[] order, int[] decayOf)
     {
