@@ -54,7 +54,7 @@ internal sealed class LeapPartition
     private readonly int[][] _feeds, _fedBy;
     private readonly bool[] _free;
     private readonly int[] _decaySpecies, _byRate;
-    private readonly List<(int Reaction, double Tau)> _candidates = [];
+    private readonly List<(int Reaction, double Tau, double Rate)> _candidates = [];
 
     /// <param name="network">The simulated network (change vectors, reduced species).</param>
     /// <param name="epsilon">ε of the step rule.</param>
@@ -208,22 +208,22 @@ internal sealed class LeapPartition
         for (int j = 0; j < a.Length; j++)
         {
             if (!(a[j] > 0)) continue;
-            double limit = Limit(j);
-            if (limit >= 0 && Rate(j, a) * limit >= MinimumFirings) _candidates.Add((j, limit));
+            double limit = Limit(j), rate = Rate(j, a);
+            if (limit >= 0 && rate * limit >= MinimumFirings) _candidates.Add((j, limit, rate));
         }
         // The interval: the candidate bound that saves the most exact firings per unit time, net of
         // the partitions it costs (Σ a_j over the reactions it leaps − LeapCost/τ).
         double best = 0, chosen = double.PositiveInfinity;
-        foreach (var (_, tau) in _candidates)
+        foreach (var (_, tau, _) in _candidates)
         {
             double saved = -LeapCost / tau;
-            foreach (var (j, limit) in _candidates) if (limit >= tau && Rate(j, a) * tau >= MinimumFirings) saved += a[j];
+            foreach (var (j, limit, rate) in _candidates) if (limit >= tau && rate * tau >= MinimumFirings) saved += a[j];
             if (saved > best) { best = saved; chosen = tau; }
         }
         if (best <= 0) return double.PositiveInfinity;
-        foreach (var (j, limit) in _candidates)
+        foreach (var (j, limit, rate) in _candidates)
         {
-            if (limit < chosen || !(Rate(j, a) * chosen >= MinimumFirings)) continue;
+            if (limit < chosen || !(rate * chosen >= MinimumFirings)) continue;
             leaped[j] = true;
             list.Add(j);
         }
