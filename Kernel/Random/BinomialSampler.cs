@@ -5,8 +5,8 @@ namespace Stochastic.Random;
 /// <see cref="InversionLimit"/> by the waiting-time method (Devroye 1986, "Non-Uniform Random Variate
 /// Generation", §X.4: the number of geometric gaps that fit in n trials, about n·p + 1 uniforms);
 /// above it by Hörmann's BTRS transformed rejection with squeeze (Hörmann 1993, "The generation of
-/// binomial random variates", J. Statist. Comput. Simul. 46:101–110), whose acceptance test uses
-/// Stirling's series for the log factorials.
+/// binomial random variates", J. Statist. Comput. Simul. 46:101–110), whose acceptance test takes
+/// the log factorials from <see cref="PoissonSampler.LogFactorial"/>.
 /// </summary>
 internal static class BinomialSampler
 {
@@ -44,7 +44,7 @@ internal static class BinomialSampler
         double alpha = (2.83 + 5.1 / b) * spq;
         double lpq = Math.Log(p / (1 - p));
         double m = Math.Floor((n + 1) * p);
-        double h = LogFactorial(m) + LogFactorial(n - m);
+        double h = PoissonSampler.LogFactorial(m) + PoissonSampler.LogFactorial(n - m);
         while (true)
         {
             double u = random.NextDouble() - 0.5, v = random.NextDouble();
@@ -53,21 +53,7 @@ internal static class BinomialSampler
             if (us >= 0.07 && v <= vr) return k; // the squeeze: inside the tight box
             if (k < 0 || k > n) continue;
             v = Math.Log(v * alpha / (a / (us * us) + b));
-            if (v <= h - LogFactorial(k) - LogFactorial(n - k) + (k - m) * lpq) return k;
+            if (v <= h - PoissonSampler.LogFactorial(k) - PoissonSampler.LogFactorial(n - k) + (k - m) * lpq) return k;
         }
     }
-
-    // ln k! : a table below 10, Stirling's series with three correction terms above (error < 1e-10).
-    private static double LogFactorial(double k)
-    {
-        if (k < SmallFactorials.Length) return SmallFactorials[(int)k];
-        double r = 1 / (k + 1), r2 = r * r;
-        return (k + 0.5) * Math.Log(k + 1) - (k + 1) + 0.5 * Math.Log(2 * Math.PI) + r * (1.0 / 12 - r2 * (1.0 / 360 - r2 / 1260));
-    }
-
-    private static readonly double[] SmallFactorials =
-    [
-        0, 0, 0.69314718055994531, 1.791759469228055, 3.1780538303479458, 4.7874917427820458,
-        6.5792512120101012, 8.5251613610654147, 10.604602902745251, 12.801827480081469,
-    ];
 }

@@ -78,7 +78,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     private bool _shiftPending, _shiftApplied;
     private double _leapTau;
     private readonly LaneStreams _poisson = new(1);
-    // Exact decays (see Leap): per slow reaction the reduced species it decays, or -1; per reduced
+    // Exact decays (SampleDecays): per slow reaction the reduced species it decays, or -1; per reduced
     // species its decays, whether they are leaped this interval and its count when the interval
     // began; per slow reaction the decaying species it makes, with amounts; births in the interval.
     private readonly int[] _decayOf;
@@ -329,13 +329,10 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 _decaying[y] = true;
                 _decayStart[y] = State[y];
                 _decayList.Add(y);
-                foreach (int d in _decays[y])
-                {
-                    // Constant over the interval (the parameters change only at a restart, which ends it).
-                    int r = _slow[d];
-                    _decayConstant[d] = _full.Kinds[r] == PropensityKind.Unimolecular ? _full.RateConstants[r]
-                        : _full.RateFunctions[r]!(_xbar, Parameters, time) * _full.StatisticalFactors[r];
-                }
+                // Each decay's rate constant: its propensity per molecule (x̄ is unshifted here, and
+                // holds at least one: the decays leap only when they fire). Constant over the interval:
+                // the parameters change only at a restart, which ends it.
+                foreach (int d in _decays[y]) _decayConstant[d] = _full.Propensity(_slow[d], _xbar, Parameters, time) / _xbar[_index[y]];
             }
             _intervalStart = time;
         }
