@@ -22,7 +22,7 @@ public sealed class SlowScaleCliTests : IDisposable
         string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
         // Judged per cell type under IL-2 at 300 pM: CD122 capture everywhere; CD122 joining IL-2·CD25 in the
         // CD25-low types only (a Treg's 660 CD122 cannot be a reservoir for its 3,480 CD25).
-        Assert.Contains("slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell (θ = 2, chains 10, reservoir tolerance 0.001); lumped in every group: ", report);
+        Assert.Contains("slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell (θ = 2, chains 10, reservoir tolerance 0.01); lumped in every group: ", report);
         Assert.Matches(@"lumped in every group: [^;]*CD122 <-> L_CD122", report);
         Assert.Matches(@"in some: [^;]*L_CD25 \+ CD122 <-> L_CD25_CD122 \([1-5] of 6 groups\)", report);
     }
@@ -66,7 +66,7 @@ public sealed class SlowScaleCliTests : IDisposable
             Assert.True(m.Success, "the report lists CD122 joining IL-2·CD25 among the pairs lumped in some groups");
             return int.Parse(m.Groups[1].Value);
         }
-        Assert.Contains("(θ = 2, chains 2, reservoir tolerance 0.001)", File.ReadAllText(Path.Combine(loose, "report.md")));
+        Assert.Contains("(θ = 2, chains 2, reservoir tolerance 0.01)", File.ReadAllText(Path.Combine(loose, "report.md")));
         Assert.True(Lumping(loose) > Lumping(strict), $"{Lumping(loose)} vs {Lumping(strict)} groups");
     }
 
@@ -86,9 +86,9 @@ public sealed class SlowScaleCliTests : IDisposable
     {
         string outDir = Path.Combine(_dir, "tolerance");
         var (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--cells", "1", "--scenario", "IL2",
-            "--threads", "2", "--method", "slow-scale", "--theta", "2", "--reservoir-tolerance", "0.01", "--out", outDir);
+            "--threads", "2", "--method", "slow-scale", "--theta", "2", "--reservoir-tolerance", "0.001", "--out", outDir);
         Assert.True(code == 0, error);
-        Assert.Contains("(θ = 2, chains 10, reservoir tolerance 0.01)", File.ReadAllText(Path.Combine(outDir, "report.md")));
+        Assert.Contains("(θ = 2, chains 10, reservoir tolerance 0.001)", File.ReadAllText(Path.Combine(outDir, "report.md")));
         (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "slow-scale", "--reservoir-tolerance", "-0.1", "--out", Path.Combine(_dir, "x"));
         Assert.NotEqual(0, code);
         Assert.Contains("--reservoir-tolerance must be in [0, 1)", error);

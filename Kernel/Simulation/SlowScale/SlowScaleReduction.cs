@@ -46,11 +46,11 @@ public sealed record SlowScaleOptions
 
     /// <summary>
     /// Relative drift of a reservoir's free count tolerated before the group equilibria that depend on
-    /// it are recomputed (<see cref="SlowScaleSimulator"/>); default 10⁻³. A member binding one
+    /// it are recomputed (<see cref="SlowScaleSimulator"/>); default 10⁻². A member binding one
     /// reservoir molecule then has a relative error in its equilibrium fraction π of at most (1 − π)·δ.
     /// 0 recomputes after every change; must be in [0, 1). CLI <c>--reservoir-tolerance</c>.
     /// </summary>
-    public double ReservoirTolerance { get; init; } = 1e-3;
+    public double ReservoirTolerance { get; init; } = 1e-2;
 
     /// <summary>
     /// When set, hybrid SSA / tau-leaping in <see cref="SlowScaleSimulator"/> with this ε (Cao, Gillespie
