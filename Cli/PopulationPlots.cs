@@ -40,7 +40,7 @@ internal static class PopulationPlots
         plot.Axes.Bottom.MinimumSize = 180;
         plot.YLabel("fraction of cells");
         plot.Title("Fate fractions per cell type and scenario");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right); // beside the bars, which fill the plot to 1
         plot.SavePng(path, Math.Max(1000, 22 * position + 200), 700);
     }
 

@@ -47,8 +47,10 @@ public sealed record SlowScaleOptions
     /// <summary>
     /// Relative drift of a reservoir's free count tolerated before the group equilibria that depend on
     /// it are recomputed (<see cref="SlowScaleSimulator"/>); default 10⁻². A member binding one
-    /// reservoir molecule then has a relative error in its equilibrium fraction π of at most (1 − π)·δ.
-    /// 0 recomputes after every change; must be in [0, 1). CLI <c>--reservoir-tolerance</c>.
+    /// reservoir molecule then has a relative error in its equilibrium fraction π of at most (1 − π)·δ:
+    /// 1% by default, at or below the reduction's own error against exact SSA on the IL-2 model
+    /// (docs/il2-results.md, "Slow-scale error"). 0 recomputes after every change; must be in [0, 1).
+    /// CLI <c>--reservoir-tolerance</c>.
     /// </summary>
     public double ReservoirTolerance { get; init; } = 1e-2;
 
