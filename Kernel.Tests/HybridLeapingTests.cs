@@ -89,20 +89,6 @@ public class HybridLeapingTests(ITestOutputHelper output)
         Assert.True(MeanR / (1 - 0.25) > MeanR * (1 + Epsilon / 2) + 4 * seR);
     }
 
-    // ∅ → X (alpha), X → Y (k1), X → ∅ (k2), mass action.
-    private static ReactionModel Decays()
-    {
-        (string Name, double Value)[] parameters = [("alpha", 50), ("k1", 0.3), ("k2", 0.2)];
-        (string Label, int[] Reactants, int[] Products, int Rate)[] reactions =
-            [("syn", [], [0], 0), ("toY", [0], [1], 1), ("loss", [0], [], 2)];
-        return new ReactionModel("decays",
-            [.. parameters.Select(p => new Parameter(p.Name, new NumberExpr(p.Value, At), p.Value, At))],
-            [new Species("X", new NumberExpr(0, At), 0, false, At), new Species("Y", new NumberExpr(0, At), 0, false, At)],
-            [], [],
-            [.. reactions.Select(r => new Reaction(r.Label, [.. r.Reactants], [.. r.Products],
-                new SymbolExpr(SymbolKind.Parameter, r.Rate, parameters[r.Rate].Name, At), RateLawKind.MassAction, 1, At))]);
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -117,7 +103,8 @@ public class HybridLeapingTests(ITestOutputHelper output)
         // function of parameters only (a functional rate that is constant), which is a decay too.
         const double alpha = 50, k1 = 0.3, k2 = 0.2, k = k1 + k2;
         const int runs = 8000;
-        var model = functionalRate ? BnglReader.Parse("""
+        string loss = functionalRate ? "kloss()" : "k2";
+        var model = BnglReader.Parse($$"""
             begin model
             begin parameters
               alpha 50
@@ -134,10 +121,10 @@ public class HybridLeapingTests(ITestOutputHelper output)
             begin reaction rules
               syn:  0 -> X   alpha
               toY:  X -> Y   k1
-              loss: X -> 0   kloss()
+              loss: X -> 0   {{loss}}
             end reaction rules
             end model
-            """, "decays.bngl") : Decays();
+            """, "decays.bngl");
         var sim = Simulator(model, 0.2);
         double[] times = [2, 20];
         var x = times.Select(_ => new double[runs]).ToArray();
