@@ -1,0 +1,70 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Xunit;
+
+namespace Stochastic.Tests;
+
+/// <summary>
+/// Golden checksums of whole outputs: the DSMTS report of every method and the files of a 4,800-cell
+/// population study. A change that is meant to be only a redesign or only speed must leave every one
+/// of them equal; a change that moves a random stream or a number on purpose updates the checksum in
+/// the same commit and says why. Wall times are the only parts taken out before hashing.
+/// </summary>
+public sealed partial class GoldenOutputTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("stochastic-golden-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    // SHA-256 of each method's DSMTS report at n = 200, seed 1, wall-time column removed.
+    public static TheoryData<string, string> DsmtsReports => new()
+    {
+        { "ssa", "b85fa7b88896d186a0205dc2b7ae1c16a2e6fbfce7b3f232bfc41d0ff3ae5746" },
+        { "direct", "0c216d6208433d6bad285a73565a00a1025b9e00b9ff06989b381aebc553065f" },
+        { "sorting-direct", "bcedcedb7eb75e71d8451db5ec9d9f8155c998a35cc933742cc589eb25705089" },
+        { "nrm", "f10ecad389d221b42851f32c707f0694a7337221de4ca1abbdb68a4357c2836a" },
+        { "cr", "3ba3615acd6369fd926558fface6b7ffa1d009288f98e3a3a32df2d3446d4fe8" },
+        { "rssa-cr", "e3957b6be8d966c8342681adbadfae74d9f76bdd39d06e3c642ce0510e595c77" },
+        { "tau", "b3c0309c1056fd7481301b3fcd5f2634637e0bd9967bdfb11dbef5ab80b3c254" },
+        { "batch", "0ffdbd0abce5ee41a89d529c9cdc0b1679ac2ebb4ac25403a72067af9b9dceca" },
+        { "hybrid", "419634851808db7cbf6405b36376ab9fb12f9201de96e7dfc7d28312ea75516d" },
+    };
+
+    [Theory]
+    [MemberData(nameof(DsmtsReports))]
+    public async Task DsmtsReport_IsUnchanged(string method, string sha256)
+    {
+        string report = Path.Combine(_dir, $"dsmts-{method}.md");
+        var (code, _, error) = await CliHarness.Run("dsmts", DsmtsTests.SuiteDirectory, "--runs", "200", "--seed", "1",
+            "--method", method, "--threads", "2", "--report", report);
+        Assert.True(code is 0 or 1, error);
+        string actual = Hash(WallColumn().Replace(File.ReadAllText(report), "|"));
+        Assert.True(sha256 == actual, $"{method}: {actual}");
+    }
+
+    // SHA-256 of the 4,800-cell study (100 cells per scenario × cell type) with the engine docs/ was validated with.
+    private const string Fates = "01105cfe11002f6a468f4d829c42e8eb57913aca0b615d79f106f52a332c1410";
+    private const string Observables = "c185da46b6921f6b85bff949357b823993eadcbe2d6da9a08fa15018be7c0e92";
+    private const string Report = "7fbf80ceb191d6d9874a2e8ab3716961743b613a5af46d1bac4d07e2f86bf8c8";
+
+    [Fact]
+    public async Task PopulationStudy_OutputFilesAreUnchanged()
+    {
+        string outDir = Path.Combine(_dir, "pop");
+        var (code, _, error) = await CliHarness.Run("population", StudyReaderTests.StudyPath, "--cells", "100",
+            "--threads", "2", "--method", "slow-scale", "--theta", "2", "--leap", "--out", outDir);
+        Assert.True(code == 0, error);
+        Assert.Equal(
+            (Fates, Observables, Report),
+            (HashFile(outDir, "fates.csv"), HashFile(outDir, "observables.csv"), HashFile(outDir, "report.md")));
+    }
+
+    private static string HashFile(string dir, string name) => Hash(File.ReadAllText(Path.Combine(dir, name)));
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ReplaceLineEndings("\n"))));
+
+    // The last cell of a DSMTS table row is its wall time.
+    [GeneratedRegex(@"\| *[0-9.]+ *\|$", RegexOptions.Multiline)]
+    private static partial Regex WallColumn();
+}
