@@ -10,6 +10,10 @@ public static class CliApp
 {
     /// <summary>Exit code for bad input (model file errors, impossible settings).</summary>
     public const int InputError = 1;
+
+    /// <summary>Exit code of a bug (sysexits' EX_SOFTWARE): anything outside the library's exception family and the CLI's own checks.</summary>
+    public const int InternalError = 70;
+
     /// <summary>Exit code when the user interrupted a run (what was done is written).</summary>
     public const int Interrupted = 130;
 
@@ -39,6 +43,12 @@ public static class CliApp
         {
             error.WriteLine(message);
             return InputError;
+        }
+        catch (Exception e)
+        {
+            // Not a user mistake: a bug. One line, no stack trace on the terminal (EX_SOFTWARE).
+            error.WriteLine($"internal error (a bug in stochastic, please report it with the command line): {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            return InternalError;
         }
     }
 

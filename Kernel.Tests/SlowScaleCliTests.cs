@@ -92,7 +92,7 @@ public sealed class SlowScaleCliTests : IDisposable
         (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "slow-scale", "--reservoir-tolerance", "-0.1", "--out", Path.Combine(_dir, "x"));
         Assert.NotEqual(0, code);
         Assert.Contains("--reservoir-tolerance must be in [0, 1)", error);
-        (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--reservoir-tolerance", "0.01", "--out", Path.Combine(_dir, "y"));
+        (code, _, error) = await Run("population", StudyReaderTests.StudyPath, "--method", "ssa", "--reservoir-tolerance", "0.01", "--out", Path.Combine(_dir, "y"));
         Assert.NotEqual(0, code);
         Assert.Equal("error: --reservoir-tolerance applies to --method slow-scale only", error.Trim());
     }

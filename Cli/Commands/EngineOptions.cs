@@ -14,7 +14,7 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
 {
     public static EngineOptions Create()
     {
-        var method = new Option<string>("--method") { Description = "cell engine: ssa (exact, default), slow-scale (exact SSA with fast reversible binding pairs at equilibrium; see --theta) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "ssa" };
+        var method = new Option<string>("--method") { Description = "cell engine (default: the study's 'engine' setting, else slow-scale --theta 2 --leap): ssa (exact), slow-scale (exact SSA with fast reversible binding pairs at equilibrium; see --theta) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "slow-scale" };
         method.AcceptOnlyFromAmong("batch", "ssa", "slow-scale");
         var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B (judged per scenario x cell type at its median cell; a chain of pairs must also relax across each pair at >= max(theta, --group-theta) x its fastest drain)", DefaultValueFactory = _ => SlowScaleOptions.DefaultTheta };
         Positive(theta);
@@ -47,30 +47,50 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
         foreach (var o in new Option[] { Method, Epsilon, Theta, GroupTheta, ReservoirTolerance, Leap }) command.Options.Add(o);
     }
 
-    /// <summary><paramref name="options"/> with the engine the command line chose.</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><c>--leap</c>, <c>--group-theta</c> or <c>--reservoir-tolerance</c> given without <c>--method slow-scale</c>.</exception>
-    public PopulationOptions Apply(PopulationOptions options, ParseResult parse)
+    /// <summary>
+    /// <paramref name="options"/> with the engine to run. Without <c>--method</c> it is the study's own
+    /// (<paramref name="studyEngine"/>: its <c>engine</c> setting, or the validated default), each engine flag
+    /// given overriding that setting; with <c>--method</c> the flags alone say it, as documented per flag.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><c>--leap</c>, <c>--theta</c>, <c>--group-theta</c> or <c>--reservoir-tolerance</c> given for an engine other than slow-scale.</exception>
+    public PopulationOptions Apply(PopulationOptions options, ParseResult parse, StudyEngine studyEngine)
     {
-        bool slowScale = parse.GetValue(Method) == "slow-scale";
-        if (!slowScale && parse.GetValue(Leap)) throw new ArgumentOutOfRangeException(nameof(Leap), "--leap applies to --method slow-scale only");
-        foreach (var option in new[] { GroupTheta, ReservoirTolerance })
-            if (!slowScale && parse.GetResult(option) is { Implicit: false }) throw new ArgumentOutOfRangeException(option.Name, $"{option.Name} applies to --method slow-scale only");
-        return options with
+        bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
+        var engine = Given(Method) ? FromFlags(parse) : studyEngine;
+        if (Given(Method)) return Check(engine.ApplyTo(options));
+        double epsilon = Given(Epsilon) ? parse.GetValue(Epsilon) : engine.Epsilon;
+        var slow = engine.SlowScale;
+        if (Given(Theta)) slow = slow with { Theta = parse.GetValue(Theta) };
+        if (Given(GroupTheta)) slow = slow with { GroupTheta = parse.GetValue(GroupTheta) };
+        if (Given(ReservoirTolerance)) slow = slow with { ReservoirTolerance = parse.GetValue(ReservoirTolerance) };
+        bool leap = Given(Leap) ? parse.GetValue(Leap) : slow.LeapEpsilon is not null;
+        return Check((engine with { Epsilon = epsilon, SlowScale = slow with { LeapEpsilon = leap ? epsilon : null } }).ApplyTo(options));
+
+        PopulationOptions Check(PopulationOptions chosen)
         {
-            Method = parse.GetValue(Method) switch
-            {
-                "ssa" => PopulationMethod.Ssa,
-                "slow-scale" => PopulationMethod.SlowScale,
-                _ => PopulationMethod.Batch,
-            },
-            Epsilon = parse.GetValue(Epsilon),
-            SlowScale = new SlowScaleOptions
-            {
-                Theta = parse.GetValue(Theta),
-                GroupTheta = parse.GetValue(GroupTheta),
-                ReservoirTolerance = parse.GetValue(ReservoirTolerance),
-                LeapEpsilon = parse.GetValue(Leap) ? parse.GetValue(Epsilon) : null,
-            },
+            if (chosen.Method == PopulationMethod.SlowScale) return chosen;
+            foreach (var option in new Option[] { Leap, GroupTheta, ReservoirTolerance })
+                if (Given(option) && !(option == Leap && !parse.GetValue(Leap)))
+                    throw new ArgumentOutOfRangeException(option.Name, $"{option.Name} applies to --method slow-scale only");
+            return chosen;
+        }
+    }
+
+    private StudyEngine FromFlags(ParseResult parse)
+    {
+        var method = parse.GetValue(Method) switch
+        {
+            "ssa" => PopulationMethod.Ssa,
+            "slow-scale" => PopulationMethod.SlowScale,
+            _ => PopulationMethod.Batch,
         };
+        double epsilon = parse.GetValue(Epsilon);
+        return new StudyEngine(method, epsilon, new SlowScaleOptions
+        {
+            Theta = parse.GetValue(Theta),
+            GroupTheta = parse.GetValue(GroupTheta),
+            ReservoirTolerance = parse.GetValue(ReservoirTolerance),
+            LeapEpsilon = parse.GetValue(Leap) ? epsilon : null,
+        });
     }
 }

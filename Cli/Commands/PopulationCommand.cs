@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Stochastic.Model;
 using Stochastic.Population;
 
 namespace Stochastic.Cli.Commands;
@@ -30,7 +31,10 @@ internal static class PopulationCommand
         command.SetAction((parse, cancellationToken) =>
         {
             var study = StudyReader.Read(parse.GetValue(file)!.ToString());
-            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse)
+            foreach (var name in parse.GetValue(scenarios) ?? [])
+                if (!study.Scenarios.Any(s => s.Name == name))
+                    throw new ModelException(new SourcePosition("--scenario", 0, 0), $"unknown scenario '{name}'; scenarios: {string.Join(", ", study.Scenarios.Select(s => s.Name))}");
+            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine)
                 with { Coupling = parse.GetValue(coupling) };
             if (study.Settings.LigandPool is null && options.Coupling is not null)
             {

@@ -5,7 +5,7 @@ namespace Stochastic.Model;
 /// .net, study files, and models built in code): it carries every error found, each with its
 /// file, line and column. Callers print <see cref="ModelError.ToString"/> per error.
 /// </summary>
-public sealed class ModelException : Exception
+public sealed class ModelException : StochasticException
 {
     /// <summary>Creates the exception from one or more errors.</summary>
     public ModelException(IReadOnlyList<ModelError> errors)

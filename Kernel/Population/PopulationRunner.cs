@@ -1,3 +1,4 @@
+using Stochastic.Model;
 using Stochastic.Expressions;
 using Stochastic.Network;
 using Stochastic.Simulation;
@@ -82,6 +83,7 @@ public readonly record struct PopulationProgress(long CellsDone, long CellsTotal
 public static class PopulationRunner
 {
     /// <summary>Runs <paramref name="study"/> with its own scenarios.</summary>
+    /// <exception cref="ModelException">A name in <see cref="PopulationOptions.Scenarios"/> is not one of the study's scenarios.</exception>
     public static PopulationResult Run(Study study, PopulationOptions? options = null, Func<CompiledNetwork, ICellSimulator>? engine = null,
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -91,7 +93,7 @@ public static class PopulationRunner
         {
             foreach (var n in names)
                 if (!study.Scenarios.Any(s => s.Name == n))
-                    throw new ArgumentException($"unknown scenario '{n}'; the study defines {string.Join(", ", study.Scenarios.Select(s => s.Name))}");
+                    throw new ModelException(new SourcePosition(nameof(PopulationOptions.Scenarios), 0, 0), $"unknown scenario '{n}'; scenarios: {string.Join(", ", study.Scenarios.Select(s => s.Name))}");
             scenarios = scenarios.Where(s => names.Contains(s.Name));
         }
         return Run(study, [.. scenarios], options, engine, progress, cancellationToken);

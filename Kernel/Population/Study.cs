@@ -1,6 +1,8 @@
 using System.Collections.Immutable;
 using Stochastic.Expressions;
 using Stochastic.Model;
+using Stochastic.Simulation.SlowScale;
+using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Population;
 
@@ -86,11 +88,11 @@ public sealed class Study
     public const string Unclassified = "unclassified";
 
     /// <summary>Builds a scenario for <paramref name="ligand"/> at <paramref name="dose"/> (dose-response runs).</summary>
-    /// <exception cref="ArgumentException">Unknown ligand.</exception>
+    /// <exception cref="Model.ModelException">Unknown ligand.</exception>
     public Scenario MakeScenario(string name, string ligand, double dose, double duration, IReadOnlyDictionary<string, double>? extra = null)
     {
         if (!Ligands.TryGetValue(ligand, out var settings))
-            throw new ArgumentException($"unknown ligand '{ligand}'; the study defines {string.Join(", ", Ligands.Keys)}", nameof(ligand));
+            throw new ModelException(new SourcePosition(nameof(ligand), 0, 0), $"unknown ligand '{ligand}'; ligands: {string.Join(", ", Ligands.Keys.Order(StringComparer.Ordinal))}");
         var all = settings.ToBuilder();
         all[Settings.DoseParameter] = dose;
         if (extra is not null) foreach (var (k, v) in extra) all[k] = v;
@@ -113,4 +115,28 @@ public sealed record StudySettings(string ModelPath, int Cells, ulong Seed, doub
 {
     /// <summary>The shared ligand pool (<c>ligand_pool</c> setting), or null: every cell sees the dose as an infinite bath.</summary>
     public LigandPool? LigandPool { get; init; }
+
+    /// <summary>The cell engine the study names (<c>engine</c> setting), or <see cref="StudyEngine.Default"/>.</summary>
+    public StudyEngine Engine { get; init; } = StudyEngine.Default;
+}
+
+/// <summary>
+/// The cell engine a study file names (<c>engine slow-scale theta=2 leap</c> in its <c>study</c> block):
+/// the engine its results were validated with, used when the command line names no <c>--method</c>.
+/// </summary>
+/// <param name="Method">The cell simulator.</param>
+/// <param name="Epsilon">Tau-leaping error bound ε (batch, and slow-scale with <c>leap</c>).</param>
+/// <param name="SlowScale">Slow-scale settings (ignored unless <paramref name="Method"/> is slow-scale).</param>
+public sealed record StudyEngine(PopulationMethod Method, double Epsilon, SlowScaleOptions SlowScale)
+{
+    /// <summary>
+    /// The engine of a study that names none: slow-scale SSA at θ = 2 with hybrid leaping at ε = 0.03,
+    /// the engine the IL-2 results in docs/ were validated with against full exact SSA.
+    /// </summary>
+    public static StudyEngine Default { get; } = new(PopulationMethod.SlowScale, TauLeapingSimulator.DefaultEpsilon,
+        new SlowScaleOptions { Theta = 2, LeapEpsilon = TauLeapingSimulator.DefaultEpsilon });
+
+    /// <summary><paramref name="options"/> with this engine.</summary>
+    public PopulationOptions ApplyTo(PopulationOptions options) =>
+        options with { Method = Method, Epsilon = Epsilon, SlowScale = SlowScale };
 }

@@ -3,6 +3,8 @@ using System.Globalization;
 using Stochastic.Expressions;
 using Stochastic.Formats;
 using Stochastic.Model;
+using Stochastic.Simulation.SlowScale;
+using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Population;
 
@@ -15,7 +17,12 @@ namespace Stochastic.Population;
 public static class StudyReader
 {
     private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates"];
-    private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit", "ligand_pool"];
+    private static readonly Dictionary<string, PopulationMethod> EngineMethods = new(StringComparer.Ordinal)
+    {
+        ["ssa"] = PopulationMethod.Ssa, ["slow-scale"] = PopulationMethod.SlowScale, ["batch"] = PopulationMethod.Batch,
+    };
+
+    private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit", "ligand_pool", "engine"];
 
     /// <summary>Reads the study file at <paramref name="path"/>; the model path inside is relative to the study file.</summary>
     /// <exception cref="ModelException">Missing file or any error in the study or its model.</exception>
@@ -94,10 +101,16 @@ public static class StudyReader
 
         // ---- study settings ----
         var settings = new Dictionary<string, (string Value, SourcePosition Position)>();
-        Line? poolLine = null;
+        Line? poolLine = null, engineLine = null;
         foreach (var line in blocks["study"])
         {
             string key = line.Tokens[0].Text;
+            if (key == "engine")
+            {
+                if (engineLine is not null) errors.Add(At(line.Number, line.Column), "setting 'engine' is given twice");
+                engineLine = line;
+                continue;
+            }
             if (key == "ligand_pool")
             {
                 if (poolLine is not null) errors.Add(At(line.Number, line.Column), "setting 'ligand_pool' is given twice");
@@ -290,8 +303,57 @@ public static class StudyReader
                 LigandPool = LigandPool.Parse([.. poolLine.Tokens.Skip(1).Select(t => (t.Text, At(poolLine.Number, t.Column)))],
                     At(poolLine.Number, poolLine.Column), model, doseParameter, studySettings.DoseUnit, cellTypeNames, errors),
             };
+        if (engineLine is not null)
+            studySettings = studySettings with { Engine = ParseEngine(engineLine) };
         errors.ThrowIfAny();
         return new Study(model, cellTypes, scenarios.ToImmutable(), fates.ToImmutable(), ligands.ToImmutable(), studySettings);
+
+        // engine METHOD [theta=X] [group_theta=X] [reservoir_tolerance=X] [epsilon=X] [leap]
+        StudyEngine ParseEngine(Line line)
+        {
+            var engine = StudyEngine.Default;
+            if (line.Tokens.Count < 2) { errors.Add(At(line.Number, line.Column), $"setting 'engine' needs a method ({string.Join(", ", EngineMethods.Keys)})"); return engine; }
+            var methodToken = line.Tokens[1];
+            if (!EngineMethods.TryGetValue(methodToken.Text, out var method))
+            {
+                errors.Add(At(line.Number, methodToken.Column), $"unknown engine '{methodToken.Text}' (expected {string.Join(", ", EngineMethods.Keys)})");
+                return engine;
+            }
+            double epsilon = TauLeapingSimulator.DefaultEpsilon;
+            bool leap = false;
+            var slow = new SlowScaleOptions();
+            foreach (var token in line.Tokens.Skip(2))
+            {
+                if (token.Text == "leap") { leap = true; continue; }
+                if (KeyValue(token, line.Number) is not { } kv) continue;
+                var position = At(line.Number, token.Column);
+                bool ok = kv.Key switch
+                {
+                    "theta" => Check(kv.Value > 0 && double.IsFinite(kv.Value), "theta must be a positive number"),
+                    "group_theta" => Check(kv.Value > 0 && double.IsFinite(kv.Value), "group_theta must be a positive number"),
+                    "reservoir_tolerance" => Check(kv.Value >= 0 && kv.Value < 1, "reservoir_tolerance must be in [0, 1)"),
+                    "epsilon" => Check(kv.Value > 0 && kv.Value < 1, "epsilon must be in (0, 1)"),
+                    _ => Check(false, $"unknown engine setting '{kv.Key}' (expected theta, group_theta, reservoir_tolerance, epsilon, leap)"),
+                };
+                if (!ok) continue;
+                switch (kv.Key)
+                {
+                    case "theta": slow = slow with { Theta = kv.Value }; break;
+                    case "group_theta": slow = slow with { GroupTheta = kv.Value }; break;
+                    case "reservoir_tolerance": slow = slow with { ReservoirTolerance = kv.Value }; break;
+                    case "epsilon": epsilon = kv.Value; break;
+                }
+
+                bool Check(bool condition, string message)
+                {
+                    if (!condition) errors.Add(position, message);
+                    return condition;
+                }
+            }
+            if (method != PopulationMethod.SlowScale && (leap || line.Tokens.Skip(2).Any(t => t.Text.Contains("theta") || t.Text.StartsWith("reservoir_tolerance", StringComparison.Ordinal))))
+                errors.Add(At(line.Number, line.Column), "theta, group_theta, reservoir_tolerance and leap apply to engine slow-scale only");
+            return new StudyEngine(method, epsilon, slow with { LeapEpsilon = leap ? epsilon : null });
+        }
 
         KeyValuePair<string, double>? KeyValue(Token token, int lineNumber)
         {

@@ -5,7 +5,7 @@ namespace Stochastic.Simulation;
 /// that is negative or not a number, a count past the range doubles hold exactly, impossible
 /// settings. Model-file errors are <see cref="Model.ModelException"/> instead.
 /// </summary>
-public sealed class SimulationException(string message) : Exception(message);
+public sealed class SimulationException(string message) : StochasticException(message);
 
 internal static class ThrowHelper
 {
