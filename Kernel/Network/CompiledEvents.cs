@@ -166,7 +166,7 @@ public sealed class CompiledEvents
     /// <param name="parameters">Parameter values, updated in place.</param>
     /// <param name="time">The time of the firing.</param>
     /// <param name="scratch">At least <see cref="AssignmentCount"/> doubles.</param>
-    /// <exception cref="Simulation.SimulationException">An assignment gives a species a value that is not a whole non-negative count, or a parameter a non-finite value.</exception>
+    /// <exception cref="SimulationException">An assignment gives a species a value that is not a whole non-negative count, or a parameter a non-finite value.</exception>
     public void Apply(ReadOnlySpan<bool> fire, double[] species, double[] parameters, double time, double[] scratch)
     {
         for (int e = 0; e < Count; e++)
@@ -185,13 +185,13 @@ public sealed class CompiledEvents
                     double rounded = Math.Round(v);
                     // Counts are whole molecules; tolerate the rounding noise of concentration × size.
                     if (!double.IsFinite(v) || rounded < 0 || Math.Abs(v - rounded) > 1e-9 * Math.Max(1, Math.Abs(v)))
-                        throw new Simulation.SimulationException($"event '{Ids[e]}' sets species '{_targetNames[k]}' to {v} at t = {time}; counts must be whole and non-negative");
+                        throw new SimulationException($"event '{Ids[e]}' sets species '{_targetNames[k]}' to {v} at t = {time}; counts must be whole and non-negative");
                     species[_targetIndices[k]] = rounded;
                 }
                 else
                 {
                     if (!double.IsFinite(v))
-                        throw new Simulation.SimulationException($"event '{Ids[e]}' sets parameter '{_targetNames[k]}' to {v} at t = {time}; it must be finite");
+                        throw new SimulationException($"event '{Ids[e]}' sets parameter '{_targetNames[k]}' to {v} at t = {time}; it must be finite");
                     parameters[_targetIndices[k]] = v;
                 }
             }

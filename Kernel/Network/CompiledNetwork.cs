@@ -100,7 +100,7 @@ public sealed class CompiledNetwork
     /// Propensity of reaction <paramref name="r"/> in state <paramref name="x"/> at time
     /// <paramref name="t"/>. Mass-action kinds are computed inline; the others go through the
     /// compiled rate function, and a value that is negative or not finite throws a
-    /// <see cref="Simulation.SimulationException"/> naming the reaction.
+    /// <see cref="SimulationException"/> naming the reaction.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Propensity(int r, double[] x, double[] parameters, double t)
@@ -135,7 +135,7 @@ public sealed class CompiledNetwork
                 for (int m = 0; m < ReactantMultiplicities[k]; m++) value *= n - m;
             }
         }
-        if (!(value >= 0) || double.IsInfinity(value)) Simulation.ThrowHelper.BadPropensity(this, r, value, t);
+        if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(ReactionNames[r], value, t);
         return value;
     }
 
