@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using Stochastic.Cli.Commands;
 using Stochastic.Model;
 using Stochastic.Simulation;
@@ -34,6 +35,12 @@ public static class CliApp
     {
         var root = Build(output, error);
         var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // A mistake on the command line: the message alone (help is one --help away), first error only.
+            error.WriteLine($"error: {parse.Errors[0].Message.ReplaceLineEndings(" ").Replace("\t", "")} (see {string.Join(' ', ["stochastic", .. CommandPath(parse), "--help"])})");
+            return InputError;
+        }
         var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
@@ -50,6 +57,13 @@ public static class CliApp
             error.WriteLine($"internal error (a bug in stochastic, please report it with the command line): {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
             return InternalError;
         }
+    }
+
+    private static IEnumerable<string> CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var c = parse.CommandResult; c.Parent is CommandResult parent; c = parent) names.Insert(0, c.Command.Name);
+        return names;
     }
 
     /// <summary>The one-line (or one line per model error) message for a user mistake, or null for a bug.</summary>

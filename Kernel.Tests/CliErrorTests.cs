@@ -27,6 +27,17 @@ public sealed class CliErrorTests : IDisposable
         Assert.Equal("--ligand: unknown ligand 'IL7'; ligands: IL2, IL2v, PD1IL2v, none", error.Trim());
     }
 
+    [Theory]
+    [InlineData("population|STUDY|--method|nope", "error: unknown --method 'nope' (expected slow-scale, ssa, batch) (see stochastic population --help)")]
+    [InlineData("simulate", "error: Required argument 'FILE' missing for command: 'simulate'. (see stochastic simulate --help)")]
+    public async Task CommandLineMistake_IsOneLine_WithoutHelpDump(string args, string expected)
+    {
+        var (code, output, error) = await CliHarness.Run(args.Replace("STUDY", StudyReaderTests.StudyPath).Split('|'));
+        Assert.Equal(CliApp.InputError, code);
+        Assert.Equal(expected, error.Trim());
+        Assert.Equal("", output);
+    }
+
     [Fact]
     public void Library_UnknownScenario_ThrowsTheModelExceptionOfTheFamily()
     {

@@ -15,7 +15,11 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
     public static EngineOptions Create()
     {
         var method = new Option<string>("--method") { Description = "cell engine (default: the study's 'engine' setting, else slow-scale --theta 2 --leap): ssa (exact), slow-scale (exact SSA with fast reversible binding pairs at equilibrium; see --theta) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "slow-scale" };
-        method.AcceptOnlyFromAmong("batch", "ssa", "slow-scale");
+        method.Validators.Add(r =>
+        {
+            string m = r.GetValueOrDefault<string>();
+            if (m is not ("batch" or "ssa" or "slow-scale")) r.AddError($"unknown --method '{m}' (expected slow-scale, ssa, batch)");
+        });
         var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B (judged per scenario x cell type at its median cell; a chain of pairs must also relax across each pair at >= max(theta, --group-theta) x its fastest drain)", DefaultValueFactory = _ => SlowScaleOptions.DefaultTheta };
         Positive(theta);
         var groupTheta = new Option<double>("--group-theta") { Description = "slow-scale: the separation a chain of lumped pairs needs across each pair, against its fastest drain (the criterion uses max(--theta, this))", DefaultValueFactory = _ => new SlowScaleOptions().GroupTheta };
