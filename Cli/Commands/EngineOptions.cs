@@ -60,8 +60,8 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
     public PopulationOptions Apply(PopulationOptions options, ParseResult parse, StudyEngine studyEngine)
     {
         bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
-        var engine = Given(Method) ? FromFlags(parse) : studyEngine;
-        if (Given(Method)) return Check(engine.ApplyTo(options));
+        if (Given(Method)) return Check(FromFlags(parse).ApplyTo(options));
+        var engine = studyEngine;
         double epsilon = Given(Epsilon) ? parse.GetValue(Epsilon) : engine.Epsilon;
         var slow = engine.SlowScale;
         if (Given(Theta)) slow = slow with { Theta = parse.GetValue(Theta) };

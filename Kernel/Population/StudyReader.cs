@@ -320,37 +320,28 @@ public static class StudyReader
                 return engine;
             }
             double epsilon = TauLeapingSimulator.DefaultEpsilon;
-            bool leap = false;
+            bool leap = false, slowScaleOnly = false;
             var slow = new SlowScaleOptions();
             foreach (var token in line.Tokens.Skip(2))
             {
-                if (token.Text == "leap") { leap = true; continue; }
+                if (token.Text == "leap") { leap = slowScaleOnly = true; continue; }
                 if (KeyValue(token, line.Number) is not { } kv) continue;
                 var position = At(line.Number, token.Column);
-                bool ok = kv.Key switch
-                {
-                    "theta" => Check(kv.Value > 0 && double.IsFinite(kv.Value), "theta must be a positive number"),
-                    "group_theta" => Check(kv.Value > 0 && double.IsFinite(kv.Value), "group_theta must be a positive number"),
-                    "reservoir_tolerance" => Check(kv.Value >= 0 && kv.Value < 1, "reservoir_tolerance must be in [0, 1)"),
-                    "epsilon" => Check(kv.Value > 0 && kv.Value < 1, "epsilon must be in (0, 1)"),
-                    _ => Check(false, $"unknown engine setting '{kv.Key}' (expected theta, group_theta, reservoir_tolerance, epsilon, leap)"),
-                };
-                if (!ok) continue;
+                double v = kv.Value;
                 switch (kv.Key)
                 {
-                    case "theta": slow = slow with { Theta = kv.Value }; break;
-                    case "group_theta": slow = slow with { GroupTheta = kv.Value }; break;
-                    case "reservoir_tolerance": slow = slow with { ReservoirTolerance = kv.Value }; break;
-                    case "epsilon": epsilon = kv.Value; break;
-                }
-
-                bool Check(bool condition, string message)
-                {
-                    if (!condition) errors.Add(position, message);
-                    return condition;
+                    case "theta" when v > 0 && double.IsFinite(v): slow = slow with { Theta = v }; slowScaleOnly = true; break;
+                    case "theta": errors.Add(position, "theta must be a positive number"); break;
+                    case "group_theta" when v > 0 && double.IsFinite(v): slow = slow with { GroupTheta = v }; slowScaleOnly = true; break;
+                    case "group_theta": errors.Add(position, "group_theta must be a positive number"); break;
+                    case "reservoir_tolerance" when v >= 0 && v < 1: slow = slow with { ReservoirTolerance = v }; slowScaleOnly = true; break;
+                    case "reservoir_tolerance": errors.Add(position, "reservoir_tolerance must be in [0, 1)"); break;
+                    case "epsilon" when v > 0 && v < 1: epsilon = v; break;
+                    case "epsilon": errors.Add(position, "epsilon must be in (0, 1)"); break;
+                    default: errors.Add(position, $"unknown engine setting '{kv.Key}' (expected theta, group_theta, reservoir_tolerance, epsilon, leap)"); break;
                 }
             }
-            if (method != PopulationMethod.SlowScale && (leap || line.Tokens.Skip(2).Any(t => t.Text.Contains("theta") || t.Text.StartsWith("reservoir_tolerance", StringComparison.Ordinal))))
+            if (method != PopulationMethod.SlowScale && slowScaleOnly)
                 errors.Add(At(line.Number, line.Column), "theta, group_theta, reservoir_tolerance and leap apply to engine slow-scale only");
             return new StudyEngine(method, epsilon, slow with { LeapEpsilon = leap ? epsilon : null });
         }
