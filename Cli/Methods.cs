@@ -2,7 +2,9 @@ using Stochastic.Network;
 using Stochastic.Simulation;
 using Stochastic.Simulation.Batch;
 using Stochastic.Simulation.Exact;
+using Stochastic.Model;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Cli;
@@ -35,7 +37,7 @@ internal static class Methods
     }
 
     /// <summary>Runs an ensemble of <paramref name="network"/> with the named method.</summary>
-    public static EnsembleResult RunEnsemble(string method, CompiledNetwork network, EnsembleOptions options, double epsilon,
+    public static EnsembleResult RunEnsemble(string method, ReactionModel model, CompiledNetwork network, EnsembleOptions options, double epsilon,
         IProgress<EnsembleProgress>? progress, CancellationToken cancellationToken)
     {
         Validate(method);
@@ -46,7 +48,7 @@ internal static class Methods
             case "tau":
                 return Ensemble.Run(() => new TauLeapingSimulator(network, epsilon), options, progress, cancellationToken);
             case "hybrid":
-                return Ensemble.Run(() => new ExactTrajectorySimulator(network, SlowScaleSimulator.Hybrid(network, epsilon)), options, progress, cancellationToken);
+                return Ensemble.Run(() => new ExactTrajectorySimulator(network, new SlowScaleSimulator(SlowScaleReduction.Hybrid(model, epsilon, network))), options, progress, cancellationToken);
             case "batch":
                 var batch = new BatchOptions(options.Runs, options.Seed, options.Grid, epsilon, options.Threads);
                 return BatchSimulator.RunEnsemble(network, batch, null, progress, cancellationToken, options.KeepTrajectories);

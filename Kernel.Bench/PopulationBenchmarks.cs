@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 
 namespace Stochastic.Bench;
 

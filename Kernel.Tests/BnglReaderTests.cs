@@ -422,6 +422,6 @@ public class BnglReaderTests
         Assert.Equal(14, net.ReactionCount);
         Assert.Equal(2e-5 * 10000 * 1000, net.Propensity(ReactionIndex(net, "bind_a"), x, net.Parameters, 0), 9);
         Assert.Contains("pSTAT5", net.OutputNames);
-        Assert.Equal(new RunSettings("ssa", 200, 200, null), net.Model.DefaultRun);
+        Assert.Equal(new RunSettings("ssa", 200, 200, null), BnglReader.Read(ExamplePath("il2-toy.bngl")).DefaultRun);
     }
 }

@@ -84,9 +84,10 @@ public class DsmtsTests
     public void Case_Hybrid_PassesTheDsmtsCriterion_AtN1000(string id)
     {
         var @case = Cases.Value.Single(c => c.Id == id);
-        var network = Network.NetworkCompiler.Compile(@case.LoadModel());
+        var model = @case.LoadModel();
+        var network = Network.NetworkCompiler.Compile(model);
         var violation = FirstViolation(@case, network, "hybrid",
-            () => new ExactTrajectorySimulator(network, Simulation.SlowScale.SlowScaleSimulator.Hybrid(network, 0.03)));
+            () => new ExactTrajectorySimulator(network, new Simulation.SlowScale.SlowScaleSimulator(Transforms.SlowScaleReduction.Hybrid(model, 0.03, network))));
         Assert.True(violation is null, violation);
     }
 
@@ -95,8 +96,7 @@ public class DsmtsTests
     {
         // 00023 (α = 1000, μ = 0.1, up to 10,000 molecules): nearly every firing leaped.
         var @case = Cases.Value.Single(c => c.Id == "00023");
-        var network = Network.NetworkCompiler.Compile(@case.LoadModel());
-        var sim = Simulation.SlowScale.SlowScaleSimulator.Hybrid(network, 0.03);
+        var sim = new Simulation.SlowScale.SlowScaleSimulator(Transforms.SlowScaleReduction.Hybrid(@case.LoadModel(), 0.03));
         sim.Reset(1, 0);
         sim.Advance(50);
         Assert.True(sim.LeapedFirings > 0.95 * sim.Events, $"{sim.LeapedFirings} of {sim.Events} leaped");
@@ -109,7 +109,7 @@ public class DsmtsTests
         // Z ≈ 9 > z*. The check must see it, or it could not fail a wrong simulator either.
         var @case = Cases.Value.Single(c => c.Id == "00001");
         var network = Network.NetworkCompiler.Compile(@case.LoadModel());
-        int lambda = network.Model.ParameterIndex("Lambda");
+        int lambda = network.ParameterIndex("Lambda");
         network.Parameters[lambda] *= 1.02;
         var violation = FirstViolation(@case, network, ExactAlgorithms.All[0].Name);
         Assert.NotNull(violation);

@@ -4,6 +4,7 @@ using Stochastic.Model;
 using Stochastic.Network;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -41,7 +42,7 @@ public class HybridLeapingTests(ITestOutputHelper output)
     {
         var reduced = SlowScaleReduction.Reduce(model, new SlowScaleOptions { LeapEpsilon = epsilon });
         Assert.Empty(reduced.Pairs);
-        return new SlowScaleSimulator(reduced, NetworkCompiler.Compile(model));
+        return new SlowScaleSimulator(reduced);
     }
 
     private static (double Mean, double Variance) Moments(double[] v)

@@ -97,7 +97,7 @@ public class Il2ModelTests
         var options = new PopulationOptions(CellsPerType: 20, Threads: 2)
         {
             Method = PopulationMethod.SlowScale,
-            SlowScale = new Stochastic.Simulation.SlowScale.SlowScaleOptions { Theta = 2 },
+            SlowScale = new Transforms.SlowScaleOptions { Theta = 2 },
         };
         var r = PopulationRunner.Run(study, scenarios, options);
         int eff = r.Variable("Eff_obs");
@@ -130,7 +130,7 @@ public class Il2ModelTests
         var options = new PopulationOptions(CellsPerType: 20, Threads: 2)
         {
             Method = PopulationMethod.SlowScale,
-            SlowScale = new Stochastic.Simulation.SlowScale.SlowScaleOptions { Theta = 2 },
+            SlowScale = new Transforms.SlowScaleOptions { Theta = 2 },
         };
         var r = PopulationRunner.Run(study, scenarios, options);
         int pS = r.Variable("pSTAT5_obs_mean");

@@ -1,11 +1,12 @@
 using Stochastic.Network;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 using Xunit;
 
 namespace Stochastic.Tests;
 
-/// <summary>The per-cell check of the slow-scale criterion (<see cref="ReducedModel.Separations"/>, <see cref="PopulationResult.SlowScaleCriterion"/>).</summary>
+/// <summary>The per-cell check of the slow-scale criterion (<see cref="ReducedNetwork.Separations"/>, <see cref="PopulationResult.SlowScaleCriterion"/>).</summary>
 public class SlowScaleCriterionTests
 {
     private static readonly Study Il2 = StudyReader.Read(StudyReaderTests.StudyPath);
@@ -33,7 +34,7 @@ public class SlowScaleCriterionTests
         var reference = NkAt300pM(full);
         var reduced = SlowScaleReduction.Reduce(Il2.Model, new SlowScaleOptions { Theta = 2 }, reference);
         var sep = new double[reduced.Pairs.Length];
-        reduced.Separations(full, [.. reference.Counts], [.. reference.Parameters], sep);
+        reduced.Separations([.. reference.Counts], [.. reference.Parameters], sep);
         Assert.Equal(7, sep.Length);
         for (int k = 0; k < sep.Length; k++) Assert.Equal(reduced.Pairs[k].Separation, sep[k], 1e-9 * reduced.Pairs[k].Separation);
         // At the model's own state (dose 0) CD122 joining IL-2·CD25 is refused: with no ligand on CD25, IL-2·CD25·CD122
@@ -54,7 +55,7 @@ public class SlowScaleCriterionTests
         var counts = (double[])full.InitialCounts.Clone();
         counts[Array.IndexOf(full.SpeciesNames, "L_CD122_gc")] = 10000;
         var sep = new double[reduced.Pairs.Length];
-        reduced.Separations(full, counts, full.Parameters, sep);
+        reduced.Separations(counts, full.Parameters, sep);
         double Parameter(string name) => full.Parameters[Il2.Model.Parameters.Select((p, i) => (p, i)).Single(q => q.p.Name == name).i];
         int bind25 = reduced.Pairs.Select((p, i) => (p, i)).Single(q => Il2.Model.Reactions[q.p.Forward].Label == "bind25").i;
         Assert.Equal(Parameter("koff_CD25") / (Parameter("kf2D") * 10000), sep[bind25], 1e-9);
@@ -76,7 +77,7 @@ public class SlowScaleCriterionTests
         counts[Array.IndexOf(full.SpeciesNames, "CD25")] = 5000;
         counts[Array.IndexOf(full.SpeciesNames, "gc")] = 12400;
         var sep = new double[reduced.Pairs.Length];
-        reduced.Separations(full, counts, [.. reference.Parameters], sep);
+        reduced.Separations(counts, [.. reference.Parameters], sep);
         int rec122 = reduced.Pairs.Select((p, i) => (p, i)).Single(q => Il2.Model.Reactions[q.p.Forward].Label == "rec122").i;
         Assert.InRange(sep[rec122], 0.105, 0.118);
         Assert.InRange(reduced.Pairs[rec122].Separation, 350, 430);

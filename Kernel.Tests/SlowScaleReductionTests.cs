@@ -5,6 +5,7 @@ using Stochastic.Network;
 using Stochastic.Population;
 using Stochastic.Simulation.Exact;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -4,6 +4,7 @@ using Stochastic.Model;
 using Stochastic.Network;
 using Stochastic.Simulation.Exact;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -58,7 +59,7 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
         Assert.Equal([0, 2], group.Members.ToArray());
         Assert.Equal([1], group.Reservoirs.ToArray());
         Assert.Equal([0, 1], group.Content.Select(c => c[0]));
-        var y = new double[reduced.Model.Species.Length];
+        var y = new double[reduced.Network.SpeciesCount];
         reduced.ReduceCounts([aT, gT, 0, 0], y);
         var x = new double[4];
         reduced.ExpectedFullState(y, [kf, kr, 0], x);
@@ -90,7 +91,7 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
         var group = Assert.Single(reduced.Groups);
         Assert.Equal([0, 1, 3], group.Members.ToArray());
         Assert.Equal([0, 0, 1], group.Content.Select(c => c[0]));
-        var y = new double[reduced.Model.Species.Length];
+        var y = new double[reduced.Network.SpeciesCount];
         reduced.ReduceCounts([total, 0, gT, 0], y);
         var x = new double[4];
         reduced.ExpectedFullState(y, [2, 1, k2, 1], x);
@@ -175,9 +176,9 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
         Assert.True(Math.Abs(withoutHome - eb1) > 10 * relative * eb1, $"{withoutHome} vs {eb1}");
     }
 
-    private static double[] MeanField(ReducedModel reduced, double[] parameters, double[] initial)
+    private static double[] MeanField(ReducedNetwork reduced, double[] parameters, double[] initial)
     {
-        var y = new double[reduced.Model.Species.Length];
+        var y = new double[reduced.Network.SpeciesCount];
         reduced.ReduceCounts(initial, y);
         var x = new double[initial.Length];
         reduced.ExpectedFullState(y, parameters, x);
@@ -195,9 +196,9 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
         Assert.Single(reduced.Pairs);
         var full = NetworkCompiler.Compile(model);
         var exact = new DirectMethod().CreateSimulator(full);
-        var slow = new SlowScaleSimulator(reduced, full);
+        var slow = new SlowScaleSimulator(reduced);
         int c = reduced.SpeciesMap[3];
-        var y0 = new double[reduced.Model.Species.Length];
+        var y0 = new double[reduced.Network.SpeciesCount];
         reduced.ReduceCounts([a0, g0, 0, 0], y0);
         double[] a = new double[runs], b = new double[runs];
         long exactEvents = 0, slowEvents = 0;

@@ -124,7 +124,7 @@ public class TauLeapingFunctionalRateTests
         var network = TauLeapingSimulatorTests.Compile(FunctionalImmigration);
         Assert.Equal(PropensityKind.Functional, network.Kinds[0]);
         const int cells = 400;
-        int p = network.Parameters.Length, kin = network.Model.Parameters.ToList().FindIndex(q => q.Name == "kin");
+        int p = network.Parameters.Length, kin = network.ParameterIndex("kin");
         var parameters = new double[cells * p];
         // Even cells immigrate at 10, odd cells at 30; d = 1: stationary X ~ Poisson(10) and Poisson(30).
         for (int c = 0; c < cells; c++)

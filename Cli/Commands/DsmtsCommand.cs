@@ -40,10 +40,11 @@ internal static class DsmtsCommand
             foreach (var c in cases)
             {
                 if (cancellationToken.IsCancellationRequested) break;
-                var network = NetworkCompiler.Compile(c.LoadModel());
+                var model = c.LoadModel();
+                var network = NetworkCompiler.Compile(model);
                 var options = new EnsembleOptions(n, parse.GetValue(seed), c.Grid, parse.GetValue(threads));
                 var ensemble = ProgressDisplay.Run($"{c.Id} {c.Title}", n,
-                    progress => Methods.RunEnsemble(methodName, network, options, parse.GetValue(epsilon), progress, cancellationToken));
+                    progress => Methods.RunEnsemble(methodName, model, network, options, parse.GetValue(epsilon), progress, cancellationToken));
                 var result = c.Evaluate(ensemble, methodName, options.Seed);
                 results.Add(result);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

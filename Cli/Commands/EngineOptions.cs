@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Cli.Commands;

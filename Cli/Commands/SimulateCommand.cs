@@ -46,7 +46,7 @@ internal static class SimulateCommand
             var options = new EnsembleOptions(runCount, parse.GetValue(seed), grid, parse.GetValue(threads), parse.GetValue(trajectories) is not null);
 
             var result = ProgressDisplay.Run($"{model.Name}: {runCount} runs", runCount,
-                progress => Methods.RunEnsemble(methodName, network, options, parse.GetValue(epsilon), progress, cancellationToken));
+                progress => Methods.RunEnsemble(methodName, model, network, options, parse.GetValue(epsilon), progress, cancellationToken));
 
             Write(parse.GetValue(outFile)!, w => ResultsCsv.WriteSummary(result, w));
             if (parse.GetValue(trajectories) is { } trajectoryFile) Write(trajectoryFile, w => ResultsCsv.WriteTrajectories(result, w));

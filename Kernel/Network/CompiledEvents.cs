@@ -58,23 +58,10 @@ public sealed class CompiledEvents
     /// </summary>
     public bool HasStateTriggers { get; }
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<CompiledNetwork, StrongBox> Cache = new();
-
-    private sealed class StrongBox(CompiledEvents? value) { public CompiledEvents? Value { get; } = value; }
-
-    /// <summary>
-    /// The compiled events of <paramref name="network"/>, compiled once per network and shared by
-    /// every simulator of it; null when the model has none.
-    /// </summary>
+    /// <summary>Compiles the events of <paramref name="model"/>; null when it has none (called by <see cref="NetworkCompiler"/>).</summary>
     /// <exception cref="ModelException">A trigger reads time other than in a comparison with a constant.</exception>
-    public static CompiledEvents? Of(CompiledNetwork network) =>
-        Cache.GetValue(network, n => new StrongBox(Compile(n))).Value;
-
-    /// <summary>Compiles the events of <paramref name="network"/>'s model; null when it has none.</summary>
-    /// <exception cref="ModelException">A trigger reads time other than in a comparison with a constant.</exception>
-    public static CompiledEvents? Compile(CompiledNetwork network)
+    internal static CompiledEvents? Compile(ReactionModel model)
     {
-        var model = network.Model;
         if (model.Events.Length == 0) return null;
         var errors = new ErrorList();
         var triggers = new List<CompiledExpression>();

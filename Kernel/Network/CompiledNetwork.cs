@@ -8,15 +8,16 @@ namespace Stochastic.Network;
 /// <summary>
 /// A reaction network in the flat, index-based form the algorithms read: reactant indices and
 /// multiplicities, net stoichiometry, rate constants, propensity kinds and the reaction dependency
-/// graph, all as arrays in compressed-row form. Built once from a <see cref="ReactionModel"/> by
-/// <see cref="NetworkCompiler"/>; immutable afterwards and safe to share between threads.
+/// graph, all as arrays in compressed-row form, with the compiled events and the names that messages
+/// and outputs need. Built once from a <see cref="ReactionModel"/> by <see cref="NetworkCompiler"/>;
+/// it keeps no reference to the model, and is immutable afterwards and safe to share between threads.
 /// </summary>
 public sealed class CompiledNetwork
 {
     internal CompiledNetwork() { }
 
-    /// <summary>The model this network was compiled from.</summary>
-    public required ReactionModel Model { get; init; }
+    /// <summary>The name of the model this network was compiled from.</summary>
+    public required string ModelName { get; init; }
     /// <summary>Number of species.</summary>
     public int SpeciesCount => SpeciesNames.Length;
     /// <summary>Number of reactions.</summary>
@@ -26,13 +27,38 @@ public sealed class CompiledNetwork
     /// <summary>Reaction names (label, or a readable form of the reaction), by index.</summary>
     /// <remarks>Built on first use: for networks of 10^5 reactions with long BioNetGen species strings the names
     /// take more memory than the whole compiled network, and simulations need them only for messages.</remarks>
-    public string[] ReactionNames => _reactionNames ??= [.. Model.Reactions.Select(r => NetworkCompiler.ReactionName(Model, r))];
+    public string[] ReactionNames => _reactionNames ??= BuildReactionNames();
 
     private string[]? _reactionNames;
+    // What the names are made from: labels (null where none), and every reactant and product as
+    // written (compressed rows), which the distinct reactants and net changes do not keep.
+    internal string?[] Labels { get; init; } = [];
+    internal int[] NameOffsets { get; init; } = [0];
+    internal int[] NameSpecies { get; init; } = [];
+    internal int[] NameProductStart { get; init; } = [];
+
+    private string[] BuildReactionNames()
+    {
+        var names = new string[ReactionCount];
+        for (int r = 0; r < names.Length; r++)
+        {
+            var species = NameSpecies.AsSpan(NameOffsets[r], NameOffsets[r + 1] - NameOffsets[r]);
+            int products = NameProductStart[r] - NameOffsets[r];
+            names[r] = NetworkCompiler.ReactionName(Labels[r], SpeciesNames, species[..products], species[products..]);
+        }
+        return names;
+    }
     /// <summary>Initial species counts (exact integers stored as doubles).</summary>
     public required double[] InitialCounts { get; init; }
     /// <summary>Parameter values, by model parameter index.</summary>
     public required double[] Parameters { get; init; }
+    /// <summary>Parameter names, by model parameter index.</summary>
+    public required string[] ParameterNames { get; init; }
+    /// <summary>The model's discrete events, compiled; null when it has none.</summary>
+    public required CompiledEvents? Events { get; init; }
+
+    /// <summary>Index of the parameter named <paramref name="name"/> (ordinal), or -1.</summary>
+    public int ParameterIndex(string name) => Array.IndexOf(ParameterNames, name);
 
     /// <summary>Propensity kind per reaction.</summary>
     public required PropensityKind[] Kinds { get; init; }

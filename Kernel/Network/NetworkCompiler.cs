@@ -8,7 +8,7 @@ namespace Stochastic.Network;
 public static class NetworkCompiler
 {
     /// <summary>Compiles <paramref name="model"/>.</summary>
-    /// <exception cref="ModelException">A mass-action rate is negative or not finite.</exception>
+    /// <exception cref="ModelException">A mass-action rate is negative or not finite, or an event trigger reads time other than in a comparison with a constant (it could not be scheduled exactly).</exception>
     public static CompiledNetwork Compile(ReactionModel model)
     {
         int nr = model.Reactions.Length, ns = model.Species.Length;
@@ -163,9 +163,27 @@ public static class NetworkCompiler
 
         var (outputNames, outputOffsets, outputSpecies, outputWeights, outputExpressions) = CompileOutputs(model);
 
+        var nameOffsets = new int[nr + 1];
+        var nameSpecies = new int[model.Reactions.Sum(r => r.Reactants.Length + r.Products.Length)];
+        var productStart = new int[nr];
+        for (int r = 0, k = 0; r < nr; r++)
+        {
+            var reaction = model.Reactions[r];
+            foreach (int s in reaction.Reactants) nameSpecies[k++] = s;
+            productStart[r] = k;
+            foreach (int s in reaction.Products) nameSpecies[k++] = s;
+            nameOffsets[r + 1] = k;
+        }
+
         return new CompiledNetwork
         {
-            Model = model,
+            ModelName = model.Name,
+            Labels = [.. model.Reactions.Select(r => string.IsNullOrEmpty(r.Label) ? null : r.Label)],
+            NameOffsets = nameOffsets,
+            NameSpecies = nameSpecies,
+            NameProductStart = productStart,
+            ParameterNames = [.. model.Parameters.Select(p => p.Name)],
+            Events = CompiledEvents.Compile(model),
             SpeciesNames = [.. model.Species.Select(s => s.Name)],
             InitialCounts = [.. model.Species.Select(s => s.InitialCount)],
             Parameters = parameters,
@@ -292,8 +310,20 @@ public static class NetworkCompiler
     /// <summary>A readable name for a reaction: its label, or <c>A + B -> C</c>.</summary>
     public static string ReactionName(ReactionModel model, Reaction reaction)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(reaction);
         if (!string.IsNullOrEmpty(reaction.Label)) return reaction.Label;
-        static string Side(ReactionModel m, ImmutableArray<int> list) => list.Length == 0 ? "0" : string.Join(" + ", list.Select(i => m.Species[i].Name));
-        return $"{Side(model, reaction.Reactants)} -> {Side(model, reaction.Products)}";
+        return $"{Side(model.Species, reaction.Reactants.AsSpan())} -> {Side(model.Species, reaction.Products.AsSpan())}";
+        static string Side(ImmutableArray<Species> species, ReadOnlySpan<int> list) =>
+            list.Length == 0 ? "0" : string.Join(" + ", list.ToArray().Select(i => species[i].Name));
+    }
+
+    /// <summary>The same name from compiled data: <paramref name="label"/>, or the sides named by <paramref name="speciesNames"/>.</summary>
+    internal static string ReactionName(string? label, string[] speciesNames, ReadOnlySpan<int> reactants, ReadOnlySpan<int> products)
+    {
+        if (!string.IsNullOrEmpty(label)) return label;
+        return $"{Side(speciesNames, reactants)} -> {Side(speciesNames, products)}";
+        static string Side(string[] names, ReadOnlySpan<int> list) =>
+            list.Length == 0 ? "0" : string.Join(" + ", list.ToArray().Select(i => names[i]));
     }
 }

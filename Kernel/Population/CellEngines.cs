@@ -1,5 +1,6 @@
 using Stochastic.Network;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 
 namespace Stochastic.Population;
 
@@ -14,7 +15,7 @@ internal sealed class CellEngines
 {
     private readonly Func<CompiledNetwork, ICellSimulator>[] _factories;
 
-    private CellEngines(Func<CompiledNetwork, ICellSimulator>[] factories, int[] kindOf, ReducedModel?[] reduced, string description)
+    private CellEngines(Func<CompiledNetwork, ICellSimulator>[] factories, int[] kindOf, ReducedNetwork?[] reduced, string description)
     {
         _factories = factories;
         KindOf = kindOf;
@@ -25,7 +26,7 @@ internal sealed class CellEngines
     /// <summary>Per group, the index of its engine kind.</summary>
     public int[] KindOf { get; }
     /// <summary>Per group, its slow-scale reduction (null for other engines).</summary>
-    public ReducedModel?[] Reduced { get; }
+    public ReducedNetwork?[] Reduced { get; }
     /// <summary>The engines in words, for reports.</summary>
     public string Description { get; }
     /// <summary>Distinct engine kinds.</summary>
@@ -34,11 +35,11 @@ internal sealed class CellEngines
     /// <summary>A new engine of kind <paramref name="kind"/> on the full network.</summary>
     public ICellSimulator Create(int kind, CompiledNetwork network) => _factories[kind](network);
 
-    /// <summary>The engines for <paramref name="groups"/>: <paramref name="engine"/> when given, else the options' method.</summary>
-    public static CellEngines For(Study study, IReadOnlyList<PopulationGroup> groups, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine)
+    /// <summary>The engines for <paramref name="groups"/>: <paramref name="engine"/> when given, else the options' method (<paramref name="network"/>: the study's model compiled).</summary>
+    public static CellEngines For(Study study, CompiledNetwork network, IReadOnlyList<PopulationGroup> groups, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine)
     {
         int[] none = new int[groups.Count];
-        var noReduction = new ReducedModel?[groups.Count];
+        var noReduction = new ReducedNetwork?[groups.Count];
         if (engine is not null) return new CellEngines([engine], none, noReduction, "custom engine");
         if (options.Method != PopulationMethod.SlowScale)
         {
@@ -48,14 +49,14 @@ internal sealed class CellEngines
         var sampler = new CellParameterSampler(study.Model);
         var parameters = new double[study.Model.Parameters.Length];
         var counts = new double[study.Model.Species.Length];
-        var kinds = new List<ReducedModel>();
+        var kinds = new List<ReducedNetwork>();
         var keys = new Dictionary<string, int>(StringComparer.Ordinal);
         var kindOf = new int[groups.Count];
-        var reduced = new ReducedModel?[groups.Count];
+        var reduced = new ReducedNetwork?[groups.Count];
         for (int g = 0; g < groups.Count; g++)
         {
             sampler.Median(groups[g].Scenario, groups[g].CellType, parameters, counts);
-            var r = SlowScaleReduction.Reduce(study.Model, options.SlowScale, new SlowScaleReference(counts, parameters));
+            var r = SlowScaleReduction.Reduce(study.Model, options.SlowScale, new SlowScaleReference(counts, parameters), network);
             string key = string.Join(",", r.Pairs.Select(p => $"{p.Forward}/{p.Reverse}/{p.Reservoir}"));
             if (!keys.TryGetValue(key, out int kind))
             {
@@ -65,13 +66,13 @@ internal sealed class CellEngines
             kindOf[g] = kind;
             reduced[g] = kinds[kind];
         }
-        return new CellEngines([.. kinds.Select(r => (Func<CompiledNetwork, ICellSimulator>)(full => new SlowScaleCellSimulator(r, full)))],
+        return new CellEngines([.. kinds.Select(r => (Func<CompiledNetwork, ICellSimulator>)(full => new SlowScaleCellSimulator(SlowScaleCellSimulator.Matching(r, full))))],
             kindOf, reduced, Describe(kinds, kindOf));
     }
 
     // One reduction: as PopulationRunner.SlowScaleDescription. Several: the pairs lumped in every group, then
     // the others with the number of groups that lump them.
-    private static string Describe(List<ReducedModel> kinds, int[] kindOf)
+    private static string Describe(List<ReducedNetwork> kinds, int[] kindOf)
     {
         if (kinds.Count == 1) return PopulationRunner.SlowScaleDescription(kinds[0]);
         var names = kinds.Select(r => r.Pairs.Select(p => PopulationRunner.PairName(r, p)).ToHashSet()).ToList();

@@ -44,7 +44,7 @@ internal static class PooledPopulationRunner
 
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         long total = (long)groups.Count * cells;
-        var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, network, options.SlowScale);
+        var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, options.SlowScale);
         var traces = new List<LigandPoolTrace>();
         bool cancelled = false;
         for (int si = 0; si < scenarios.Count && !cancelled; si++)

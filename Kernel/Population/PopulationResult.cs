@@ -109,7 +109,7 @@ public sealed class PopulationResult
     public IReadOnlyList<PopulationGroup> Groups { get; }
     /// <summary>Reactions fired (by the exact, slow-scale or batch engine, leaped firings included; 0 for other engines).</summary>
     public long Events { get; }
-    /// <summary>Of <see cref="Events"/>, the firings made by leaps of the slow-scale engine's hybrid leaping (<see cref="Simulation.SlowScale.SlowScaleOptions.LeapEpsilon"/>); 0 otherwise.</summary>
+    /// <summary>Of <see cref="Events"/>, the firings made by leaps of the slow-scale engine's hybrid leaping (<see cref="Transforms.SlowScaleOptions.LeapEpsilon"/>); 0 otherwise.</summary>
     public long LeapedEvents { get; init; }
     /// <summary>How the cells were simulated, in words (e.g. "exact SSA", "batch tau-leaping, ε = 0.03").</summary>
     public string Method { get; init; } = "exact SSA";

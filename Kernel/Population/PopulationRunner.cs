@@ -31,7 +31,7 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     public double? Coupling { get; init; }
 
     /// <summary>Fast-pair criterion of <see cref="PopulationMethod.SlowScale"/> (docs/algorithms.md, "Slow-scale SSA").</summary>
-    public Simulation.SlowScale.SlowScaleOptions SlowScale { get; init; } = new();
+    public Transforms.SlowScaleOptions SlowScale { get; init; } = new();
 
     /// <summary>
     /// The engine factory <see cref="Method"/> stands for, for <paramref name="model"/> (the slow-scale
@@ -47,8 +47,8 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
             case PopulationMethod.Ssa:
                 return (n => new ExactCellSimulator(n), "exact SSA");
             case PopulationMethod.SlowScale:
-                var reduced = Simulation.SlowScale.SlowScaleReduction.Reduce(model, SlowScale);
-                return (full => new SlowScaleCellSimulator(reduced, full), PopulationRunner.SlowScaleDescription(reduced));
+                var reduced = Transforms.SlowScaleReduction.Reduce(model, SlowScale);
+                return (full => new SlowScaleCellSimulator(SlowScaleCellSimulator.Matching(reduced, full)), PopulationRunner.SlowScaleDescription(reduced));
             default:
                 return (n => new BatchCellSimulator(n, Epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {Epsilon}"));
         }
@@ -127,13 +127,13 @@ public static class PopulationRunner
         foreach (var scenario in scenarios)
             for (int c = 0; c < study.CellTypes.Length; c++)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames));
-        var engines = CellEngines.For(study, groups, options, engine);
+        var engines = CellEngines.For(study, network, groups, options, engine);
         if (study.Settings.LigandPool is { } pool)
             return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         var sampler = new CellParameterSampler(study.Model);
         int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
         var fateNames = study.FateNames;
-        var criterion = SlowScaleCriterionCheck.For(engines.Reduced, network, options.SlowScale);
+        var criterion = SlowScaleCriterionCheck.For(engines.Reduced, options.SlowScale);
         var units = new List<(int Group, int First, int Count)>();
         for (int g = 0; g < groups.Count; g++)
             for (int first = 0; first < cells; first += blockSize)
@@ -201,19 +201,19 @@ public static class PopulationRunner
     }
 
     /// <summary>How a slow-scale run is described in reports: the lumped pairs, or that there were none.</summary>
-    public static string SlowScaleDescription(Simulation.SlowScale.ReducedModel reduced) => (reduced.Pairs.Length == 0
+    public static string SlowScaleDescription(Transforms.ReducedNetwork reduced) => (reduced.Pairs.Length == 0
         ? "slow-scale SSA: no fast pair met the criterion, so exact SSA"
         : "slow-scale SSA, fast pairs lumped: " + string.Join(", ", reduced.Pairs.Select(p =>
             FormattableString.Invariant($"{PairName(reduced, p)} (separation {p.Separation:G3})"))))
         + LeapWords(reduced);
 
     /// <summary>How a leaping slow-scale run says so in reports ("" without leaping).</summary>
-    internal static string LeapWords(Simulation.SlowScale.ReducedModel reduced) => reduced.Options.LeapEpsilon is { } epsilon
+    internal static string LeapWords(Transforms.ReducedNetwork reduced) => reduced.Options.LeapEpsilon is { } epsilon
         ? FormattableString.Invariant($"; slow reactions among abundant species leaped (hybrid SSA / tau-leaping, ε = {epsilon})") : "";
 
     /// <summary>A lumped pair in words, e.g. "L_CD122 + gc &lt;-&gt; L_CD122_gc".</summary>
-    internal static string PairName(Simulation.SlowScale.ReducedModel reduced, Simulation.SlowScale.FastPair p) =>
-        $"{reduced.Full.Species[p.A].Name}{(p.Reservoir >= 0 ? " + " + reduced.Full.Species[p.Reservoir].Name : "")} <-> {reduced.Full.Species[p.B].Name}";
+    internal static string PairName(Transforms.ReducedNetwork reduced, Transforms.FastPair p) =>
+        $"{reduced.Full.SpeciesNames[p.A]}{(p.Reservoir >= 0 ? " + " + reduced.Full.SpeciesNames[p.Reservoir] : "")} <-> {reduced.Full.SpeciesNames[p.B]}";
 
     /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>
     public static TimeGrid GridFor(Scenario scenario, double interval)

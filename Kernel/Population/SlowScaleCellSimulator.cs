@@ -2,6 +2,7 @@ using Stochastic.Network;
 using Stochastic.Simulation;
 using Stochastic.Simulation.Exact;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 
 namespace Stochastic.Population;
 
@@ -20,33 +21,30 @@ namespace Stochastic.Population;
 /// </summary>
 public sealed class SlowScaleCellSimulator : IResumableCellSimulator
 {
-    private readonly ReducedModel _reduced;
+    private readonly ReducedNetwork _reduced;
     private readonly CompiledNetwork _full;
     private readonly CompiledNetwork _network;
     private readonly ExactSimulator _simulator;
     private readonly double[] _fullState;
 
     /// <summary>
-    /// Creates a simulator of <paramref name="reduced"/>, recording <paramref name="full"/>'s outputs. By default
+    /// Creates a simulator of <paramref name="reduced"/>, recording its full network's outputs. By default
     /// (<paramref name="algorithm"/> null, or a reduction with reservoirs) it runs <see cref="SlowScaleSimulator"/>;
-    /// otherwise <paramref name="algorithm"/> on the reduced model.
+    /// otherwise <paramref name="algorithm"/> on the reduced network. Both read the reduction's networks, compiled once.
     /// </summary>
-    public SlowScaleCellSimulator(ReducedModel reduced, CompiledNetwork full, IExactAlgorithm? algorithm = null)
+    public SlowScaleCellSimulator(ReducedNetwork reduced, IExactAlgorithm? algorithm = null)
     {
+        ArgumentNullException.ThrowIfNull(reduced);
         _reduced = reduced;
-        _full = full;
+        _full = reduced.Full;
+        _network = reduced.Network;
         if (algorithm is null || reduced.HasReservoirs)
         {
-            _slowScale = new SlowScaleSimulator(reduced, full);
+            _slowScale = new SlowScaleSimulator(reduced);
             _simulator = _slowScale;
-            _network = _slowScale.Network;
         }
-        else
-        {
-            _network = NetworkCompiler.Compile(reduced.Model);
-            _simulator = algorithm.CreateSimulator(_network);
-        }
-        _fullState = new double[full.SpeciesCount];
+        else _simulator = algorithm.CreateSimulator(_network);
+        _fullState = new double[_full.SpeciesCount];
     }
 
     private readonly SlowScaleSimulator? _slowScale;
@@ -61,11 +59,22 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
     public static Func<CompiledNetwork, ICellSimulator> Factory(Model.ReactionModel model, SlowScaleOptions? options = null)
     {
         var reduced = SlowScaleReduction.Reduce(model, options);
-        return full => new SlowScaleCellSimulator(reduced, full);
+        return full => new SlowScaleCellSimulator(Matching(reduced, full));
+    }
+
+    /// <summary>
+    /// <paramref name="reduced"/>, checked against the network a population passes to its engine factory
+    /// (the reduction carries its own compiled full network; the two must be of the same model).
+    /// </summary>
+    internal static ReducedNetwork Matching(ReducedNetwork reduced, CompiledNetwork full)
+    {
+        if (full.SpeciesCount != reduced.Full.SpeciesCount || full.ReactionCount != reduced.Full.ReactionCount)
+            throw new ArgumentException("the compiled network is not the reduction's full network", nameof(full));
+        return reduced;
     }
 
     /// <summary>The reduction this simulator runs.</summary>
-    public ReducedModel Reduced => _reduced;
+    public ReducedNetwork Reduced => _reduced;
 
     /// <inheritdoc />
     public IReadOnlyList<string> OutputNames => _full.OutputNames;

@@ -1,11 +1,12 @@
 using Stochastic.Network;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 
 namespace Stochastic.Population;
 
 /// <summary>
 /// How one lumped pair of a slow-scale run stood in one scenario × cell type: its time-scale
-/// separation at each cell's own initial state and parameters (<see cref="ReducedModel.Separations"/>).
+/// separation at each cell's own initial state and parameters (<see cref="ReducedNetwork.Separations"/>).
 /// The reduction judges pairs at the group's median cell; cells with other receptor numbers
 /// can fall below θ, where the equilibrium assumption's error (of order 1/separation) grows.
 /// </summary>
@@ -43,8 +44,7 @@ public sealed record SlowScaleCriterionRow(string Scenario, string CellType, str
 /// <summary>Collects <see cref="SlowScaleCriterionRow"/>s while a population runs (thread-safe; the result does not depend on the order cells are checked in).</summary>
 internal sealed class SlowScaleCriterionCheck
 {
-    private readonly IReadOnlyList<ReducedModel?> _reduced;
-    private readonly CompiledNetwork _full;
+    private readonly IReadOnlyList<ReducedNetwork?> _reduced;
     private readonly double _theta;
     // Per group, per pair of its reduction.
     private readonly double[][] _min;
@@ -52,10 +52,9 @@ internal sealed class SlowScaleCriterionCheck
     private readonly int[] _cells;
     private readonly object[] _locks;
 
-    private SlowScaleCriterionCheck(IReadOnlyList<ReducedModel?> reduced, CompiledNetwork full, double theta)
+    private SlowScaleCriterionCheck(IReadOnlyList<ReducedNetwork?> reduced, double theta)
     {
         _reduced = reduced;
-        _full = full;
         _theta = theta;
         _min = [.. reduced.Select(r => Enumerable.Repeat(double.PositiveInfinity, r?.Pairs.Length ?? 0).ToArray())];
         _below = [.. reduced.Select(r => new int[r?.Pairs.Length ?? 0])];
@@ -67,8 +66,8 @@ internal sealed class SlowScaleCriterionCheck
     /// The check for a slow-scale run with the θ criterion, given each group's reduction, or null
     /// (another engine, or an absolute rate criterion, or no pair lumped anywhere).
     /// </summary>
-    public static SlowScaleCriterionCheck? For(IReadOnlyList<ReducedModel?> reduced, CompiledNetwork full, SlowScaleOptions options) =>
-        reduced.Any(r => r is { Pairs.Length: > 0 }) && options.MinimumRate is null ? new SlowScaleCriterionCheck(reduced, full, options.Theta) : null;
+    public static SlowScaleCriterionCheck? For(IReadOnlyList<ReducedNetwork?> reduced, SlowScaleOptions options) =>
+        reduced.Any(r => r is { Pairs.Length: > 0 }) && options.MinimumRate is null ? new SlowScaleCriterionCheck(reduced, options.Theta) : null;
 
     /// <summary>Checks one cell of group <paramref name="group"/> at its initial counts and parameters.</summary>
     public void Check(int group, ReadOnlySpan<double> counts, ReadOnlySpan<double> parameters)
@@ -76,7 +75,7 @@ internal sealed class SlowScaleCriterionCheck
         if (_reduced[group] is not { } reduced) return;
         int k = reduced.Pairs.Length;
         Span<double> sep = stackalloc double[k];
-        reduced.Separations(_full, counts, parameters.ToArray(), sep);
+        reduced.Separations(counts, parameters.ToArray(), sep);
         lock (_locks[group])
         {
             _cells[group]++;

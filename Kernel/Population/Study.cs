@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Stochastic.Expressions;
 using Stochastic.Model;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Population;

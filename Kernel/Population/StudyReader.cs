@@ -4,6 +4,7 @@ using Stochastic.Expressions;
 using Stochastic.Formats;
 using Stochastic.Model;
 using Stochastic.Simulation.SlowScale;
+using Stochastic.Transforms;
 using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Population;

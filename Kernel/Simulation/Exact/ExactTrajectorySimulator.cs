@@ -22,7 +22,6 @@ public sealed class ExactTrajectorySimulator : ITrajectorySimulator
     private readonly EventTracker? _events;
 
     /// <summary>Creates a trajectory simulator for <paramref name="network"/> using <paramref name="algorithm"/>.</summary>
-    /// <exception cref="Model.ModelException">An event trigger cannot be scheduled exactly (see <see cref="CompiledEvents"/>).</exception>
     public ExactTrajectorySimulator(CompiledNetwork network, IExactAlgorithm algorithm) : this(network, algorithm.CreateSimulator(network))
     {
     }
@@ -30,16 +29,15 @@ public sealed class ExactTrajectorySimulator : ITrajectorySimulator
     /// <summary>
     /// Creates a trajectory simulator for <paramref name="network"/> around <paramref name="simulator"/>,
     /// whose state must be in the network's species order (e.g. the hybrid simulator of
-    /// <see cref="SlowScale.SlowScaleSimulator.Hybrid"/>).
+    /// a <see cref="SlowScale.SlowScaleSimulator"/> of <see cref="Transforms.SlowScaleReduction.Hybrid"/>).
     /// </summary>
-    /// <exception cref="Model.ModelException">An event trigger cannot be scheduled exactly (see <see cref="CompiledEvents"/>).</exception>
     public ExactTrajectorySimulator(CompiledNetwork network, ExactSimulator simulator)
     {
         ArgumentNullException.ThrowIfNull(simulator);
         if (simulator.State.Length != network.SpeciesCount) throw new ArgumentException("the simulator's state is not in the network's species order", nameof(simulator));
         _network = network;
         _simulator = simulator;
-        if (CompiledEvents.Of(network) is { } events) _events = new EventTracker(events);
+        if (network.Events is { } events) _events = new EventTracker(events);
     }
 
     /// <inheritdoc />

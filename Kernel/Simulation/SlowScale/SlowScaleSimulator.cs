@@ -2,11 +2,12 @@ using System.Runtime.CompilerServices;
 using Stochastic.Network;
 using Stochastic.Random;
 using Stochastic.Simulation.Exact;
+using Stochastic.Transforms;
 
 namespace Stochastic.Simulation.SlowScale;
 
 /// <summary>
-/// Slow-scale SSA on a <see cref="ReducedModel"/> (Cao, Gillespie &amp; Petzold 2005): Gillespie's
+/// Slow-scale SSA on a <see cref="ReducedNetwork"/> (Cao, Gillespie &amp; Petzold 2005): Gillespie's
 /// direct method over the slow reactions (in the sorting direct method's adaptive search order,
 /// McCollum et al. 2006), whose state is the reduced model's (<see cref="ExactSimulator.State"/>:
 /// group totals, reservoir totals, other species). It keeps the expected full state
@@ -44,7 +45,7 @@ namespace Stochastic.Simulation.SlowScale;
 /// </summary>
 public sealed class SlowScaleSimulator : RunningTotalSimulator
 {
-    private readonly ReducedModel _reduced;
+    private readonly ReducedNetwork _reduced;
     private readonly CompiledNetwork _full;
     private readonly FastEquilibrium _eq;
     private readonly int[] _slow;
@@ -96,12 +97,14 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     /// <summary>Exact firings between partition points with nothing leaped, before the partition is chosen again.</summary>
     private const int CheckInterval = 1000;
 
-    /// <summary>Creates a simulator of <paramref name="reduced"/>; <paramref name="full"/> is the full model compiled (its propensities are evaluated).</summary>
-    public SlowScaleSimulator(ReducedModel reduced, CompiledNetwork full) : base(NetworkCompiler.Compile(reduced.Model))
+    /// <summary>
+    /// Creates a simulator of <paramref name="reduced"/> (its compiled reduced network, shared; the full
+    /// network's propensities are evaluated). For hybrid leaping on a whole network, reduce it with
+    /// <see cref="SlowScaleReduction.Hybrid"/>.
+    /// </summary>
+    public SlowScaleSimulator(ReducedNetwork reduced) : base((reduced ?? throw new ArgumentNullException(nameof(reduced))).Network)
     {
-        ArgumentNullException.ThrowIfNull(full);
-        if (full.SpeciesCount != reduced.Full.Species.Length || full.ReactionCount != reduced.Full.Reactions.Length)
-            throw new ArgumentException("the compiled network is not the reduced model's full model", nameof(full));
+        var full = reduced.Full;
         _reduced = reduced;
         _full = full;
         _eq = new FastEquilibrium(reduced);
@@ -236,20 +239,6 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         }
     }
 
-    /// <summary>
-    /// Hybrid SSA / tau-leaping on <paramref name="network"/> itself, nothing lumped: the slow reactions
-    /// among abundant species are leaped with ε = <paramref name="epsilon"/> and the rest are exact
-    /// (docs/algorithms.md, "Hybrid leaping"). The state is in the network's species order.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">ε not in (0, 1).</exception>
-    public static SlowScaleSimulator Hybrid(CompiledNetwork network, double epsilon)
-    {
-        ArgumentNullException.ThrowIfNull(network);
-        // An infinite absolute rate criterion accepts no fast pair.
-        var reduced = SlowScaleReduction.Reduce(network.Model, new SlowScaleOptions { MinimumRate = double.PositiveInfinity, LeapEpsilon = epsilon });
-        return new SlowScaleSimulator(reduced, network);
-    }
-
     /// <summary>Firings realized by leaps since this simulator was created (each run's are also counted in its <see cref="ExactSimulator.Events"/>).</summary>
     public long LeapedFirings { get; private set; }
 
@@ -260,7 +249,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     public long LeapCorrections { get; private set; }
 
     /// <summary>The reduction simulated.</summary>
-    public ReducedModel Reduced => _reduced;
+    public ReducedNetwork Reduced => _reduced;
 
     /// <summary>The expected full state x̄ = E[x | slow state] now (full-model layout; reservoirs at their free count as last refreshed).</summary>
     public ReadOnlySpan<double> ExpectedFullState => _xbar;

@@ -1,6 +1,6 @@
 using Stochastic.Expressions;
 
-namespace Stochastic.Simulation.SlowScale;
+namespace Stochastic.Transforms;
 
 /// <summary>
 /// The fast groups' equilibrium for one set of parameter values (<see cref="FastGroup"/>): member
@@ -18,20 +18,19 @@ namespace Stochastic.Simulation.SlowScale;
 /// </summary>
 internal sealed class FastEquilibrium
 {
-    private readonly ReducedModel _reduced;
+    private readonly ReducedNetwork _reduced;
     private readonly CompiledExpression[] _kf, _kr;
     private readonly double[] _kfValue, _krValue;
     private readonly bool[][][] _bSide; // group, member, local pair
     private readonly double[] _none = [];
     private readonly double[] _w; // scratch weights
 
-    public FastEquilibrium(ReducedModel reduced)
+    public FastEquilibrium(ReducedNetwork reduced)
     {
         _reduced = reduced;
-        var full = reduced.Full;
         var pairs = reduced.Pairs;
-        _kf = [.. pairs.Select(p => Compile(p.Forward))];
-        _kr = [.. pairs.Select(p => Compile(p.Reverse))];
+        _kf = reduced.ForwardRates;
+        _kr = reduced.ReverseRates;
         _kfValue = new double[pairs.Length];
         _krValue = new double[pairs.Length];
         var layout = reduced.Layout;
@@ -60,13 +59,6 @@ internal sealed class FastEquilibrium
         Coupled = [.. Enumerable.Range(0, reservoirs.Length).Select(r =>
             Affected[r].SelectMany(k => Reservoirs[k].Append(HomeOf[k])).Append(r).Where(q => q >= 0).Distinct().Order().ToArray())];
 
-        CompiledExpression Compile(int reaction)
-        {
-            var r = full.Reactions[reaction];
-            var f = ExpressionCompiler.Compile(full.Lower(r.Rate));
-            double factor = r.StatisticalFactor;
-            return (x, p, t) => factor * f(x, p, t);
-        }
     }
 
     public int[][] Members { get; }
@@ -110,7 +102,7 @@ internal sealed class FastEquilibrium
             _kfValue[e] = _kf[e](_none, parameters, 0);
             _krValue[e] = _kr[e](_none, parameters, 0);
             if (!(_kfValue[e] >= 0) || !(_krValue[e] >= 0) || double.IsInfinity(_kfValue[e] + _krValue[e]))
-                throw new SimulationException($"fast pair '{Network.NetworkCompiler.ReactionName(_reduced.Full, _reduced.Full.Reactions[_reduced.Pairs[e].Forward])}' has rates {_kfValue[e]} and {_krValue[e]}; they must be finite and non-negative");
+                throw new SimulationException($"fast pair '{_reduced.Full.ReactionNames[_reduced.Pairs[e].Forward]}' has rates {_kfValue[e]} and {_krValue[e]}; they must be finite and non-negative");
         }
         for (int k = 0; k < K.Length; k++)
         {
@@ -124,7 +116,7 @@ internal sealed class FastEquilibrium
                 sum += w;
             }
             if (Reservoirs[k].Length == 0 && sum <= 0)
-                throw new SimulationException($"fast group '{string.Join(", ", Members[k].Select(m => _reduced.Full.Species[m].Name))}' has no equilibrium (every weight is 0)");
+                throw new SimulationException($"fast group '{string.Join(", ", Members[k].Select(m => _reduced.Full.SpeciesNames[m]))}' has no equilibrium (every weight is 0)");
         }
     }
 
@@ -283,7 +275,7 @@ internal sealed class FastEquilibrium
         for (int k = 0; k < Members.Length; k++) Update(k, free);
     }
 
-    /// <summary>The expected full state given <paramref name="reduced"/> (parameters loaded): see <see cref="ReducedModel.ExpectedFullState"/>.</summary>
+    /// <summary>The expected full state given <paramref name="reduced"/> (parameters loaded): see <see cref="ReducedNetwork.ExpectedFullState"/>.</summary>
     public void ExpectedFullState(double[] reduced, double[] full)
     {
         var map = _reduced.SpeciesMap;

@@ -1,4 +1,4 @@
-namespace Stochastic.Simulation.SlowScale;
+namespace Stochastic.Transforms;
 
 /// <summary>
 /// The groups that accepted fast pairs form (trees of pairs): members in ascending species order,

@@ -1,0 +1,414 @@
+using System.Collections.Immutable;
+using Stochastic.Expressions;
+using Stochastic.Model;
+using Stochastic.Network;
+
+namespace Stochastic.Transforms;
+
+/// <summary>
+/// Slow-scale SSA by model reduction (Cao, Gillespie &amp; Petzold 2005, J Chem Phys 122:014116;
+/// cf. Rao &amp; Arkin 2003, J Chem Phys 118:4999; Haseltine &amp; Rawlings 2002, J Chem Phys 117:6959).
+/// Fast reversible pairs — first-order A ⇄ B, or pseudo-first-order A + G ⇄ B with an abundant
+/// reservoir species G — whose rates read only parameters are lumped into groups (trees of pairs,
+/// such as chains); a group's total is a slow variable, and given the totals the members are
+/// multinomial (<see cref="FastGroup"/>). A group may bind several reservoirs, and a reservoir may be
+/// a member of a group (its home). A reservoir's total G_T (free, in its home group and bound in
+/// other groups) is a slow variable too; its free count g solves a·g = G_T − Σ_groups T·c̄(g), jointly
+/// with the reservoirs coupled to it (mean field: the fluctuations of g, of relative size ~ 1/√g,
+/// are neglected). Every other reaction's propensity is replaced by its
+/// conditional expectation: the full propensity at the expected full state, which is exact for
+/// propensities affine in each group's members (mass action with at most one molecule from each
+/// group; rate expressions checked on their tree); reactions with two molecules from one group, or
+/// rates nonlinear in a group, are refused (the pair that made the group is not lumped).
+/// </summary>
+public static class SlowScaleReduction
+{
+    internal readonly record struct Candidate(int A, int B, int F, int R, int G);
+
+    /// <summary>Finds the fast pairs of <paramref name="model"/> and builds the reduced network.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="full"><paramref name="model"/> compiled, when the caller has it (compiled here otherwise).</param>
+    /// <param name="options">The criterion (default <see cref="SlowScaleOptions"/>).</param>
+    /// <param name="reference">
+    /// The state at which the criterion judges the pairs (counts and parameter values in the model's
+    /// order); default the model's initial counts and parameter values. A population reduces once per
+    /// scenario × cell type, at the type's median cell under the scenario.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><see cref="SlowScaleOptions.LeapEpsilon"/> is set and not in (0, 1), <see cref="SlowScaleOptions.GroupTheta"/> is not a positive number, or <see cref="SlowScaleOptions.ReservoirTolerance"/> is not in [0, 1).</exception>
+    /// <exception cref="ArgumentException"><paramref name="reference"/> does not match the model's species and parameters.</exception>
+    public static ReducedNetwork Reduce(ReactionModel model, SlowScaleOptions? options = null, SlowScaleReference? reference = null, CompiledNetwork? full = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        options ??= new SlowScaleOptions();
+        if (reference is not null && (reference.Counts.Count != model.Species.Length || reference.Parameters.Count != model.Parameters.Length))
+            throw new ArgumentException($"the reference state has {reference.Counts.Count} counts and {reference.Parameters.Count} parameter values; the model has {model.Species.Length} species and {model.Parameters.Length} parameters", nameof(reference));
+        double[] x0 = reference is null ? [.. model.Species.Select(s => s.InitialCount)] : [.. reference.Counts];
+        double[] k0 = reference is null ? [.. model.Parameters.Select(p => p.Value)] : [.. reference.Parameters];
+        CheckOptions(options);
+        full = Compiled(model, full);
+        var notes = ImmutableArray.CreateBuilder<string>();
+        var reactions = model.Reactions;
+        var lowered = reactions.Select(r => model.Lower(r.Rate)).ToArray();
+        var candidates = new List<Candidate>();
+        if (model.Rules.Length > 0 || model.Events.Length > 0)
+        {
+            notes.Add("the model has assignment rules or events: no reduction");
+        }
+        else
+        {
+            var used = new HashSet<int>();
+            for (int f = 0; f < reactions.Length; f++)
+            {
+                if (used.Contains(f) || !IsFastCandidate(model, x0, reactions[f], lowered[f], forward: true, out int a, out int b, out int g)) continue;
+                for (int r = 0; r < reactions.Length; r++)
+                {
+                    if (r == f || used.Contains(r) || !IsFastCandidate(model, x0, reactions[r], lowered[r], forward: false, out int a2, out int b2, out int g2)
+                        || a2 != a || b2 != b || g2 != g) continue;
+                    candidates.Add(new Candidate(a, b, f, r, g));
+                    used.Add(f); used.Add(r);
+                    break;
+                }
+            }
+        }
+
+        var accepted = new List<(Candidate C, double Sep)>();
+        var current = candidates.ToList();
+        var roundNotes = new List<string>();
+        while (true)
+        {
+            var fast = new HashSet<int>(current.SelectMany(c => new[] { c.F, c.R }));
+            var next = new List<Candidate>();
+            accepted.Clear();
+            var groups = new GroupBuilder(model.Species.Length);
+            foreach (var c in current)
+            {
+                string name = PairName(model, c);
+                double kf = Eval(lowered[c.F], x0, k0) * reactions[c.F].StatisticalFactor;
+                double kr = Eval(lowered[c.R], x0, k0) * reactions[c.R].StatisticalFactor;
+                double rate = kf * (c.G >= 0 ? x0[c.G] : 1) + kr;
+                double drain = 0;
+                for (int r = 0; r < reactions.Length; r++)
+                    if (!fast.Contains(r)) drain = Math.Max(drain, Math.Max(PerMolecule(model, reactions[r], lowered[r], c.A, x0, k0), PerMolecule(model, reactions[r], lowered[r], c.B, x0, k0)));
+                double sep = drain > 0 ? rate / drain : double.PositiveInfinity;
+                bool ok = options.MinimumRate is { } min ? rate >= min : sep >= options.Theta;
+                if (!ok)
+                {
+                    roundNotes.Add(FormattableString.Invariant($"{name}: kf·[G] + kr = {rate:G4}, separation {sep:G3} below the criterion"));
+                    continue;
+                }
+                string? why = groups.TryAdd(c);
+                if (why is null)
+                {
+                    var group = groups.GroupOf(c.A);
+                    why = GroupProblem(model, reactions, lowered, fast, [.. group.Members]);
+                    foreach (int g in group.Reservoirs)
+                    {
+                        if (why is not null || options.MinimumRate is not null) break;
+                        double bound = BoundAtReference(groups.Layout, e => PairRates(model, lowered, groups.Pair(e), x0, k0), g, x0, model, fast);
+                        if (x0[g] < options.Theta * bound)
+                            why = FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) holds fewer than θ × {bound:G4} molecules (what the groups binding it hold at equilibrium)");
+                    }
+                    if (why is not null) groups.Undo();
+                }
+                if (why is not null) { roundNotes.Add($"{name}: {why}"); continue; }
+                next.Add(c);
+                accepted.Add((c, sep));
+            }
+            if (options.MinimumRate is null && next.Count == current.Count && SlowestCut(model, lowered, next, x0, k0, Math.Max(options.Theta, options.GroupTheta)) is { } cut)
+            {
+                roundNotes.Add(FormattableString.Invariant($"{PairName(model, next[cut.Pair])}: its group relaxes across it at {cut.Rate:G3}, separation {cut.Rate / cut.Drain:G3} from the group's drain below the criterion"));
+                next.RemoveAt(cut.Pair);
+            }
+            if (next.Count == current.Count) break;
+            current = next;
+        }
+        notes.AddRange(roundNotes.Distinct());
+        return SlowScaleRewrite.Build(model, full, lowered, accepted, x0, k0, notes.ToImmutable(), options);
+    }
+
+    /// <summary>
+    /// Hybrid SSA / tau-leaping on <paramref name="model"/> itself, nothing lumped: the identity
+    /// reduction (species in the model's order; reactions that change nothing dropped) with leaping at
+    /// ε = <paramref name="epsilon"/>, for <c>SlowScaleSimulator</c> (docs/algorithms.md, "Hybrid leaping").
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">ε not in (0, 1).</exception>
+    public static ReducedNetwork Hybrid(ReactionModel model, double epsilon, CompiledNetwork? full = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var options = new SlowScaleOptions { LeapEpsilon = epsilon };
+        CheckOptions(options);
+        full = Compiled(model, full);
+        double[] x0 = [.. model.Species.Select(s => s.InitialCount)];
+        double[] k0 = [.. model.Parameters.Select(p => p.Value)];
+        var lowered = model.Reactions.Select(r => model.Lower(r.Rate)).ToArray();
+        return SlowScaleRewrite.Build(model, full, lowered, [], x0, k0, [], options);
+    }
+
+    private static CompiledNetwork Compiled(ReactionModel model, CompiledNetwork? full)
+    {
+        if (full is null) return NetworkCompiler.Compile(model);
+        if (full.SpeciesCount != model.Species.Length || full.ReactionCount != model.Reactions.Length)
+            throw new ArgumentException("the compiled network is not the model's", nameof(full));
+        return full;
+    }
+
+    private static void CheckOptions(SlowScaleOptions options)
+    {
+        if (options.LeapEpsilon is { } epsilon && !(epsilon > 0 && epsilon < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), $"leap epsilon must be in (0, 1), got {epsilon}");
+        if (!(options.GroupTheta > 0) || double.IsInfinity(options.GroupTheta))
+            throw new ArgumentOutOfRangeException(nameof(options), $"the group separation must be a positive number, got {options.GroupTheta}");
+        if (!(options.ReservoirTolerance >= 0 && options.ReservoirTolerance < 1))
+            throw new ArgumentOutOfRangeException(nameof(options), $"the reservoir tolerance must be in [0, 1), got {options.ReservoirTolerance}");
+    }
+
+    private static string PairName(ReactionModel model, Candidate c) => $"{Name(model, c.F)}/{Name(model, c.R)}";
+
+    /// <summary>
+    /// Molecules of reservoir <paramref name="g"/> that the groups binding it hold at equilibrium with
+    /// every reservoir at its count in <paramref name="x"/>: Σ_k T_k·c̄_k, with T_k a group's members
+    /// plus the pools that one slow first-order step feeds into it (<see cref="Feed"/>). The
+    /// mean-field error of a group's balance, Var(b)/(ā·ḡ), is at most b̄/ḡ, so ḡ ≥ θ·b̄ bounds it by 1/θ.
+    /// </summary>
+    internal static double BoundAtReference(GroupLayout layout, Func<int, (double Kf, double Kr, int G)> rates, int g, IReadOnlyList<double> x, ReactionModel model, HashSet<int> fast)
+    {
+        double bound = 0;
+        foreach (var group in layout.Groups)
+        {
+            int q = group.Reservoirs.IndexOf(g);
+            if (q < 0) continue;
+            double total = Feed(model, fast, group.Members, x), sum = 0, held = 0;
+            // kf·[G] (a member on B's side) and kr (on A's side) of each of the group's pairs, once.
+            var factors = group.Pairs.Select(e => rates(e)).Select(r => (B: r.Kf * (r.G >= 0 ? x[r.G] : 1), A: r.Kr)).ToArray();
+            for (int i = 0; i < group.Members.Count; i++)
+            {
+                int m = group.Members[i];
+                double w = 1;
+                for (int j = 0; j < factors.Length; j++) w *= layout.OnBSide(group.Pairs[j], m) ? factors[j].B : factors[j].A;
+                sum += w;
+                if (group.Content[i][q] == 1) held += w;
+            }
+            if (sum > 0) bound += total * held / sum;
+        }
+        return bound;
+    }
+
+    /// <summary>
+    /// Molecules a group can hold on the slow time scale: its members, plus every species that a slow
+    /// first-order reaction turns into a member (PD-1 for {IL2v·PD-1, …}: PD-1 capture of PD1-IL2v
+    /// fills it from the cell's PD-1, and with it the CD122 it binds). A group that starts empty at the
+    /// reference state would otherwise pass the reservoir rule whatever it later takes.
+    /// </summary>
+    internal static double Feed(ReactionModel model, HashSet<int> fast, IReadOnlyCollection<int> members, IReadOnlyList<double> x)
+    {
+        double total = 0;
+        foreach (int m in members) total += x[m];
+        for (int r = 0; r < model.Reactions.Length; r++)
+        {
+            var reaction = model.Reactions[r];
+            if (fast.Contains(r) || reaction.Reactants.Length != 1 || members.Contains(reaction.Reactants[0])) continue;
+            if (reaction.Products.Any(members.Contains)) total += x[reaction.Reactants[0]];
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// The group criterion. Pairs chained into a group can each be fast while the group as a whole
+    /// relaxes slowly: a ligand that reaches IL-2·CD25·CD122·γc leaves it by three steps back, each
+    /// outweighed by the step forward. For each pair e of a group (a tree), the two sides of the cut
+    /// exchange molecules at r_e = kf·[G]·P(a | A's side) + kr·P(b | B's side), the relaxation rate of
+    /// the group lumped into those two sides at equilibrium (members' shares within a side from the
+    /// group's weights). The group's drain c is the largest per-molecule propensity of a slow reaction
+    /// consuming a member (reactions that only move molecules inside the group excluded). Returns the
+    /// pair to refuse when some cut has r_e &lt; θ·c (θ here: max(θ, <see cref="SlowScaleOptions.GroupTheta"/>)):
+    /// among those, the pair of smallest kf·[G] + kr.
+    /// </summary>
+    private static (int Pair, double Rate, double Drain)? SlowestCut(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[] k0, double theta)
+    {
+        var reactions = model.Reactions;
+        var layout = GroupLayout.Of(model.Species.Length, [.. pairs.Select(c => (c.A, c.B, c.G))]);
+        var fast = new HashSet<int>(pairs.SelectMany(c => new[] { c.F, c.R }));
+        // Pseudo-first-order rates of every pair, once: kf·[G] and kr.
+        var rates = pairs.Select(c => PairRates(model, lowered, c, x0, k0)).ToArray();
+        double Kf(int e) => rates[e].Kf * (rates[e].G >= 0 ? x0[rates[e].G] : 1);
+        double Kr(int e) => rates[e].Kr;
+        (int Pair, double Rate, double Drain)? refuse = null;
+        double slowest = double.PositiveInfinity;
+        foreach (var g in layout.Groups)
+        {
+            if (g.Pairs.Count < 2) continue; // a lone pair's relaxation is its own rate, judged pairwise
+            var members = new HashSet<int>(g.Members);
+            double drain = 0;
+            for (int r = 0; r < reactions.Length; r++)
+            {
+                if (fast.Contains(r) || reactions[r].Products.Any(members.Contains)) continue;
+                foreach (int m in g.Members) drain = Math.Max(drain, PerMolecule(model, reactions[r], lowered[r], m, x0, k0));
+            }
+            if (drain <= 0) continue;
+            foreach (int e in g.Pairs)
+            {
+                // Weights within each side from the pairs inside it (a pair outside a side, e included, is a
+                // factor common to its members).
+                double aSide = 0, bSide = 0, wa = 0, wb = 0;
+                foreach (int m in g.Members)
+                {
+                    double w = 1;
+                    bool side = layout.OnBSide(e, m);
+                    foreach (int f in g.Pairs) if (f != e && layout.OnBSide(e, pairs[f].A) == side) w *= layout.OnBSide(f, m) ? Kf(f) : Kr(f);
+                    if (layout.OnBSide(e, m)) { bSide += w; if (m == pairs[e].B) wb = w; }
+                    else { aSide += w; if (m == pairs[e].A) wa = w; }
+                }
+                double rate = (aSide > 0 ? Kf(e) * wa / aSide : 0) + (bSide > 0 ? Kr(e) * wb / bSide : 0);
+                if (rate >= theta * drain) continue;
+                double own = Kf(e) + Kr(e);
+                if (own < slowest) { slowest = own; refuse = (e, rate, drain); }
+            }
+        }
+        return refuse;
+    }
+
+    /// <summary>Why a slow reaction cannot be averaged over the group <paramref name="members"/>, or null.</summary>
+    private static string? GroupProblem(ReactionModel model, ImmutableArray<Reaction> reactions, Expr[] lowered, HashSet<int> fast, HashSet<int> members)
+    {
+        for (int r = 0; r < reactions.Length; r++)
+        {
+            if (fast.Contains(r)) continue;
+            var reaction = reactions[r];
+            if (reaction.Kind != RateLawKind.Propensity && reaction.Reactants.Count(members.Contains) > 1)
+                return $"'{Name(model, r)}' takes two molecules from the group, whose product the multinomial mean does not give";
+            if (reaction.Kind == RateLawKind.MassAction) continue;
+            int degree = Degree(lowered[r], members.Contains);
+            if (degree < 0) return $"the rate of '{Name(model, r)}' is nonlinear in the group";
+            if (degree > 0 && reaction.Kind == RateLawKind.Functional && reaction.Reactants.Any(members.Contains))
+                return $"the functional rate of '{Name(model, r)}' reads the group it consumes";
+            if (degree > 0 && reaction.Kind == RateLawKind.Propensity && reaction.Reactants.Any(members.Contains))
+                return $"the rate of '{Name(model, r)}' reads the group it consumes";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Fast pairs joined into trees (<see cref="GroupLayout"/>); <see cref="Undo"/> takes back the last
+    /// <see cref="TryAdd"/>.
+    /// </summary>
+    private sealed class GroupBuilder(int species)
+    {
+        private readonly List<(int A, int B, int G)> _pairs = [];
+        private readonly List<Candidate> _added = [];
+        private GroupLayout _layout = GroupLayout.Of(species, []);
+
+        public GroupLayout.Group GroupOf(int s) => _layout.Groups[_layout.GroupOf[s]];
+        public GroupLayout Layout => _layout;
+        /// <summary>The candidate of the layout's pair <paramref name="e"/>.</summary>
+        public Candidate Pair(int e) => _added[e];
+
+        public string? TryAdd(Candidate c)
+        {
+            int ga = _layout.GroupOf[c.A], gb = _layout.GroupOf[c.B];
+            if (ga >= 0 && ga == gb) return "it closes a cycle of fast pairs";
+            var layout = GroupLayout.Of(species, [.. _pairs, (c.A, c.B, c.G)]);
+            var reservoirs = layout.Groups.SelectMany(g => g.Reservoirs).ToHashSet();
+            foreach (var g in layout.Groups)
+            {
+                if (g.Reservoirs.Any(g.Members.Contains)) return "the group would bind one of its own members";
+                if (g.Content.Any(c => c.Any(n => n > 1))) return "a member would hold two reservoir molecules";
+                if (g.Members.Count(reservoirs.Contains) > 1) return "the group would hold two reservoirs";
+            }
+            _pairs.Add((c.A, c.B, c.G));
+            _added.Add(c);
+            _layout = layout;
+            return null;
+        }
+
+        public void Undo()
+        {
+            _pairs.RemoveAt(_pairs.Count - 1);
+            _added.RemoveAt(_added.Count - 1);
+            _layout = GroupLayout.Of(species, _pairs);
+        }
+    }
+
+    private static string Name(ReactionModel model, int r) => Network.NetworkCompiler.ReactionName(model, model.Reactions[r]);
+
+    /// <summary>
+    /// A → B, or A + G → B with G the reactant of larger initial count (<paramref name="forward"/>); B → A or
+    /// B → A + G otherwise (reported in the same orientation). Rates must read only parameters.
+    /// </summary>
+    private static bool IsFastCandidate(ReactionModel model, double[] x0, Reaction reaction, Expr lowered, bool forward, out int a, out int b, out int g)
+    {
+        a = b = g = -1;
+        if (reaction.Kind == RateLawKind.Propensity) return false;
+        var one = forward ? reaction.Products : reaction.Reactants;
+        var two = forward ? reaction.Reactants : reaction.Products;
+        if (one.Length != 1 || two.Length is < 1 or > 2) return false;
+        b = one[0];
+        if (two.Length == 1) a = two[0];
+        else
+        {
+            double x = x0[two[0]], y = x0[two[1]];
+            if (two[0] == two[1] || x == y) return false;
+            (a, g) = x > y ? (two[1], two[0]) : (two[0], two[1]);
+            if (model.Species[g].Clamped || g == b) return false;
+        }
+        if (a == b || model.Species[a].Clamped || model.Species[b].Clamped) return false;
+        return ExpressionEvaluator.Symbols(lowered).All(s => s.Kind == SymbolKind.Parameter);
+    }
+
+    /// <summary>kf and kr of candidate <paramref name="c"/> at counts <paramref name="x"/> and parameters <paramref name="k"/> (statistical factors included; kf per reservoir molecule).</summary>
+    internal static (double Kf, double Kr, int G) PairRates(ReactionModel model, Expr[] lowered, Candidate c, double[] x, double[] k) =>
+        (Eval(lowered[c.F], x, k) * model.Reactions[c.F].StatisticalFactor, Eval(lowered[c.R], x, k) * model.Reactions[c.R].StatisticalFactor, c.G);
+
+    private static double Eval(Expr e, double[] x, double[] k) =>
+        ExpressionEvaluator.Evaluate(e, s => s.Kind switch { SymbolKind.Species => x[s.Index], SymbolKind.Parameter => k[s.Index], _ => 0 });
+
+    /// <summary>Per-molecule propensity of <paramref name="reaction"/> consuming species <paramref name="s"/> (0 when it does not consume it).</summary>
+    private static double PerMolecule(ReactionModel model, Reaction reaction, Expr lowered, int s, double[] x0, double[] k0)
+    {
+        int mult = reaction.Reactants.Count(r => r == s);
+        if (mult == 0) return 0;
+        var x = (double[])x0.Clone();
+        x[s] = Math.Max(x[s], mult);
+        double value = Eval(lowered, x, k0);
+        if (reaction.Kind != RateLawKind.Propensity)
+        {
+            value *= reaction.StatisticalFactor;
+            foreach (var g in reaction.Reactants.GroupBy(r => r))
+                for (int m = 0; m < g.Count(); m++) value *= x[g.Key] - m;
+        }
+        return double.IsFinite(value) ? Math.Abs(value) / x[s] : double.PositiveInfinity;
+    }
+
+    /// <summary>Polynomial degree of <paramref name="e"/> in species {a, b} jointly: 0, 1, or −1 when not affine.</summary>
+    internal static int Degree(Expr e, int a, int b) => Degree(e, s => s == a || s == b);
+
+    /// <summary>Polynomial degree of <paramref name="e"/> in the species <paramref name="inGroup"/> accepts, jointly: 0, 1, or −1 when not affine.</summary>
+    internal static int Degree(Expr e, Func<int, bool> inGroup)
+    {
+        switch (e)
+        {
+            case NumberExpr: return 0;
+            case SymbolExpr s: return s.Kind == SymbolKind.Species && inGroup(s.Index) ? 1 : 0;
+            case UnaryExpr u:
+                {
+                    int d = Degree(u.Operand, inGroup);
+                    return u.Operator == UnaryOperator.Negate ? d : d == 0 ? 0 : -1;
+                }
+            case BinaryExpr x:
+                {
+                    int l = Degree(x.Left, inGroup), r = Degree(x.Right, inGroup);
+                    if (l < 0 || r < 0) return -1;
+                    return x.Operator switch
+                    {
+                        BinaryOperator.Add or BinaryOperator.Subtract => Math.Max(l, r),
+                        BinaryOperator.Multiply => l + r <= 1 ? l + r : -1,
+                        BinaryOperator.Divide => r == 0 ? l : -1,
+                        _ => l == 0 && r == 0 ? 0 : -1,
+                    };
+                }
+            case CallExpr c: return c.Arguments.All(arg => Degree(arg, inGroup) == 0) ? 0 : -1;
+            case PiecewiseExpr p:
+                return p.Pieces.All(q => Degree(q.Value, inGroup) == 0 && Degree(q.Condition, inGroup) == 0) && (p.Otherwise is null || Degree(p.Otherwise, inGroup) == 0) ? 0 : -1;
+            default: return -1;
+        }
+    }
+}
