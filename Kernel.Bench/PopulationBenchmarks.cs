@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Stochastic.Methods;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
 using Stochastic.Transforms;
@@ -28,7 +29,7 @@ public class PopulationBenchmarks
         _scenario = _study.MakeScenario(Ligand, Ligand, 300, 720);
     }
 
-    private long Run(PopulationMethod method, double theta = SlowScaleOptions.DefaultTheta, double? leap = null) =>
+    private long Run(SimulationMethod method, double theta = SlowScaleOptions.DefaultTheta, double? leap = null) =>
         PopulationRunner.Run(_study, [_scenario], new PopulationOptions(CellsPerType: 4, Seed: 7, Threads: 1)
         {
             Method = method,
@@ -36,14 +37,14 @@ public class PopulationBenchmarks
         }).Events;
 
     /// <summary>Full detail, exact SSA (direct method).</summary>
-    [Benchmark(Baseline = true)] public long ExactSsa() => Run(PopulationMethod.Ssa);
+    [Benchmark(Baseline = true)] public long ExactSsa() => Run(MethodCatalog.Ssa);
 
     /// <summary>Slow-scale SSA at the default θ = 10.</summary>
-    [Benchmark] public long SlowScaleTheta10() => Run(PopulationMethod.SlowScale);
+    [Benchmark] public long SlowScaleTheta10() => Run(MethodCatalog.SlowScale);
 
     /// <summary>Slow-scale SSA at θ = 2, every slow reaction exact.</summary>
-    [Benchmark] public long SlowScaleTheta2() => Run(PopulationMethod.SlowScale, 2);
+    [Benchmark] public long SlowScaleTheta2() => Run(MethodCatalog.SlowScale, 2);
 
     /// <summary>Slow-scale SSA at θ = 2 with hybrid leaping, ε = 0.03 (the main job's setting).</summary>
-    [Benchmark] public long SlowScaleTheta2Leap() => Run(PopulationMethod.SlowScale, 2, 0.03);
+    [Benchmark] public long SlowScaleTheta2Leap() => Run(MethodCatalog.SlowScale, 2, 0.03);
 }

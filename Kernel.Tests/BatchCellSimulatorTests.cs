@@ -1,3 +1,5 @@
+using Stochastic.Methods;
+using Stochastic.Simulation.Cells;
 using Stochastic.Population;
 using Xunit;
 
@@ -26,7 +28,7 @@ public class BatchCellSimulatorTests
         var (study, scenario) = SmallIl2Study();
         const int cells = 120;
         var options = new PopulationOptions(CellsPerType: cells, Seed: 11, Threads: 2);
-        var batch = PopulationRunner.Run(study, [scenario], options with { Method = PopulationMethod.Batch });
+        var batch = PopulationRunner.Run(study, [scenario], options with { Method = MethodCatalog.Batch });
         var exact = PopulationRunner.Run(study, [scenario], options);
         Assert.StartsWith("batch", batch.Method);
         Assert.Equal("exact SSA", exact.Method);
@@ -49,7 +51,7 @@ public class BatchCellSimulatorTests
     public void BatchPopulation_DoesNotDependOnThreadsOrBlockSize()
     {
         var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy);
-        var batch = new PopulationOptions(CellsPerType: 21) { Method = PopulationMethod.Batch };
+        var batch = new PopulationOptions(CellsPerType: 21) { Method = MethodCatalog.Batch };
         var a = PopulationRunner.Run(study, batch with { Threads = 1, BlockSize = 1 });
         var b = PopulationRunner.Run(study, batch with { Threads = 2, BlockSize = 13 });
         var c = PopulationRunner.Run(study, batch with { Threads = 2 });

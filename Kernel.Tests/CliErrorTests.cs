@@ -1,3 +1,4 @@
+using Stochastic.Methods;
 using Stochastic.Cli;
 using Stochastic.Population;
 using Xunit;
@@ -28,7 +29,7 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("population|STUDY|--method|nope", "error: unknown --method 'nope' (expected slow-scale, ssa, batch) (see stochastic population --help)")]
+    [InlineData("population|STUDY|--method|nope", "error: unknown --method 'nope' (expected ssa, batch, hybrid, slow-scale, direct, sorting-direct, nrm, cr, rssa-cr) (see stochastic population --help)")]
     [InlineData("simulate", "error: Required argument 'FILE' missing for command: 'simulate'. (see stochastic simulate --help)")]
     public async Task CommandLineMistake_IsOneLine_WithoutHelpDump(string args, string expected)
     {
@@ -51,7 +52,7 @@ public sealed class CliErrorTests : IDisposable
     public void StudyEngine_IsTheStudysOwn_AndItsErrorsHaveFileLineColumn()
     {
         var engine = StudyReader.Read(StudyReaderTests.StudyPath).Settings.Engine;
-        Assert.Equal(PopulationMethod.SlowScale, engine.Method);
+        Assert.Equal(MethodCatalog.SlowScale, engine.Method);
         Assert.Equal(2, engine.SlowScale.Theta);
         Assert.Equal(0.03, engine.SlowScale.LeapEpsilon);
 

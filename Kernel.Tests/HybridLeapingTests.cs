@@ -1,3 +1,4 @@
+using Stochastic.Methods;
 using Stochastic.Expressions;
 using Stochastic.Formats;
 using Stochastic.Model;
@@ -258,7 +259,7 @@ public class HybridLeapingTests(ITestOutputHelper output)
     private static PopulationOptions Leaping(ulong seed, string scenario) =>
         new(CellsPerType: 2, Seed: seed, Threads: 1, Scenarios: [scenario])
         {
-            Method = PopulationMethod.SlowScale,
+            Method = MethodCatalog.SlowScale,
             SlowScale = new SlowScaleOptions { Theta = 2, LeapEpsilon = Epsilon },
         };
 

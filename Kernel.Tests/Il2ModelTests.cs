@@ -1,3 +1,4 @@
+using Stochastic.Methods;
 using Stochastic.Population;
 using Xunit;
 
@@ -96,7 +97,7 @@ public class Il2ModelTests
         };
         var options = new PopulationOptions(CellsPerType: 20, Threads: 2)
         {
-            Method = PopulationMethod.SlowScale,
+            Method = MethodCatalog.SlowScale,
             SlowScale = new Transforms.SlowScaleOptions { Theta = 2 },
         };
         var r = PopulationRunner.Run(study, scenarios, options);
@@ -129,7 +130,7 @@ public class Il2ModelTests
         var scenarios = new[] { study.MakeScenario("IL2", "IL2", 30, 2880), study.MakeScenario("PD1IL2v", "PD1IL2v", 30, 2880) };
         var options = new PopulationOptions(CellsPerType: 20, Threads: 2)
         {
-            Method = PopulationMethod.SlowScale,
+            Method = MethodCatalog.SlowScale,
             SlowScale = new Transforms.SlowScaleOptions { Theta = 2 },
         };
         var r = PopulationRunner.Run(study, scenarios, options);

@@ -1,3 +1,4 @@
+using Stochastic.Methods;
 using Stochastic.Formats;
 using Stochastic.Model;
 using Stochastic.Network;
@@ -275,10 +276,11 @@ public class LigandPoolTests(ITestOutputHelper output)
         .Replace("  any: 1", "  dosed: L_pM == 25\n  other: 1");
 
     [Theory]
-    [InlineData(PopulationMethod.Ssa)]
-    [InlineData(PopulationMethod.SlowScale)]
-    public void PooledRunsDoNotDependOnThreadsOrBlockSize(PopulationMethod method)
+    [InlineData("ssa")]
+    [InlineData("slow-scale")]
+    public void PooledRunsDoNotDependOnThreadsOrBlockSize(string name)
     {
+        var method = MethodCatalog.Get(name);
         var study = Parse(MixedStudy());
         var a = PopulationRunner.Run(study, new PopulationOptions(Threads: 1, BlockSize: 1) { Method = method });
         var b = PopulationRunner.Run(study, new PopulationOptions(Threads: 2, BlockSize: 3) { Method = method });
@@ -322,10 +324,10 @@ public class LigandPoolTests(ITestOutputHelper output)
     public void TheBatchEngineIsRefusedAndCouplingNeedsAPool()
     {
         var study = Parse(MixedStudy());
-        var e = Assert.Throws<NotSupportedException>(() => PopulationRunner.Run(study, new PopulationOptions(Threads: 1) { Method = PopulationMethod.Batch }));
+        var e = Assert.Throws<NotSupportedException>(() => PopulationRunner.Run(study, new PopulationOptions(Threads: 1) { Method = MethodCatalog.Batch }));
         Assert.Contains("cannot pause and resume", e.Message);
         // Dose-response curves are per cell type at a bath concentration: the pool is not used there.
-        var curves = DoseResponse.Run(study, ["L"], [1, 10], new PopulationOptions(CellsPerType: 2, Threads: 1) { Method = PopulationMethod.Batch });
+        var curves = DoseResponse.Run(study, ["L"], [1, 10], new PopulationOptions(CellsPerType: 2, Threads: 1) { Method = MethodCatalog.Batch });
         Assert.Equal(2, curves.Count);
         Assert.Throws<ArgumentOutOfRangeException>(() => PopulationRunner.Run(study, new PopulationOptions(Threads: 1) { Coupling = 0 }));
         var unpooled = Parse(MixedStudy().Replace("  ligand_pool uptake=Taken cells_per_liter=6.02214076e11 coupling=0.5\n", ""));

@@ -1,3 +1,4 @@
+using Stochastic.Methods;
 using Stochastic.Network;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
@@ -87,7 +88,7 @@ public class SlowScaleCriterionTests
     public void PopulationReportsCellsBelowTheta()
     {
         var treg = new Study(Il2.Model, [.. Il2.CellTypes.Where(c => c.Name == "Treg")], Il2.Scenarios, Il2.Fates, Il2.Ligands, Il2.Settings);
-        var options = new PopulationOptions(CellsPerType: 12, Threads: 1) { Method = PopulationMethod.SlowScale, SlowScale = new SlowScaleOptions { Theta = 2 } };
+        var options = new PopulationOptions(CellsPerType: 12, Threads: 1) { Method = MethodCatalog.SlowScale, SlowScale = new SlowScaleOptions { Theta = 2 } };
         var result = PopulationRunner.Run(treg, [treg.MakeScenario("IL2", "IL2", 300, 10)], options);
         var rows = result.SlowScaleCriterion;
         // The median Treg (CD25 3,480, CD122 660) keeps CD122 joining IL-2·CD25 exact, so CD122 drains IL-2·CD25:
@@ -102,6 +103,6 @@ public class SlowScaleCriterionTests
         PopulationCsv.WriteReport(result, report);
         Assert.Contains("## Slow-scale criterion at each cell's own state", report.ToString());
         // Other engines check nothing.
-        Assert.Empty(PopulationRunner.Run(treg, [treg.MakeScenario("IL2", "IL2", 300, 10)], options with { Method = PopulationMethod.Ssa }).SlowScaleCriterion);
+        Assert.Empty(PopulationRunner.Run(treg, [treg.MakeScenario("IL2", "IL2", 300, 10)], options with { Method = MethodCatalog.Ssa }).SlowScaleCriterion);
     }
 }

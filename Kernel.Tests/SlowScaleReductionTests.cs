@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using Stochastic.Methods;
 using Stochastic.Expressions;
 using Stochastic.Model;
 using Stochastic.Network;
@@ -176,7 +177,7 @@ public class SlowScaleReductionTests(ITestOutputHelper output)
         foreach (double theta in new[] { 100.0, 10, 2 })
         {
             var reduced = SlowScaleReduction.Reduce(study.Model, new SlowScaleOptions { Theta = theta });
-            output.WriteLine($"θ = {theta}: {PopulationRunner.SlowScaleDescription(reduced)}");
+            output.WriteLine($"θ = {theta}: {reduced.Description}");
             foreach (var note in reduced.Notes) output.WriteLine("  " + note);
         }
         // At the model's defaults (dose 0; per-molecule rates, /min): CD122 joining IL2v·PD-1 (CD122 a reservoir whose
@@ -278,7 +279,7 @@ public class SlowScaleIl2AgreementTests(ITestOutputHelper output)
         var exact = PopulationRunner.Run(study, [scenario], options);
         double exactSeconds = t0.Elapsed.TotalSeconds;
         t0.Restart();
-        var slow = PopulationRunner.Run(study, [scenario], options with { Method = PopulationMethod.SlowScale, SlowScale = new SlowScaleOptions { Theta = theta, LeapEpsilon = leap } });
+        var slow = PopulationRunner.Run(study, [scenario], options with { Method = MethodCatalog.SlowScale, SlowScale = new SlowScaleOptions { Theta = theta, LeapEpsilon = leap } });
         output.WriteLine($"{slow.Method}; events exact {exact.Events:N0} in {exactSeconds:F1} s, slow-scale {slow.Events:N0} in {t0.Elapsed.TotalSeconds:F1} s");
         Assert.StartsWith("slow-scale SSA, fast pairs lumped", slow.Method);
         // Same cells (parameters come from the seed, not the engine). Two-sample KS, α = 0.001 per

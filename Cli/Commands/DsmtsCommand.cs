@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Stochastic.Methods;
 using Stochastic.Network;
 using Stochastic.Simulation;
 using Stochastic.Simulation.Tau;
@@ -17,9 +18,9 @@ internal static class DsmtsCommand
     {
         var dir = new Argument<DirectoryInfo>("DIR") { Description = "folder of DSMTS cases (NNNNN/ folders with settings, results and SBML), e.g. Kernel.Tests/Data/dsmts" };
         var runs = new Option<int>("--runs") { Description = "runs per case (the suite asks 10,000)", DefaultValueFactory = _ => 10_000 };
-        var method = new Option<string>("--method") { Description = Methods.Help, DefaultValueFactory = _ => "ssa" };
+        var method = EngineOptions.MethodOption(MethodCatalog.All, "simulation method", "ssa");
         var seed = new Option<ulong>("--seed") { Description = "master seed", DefaultValueFactory = _ => 1 };
-        var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error control ε (tau and batch methods)", DefaultValueFactory = _ => TauLeapingSimulator.DefaultEpsilon };
+        var epsilon = EngineOptions.EpsilonOption("tau-leaping error control ε (tau, batch, hybrid, slow-scale leaping)");
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var report = new Option<FileInfo?>("--report") { Description = "write a markdown report (per-case table, totals, every failure)" };
         var command = new Command("dsmts", "Run the DSMTS stochastic test suite: Z = √n(X̄−μ)/σ in (−3, 3) and Y = √(n/2)(S²/σ²−1) in (−5, 5) at every time for every species.");
@@ -32,8 +33,8 @@ internal static class DsmtsCommand
             int n = parse.GetValue(runs);
             if (n < 2) throw new ArgumentOutOfRangeException(nameof(runs), $"--runs must be at least 2, got {n}");
             string methodName = parse.GetValue(method)!;
-            Methods.Validate(methodName);
-            Methods.ValidateEpsilon(parse.GetValue(epsilon));
+            var chosen = MethodCatalog.Get(methodName, "--method");
+            var settings = MethodSettings.Default with { Epsilon = parse.GetValue(epsilon) };
             var cases = DsmtsSuite.Load(directory.FullName);
             var results = new List<DsmtsCaseResult>();
             output.WriteLine($"{"case",-6} {"model",-28} {"mean fail",9} {"sd fail",8} {"wall s",7}");
@@ -44,7 +45,7 @@ internal static class DsmtsCommand
                 var network = NetworkCompiler.Compile(model);
                 var options = new EnsembleOptions(n, parse.GetValue(seed), c.Grid, parse.GetValue(threads));
                 var ensemble = ProgressDisplay.Run($"{c.Id} {c.Title}", n,
-                    progress => Methods.RunEnsemble(methodName, model, network, options, parse.GetValue(epsilon), progress, cancellationToken));
+                    progress => chosen.RunEnsemble(model, network, options, settings, progress, cancellationToken));
                 var result = c.Evaluate(ensemble, methodName, options.Seed);
                 results.Add(result);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,

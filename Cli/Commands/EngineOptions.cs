@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Stochastic.Methods;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
 using Stochastic.Transforms;
@@ -15,12 +16,8 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
 {
     public static EngineOptions Create()
     {
-        var method = new Option<string>("--method") { Description = "cell engine (default: the study's 'engine' setting, else slow-scale --theta 2 --leap): ssa (exact), slow-scale (exact SSA with fast reversible binding pairs at equilibrium; see --theta) or batch (SIMD tau-leaping; slower on stiff models such as IL-2)", DefaultValueFactory = _ => "slow-scale" };
-        method.Validators.Add(r =>
-        {
-            string m = r.GetValueOrDefault<string>();
-            if (m is not ("batch" or "ssa" or "slow-scale")) r.AddError($"unknown --method '{m}' (expected slow-scale, ssa, batch)");
-        });
+        var method = MethodOption([.. MethodCatalog.All.Where(m => m.SimulatesCells)],
+            "cell engine (default: the study's 'engine' setting, else slow-scale --theta 2 --leap)", "slow-scale");
         var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B (judged per scenario x cell type at its median cell; a chain of pairs must also relax across each pair at >= max(theta, --group-theta) x its fastest drain)", DefaultValueFactory = _ => SlowScaleOptions.DefaultTheta };
         Positive(theta);
         var groupTheta = new Option<double>("--group-theta") { Description = "slow-scale: the separation a chain of lumped pairs needs across each pair, against its fastest drain (the criterion uses max(--theta, this))", DefaultValueFactory = _ => new SlowScaleOptions().GroupTheta };
@@ -31,12 +28,7 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
             double d = r.GetValueOrDefault<double>();
             if (!(d >= 0 && d < 1)) r.AddError($"--reservoir-tolerance must be in [0, 1), got {d}");
         });
-        var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error bound ε, in (0, 1): of the batch engine, and of slow-scale --leap", DefaultValueFactory = _ => TauLeapingSimulator.DefaultEpsilon };
-        epsilon.Validators.Add(r =>
-        {
-            double e = r.GetValueOrDefault<double>();
-            if (!(e > 0 && e < 1)) r.AddError($"--epsilon must be in (0, 1), got {e}");
-        });
+        var epsilon = EpsilonOption("tau-leaping error bound ε, in (0, 1): of the batch engine, and of slow-scale --leap");
         var leap = new Option<bool>("--leap") { Description = "slow-scale: leap the slow reactions among abundant species (hybrid SSA / tau-leaping with --epsilon, e.g. receptor turnover); the rest stay exact" };
         return new EngineOptions(method, epsilon, theta, groupTheta, tolerance, leap);
 
@@ -45,6 +37,34 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
             double t = r.GetValueOrDefault<double>();
             if (!(t > 0) || double.IsInfinity(t)) r.AddError($"{option.Name} must be a positive number, got {t}");
         });
+    }
+
+    /// <summary>A <c>--method</c> option offering <paramref name="choices"/> from the catalog, each listed with its summary.</summary>
+    public static Option<string> MethodOption(IReadOnlyList<SimulationMethod> choices, string description, string defaultName)
+    {
+        var method = new Option<string>("--method")
+        {
+            Description = description + ": " + string.Join("; ", choices.Select(m => $"{m.Name} ({m.Summary})")),
+            DefaultValueFactory = _ => defaultName,
+        };
+        method.Validators.Add(r =>
+        {
+            string m = r.GetValueOrDefault<string>();
+            if (!choices.Any(c => c.Name == m)) r.AddError($"unknown --method '{m}' (expected {string.Join(", ", choices.Select(c => c.Name))})");
+        });
+        return method;
+    }
+
+    /// <summary>The <c>--epsilon</c> option: ε in (0, 1), default <see cref="TauLeapingSimulator.DefaultEpsilon"/>.</summary>
+    public static Option<double> EpsilonOption(string description)
+    {
+        var epsilon = new Option<double>("--epsilon") { Description = description, DefaultValueFactory = _ => TauLeapingSimulator.DefaultEpsilon };
+        epsilon.Validators.Add(r =>
+        {
+            double e = r.GetValueOrDefault<double>();
+            if (!(e > 0 && e < 1)) r.AddError($"--epsilon must be in (0, 1), got {e}");
+        });
+        return epsilon;
     }
 
     public void AddTo(Command command)
@@ -73,7 +93,7 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
 
         PopulationOptions Check(PopulationOptions chosen)
         {
-            if (chosen.Method == PopulationMethod.SlowScale) return chosen;
+            if (chosen.Method.Needs.HasFlag(MethodNeeds.SlowScale)) return chosen;
             foreach (var option in new Option[] { Leap, GroupTheta, ReservoirTolerance })
                 if (Given(option) && !(option == Leap && !parse.GetValue(Leap)))
                     throw new ArgumentOutOfRangeException(option.Name, $"{option.Name} applies to --method slow-scale only");
@@ -83,12 +103,7 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
 
     private StudyEngine FromFlags(ParseResult parse)
     {
-        var method = parse.GetValue(Method) switch
-        {
-            "ssa" => PopulationMethod.Ssa,
-            "slow-scale" => PopulationMethod.SlowScale,
-            _ => PopulationMethod.Batch,
-        };
+        var method = MethodCatalog.Get(parse.GetValue(Method)!, "--method");
         double epsilon = parse.GetValue(Epsilon);
         return new StudyEngine(method, epsilon, new SlowScaleOptions
         {

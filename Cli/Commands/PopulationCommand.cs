@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Stochastic.Methods;
 using Stochastic.Model;
 using Stochastic.Population;
 
@@ -41,9 +42,9 @@ internal static class PopulationCommand
                 error.WriteLine("error: --coupling needs a study with a 'ligand_pool' setting (docs/study-files.md)");
                 return Task.FromResult(CliApp.InputError);
             }
-            if (study.Settings.LigandPool is not null && options.Method == PopulationMethod.Batch)
+            if (study.Settings.LigandPool is not null && !options.Method.ResumesCells)
             {
-                error.WriteLine("error: the study has a shared ligand pool, which needs cells that pause and resume; use --method ssa or slow-scale, not batch");
+                error.WriteLine($"error: the study has a shared ligand pool, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
                 return Task.FromResult(CliApp.InputError);
             }
             int n = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;

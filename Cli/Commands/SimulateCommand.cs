@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Stochastic.Methods;
 using Stochastic.Formats;
 using Stochastic.Network;
 using Stochastic.Reports;
@@ -19,11 +20,11 @@ internal static class SimulateCommand
         var runs = new Option<int>("--runs") { Description = "number of runs", DefaultValueFactory = _ => 1000 };
         var seed = new Option<ulong>("--seed") { Description = "master seed; run r uses stream (seed, r)", DefaultValueFactory = _ => 1 };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
-        var method = new Option<string>("--method") { Description = Methods.Help, DefaultValueFactory = _ => "ssa" };
+        var method = EngineOptions.MethodOption(MethodCatalog.All, "simulation method", "ssa");
         var outFile = new Option<FileInfo>("--out") { Description = "results CSV: time, NAME-mean…, NAME-sd…", DefaultValueFactory = _ => new FileInfo("results.csv") };
         var trajectories = new Option<FileInfo?>("--trajectories") { Description = "also write every trajectory (long CSV: run,time,NAME…)" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write a PNG of mean ± sd over time" };
-        var epsilon = new Option<double>("--epsilon") { Description = "tau-leaping error control ε (Cao, Gillespie & Petzold 2006)", DefaultValueFactory = _ => TauLeapingSimulator.DefaultEpsilon };
+        var epsilon = EngineOptions.EpsilonOption("tau-leaping error control ε (Cao, Gillespie & Petzold 2006)");
         var stats = new Option<bool>("--stats") { Description = "print 'stats: events=… wall_s=… events_per_s=…' as the last line on stderr" };
 
         var command = new Command("simulate", "Simulate an ensemble of trajectories and write per-time mean and standard deviation.");
@@ -33,8 +34,8 @@ internal static class SimulateCommand
         command.SetAction((parse, cancellationToken) =>
         {
             string methodName = parse.GetValue(method)!;
-            Methods.Validate(methodName);
-            Methods.ValidateEpsilon(parse.GetValue(epsilon));
+            var chosen = MethodCatalog.Get(methodName, "--method");
+            var settings = MethodSettings.Default with { Epsilon = parse.GetValue(epsilon) };
             var model = ModelLoader.Load(parse.GetValue(file)!.ToString());
             var network = NetworkCompiler.Compile(model);
             double end = parse.GetValue(tEnd) ?? model.DefaultRun?.TEnd
@@ -46,7 +47,7 @@ internal static class SimulateCommand
             var options = new EnsembleOptions(runCount, parse.GetValue(seed), grid, parse.GetValue(threads), parse.GetValue(trajectories) is not null);
 
             var result = ProgressDisplay.Run($"{model.Name}: {runCount} runs", runCount,
-                progress => Methods.RunEnsemble(methodName, model, network, options, parse.GetValue(epsilon), progress, cancellationToken));
+                progress => chosen.RunEnsemble(model, network, options, settings, progress, cancellationToken));
 
             Write(parse.GetValue(outFile)!, w => ResultsCsv.WriteSummary(result, w));
             if (parse.GetValue(trajectories) is { } trajectoryFile) Write(trajectoryFile, w => ResultsCsv.WriteTrajectories(result, w));

@@ -1,5 +1,6 @@
 using Stochastic.Network;
-using Stochastic.Simulation.SlowScale;
+using Stochastic.Methods;
+using Stochastic.Simulation.Cells;
 using Stochastic.Transforms;
 
 namespace Stochastic.Population;
@@ -41,47 +42,48 @@ internal sealed class CellEngines
         int[] none = new int[groups.Count];
         var noReduction = new ReducedNetwork?[groups.Count];
         if (engine is not null) return new CellEngines([engine], none, noReduction, "custom engine");
-        if (options.Method != PopulationMethod.SlowScale)
+        var method = options.Method;
+        var settings = options.Settings;
+        if (!method.Needs.HasFlag(MethodNeeds.SlowScale))
         {
-            var (factory, description) = options.EngineAndDescription(study.Model);
-            return new CellEngines([factory], none, noReduction, description);
+            var one = method.CreateCellEngine(study.Model, network, settings);
+            return new CellEngines([one.Create], none, noReduction, one.Description);
         }
         var sampler = new CellParameterSampler(study.Model);
         var parameters = new double[study.Model.Parameters.Length];
         var counts = new double[study.Model.Species.Length];
-        var kinds = new List<ReducedNetwork>();
+        var kinds = new List<CellEngine>();
         var keys = new Dictionary<string, int>(StringComparer.Ordinal);
         var kindOf = new int[groups.Count];
         var reduced = new ReducedNetwork?[groups.Count];
         for (int g = 0; g < groups.Count; g++)
         {
             sampler.Median(groups[g].Scenario, groups[g].CellType, parameters, counts);
-            var r = SlowScaleReduction.Reduce(study.Model, options.SlowScale, new SlowScaleReference(counts, parameters), network);
-            string key = string.Join(",", r.Pairs.Select(p => $"{p.Forward}/{p.Reverse}/{p.Reservoir}"));
-            if (!keys.TryGetValue(key, out int kind))
+            var e = method.CreateCellEngine(study.Model, network, settings, new SlowScaleReference(counts, parameters));
+            if (!keys.TryGetValue(e.Key, out int kind))
             {
-                keys[key] = kind = kinds.Count;
-                kinds.Add(r);
+                keys[e.Key] = kind = kinds.Count;
+                kinds.Add(e);
             }
             kindOf[g] = kind;
-            reduced[g] = kinds[kind];
+            reduced[g] = kinds[kind].Reduction;
         }
-        return new CellEngines([.. kinds.Select(r => (Func<CompiledNetwork, ICellSimulator>)(full => new SlowScaleCellSimulator(SlowScaleCellSimulator.Matching(r, full))))],
-            kindOf, reduced, Describe(kinds, kindOf));
+        return new CellEngines([.. kinds.Select(k => k.Create)], kindOf, reduced,
+            Describe([.. kinds.Select(k => k.Reduction!)], kindOf));
     }
 
-    // One reduction: as PopulationRunner.SlowScaleDescription. Several: the pairs lumped in every group, then
+    // One reduction: its own description. Several: the pairs lumped in every group, then
     // the others with the number of groups that lump them.
     private static string Describe(List<ReducedNetwork> kinds, int[] kindOf)
     {
-        if (kinds.Count == 1) return PopulationRunner.SlowScaleDescription(kinds[0]);
-        var names = kinds.Select(r => r.Pairs.Select(p => PopulationRunner.PairName(r, p)).ToHashSet()).ToList();
+        if (kinds.Count == 1) return kinds[0].Description;
+        var names = kinds.Select(r => r.Pairs.Select(p => r.PairName(p)).ToHashSet()).ToList();
         var all = names.SelectMany(n => n).Distinct().ToList();
         int Groups(string pair) => kindOf.Count(k => names[k].Contains(pair));
         var everywhere = all.Where(p => Groups(p) == kindOf.Length).ToList();
         var some = all.Where(p => Groups(p) < kindOf.Length).Select(p => $"{p} ({Groups(p)} of {kindOf.Length} groups)").ToList();
         var options = kinds[0].Options;
         return FormattableString.Invariant($"slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell (θ = {options.Theta:G3}, chains {Math.Max(options.Theta, options.GroupTheta):G3}, reservoir tolerance {options.ReservoirTolerance:G3}); lumped in every group: ")
-            + (everywhere.Count > 0 ? string.Join(", ", everywhere) : "none") + (some.Count > 0 ? "; in some: " + string.Join(", ", some) : "") + PopulationRunner.LeapWords(kinds[0]);
+            + (everywhere.Count > 0 ? string.Join(", ", everywhere) : "none") + (some.Count > 0 ? "; in some: " + string.Join(", ", some) : "") + kinds[0].LeapWords;
     }
 }

@@ -1,3 +1,4 @@
+using Stochastic.Simulation.Cells;
 using Stochastic.Network;
 
 namespace Stochastic.Population;

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
+using Stochastic.Simulation.Cells;
 using Stochastic.Network;
 
 namespace Stochastic.Population;
@@ -166,18 +167,11 @@ internal static class PooledPopulationRunner
             }
         }
 
-        long events = 0;
-        foreach (var simulator in created)
-            events += simulator switch
-            {
-                ExactCellSimulator exact => exact.Events,
-                SlowScaleCellSimulator slow => slow.Events,
-                _ => 0,
-            };
-        return new PopulationResult(study, scenarios, variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
+        var counters = created.Aggregate(new Simulation.SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
+        return new PopulationResult(study, scenarios, variableNames, fateNames, groups, counters.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = cellEngines.Description,
-            LeapedEvents = created.OfType<SlowScaleCellSimulator>().Sum(s => s.LeapedEvents),
+            LeapedEvents = counters.LeapedFirings,
             LigandPools = traces,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };

@@ -1,7 +1,9 @@
 using Stochastic.Model;
 using Stochastic.Expressions;
 using Stochastic.Network;
+using Stochastic.Methods;
 using Stochastic.Simulation;
+using Stochastic.Simulation.Cells;
 
 namespace Stochastic.Population;
 
@@ -15,13 +17,14 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     IReadOnlyList<string>? Scenarios = null, int BlockSize = 0)
 {
     /// <summary>
-    /// The cell simulator used when no engine factory is passed. Default <see cref="PopulationMethod.Ssa"/>:
-    /// on the IL-2 model the batch engine is measured slower (fast reversible binding keeps it in
-    /// exact SSA steps; docs/performance.md, "Population").
+    /// The method whose cell simulators run the cells when no engine factory is passed (any of
+    /// <see cref="MethodCatalog.All"/> with <see cref="SimulationMethod.SimulatesCells"/>). Default
+    /// <see cref="MethodCatalog.Ssa"/>; a study names the engine its results were validated with
+    /// (<see cref="Study.Settings"/>, <see cref="StudyEngine.ApplyTo"/>).
     /// </summary>
-    public PopulationMethod Method { get; init; } = PopulationMethod.Ssa;
+    public SimulationMethod Method { get; init; } = MethodCatalog.Ssa;
 
-    /// <summary>Error-control parameter ε of the batch engine (Cao, Gillespie &amp; Petzold 2006).</summary>
+    /// <summary>Error-control parameter ε of tau-leaping (batch, and slow-scale leaping) (Cao, Gillespie &amp; Petzold 2006).</summary>
     public double Epsilon { get; init; } = Simulation.Tau.TauLeapingSimulator.DefaultEpsilon;
 
     /// <summary>
@@ -30,43 +33,19 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     /// </summary>
     public double? Coupling { get; init; }
 
-    /// <summary>Fast-pair criterion of <see cref="PopulationMethod.SlowScale"/> (docs/algorithms.md, "Slow-scale SSA").</summary>
+    /// <summary>Fast-pair criterion of the slow-scale method (docs/algorithms.md, "Slow-scale SSA").</summary>
     public Transforms.SlowScaleOptions SlowScale { get; init; } = new();
 
-    /// <summary>
-    /// The engine factory <see cref="Method"/> stands for, for <paramref name="model"/> (the slow-scale
-    /// method reduces the model once, here).
-    /// </summary>
-    public Func<CompiledNetwork, ICellSimulator> Engine(Model.ReactionModel model) => EngineAndDescription(model).Engine;
+    /// <summary>The settings <see cref="Method"/> reads.</summary>
+    public MethodSettings Settings => new(Epsilon, SlowScale);
 
-    /// <summary>The engine factory and the words reports use for it (the slow-scale reduction is made once, here).</summary>
-    internal (Func<CompiledNetwork, ICellSimulator> Engine, string Description) EngineAndDescription(Model.ReactionModel model)
-    {
-        switch (Method)
-        {
-            case PopulationMethod.Ssa:
-                return (n => new ExactCellSimulator(n), "exact SSA");
-            case PopulationMethod.SlowScale:
-                var reduced = Transforms.SlowScaleReduction.Reduce(model, SlowScale);
-                return (full => new SlowScaleCellSimulator(SlowScaleCellSimulator.Matching(reduced, full)), PopulationRunner.SlowScaleDescription(reduced));
-            default:
-                return (n => new BatchCellSimulator(n, Epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {Epsilon}"));
-        }
-    }
-}
-
-/// <summary>How a population's cells are simulated.</summary>
-public enum PopulationMethod
-{
-    /// <summary>Adaptive tau-leaping on the SIMD batch engine (<see cref="BatchCellSimulator"/>): fast, approximate (error set by ε).</summary>
-    Batch,
-    /// <summary>The exact SSA (<see cref="ExactCellSimulator"/>): the reference, far slower on the IL-2 model.</summary>
-    Ssa,
     /// <summary>
-    /// Slow-scale SSA (<see cref="SlowScaleCellSimulator"/>, Cao, Gillespie &amp; Petzold 2005): exact SSA on
-    /// the model with its fast reversible first-order pairs lumped (<see cref="PopulationOptions.SlowScale"/>).
+    /// The engine factory <see cref="Method"/> stands for, for <paramref name="model"/> (a method that
+    /// transforms the model, such as the slow-scale reduction, does so once, here).
     /// </summary>
-    SlowScale,
+    /// <exception cref="NotSupportedException">The method does not simulate cells.</exception>
+    public Func<CompiledNetwork, ICellSimulator> Engine(Model.ReactionModel model) =>
+        Method.CreateCellEngine(model, NetworkCompiler.Compile(model), Settings).Create;
 }
 
 /// <summary>Progress of a population run: cells finished out of all cells.</summary>
@@ -115,7 +94,7 @@ public static class PopulationRunner
         int cells = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
         ulong seed = options.Seed ?? study.Settings.Seed;
         int blockSize = options.BlockSize > 0 ? options.BlockSize
-            : options.Method == PopulationMethod.Batch ? 32 : 4;
+            : options.Method.CellBlockSize;
         if (options.Coupling is { } coupling)
         {
             if (!(coupling > 0) || double.IsInfinity(coupling)) throw new ArgumentOutOfRangeException(nameof(options), $"the coupling interval must be a positive number, got {coupling}");
@@ -181,13 +160,10 @@ public static class PopulationRunner
                 {
                     foreach (var simulator in local)
                     {
-                        if (simulator is ExactCellSimulator exact) Interlocked.Add(ref events, exact.Events);
-                        else if (simulator is BatchCellSimulator batch) Interlocked.Add(ref events, batch.Events);
-                        else if (simulator is SlowScaleCellSimulator slow)
-                        {
-                            Interlocked.Add(ref events, slow.Events);
-                            Interlocked.Add(ref leaped, slow.LeapedEvents);
-                        }
+                        if (simulator is null) continue;
+                        var counters = simulator.Counters;
+                        Interlocked.Add(ref events, counters.Events);
+                        Interlocked.Add(ref leaped, counters.LeapedFirings);
                     }
                 });
         }
@@ -199,21 +175,6 @@ public static class PopulationRunner
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };
     }
-
-    /// <summary>How a slow-scale run is described in reports: the lumped pairs, or that there were none.</summary>
-    public static string SlowScaleDescription(Transforms.ReducedNetwork reduced) => (reduced.Pairs.Length == 0
-        ? "slow-scale SSA: no fast pair met the criterion, so exact SSA"
-        : "slow-scale SSA, fast pairs lumped: " + string.Join(", ", reduced.Pairs.Select(p =>
-            FormattableString.Invariant($"{PairName(reduced, p)} (separation {p.Separation:G3})"))))
-        + LeapWords(reduced);
-
-    /// <summary>How a leaping slow-scale run says so in reports ("" without leaping).</summary>
-    internal static string LeapWords(Transforms.ReducedNetwork reduced) => reduced.Options.LeapEpsilon is { } epsilon
-        ? FormattableString.Invariant($"; slow reactions among abundant species leaped (hybrid SSA / tau-leaping, ε = {epsilon})") : "";
-
-    /// <summary>A lumped pair in words, e.g. "L_CD122 + gc &lt;-&gt; L_CD122_gc".</summary>
-    internal static string PairName(Transforms.ReducedNetwork reduced, Transforms.FastPair p) =>
-        $"{reduced.Full.SpeciesNames[p.A]}{(p.Reservoir >= 0 ? " + " + reduced.Full.SpeciesNames[p.Reservoir] : "")} <-> {reduced.Full.SpeciesNames[p.B]}";
 
     /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>
     public static TimeGrid GridFor(Scenario scenario, double interval)

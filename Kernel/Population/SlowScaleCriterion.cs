@@ -95,7 +95,7 @@ internal sealed class SlowScaleCriterionCheck
         {
             if (_reduced[g] is not { } reduced) continue;
             for (int i = 0; i < reduced.Pairs.Length; i++)
-                rows.Add(new SlowScaleCriterionRow(groups[g].Scenario.Name, groups[g].CellType.Name, PopulationRunner.PairName(reduced, reduced.Pairs[i]),
+                rows.Add(new SlowScaleCriterionRow(groups[g].Scenario.Name, groups[g].CellType.Name, reduced.PairName(reduced.Pairs[i]),
                     _cells[g], _below[g][i], _min[g][i], _theta));
         }
         return rows;

@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using Stochastic.Expressions;
 using Stochastic.Model;
-using Stochastic.Simulation.SlowScale;
+using Stochastic.Methods;
 using Stochastic.Transforms;
 using Stochastic.Simulation.Tau;
 
@@ -128,13 +128,13 @@ public sealed record StudySettings(string ModelPath, int Cells, ulong Seed, doub
 /// <param name="Method">The cell simulator.</param>
 /// <param name="Epsilon">Tau-leaping error bound ε (batch, and slow-scale with <c>leap</c>).</param>
 /// <param name="SlowScale">Slow-scale settings (ignored unless <paramref name="Method"/> is slow-scale).</param>
-public sealed record StudyEngine(PopulationMethod Method, double Epsilon, SlowScaleOptions SlowScale)
+public sealed record StudyEngine(SimulationMethod Method, double Epsilon, SlowScaleOptions SlowScale)
 {
     /// <summary>
     /// The engine of a study that names none: slow-scale SSA at θ = 2 with hybrid leaping at ε = 0.03,
     /// the engine the IL-2 results in docs/ were validated with against full exact SSA.
     /// </summary>
-    public static StudyEngine Default { get; } = new(PopulationMethod.SlowScale, TauLeapingSimulator.DefaultEpsilon,
+    public static StudyEngine Default { get; } = new(MethodCatalog.SlowScale, TauLeapingSimulator.DefaultEpsilon,
         new SlowScaleOptions { Theta = 2, LeapEpsilon = TauLeapingSimulator.DefaultEpsilon });
 
     /// <summary><paramref name="options"/> with this engine.</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 using Stochastic.Expressions;
 using Stochastic.Formats;
 using Stochastic.Model;
-using Stochastic.Simulation.SlowScale;
+using Stochastic.Methods;
 using Stochastic.Transforms;
 using Stochastic.Simulation.Tau;
 
@@ -18,10 +18,9 @@ namespace Stochastic.Population;
 public static class StudyReader
 {
     private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates"];
-    private static readonly Dictionary<string, PopulationMethod> EngineMethods = new(StringComparer.Ordinal)
-    {
-        ["ssa"] = PopulationMethod.Ssa, ["slow-scale"] = PopulationMethod.SlowScale, ["batch"] = PopulationMethod.Batch,
-    };
+    // The methods a study's engine line may name: those of the catalog that simulate cells.
+    private static readonly Dictionary<string, SimulationMethod> EngineMethods =
+        MethodCatalog.All.Where(m => m.SimulatesCells).ToDictionary(m => m.Name, StringComparer.Ordinal);
 
     private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit", "ligand_pool", "engine"];
 
@@ -342,7 +341,7 @@ public static class StudyReader
                     default: errors.Add(position, $"unknown engine setting '{kv.Key}' (expected theta, group_theta, reservoir_tolerance, epsilon, leap)"); break;
                 }
             }
-            if (method != PopulationMethod.SlowScale && slowScaleOnly)
+            if (!method.Needs.HasFlag(MethodNeeds.SlowScale) && slowScaleOnly)
                 errors.Add(At(line.Number, line.Column), "theta, group_theta, reservoir_tolerance and leap apply to engine slow-scale only");
             return new StudyEngine(method, epsilon, slow with { LeapEpsilon = leap ? epsilon : null });
         }

@@ -5,8 +5,12 @@ namespace Stochastic.Simulation;
 /// <param name="Leaps">Tau-leaps taken (0 for exact methods).</param>
 public readonly record struct SimulationCounters(long Events, long Leaps)
 {
+    /// <summary>Of <see cref="Events"/>, the firings realized by leaps of a hybrid method (0 for the others).</summary>
+    public long LeapedFirings { get; init; }
+
     /// <summary>Sum of two counters.</summary>
-    public static SimulationCounters operator +(SimulationCounters a, SimulationCounters b) => new(a.Events + b.Events, a.Leaps + b.Leaps);
+    public static SimulationCounters operator +(SimulationCounters a, SimulationCounters b) =>
+        new(a.Events + b.Events, a.Leaps + b.Leaps) { LeapedFirings = a.LeapedFirings + b.LeapedFirings };
 }
 
 /// <summary>

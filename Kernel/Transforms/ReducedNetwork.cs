@@ -201,4 +201,18 @@ public sealed class ReducedNetwork
         eq.Load(parameters);
         eq.ExpectedFullState(reduced, full);
     }
+    /// <summary>How a slow-scale run is described in reports: the lumped pairs, or that there were none.</summary>
+    public string Description => (Pairs.Length == 0
+        ? "slow-scale SSA: no fast pair met the criterion, so exact SSA"
+        : "slow-scale SSA, fast pairs lumped: " + string.Join(", ", Pairs.Select(p =>
+            FormattableString.Invariant($"{PairName(p)} (separation {p.Separation:G3})"))))
+        + LeapWords;
+
+    /// <summary>How a leaping slow-scale run says so in reports ("" without leaping).</summary>
+    internal string LeapWords => Options.LeapEpsilon is { } epsilon
+        ? FormattableString.Invariant($"; slow reactions among abundant species leaped (hybrid SSA / tau-leaping, ε = {epsilon})") : "";
+
+    /// <summary>Pair <paramref name="p"/> in words, e.g. "L_CD122 + gc &lt;-&gt; L_CD122_gc".</summary>
+    public string PairName(FastPair p) =>
+        $"{Full.SpeciesNames[p.A]}{(p.Reservoir >= 0 ? " + " + Full.SpeciesNames[p.Reservoir] : "")} <-> {Full.SpeciesNames[p.B]}";
 }

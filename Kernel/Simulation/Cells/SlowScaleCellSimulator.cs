@@ -4,10 +4,10 @@ using Stochastic.Simulation.Exact;
 using Stochastic.Simulation.SlowScale;
 using Stochastic.Transforms;
 
-namespace Stochastic.Population;
+namespace Stochastic.Simulation.Cells;
 
 /// <summary>
-/// <see cref="ICellSimulator"/> for <see cref="PopulationMethod.SlowScale"/>: the slow-scale SSA
+/// <see cref="ICellSimulator"/> of the slow-scale method: the slow-scale SSA
 /// (<see cref="SlowScaleSimulator"/> on the <see cref="SlowScaleReduction"/> of the model, Cao,
 /// Gillespie &amp; Petzold 2005), or, when an exact algorithm is given and no group has a reservoir,
 /// that algorithm on the reduced model.
@@ -55,13 +55,6 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
         else _reduced.ExpectedFullState(sim.State, sim.Parameters, _fullState);
     }
 
-    /// <summary>An engine factory for <see cref="PopulationRunner"/>: reduces <paramref name="model"/> once, one simulator per thread.</summary>
-    public static Func<CompiledNetwork, ICellSimulator> Factory(Model.ReactionModel model, SlowScaleOptions? options = null)
-    {
-        var reduced = SlowScaleReduction.Reduce(model, options);
-        return full => new SlowScaleCellSimulator(Matching(reduced, full));
-    }
-
     /// <summary>
     /// <paramref name="reduced"/>, checked against the network a population passes to its engine factory
     /// (the reduction carries its own compiled full network; the two must be of the same model).
@@ -84,6 +77,9 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
 
     /// <summary>Of <see cref="Events"/>, the firings made by leaps (hybrid leaping, <see cref="SlowScaleOptions.LeapEpsilon"/>).</summary>
     public long LeapedEvents => _slowScale?.LeapedFirings ?? 0;
+
+    /// <inheritdoc />
+    public SimulationCounters Counters => new(Events, _slowScale?.Leaps ?? 0) { LeapedFirings = LeapedEvents };
 
     /// <inheritdoc />
     public void Simulate(CellBlock block, TimeGrid grid, Span<double> record, CancellationToken cancellationToken = default)

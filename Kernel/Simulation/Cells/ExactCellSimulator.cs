@@ -2,13 +2,13 @@ using Stochastic.Network;
 using Stochastic.Simulation;
 using Stochastic.Simulation.Exact;
 
-namespace Stochastic.Population;
+namespace Stochastic.Simulation.Cells;
 
 /// <summary>
 /// <see cref="ICellSimulator"/> on an exact SSA (<see cref="IExactAlgorithm"/>, Gillespie 1977):
 /// the reference engine of the population layer. Per-cell parameters are installed in the run's
 /// parameter copy, so they act through functional rates and initial counts; mass-action rate
-/// constants are the network's (<see cref="CellParameterSampler"/> checks that no varying parameter
+/// constants are the network's (the population's parameter sampler checks that no varying parameter
 /// reaches one). Resumable (<see cref="IResumableCellSimulator"/>), so it can run a shared ligand pool.
 /// </summary>
 public sealed class ExactCellSimulator : IResumableCellSimulator
@@ -28,6 +28,9 @@ public sealed class ExactCellSimulator : IResumableCellSimulator
 
     /// <summary>Reactions fired by this instance so far (all cells).</summary>
     public long Events { get; private set; }
+
+    /// <inheritdoc />
+    public SimulationCounters Counters => new(Events, 0);
 
     /// <inheritdoc />
     public void Simulate(CellBlock block, TimeGrid grid, Span<double> record, CancellationToken cancellationToken = default)

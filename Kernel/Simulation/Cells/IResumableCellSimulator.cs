@@ -1,10 +1,10 @@
 using Stochastic.Random;
 
-namespace Stochastic.Population;
+namespace Stochastic.Simulation.Cells;
 
 /// <summary>
 /// A cell engine that can pause a cell and resume it later with changed parameters, which the
-/// shared ligand pool needs (<see cref="LigandPool"/>: every coupling interval the well's ligand
+/// shared ligand pool needs (every coupling interval the well's ligand
 /// concentration is updated). A paused cell is small (<see cref="PausedCell"/>: its counts and its
 /// random stream's position), so a well of many cells does not hold a simulator per cell. The
 /// exact engines resume by a restart, which the memorylessness of the exponential makes exact.

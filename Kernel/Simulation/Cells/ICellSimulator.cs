@@ -1,6 +1,6 @@
 using Stochastic.Simulation;
 
-namespace Stochastic.Population;
+namespace Stochastic.Simulation.Cells;
 
 /// <summary>
 /// Simulates a block of independent cells of one network: per-cell initial counts and per-cell
@@ -14,6 +14,9 @@ public interface ICellSimulator
 {
     /// <summary>Names of the recorded outputs (the network's observables), in record order.</summary>
     IReadOnlyList<string> OutputNames { get; }
+
+    /// <summary>The work of this instance so far, over every cell it simulated.</summary>
+    SimulationCounters Counters { get; }
 
     /// <summary>
     /// Simulates every cell of <paramref name="block"/> over <paramref name="grid"/> and writes

@@ -3,12 +3,12 @@ using Stochastic.Simulation;
 using Stochastic.Simulation.Batch;
 using Stochastic.Simulation.Tau;
 
-namespace Stochastic.Population;
+namespace Stochastic.Simulation.Cells;
 
 /// <summary>
 /// <see cref="ICellSimulator"/> on the SIMD batch tau-leaping engine (<see cref="BatchSimulator"/>:
 /// adaptive tau-leaping of Cao, Gillespie &amp; Petzold 2006, one cell per vector lane), chosen by
-/// <see cref="PopulationMethod.Batch"/>. Fast when counts are large and reactions slow enough to
+/// the batch method. Fast when counts are large and reactions slow enough to
 /// leap; on stiff models (the IL-2 model's fast ligand binding) it runs exact SSA steps and is
 /// slower than <see cref="ExactCellSimulator"/>. Each cell of a block becomes one lane with its initial counts,
 /// its parameters (<see cref="BatchOptions.Parameters"/>, reaching the functional rates) and its
@@ -43,6 +43,9 @@ public sealed class BatchCellSimulator : ICellSimulator
 
     /// <summary>Reactions fired by this instance so far (all cells).</summary>
     public long Events { get; private set; }
+
+    /// <inheritdoc />
+    public SimulationCounters Counters => new(Events, 0);
 
     /// <summary>Leaps taken by this instance so far (all cells).</summary>
     public long Leaps { get; private set; }

@@ -1,0 +1,107 @@
+using Stochastic.Model;
+using Stochastic.Network;
+using Stochastic.Simulation;
+using Stochastic.Simulation.Cells;
+using Stochastic.Transforms;
+
+namespace Stochastic.Methods;
+
+/// <summary>
+/// One simulation method of the <see cref="MethodCatalog"/>: its name, the paper it follows, when to
+/// use it, what it needs, and factories for an ensemble of trajectories and for the cell simulators of
+/// a population. Everything that offers a choice of method (the command line, populations, dose–response,
+/// DSMTS, tests, benchmarks) enumerates the catalog, so a method added there is offered, tested and
+/// benchmarked everywhere.
+/// </summary>
+public abstract class SimulationMethod
+{
+    private protected SimulationMethod() { }
+
+    /// <summary>The name the command line and study files use (<c>--method</c>, <c>engine</c>).</summary>
+    public abstract string Name { get; }
+
+    /// <summary>What it is, in a few words (help text).</summary>
+    public abstract string Summary { get; }
+
+    /// <summary>The paper(s) the method follows.</summary>
+    public abstract string Paper { get; }
+
+    /// <summary>When to use it, and when not.</summary>
+    public abstract string WhenToUse { get; }
+
+    /// <summary>Which <see cref="MethodSettings"/> it reads.</summary>
+    public virtual MethodNeeds Needs => MethodNeeds.None;
+
+    /// <summary>True when its trajectories follow the chemical master equation exactly.</summary>
+    public virtual bool IsExact => false;
+
+    /// <summary>
+    /// True when a model's discrete events (<see cref="CompiledNetwork.Events"/>) act on its trajectories.
+    /// The tau-leaping methods do not apply them yet (their trajectories are those of the model without
+    /// events); the slow-scale method refuses a model that has any.
+    /// </summary>
+    public virtual bool AppliesEvents => IsExact;
+
+    /// <summary>True when <see cref="CreateCellEngine"/> is available (the population layer can run it).</summary>
+    public virtual bool SimulatesCells => false;
+
+    /// <summary>Cells a population hands its cell simulator at once (results do not depend on it): enough to fill the lanes of a batch method.</summary>
+    public virtual int CellBlockSize => 4;
+
+    /// <summary>True when its cell simulators can pause and resume (<see cref="IResumableCellSimulator"/>), as a shared ligand pool needs.</summary>
+    public virtual bool ResumesCells => false;
+
+    /// <summary>
+    /// Runs <paramref name="options"/>.<see cref="EnsembleOptions.Runs"/> trajectories of
+    /// <paramref name="network"/> (<paramref name="model"/> compiled; methods that transform the model read it).
+    /// </summary>
+    public abstract EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
+        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The cell simulators of this method for <paramref name="model"/> (compiled: <paramref name="network"/>),
+    /// prepared once and shared by every thread; <paramref name="reference"/> is the state a method that
+    /// judges the model (the slow-scale criterion) judges it at (default: the model's initial state).
+    /// </summary>
+    /// <exception cref="NotSupportedException">The method does not simulate cells (<see cref="SimulatesCells"/> is false).</exception>
+    public virtual CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null) =>
+        throw new NotSupportedException($"method '{Name}' does not simulate population cells; methods that do: {string.Join(", ", MethodCatalog.All.Where(m => m.SimulatesCells).Select(m => m.Name))}");
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}
+
+/// <summary>Which settings a method reads.</summary>
+[Flags]
+public enum MethodNeeds
+{
+    /// <summary>None.</summary>
+    None = 0,
+    /// <summary>The tau-leaping error bound <see cref="MethodSettings.Epsilon"/>.</summary>
+    Epsilon = 1,
+    /// <summary>The fast-pair criterion and leaping of <see cref="MethodSettings.SlowScale"/>, judged per scenario × cell type in a population.</summary>
+    SlowScale = 2,
+}
+
+/// <summary>The settings of every method; each reads those its <see cref="SimulationMethod.Needs"/> name.</summary>
+/// <param name="Epsilon">Tau-leaping error bound ε (Cao, Gillespie &amp; Petzold 2006), in (0, 1).</param>
+/// <param name="SlowScale">Slow-scale criterion, reservoir tolerance and leaping.</param>
+public sealed record MethodSettings(double Epsilon, SlowScaleOptions SlowScale)
+{
+    /// <summary>ε = <see cref="Simulation.Tau.TauLeapingSimulator.DefaultEpsilon"/>, default slow-scale options.</summary>
+    public static MethodSettings Default { get; } = new(Simulation.Tau.TauLeapingSimulator.DefaultEpsilon, new SlowScaleOptions());
+}
+
+/// <summary>
+/// A method's cell simulators for one model (and, for the slow-scale method, one reduction): a factory
+/// called once per thread, the words reports use, and the reduction when there is one.
+/// </summary>
+/// <param name="Create">A new cell simulator of the study's compiled network (one per thread).</param>
+/// <param name="Description">The engine in words, for reports.</param>
+/// <param name="Reduction">The slow-scale reduction run, or null.</param>
+public sealed record CellEngine(Func<CompiledNetwork, ICellSimulator> Create, string Description, ReducedNetwork? Reduction = null)
+{
+    /// <summary>Cell engines with equal keys run identical simulators (a population shares them between groups).</summary>
+    public string Key => Reduction is null ? Description
+        : string.Join(",", Reduction.Pairs.Select(p => $"{p.Forward}/{p.Reverse}/{p.Reservoir}"));
+}
