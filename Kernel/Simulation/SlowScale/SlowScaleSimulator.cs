@@ -14,13 +14,9 @@ namespace Stochastic.Simulation.SlowScale;
 /// x̄ = E[x | slow state] (members T·π_i, reservoirs their free count g, other species copied) and
 /// evaluates each slow reaction's propensity as the <em>full</em> network's propensity at x̄, which
 /// is the conditional expectation for the propensities the reduction accepts (affine in each group).
-/// After a firing only the propensities reading a changed species are recomputed. A reservoir's free
-/// count g (the fixed point of a·g = G_T − Σ T·c̄(g), a its home group's molecules per free one, jointly
-/// with the reservoirs coupled to it) is not re-solved on every firing: the bound amount is tracked at
-/// the current shares, and g and the shares of its groups are refreshed only when the implied free count
-/// (G_T − bound)/a has drifted from g by more than <see cref="SlowScaleOptions.ReservoirTolerance"/>
-/// (relative); the reservoirs that refresh moves are then checked in turn. The error this adds to a
-/// share is at most (1 − π)·δ relative.
+/// After a firing only the propensities reading a changed species are recomputed. The reservoirs' free
+/// counts are refreshed only when they drift (<see cref="ReservoirRefresh"/>, tolerance
+/// <see cref="SlowScaleOptions.ReservoirTolerance"/>).
 /// <para>
 /// With <see cref="SlowScaleOptions.LeapEpsilon"/> set it is a hybrid SSA / tau-leaping simulator
 /// (Puchałka &amp; Kierzek 2004; Harris &amp; Clancy 2006): at each partition point
@@ -36,13 +32,16 @@ namespace Stochastic.Simulation.SlowScale;
 /// <c>Advance(t)</c> includes every leap up to t and is never shifted. Should
 /// a leap's draw consume more molecules than a species holds (the ε rule makes that far-fetched), the
 /// leaped firings that consume it are reduced until no count is negative (<see cref="LeapCorrections"/>).
-/// A species consumed only by first-order reactions at constant rate constants has its leaped decays
-/// drawn exactly instead of by Poisson: binomially, from each molecule's probability of having decayed
-/// by the interval's end (present at its start, made by an exact firing at a known time, or made by a
-/// leaped one at a uniform time), so that no consumption bound needs to hold them
-/// (docs/algorithms.md, "Exact decays").
+/// Which reactions leap and for how long is <see cref="LeapPartition"/>'s; first-order decays of
+/// leaped species are drawn exactly by <see cref="ExactDecays"/>.
 /// </para>
 /// </summary>
+/// <remarks>
+/// One file over 400 lines because the exact loop, the leap interval's bookkeeping (integrals, the
+/// midpoint shift) and the state moves share one state and one random stream step by step; the
+/// parts that stand alone are their own types (<see cref="ReservoirRefresh"/>, <see cref="LeapPartition"/>,
+/// <see cref="ExactDecays"/>, and the reduction itself, <see cref="SlowScaleReduction"/>).
+/// </remarks>
 public sealed class SlowScaleSimulator : RunningTotalSimulator
 {
     private readonly ReducedNetwork _reduced;
@@ -53,19 +52,16 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     private readonly double[] _a;
     // The sorting direct method's search order over the slow reactions (position → reaction).
     private readonly int[] _order;
-    // Per reduced species: 0 plain, 1 group total, 2 reservoir total (a home group's total too), 3 auxiliary;
-    // _index is then the full species, the group or the reservoir.
-    private readonly byte[] _kind;
+    // Per reduced species its kind; _index is then the full species, the group or the reservoir.
+    private readonly SpeciesKind[] _kind;
     private readonly int[] _index;
     private readonly int[] _depOffsets, _deps;
     private readonly int[][] _refreshReaders;
     private readonly int[] _timeDependent;
     // Per reservoir: free count, molecules bound in other groups and home-group scale a (at the last
     // refresh; the bound amount is kept up to date as group totals move).
-    private readonly double[] _free, _bound, _scale;
-    private readonly bool[] _touched;
-    private readonly List<int> _refreshed = [];
-    private readonly double _tolerance;
+    private readonly ReservoirRefresh _reservoirs;
+    private readonly double[] _free; // the reservoirs' free counts (_reservoirs.Free)
     // Hybrid leaping (null partition: off). Leaped reactions have a[j] = 0 and their propensity in
     // _aLeap, its integral since the interval began in _integral (up to time _since).
     private readonly LeapPartition? _partition;
@@ -79,18 +75,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     private bool _shiftPending, _shiftApplied;
     private double _leapTau;
     private readonly LaneStreams _poisson = new(1);
-    // Exact decays (SampleDecays): per slow reaction the reduced species it decays, or -1; per reduced
-    // species its decays, whether they are leaped this interval and its count when the interval
-    // began; per slow reaction the decaying species it makes, with amounts; births in the interval.
-    private readonly int[] _decayOf;
-    private readonly double[] _decayConstant; // per decay, its rate constant in the current interval
-    private readonly int[][] _decays;
-    private readonly bool[] _decaying;
-    private readonly double[] _decayStart;
-    private readonly List<int> _decayList = [];
-    private readonly (int Species, double Amount)[]?[] _makes;
-    private readonly List<(int Species, double Time, double Amount)> _births = [];
-    private double _intervalStart;
+    private readonly ExactDecays _decays;
     private double _leapEnd = double.PositiveInfinity;
     private int _untilCheck;
 
@@ -112,11 +97,10 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _xbar = new double[full.SpeciesCount];
         _a = new double[_slow.Length];
         _order = LinearSearch.IdentityOrder(_slow.Length);
-        _tolerance = reduced.Options.ReservoirTolerance;
         int ny = Network.SpeciesCount;
-        _kind = new byte[ny];
+        _kind = new SpeciesKind[ny];
         _index = new int[ny];
-        for (int y = 0; y < ny; y++) _kind[y] = 3;
+        Array.Fill(_kind, SpeciesKind.Auxiliary);
         var map = reduced.SpeciesMap;
         var groupOf = new int[full.SpeciesCount];
         Array.Fill(groupOf, -1);
@@ -124,15 +108,13 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         for (int s = 0; s < full.SpeciesCount; s++)
         {
             int r = Array.IndexOf(_eq.ReservoirSpecies, s);
-            if (groupOf[s] >= 0 && _eq.HomeOf[groupOf[s]] >= 0) { _kind[map[s]] = 2; _index[map[s]] = _eq.HomeOf[groupOf[s]]; }
-            else if (groupOf[s] >= 0) { _kind[map[s]] = 1; _index[map[s]] = groupOf[s]; }
-            else if (r >= 0) { _kind[map[s]] = 2; _index[map[s]] = r; }
-            else { _kind[map[s]] = 0; _index[map[s]] = s; }
+            if (groupOf[s] >= 0 && _eq.HomeOf[groupOf[s]] >= 0) { _kind[map[s]] = SpeciesKind.ReservoirTotal; _index[map[s]] = _eq.HomeOf[groupOf[s]]; }
+            else if (groupOf[s] >= 0) { _kind[map[s]] = SpeciesKind.GroupTotal; _index[map[s]] = groupOf[s]; }
+            else if (r >= 0) { _kind[map[s]] = SpeciesKind.ReservoirTotal; _index[map[s]] = r; }
+            else { _kind[map[s]] = SpeciesKind.Plain; _index[map[s]] = s; }
         }
-        _free = new double[_eq.ReservoirSpecies.Length];
-        _bound = new double[_free.Length];
-        _scale = new double[_free.Length];
-        _touched = new bool[_free.Length];
+        _reservoirs = new ReservoirRefresh(_eq, reduced.Options.ReservoirTolerance);
+        _free = _reservoirs.Free;
 
         // Which slow reactions read each full species (reactants and rate-expression symbols).
         var readers = Enumerable.Range(0, full.SpeciesCount).Select(_ => new SortedSet<int>()).ToArray();
@@ -150,7 +132,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _timeDependent = [.. timeDependent.Distinct()];
         // Readers of a reduced species (a reservoir total changes nothing until a refresh).
         var readersOfReduced = Enumerable.Range(0, ny).Select(_ => new SortedSet<int>()).ToArray();
-        for (int s = 0; s < full.SpeciesCount; s++) if (_kind[map[s]] is 0 or 1) readersOfReduced[map[s]].UnionWith(readers[s]);
+        for (int s = 0; s < full.SpeciesCount; s++) if (_kind[map[s]] is SpeciesKind.Plain or SpeciesKind.GroupTotal) readersOfReduced[map[s]].UnionWith(readers[s]);
         var net = Network;
         var offsets = new List<int> { 0 };
         var deps = new List<int>();
@@ -177,44 +159,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _firings = new double[_slow.Length];
         _change = new double[ny];
         _shift = new double[ny];
-        // Exact decays: first-order losses at a constant rate (a unimolecular mass-action rate
-        // constant, or a functional rate that reads neither species nor time) of a plain species
-        // that no other reaction consumes.
-        var consumers = Enumerable.Range(0, ny).Select(_ => new List<int>()).ToArray();
-        for (int j = 0; j < _slow.Length; j++)
-            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
-                if (net.ChangeAmounts[c] < 0) consumers[net.ChangeSpecies[c]].Add(j);
-        int DecayedBy(int j)
-        {
-            int r = _slow[j];
-            bool constant = full.Kinds[r] switch
-            {
-                PropensityKind.Unimolecular => true,
-                PropensityKind.Functional => !Expressions.ExpressionEvaluator.Symbols(full.RateExpressions[r])
-                    .Any(q => q.Kind is Expressions.SymbolKind.Species or Expressions.SymbolKind.Time),
-                _ => false,
-            };
-            int first = full.ReactantOffsets[r];
-            if (!constant || full.ReactantOffsets[r + 1] - first != 1 || full.ReactantMultiplicities[first] != 1) return -1;
-            int y = map[full.ReactantSpecies[first]];
-            if (_kind[y] != 0) return -1;
-            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
-                if (net.ChangeSpecies[c] == y) return net.ChangeAmounts[c] == -1 ? y : -1;
-            return -1;
-        }
-        var decayed = Enumerable.Range(0, _slow.Length).Select(DecayedBy).ToArray();
-        _decayOf = [.. decayed.Select(y => y >= 0 && consumers[y].All(j => decayed[j] == y) ? y : -1)];
-        _decays = [.. Enumerable.Range(0, ny).Select(y => consumers[y].Where(j => _decayOf[j] == y).ToArray())];
-        _decaying = new bool[ny];
-        _decayStart = new double[ny];
-        _decayConstant = new double[_slow.Length];
-        _makes = [.. Enumerable.Range(0, _slow.Length).Select(j =>
-        {
-            var made = new List<(int, double)>();
-            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
-                if (net.ChangeAmounts[c] > 0 && _decays[net.ChangeSpecies[c]].Length > 0) made.Add((net.ChangeSpecies[c], net.ChangeAmounts[c]));
-            return made.Count > 0 ? made.ToArray() : null;
-        })];
+        _decays = new ExactDecays(full, net, _slow, map, y => _kind[y] == SpeciesKind.Plain);
         if (reduced.Options.LeapEpsilon is { } epsilon)
         {
             // g_i per reduced species: the highest order of a slow reaction reading it (rate
@@ -229,7 +174,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 foreach (var symbol in Expressions.ExpressionEvaluator.Symbols(full.RateExpressions[r]))
                     if (symbol.Kind == Expressions.SymbolKind.Species) Raise(symbol.Index, 1);
             }
-            _partition = new LeapPartition(Network, epsilon, order, _decayOf);
+            _partition = new LeapPartition(Network, epsilon, order, _decays.DecayOf);
 
             void Raise(int fullSpecies, int n)
             {
@@ -262,16 +207,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _eq.Load(Parameters);
         var y = State;
         for (int s = 0; s < _xbar.Length; s++) _xbar[s] = y[_reduced.SpeciesMap[s]];
-        for (int r = 0; r < _free.Length; r++) _free[r] = y[_eq.ReservoirFreeIndex[r]];
-        _eq.SolveAll(y, _free);
-        for (int k = 0; k < _eq.Members.Length; k++) _eq.Fill(k, y, _free, _xbar);
-        for (int r = 0; r < _free.Length; r++)
-        {
-            y[_eq.ReservoirFreeIndex[r]] = _xbar[_eq.ReservoirSpecies[r]] = _free[r];
-            _bound[r] = _eq.Bound(r, y, _free);
-            _scale[r] = _eq.Scale(r);
-        }
-        Array.Clear(_touched);
+        _reservoirs.Restart(y, _xbar);
         // An unfinished leap interval (a restart between horizons, after an event) is closed now:
         // its firings took place before the event.
         if (_leapList.Count > 0) Leap(time);
@@ -284,7 +220,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         LinearSearch.ResetOrder(_order);
         Array.Clear(_leaped);
         _leapList.Clear();
-        EndDecays();
+        _decays.End();
         foreach (int species in _shifted) _shift[species] = 0;
         _shifted.Clear();
         _shiftPending = _shiftApplied = false;
@@ -313,72 +249,19 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 _a[j] = 0;
                 _integral[j] = 0;
                 _since[j] = time;
-                int y = _decayOf[j];
-                if (y < 0 || _decaying[y] || !_partition.ExactDecays(y)) continue;
-                _decaying[y] = true;
-                _decayStart[y] = State[y];
-                _decayList.Add(y);
+                int y = _decays.DecayOf[j];
+                if (y < 0 || _decays.IsDecaying(y) || !_partition.ExactDecays(y)) continue;
+                _decays.Start(y, State[y]);
                 // Each decay's rate constant: its propensity per molecule (x̄ is unshifted here, and
                 // holds at least one: the decays leap only when they fire). Constant over the interval:
                 // the parameters change only at a restart, which ends it.
-                foreach (int d in _decays[y]) _decayConstant[d] = _full.Propensity(_slow[d], _xbar, Parameters, time) / _xbar[_index[y]];
+                foreach (int d in _decays.Of(y)) _decays.SetConstant(d, _full.Propensity(_slow[d], _xbar, Parameters, time) / _xbar[_index[y]]);
             }
-            _intervalStart = time;
+            _decays.BeginInterval(time);
         }
         Resum(_a);
     }
 
-    // Forgets the interval's exact decays and births.
-    private void EndDecays()
-    {
-        foreach (int y in _decayList) _decaying[y] = false;
-        _decayList.Clear();
-        _births.Clear();
-    }
-
-    // Notes the molecules an exact firing of j makes at time t of species whose decays are leaped.
-    private void Born((int Species, double Amount)[] made, double t)
-    {
-        foreach (var (y, amount) in made) if (_decaying[y]) _births.Add((y, t, amount));
-    }
-
-    // Whether leaped reaction j is an exact decay this interval.
-    private bool ExactDecay(int j) => _decayOf[j] >= 0 && _decaying[_decayOf[j]];
-
-    // The exact decays of a leap interval [τ₀, time], into _firings (the other leaped reactions'
-    // firings drawn): each molecule of species y present at τ₀ has decayed by the end with
-    // probability 1 − e^(−K·τ), K the sum of y's decay rate constants and τ = time − τ₀; one made by
-    // an exact firing at s with 1 − e^(−K·(time − s)); one made by a leaped reaction, at a time
-    // uniform over the interval (the Poisson leap's law), with 1 − (1 − e^(−K·τ))/(K·τ). The decayed
-    // molecules go to the decays in proportion to their rate constants.
-    private void SampleDecays(double time)
-    {
-        double tau = time - _intervalStart;
-        foreach (int y in _decayList)
-        {
-            var decays = _decays[y];
-            double rate = 0;
-            foreach (int j in decays) rate += _decayConstant[j];
-            double decay = -double.ExpM1(-rate * tau);
-            double decayed = BinomialSampler.Sample(_decayStart[y], decay, ref Random);
-            foreach (var (species, born, amount) in _births)
-                if (species == y) decayed += BinomialSampler.Sample(amount, -double.ExpM1(-rate * (time - born)), ref Random);
-            double leapedBirths = 0;
-            foreach (int j in _leapList)
-                if (!ExactDecay(j) && _makes[j] is { } made)
-                    foreach (var (species, amount) in made) if (species == y) leapedBirths += amount * _firings[j];
-            if (leapedBirths > 0 && rate * tau > 0) decayed += BinomialSampler.Sample(leapedBirths, 1 - decay / (rate * tau), ref Random);
-            for (int i = 0; i < decays.Length; i++)
-            {
-                int j = decays[i];
-                double k = _decayConstant[j];
-                double share = i == decays.Length - 1 ? decayed : BinomialSampler.Sample(decayed, k / rate, ref Random);
-                _firings[j] = share;
-                decayed -= share;
-                rate -= k;
-            }
-        }
-    }
 
     // Gillespie's (2001) estimated midpoint, for the whole state: the leaped firings wait for the
     // interval's end, so over the interval every propensity (leaped or exact) is evaluated at the
@@ -415,7 +298,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             _shift[species] *= part;
             touched |= Move(species, _shift[species]);
         }
-        if (touched) Settle();
+        if (touched) _reservoirs.Settle(State, _xbar);
         for (int j = 0; j < _a.Length; j++)
         {
             double value = _full.Propensity(_slow[j], _xbar, Parameters, time);
@@ -449,8 +332,8 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         if (means > 0)
         {
             _poisson.Set(0, Random.NextUInt64(), 0);
-            foreach (int j in _leapList) if (!ExactDecay(j)) _firings[j] = PoissonSampler.Sample(_firings[j], _poisson);
-            SampleDecays(time);
+            foreach (int j in _leapList) if (!_decays.IsExact(j)) _firings[j] = PoissonSampler.Sample(_firings[j], _poisson);
+            _decays.Sample(time, _leapList, _firings, ref Random);
             Array.Clear(_change);
             foreach (int j in _leapList)
                 for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++) _change[net.ChangeSpecies[c]] += _firings[j] * net.ChangeAmounts[c];
@@ -466,9 +349,9 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             LeapedFirings += fired;
             Leaps++;
         }
-        EndDecays();
+        _decays.End();
         // The shift's removal and the firings may have moved reservoirs' bound amounts.
-        Settle();
+        _reservoirs.Settle(State, _xbar);
         Time = time;
         Array.Clear(_leaped);
         Partition(time);
@@ -499,50 +382,6 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             }
         }
         if (corrected) LeapCorrections++;
-    }
-
-    // Re-solves reservoir r's free count (the others held) and fills the members that move with it;
-    // the reservoirs coupled to it get their bound amounts and scales anew and are checked next.
-    private void Refresh(int r)
-    {
-        var y = State;
-        double g = _eq.SolveFree(r, y, _free);
-        _free[r] = g;
-        y[_eq.ReservoirFreeIndex[r]] = g;
-        _xbar[_eq.ReservoirSpecies[r]] = g;
-        foreach (int k in _eq.Affected[r])
-        {
-            _eq.Update(k, _free);
-            _eq.Fill(k, y, _free, _xbar);
-        }
-        foreach (int c in _eq.Coupled[r])
-        {
-            _bound[c] = _eq.Bound(c, y, _free);
-            _scale[c] = _eq.Scale(c);
-            if (c != r) _touched[c] = true;
-        }
-    }
-
-    // Refreshes every touched reservoir whose free count has drifted, and those that refresh moves in
-    // turn (Gauss–Seidel; the drift tolerance ends it), noting each refreshed one in _refreshed.
-    private void Settle()
-    {
-        _refreshed.Clear();
-        for (int round = 0; round < 100; round++)
-        {
-            bool again = false;
-            for (int r = 0; r < _free.Length; r++)
-            {
-                if (!_touched[r]) continue;
-                _touched[r] = false;
-                if (!Drifted(r)) continue;
-                Refresh(r);
-                if (!_refreshed.Contains(r)) _refreshed.Add(r);
-                again = true;
-            }
-            if (!again) return;
-        }
-        Array.Clear(_touched);
     }
 
     /// <inheritdoc />
@@ -591,7 +430,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 continue;
             }
             bool touched = Apply(j, 1);
-            if (_makes[j] is { } made && _decayList.Count > 0) Born(made, t);
+            _decays.Born(j, t);
             double delta = 0;
             for (int k = _depOffsets[j]; k < _depOffsets[j + 1]; k++)
             {
@@ -600,8 +439,8 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             }
             if (touched)
             {
-                Settle();
-                foreach (int r in _refreshed)
+                _reservoirs.Settle(State, x);
+                foreach (int r in _reservoirs.Refreshed)
                     foreach (int d in _refreshReaders[r]) delta += Set(d, full.Propensity(slow[d], x, p, t), t);
             }
             foreach (int d in _timeDependent) delta += Set(d, full.Propensity(slow[d], x, p, t), t);
@@ -652,27 +491,18 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         y[s] += amount;
         switch (_kind[s])
         {
-            case 0: x[_index[s]] = y[s]; return false;
-            case 1:
+            case SpeciesKind.Plain: x[_index[s]] = y[s]; return false;
+            case SpeciesKind.GroupTotal:
                 {
                     int k = _index[s];
                     _eq.Fill(k, y, _free, x);
-                    var reservoirs = _eq.Reservoirs[k];
-                    var share = _eq.Share[k];
-                    for (int q = 0; q < reservoirs.Length; q++)
-                    {
-                        _bound[reservoirs[q]] += amount * share[q];
-                        _touched[reservoirs[q]] = true;
-                    }
-                    return reservoirs.Length > 0;
+                    return _reservoirs.GroupMoved(k, amount);
                 }
-            case 2: _touched[_index[s]] = true; return true;
+            case SpeciesKind.ReservoirTotal: _reservoirs.Touch(_index[s]); return true;
             default: return false;
         }
     }
 
-    // True when reservoir r's implied free count has drifted from the last solved one by more than the tolerance.
-    private bool Drifted(int r) => Math.Abs((State[_eq.ReservoirTotal[r]] - _bound[r]) / _scale[r] - _free[r]) > _tolerance * _free[r];
 
     // Sets slow reaction d's propensity at time t; returns the change in the exact total (a leaped
     // reaction's propensity goes into its integral instead).
@@ -690,4 +520,17 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _a[d] = value;
         return change;
     }
+}
+
+/// <summary>What a species of a slow-scale reduced network stands for.</summary>
+internal enum SpeciesKind : byte
+{
+    /// <summary>A full-model species, unchanged.</summary>
+    Plain,
+    /// <summary>A fast group's total.</summary>
+    GroupTotal,
+    /// <summary>A reservoir's total (free, in its home group and bound in others); a home group's total too.</summary>
+    ReservoirTotal,
+    /// <summary>A reservoir's free count, held at its fixed point (no reaction changes it).</summary>
+    Auxiliary,
 }
