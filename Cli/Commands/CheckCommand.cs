@@ -22,7 +22,7 @@ internal static class CheckCommand
                              $"{model.Parameters.Length} parameters, {model.Observables.Length} observables, {model.Functions.Length} functions" +
                              (model.Events.Length > 0 ? $", {model.Events.Length} events" : "") +
                              (model.Rules.Length > 0 ? $", {model.Rules.Length} assignment rules" : ""));
-            var kinds = network.Kinds.GroupBy(k => k).OrderBy(g => g.Key).Select(g => $"{g.Key.ToString().ToLowerInvariant()} {g.Count()}");
+            var kinds = network.PropensityKinds.ToArray().GroupBy(k => k).OrderBy(g => g.Key).Select(g => $"{g.Key.ToString().ToLowerInvariant()} {g.Count()}");
             output.WriteLine($"propensities: {string.Join(", ", kinds)}");
             if (model.DefaultRun is { } run)
                 output.WriteLine($"default run: method={run.Method ?? "-"} t_end={run.TEnd?.ToString() ?? "-"} n_steps={run.Points?.ToString() ?? "-"}");

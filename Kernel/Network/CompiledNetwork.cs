@@ -49,60 +49,62 @@ public sealed class CompiledNetwork
         return names;
     }
     /// <summary>Initial species counts (exact integers stored as doubles).</summary>
-    public required double[] InitialCounts { get; init; }
+    internal double[] InitialCounts { get; init; } = null!;
     /// <summary>Parameter values, by model parameter index.</summary>
-    public required double[] Parameters { get; init; }
+    internal double[] Parameters { get; init; } = null!;
     /// <summary>Parameter names, by model parameter index.</summary>
     public required string[] ParameterNames { get; init; }
     /// <summary>The model's discrete events, compiled; null when it has none.</summary>
-    public required CompiledEvents? Events { get; init; }
+    internal CompiledEvents? Events { get; init; }
 
     /// <summary>Index of the parameter named <paramref name="name"/> (ordinal), or -1.</summary>
     public int ParameterIndex(string name) => Array.IndexOf(ParameterNames, name);
 
+    /// <summary>Propensity kind per reaction (read-only view).</summary>
+    public ReadOnlySpan<PropensityKind> PropensityKinds => Kinds;
     /// <summary>Propensity kind per reaction.</summary>
-    public required PropensityKind[] Kinds { get; init; }
+    internal PropensityKind[] Kinds { get; init; } = null!;
     /// <summary>Rate constant per reaction, statistical factor included (the mass-action c); 1 for expression kinds.</summary>
-    public required double[] RateConstants { get; init; }
+    internal double[] RateConstants { get; init; } = null!;
     /// <summary>First reactant species per reaction, or -1.</summary>
-    public required int[] Reactant1 { get; init; }
+    internal int[] Reactant1 { get; init; } = null!;
     /// <summary>Second (different) reactant species per reaction, or -1.</summary>
-    public required int[] Reactant2 { get; init; }
+    internal int[] Reactant2 { get; init; } = null!;
     /// <summary>Compressed-row offsets into <see cref="ReactantSpecies"/>/<see cref="ReactantMultiplicities"/> (length reactions + 1).</summary>
-    public required int[] ReactantOffsets { get; init; }
+    internal int[] ReactantOffsets { get; init; } = null!;
     /// <summary>Distinct reactant species of each reaction.</summary>
-    public required int[] ReactantSpecies { get; init; }
+    internal int[] ReactantSpecies { get; init; } = null!;
     /// <summary>How many times each distinct reactant appears (its order).</summary>
-    public required int[] ReactantMultiplicities { get; init; }
+    internal int[] ReactantMultiplicities { get; init; } = null!;
     /// <summary>Compressed-row offsets into <see cref="ChangeSpecies"/>/<see cref="ChangeAmounts"/> (length reactions + 1).</summary>
-    public required int[] ChangeOffsets { get; init; }
+    internal int[] ChangeOffsets { get; init; } = null!;
     /// <summary>Species whose count a reaction changes (nonzero net change, clamped species excluded).</summary>
-    public required int[] ChangeSpecies { get; init; }
+    internal int[] ChangeSpecies { get; init; } = null!;
     /// <summary>Net change of each such species when the reaction fires once.</summary>
-    public required double[] ChangeAmounts { get; init; }
+    internal double[] ChangeAmounts { get; init; } = null!;
     /// <summary>Compressed-row offsets into <see cref="Dependents"/> (length reactions + 1).</summary>
-    public required int[] DependentOffsets { get; init; }
+    internal int[] DependentOffsets { get; init; } = null!;
     /// <summary>For each reaction, the reactions whose propensity changes when it fires (itself included when affected).</summary>
-    public required int[] Dependents { get; init; }
+    internal int[] Dependents { get; init; } = null!;
     /// <summary>Compiled rate functions for <see cref="PropensityKind.Functional"/> and <see cref="PropensityKind.Expression"/> reactions; null elsewhere.</summary>
-    public required CompiledExpression?[] RateFunctions { get; init; }
+    internal CompiledExpression?[] RateFunctions { get; init; } = null!;
     /// <summary>Each reaction's rate expression, lowered to species, parameters and time (for recomputing rate constants with other parameter values).</summary>
-    public required ImmutableArray<Expr> RateExpressions { get; init; }
+    internal ImmutableArray<Expr> RateExpressions { get; init; }
     /// <summary>Statistical factor per reaction (see <see cref="Reaction.StatisticalFactor"/>).</summary>
-    public required double[] StatisticalFactors { get; init; }
+    internal double[] StatisticalFactors { get; init; } = null!;
     /// <summary>True when some propensity reads time; exact methods then treat it as constant between events.</summary>
-    public required bool TimeDependent { get; init; }
+    internal bool TimeDependent { get; init; }
 
     /// <summary>Names of the recorded outputs: the observables, or every species when there are none.</summary>
     public required string[] OutputNames { get; init; }
     /// <summary>Compressed-row offsets into <see cref="OutputSpecies"/>/<see cref="OutputWeights"/>.</summary>
-    public required int[] OutputOffsets { get; init; }
+    internal int[] OutputOffsets { get; init; } = null!;
     /// <summary>Species summed by each output.</summary>
-    public required int[] OutputSpecies { get; init; }
+    internal int[] OutputSpecies { get; init; } = null!;
     /// <summary>Weights of <see cref="OutputSpecies"/>.</summary>
-    public required double[] OutputWeights { get; init; }
+    internal double[] OutputWeights { get; init; } = null!;
     /// <summary>Outputs computed by an expression instead (species set by assignment rules); null where the weighted sum applies.</summary>
-    public required CompiledExpression?[] OutputExpressions { get; init; }
+    internal CompiledExpression?[] OutputExpressions { get; init; } = null!;
 
     /// <summary>Number of recorded outputs.</summary>
     public int OutputCount => OutputNames.Length;
@@ -129,7 +131,7 @@ public sealed class CompiledNetwork
     /// <see cref="SimulationException"/> naming the reaction.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public double Propensity(int r, double[] x, double[] parameters, double t)
+    internal double Propensity(int r, double[] x, double[] parameters, double t)
     {
         ref readonly var term = ref Terms[r];
         switch (term.Kind)
@@ -167,13 +169,13 @@ public sealed class CompiledNetwork
 
     /// <summary>Applies one firing of reaction <paramref name="r"/> to <paramref name="x"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Fire(int r, double[] x)
+    internal void Fire(int r, double[] x)
     {
         for (int k = ChangeOffsets[r]; k < ChangeOffsets[r + 1]; k++) x[ChangeSpecies[k]] += ChangeAmounts[k];
     }
 
     /// <summary>Writes the recorded outputs of state <paramref name="x"/> into <paramref name="outputs"/>.</summary>
-    public void Outputs(double[] x, double[] parameters, double t, Span<double> outputs)
+    internal void Outputs(double[] x, double[] parameters, double t, Span<double> outputs)
     {
         for (int j = 0; j < OutputNames.Length; j++)
         {
