@@ -22,7 +22,7 @@ internal static class BnglActions
     };
 
     /// <summary>Reads one action line (possibly joined from several) into <paramref name="builder"/>.</summary>
-    public static void Read(BnglLine line, bool insideModel, BnglModelBuilder builder)
+    public static void Read(SourceLine line, bool insideModel, BnglModelBuilder builder)
     {
         var s = new BnglScanner(line);
         s.SkipSpace();

@@ -22,11 +22,11 @@ internal sealed class BnglModelBuilder(string file)
     };
 
     /// <summary>A parameter or function: a name and an expression that may only use earlier ones of its kind.</summary>
-    private sealed class Definition(string name, SourcePosition position, BnglLine line, int exprStart)
+    private sealed class Definition(string name, SourcePosition position, SourceLine line, int exprStart)
     {
         public string Name { get; } = name;
         public SourcePosition Position { get; } = position;
-        public BnglLine Line { get; } = line;
+        public SourceLine Line { get; } = line;
         public int ExprStart { get; } = exprStart;
         public Expr? Expression { get; set; }
         public double Value { get; set; } = double.NaN;
@@ -36,12 +36,12 @@ internal sealed class BnglModelBuilder(string file)
         public List<(int Index, SourcePosition At)> Refs { get; } = [];
     }
 
-    private sealed record SpeciesDef(string Name, SourcePosition Position, BnglLine Line, int ExprStart, bool Clamped, bool Bad);
+    private sealed record SpeciesDef(string Name, SourcePosition Position, SourceLine Line, int ExprStart, bool Clamped, bool Bad);
 
     private sealed record ObservableDef(string Name, SourcePosition Position, List<(string Name, SourcePosition At)> Species);
 
     private sealed record ReactionDef(
-        string? Label, SourcePosition Position, BnglLine Line,
+        string? Label, SourcePosition Position, SourceLine Line,
         List<(string Name, SourcePosition At)> Reactants, List<(string Name, SourcePosition At)> Products,
         bool Reversible, List<(int Start, int End)> Rates);
 
@@ -74,7 +74,7 @@ internal sealed class BnglModelBuilder(string file)
     // ───────────────────────── first pass: one line per definition ─────────────────────────
 
     /// <summary>Reads <c>[index] name [=] expression</c>.</summary>
-    public void AddParameter(BnglLine line) => Guard(() =>
+    public void AddParameter(SourceLine line) => Guard(() =>
     {
         var s = new BnglScanner(line);
         s.SkipIndex(x => BnglScanner.IsNameStart(x.Peek));
@@ -95,7 +95,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads <c>[index] [$]Name[()] expression</c>.</summary>
-    public void AddSpecies(BnglLine line) => Guard(() =>
+    public void AddSpecies(SourceLine line) => Guard(() =>
     {
         var s = new BnglScanner(line);
         s.SkipIndex(x => x.Peek == '$' || x.Peek == '@' || BnglScanner.IsNameStart(x.Peek));
@@ -126,7 +126,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads <c>Molecules NAME species…</c> (or <c>Species NAME …</c>).</summary>
-    public void AddObservable(BnglLine line) => Guard(() =>
+    public void AddObservable(SourceLine line) => Guard(() =>
     {
         var s = new BnglScanner(line);
         s.SkipIndex(x => BnglScanner.IsNameStart(x.Peek));
@@ -157,7 +157,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads <c>name() = expression</c> (also <c>name = expression</c>).</summary>
-    public void AddFunction(BnglLine line) => Guard(() =>
+    public void AddFunction(SourceLine line) => Guard(() =>
     {
         var s = new BnglScanner(line);
         s.SkipSpace();
@@ -182,7 +182,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads <c>[index] [label:] A + B -> C rate</c> or <c>… &lt;-> … kf, kr</c>.</summary>
-    public void AddReaction(BnglLine line) => Guard(() =>
+    public void AddReaction(SourceLine line) => Guard(() =>
     {
         _reactionLines++;
         var s = new BnglScanner(line);
@@ -231,7 +231,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads an action line (<c>simulate({...})</c>, …).</summary>
-    public void AddAction(BnglLine line, bool insideModel) => Guard(() => BnglActions.Read(line, insideModel, this));
+    public void AddAction(SourceLine line, bool insideModel) => Guard(() => BnglActions.Read(line, insideModel, this));
 
     private void Guard(Action read)
     {
@@ -472,7 +472,7 @@ internal sealed class BnglModelBuilder(string file)
     }
 
     /// <summary>Parses an expression that may only read parameters; null (already reported or skipped) when it has an error or reads a bad parameter.</summary>
-    private (Expr Expression, double? Value) ParameterExpression(BnglLine line, int start, int end, string context)
+    private (Expr Expression, double? Value) ParameterExpression(SourceLine line, int start, int end, string context)
     {
         var expr = new BnglScanner(line).Expression(start, end, (n, called, at) =>
             !called && _parameterIndex.TryGetValue(n, out int j)
@@ -630,7 +630,7 @@ internal sealed class BnglModelBuilder(string file)
     /// Parses one rate: parameters only → mass action, checked to be finite and non-negative;
     /// anything reading observables, functions or time → a BioNetGen functional rate.
     /// </summary>
-    private (Expr, RateLawKind) Rate(BnglLine line, int start, int end)
+    private (Expr, RateLawKind) Rate(SourceLine line, int start, int end)
     {
         var s = new BnglScanner(line) { Pos = start };
         s.SkipSpace();

@@ -3,13 +3,13 @@ using Stochastic.Model;
 
 namespace Stochastic.Formats;
 
-/// <summary>A cursor over one <see cref="BnglLine"/>: reads names, symbols and expression spans, and makes errors at the cursor.</summary>
-internal sealed class BnglScanner(BnglLine line)
+/// <summary>A cursor over one <see cref="SourceLine"/>: reads names, symbols and expression spans, and makes errors at the cursor.</summary>
+internal sealed class BnglScanner(SourceLine line)
 {
     /// <summary>The line being read.</summary>
-    public BnglLine Line { get; } = line;
+    public SourceLine Line { get; } = line;
 
-    /// <summary>Offset of the cursor in <see cref="BnglLine.Text"/>.</summary>
+    /// <summary>Offset of the cursor in <see cref="SourceLine.Text"/>.</summary>
     public int Pos { get; set; }
 
     private string Text => Line.Text;
