@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Stochastic.Formats;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
 

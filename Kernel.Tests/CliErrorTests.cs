@@ -1,4 +1,5 @@
 using Stochastic.Cli;
+using Stochastic.Formats;
 using Stochastic.Population;
 using Xunit;
 

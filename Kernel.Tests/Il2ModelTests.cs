@@ -1,3 +1,4 @@
+using Stochastic.Formats;
 using Stochastic.Population;
 using Xunit;
 

@@ -1,3 +1,4 @@
+using Stochastic.Formats;
 using Stochastic.Network;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Stochastic.Expressions;
+using Stochastic.Formats;
 using Stochastic.Model;
 using Stochastic.Network;
 using Stochastic.Population;

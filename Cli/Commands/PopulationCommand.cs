@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Stochastic.Formats;
 using Stochastic.Model;
 using Stochastic.Population;
 

@@ -12,11 +12,13 @@ namespace Stochastic.Formats;
 internal static class BlockScanner
 {
     /// <summary>
-    /// Splits a file into logical lines: <c>#</c> starts a comment (outside quotes) that runs to the
+    /// Splits a file into logical lines: <c>#</c> starts a comment that runs to the
     /// end of the physical line; a line ending in <c>\</c> continues on the next one. Blank lines
-    /// are dropped.
+    /// are dropped. With <paramref name="quotes"/> (BNGL, whose action arguments are quoted
+    /// strings) a <c>#</c> inside quotes is text; study files have no strings, so there every
+    /// <c>#</c> starts a comment, even after a stray apostrophe.
     /// </summary>
-    public static List<SourceLine> Lines(string text, string file)
+    public static List<SourceLine> Lines(string text, string file, bool quotes = true)
     {
         var result = new List<SourceLine>();
         var buffer = new StringBuilder();
@@ -28,7 +30,7 @@ internal static class BlockScanner
             string raw = physical[i];
             if (raw.EndsWith('\r')) raw = raw[..^1];
             if (i == 0 && raw.StartsWith('\uFEFF')) raw = raw[1..];
-            string content = raw[..CommentStart(raw)].TrimEnd();
+            string content = raw[..CommentStart(raw, quotes)].TrimEnd();
             bool continued = content.EndsWith('\\');
             if (continued) content = content[..^1];
             for (int c = 0; c < content.Length; c++)
@@ -85,9 +87,10 @@ internal static class BlockScanner
         return i;
     }
 
-    /// <summary>Offset of the <c>#</c> that starts a comment, or the length when there is none. A <c>#</c> inside quotes (action arguments) is text.</summary>
-    private static int CommentStart(string raw)
+    /// <summary>Offset of the <c>#</c> that starts a comment, or the length when there is none. With <paramref name="quotes"/>, a <c>#</c> inside quotes (action arguments) is text.</summary>
+    private static int CommentStart(string raw, bool quotes)
     {
+        if (!quotes) return raw.IndexOf('#') is >= 0 and var hash ? hash : raw.Length;
         char quote = '\0';
         for (int i = 0; i < raw.Length; i++)
         {
