@@ -134,7 +134,7 @@ internal sealed class BnglModelBuilder(string file)
         var typeAt = s.Here;
         string type = s.Name() ?? throw s.Error("expected an observable type (Molecules or Species)");
         if (type.ToLowerInvariant() is not ("molecules" or "species"))
-            throw new ModelException(typeAt, $"unknown observable type '{type}' (expected Molecules or Species)");
+            throw ThrowHelper.Model(typeAt, $"unknown observable type '{type}' (expected Molecules or Species)");
         s.SkipSpace();
         var at = s.Here;
         string name = s.Name() ?? throw s.Error("expected an observable name");
@@ -196,7 +196,7 @@ internal sealed class BnglModelBuilder(string file)
         if (word is not null && s.Accept(":")) label = word;
         else s.Pos = save;
         if (!line.Text.AsSpan(s.Pos).Contains("->", StringComparison.Ordinal))
-            throw new ModelException(s.Here, "reaction has no arrow ('->' or '<->')");
+            throw ThrowHelper.Model(s.Here, "reaction has no arrow ('->' or '<->')");
 
         var reactants = Side(s, "reactant");
         s.SkipSpace();
@@ -206,7 +206,7 @@ internal sealed class BnglModelBuilder(string file)
         else if (s.Peek == '<' && s.PeekNext == '-') throw s.Error("'<-' is not supported; write the reaction left to right with '->'");
         else throw s.Error($"expected '+', '->' or '<->', found '{s.Peek}'");
         var products = Side(s, "product");
-        if (reactants.Count == 0 && products.Count == 0) throw new ModelException(position, "reaction has neither reactants nor products");
+        if (reactants.Count == 0 && products.Count == 0) throw ThrowHelper.Model(position, "reaction has neither reactants nor products");
 
         s.SkipSpace();
         if (s.Pos >= line.Text.Length) throw s.Error("reaction has no rate");
@@ -224,7 +224,7 @@ internal sealed class BnglModelBuilder(string file)
         }
         if (label is not null)
         {
-            if (_labels.TryGetValue(label, out var first)) throw new ModelException(labelAt, $"duplicate reaction label '{label}' (first used at line {first.Line})");
+            if (_labels.TryGetValue(label, out var first)) throw ThrowHelper.Model(labelAt, $"duplicate reaction label '{label}' (first used at line {first.Line})");
             _labels[label] = labelAt;
         }
         _reactions.Add(new ReactionDef(label, position, line, reactants, products, reversible, rates));
@@ -381,7 +381,7 @@ internal sealed class BnglModelBuilder(string file)
         else if (_functionIndex.ContainsKey(name)) message = $"'{name}' is a function; {context}";
         else if (_speciesIndex.ContainsKey(name)) message = $"'{name}' is a species; {context} (expressions read species counts through observables, e.g. 'Molecules {name}_total {name}')";
         else message = $"unknown {unknown} '{name}'";
-        return new ModelException(at, message);
+        return ThrowHelper.Model(at, message);
     }
 
     private void ResolveParameters()
@@ -415,7 +415,7 @@ internal sealed class BnglModelBuilder(string file)
             try
             {
                 d.Value = ExpressionEvaluator.Evaluate(d.Expression!, x => _parameters[x.Index].Value, checkedDivision: true);
-                if (!double.IsFinite(d.Value)) throw new ModelException(d.Line.At(d.ExprStart), $"parameter '{d.Name}' is {Describe(d.Value)}; it must be finite");
+                if (!double.IsFinite(d.Value)) throw ThrowHelper.Model(d.Line.At(d.ExprStart), $"parameter '{d.Name}' is {Describe(d.Value)}; it must be finite");
             }
             catch (ModelException e)
             {
@@ -519,7 +519,7 @@ internal sealed class BnglModelBuilder(string file)
 
     private int SpeciesIndex(string name, SourcePosition at) =>
         _speciesIndex.TryGetValue(name, out int i) ? i
-        : throw new ModelException(at, $"unknown species '{name}' (every species must be declared in 'seed species')");
+        : throw ThrowHelper.Model(at, $"unknown species '{name}' (every species must be declared in 'seed species')");
 
     private ImmutableArray<Observable> ResolveObservables()
     {
@@ -642,7 +642,7 @@ internal sealed class BnglModelBuilder(string file)
         {
             double k = ExpressionEvaluator.Evaluate(expr, x => _parameters[x.Index].Value, checkedDivision: true);
             if (!double.IsFinite(k) || k < 0)
-                throw new ModelException(line.At(first), $"rate '{line.Text[first..end].Trim()}' is {Describe(k)}; a rate constant must be finite and non-negative");
+                throw ThrowHelper.Model(line.At(first), $"rate '{line.Text[first..end].Trim()}' is {Describe(k)}; a rate constant must be finite and non-negative");
         }
         return (expr, RateLawKind.MassAction);
     }

@@ -25,7 +25,7 @@ public static class BnglReader
     public static ReactionModel Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new ModelException(new SourcePosition(path, 0, 0), "file not found");
+        if (!File.Exists(path)) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "file not found");
         string text;
         try
         {
@@ -33,7 +33,7 @@ public static class BnglReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ModelException(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
+            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
         }
         return Parse(text, path);
     }
@@ -47,7 +47,7 @@ public static class BnglReader
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
         var lines = BlockScanner.Lines(text, fileName);
-        if (lines.Count == 0) throw new ModelException(new SourcePosition(fileName, 0, 0), "empty file: no parameters, species or reactions");
+        if (lines.Count == 0) throw ThrowHelper.Model(new SourcePosition(fileName, 0, 0), "empty file: no parameters, species or reactions");
 
         var builder = new BnglModelBuilder(fileName);
         var errors = builder.Errors;

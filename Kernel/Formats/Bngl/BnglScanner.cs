@@ -83,10 +83,10 @@ internal sealed class BnglScanner(SourceLine line)
     public string Rest => Pos < Text.Length ? Text[Pos..].Trim() : "";
 
     /// <summary>An error at the cursor.</summary>
-    public ModelException Error(string message) => new(Here, message);
+    public ModelException Error(string message) => ThrowHelper.Model(Here, message);
 
     /// <summary>An error at <paramref name="offset"/>.</summary>
-    public ModelException ErrorAt(int offset, string message) => new(Line.At(offset), message);
+    public ModelException ErrorAt(int offset, string message) => ThrowHelper.Model(Line.At(offset), message);
 
     /// <summary>Parses <c>Text[start..end]</c> as an expression, keeping true source positions.</summary>
     public Expr Expression(int start, int end, NameResolver resolve) =>

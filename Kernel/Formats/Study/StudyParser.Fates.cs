@@ -27,7 +27,7 @@ internal sealed partial class StudyParser
                     if (v >= 0) return new SymbolExpr(SymbolKind.Parameter, v, n, pos);
                     int p = _model.ParameterIndex(n);
                     if (p >= 0) return new SymbolExpr(SymbolKind.Parameter, variableNames.Length + p, n, pos);
-                    throw new ModelException(pos, $"unknown name '{n}' in fate rule; a rule reads observables (NAME, NAME_auc, NAME_mean, NAME_max) and model parameters");
+                    throw ThrowHelper.Model(pos, $"unknown name '{n}' in fate rule; a rule reads observables (NAME, NAME_auc, NAME_mean, NAME_max) and model parameters");
                 });
                 fates.Add(new FateRule(name, expr, condition, line.Start) { CellTypes = scope });
             }

@@ -108,7 +108,7 @@ internal sealed partial class StudyParser(string fileName)
         var settings = new StudySettings(modelSetting.Value ?? "", cells, seed, interval, Text("dose_parameter", "dose"),
             Text("readout", "pSTAT5"), readoutTime, Text("time_unit", "time unit"), Text("dose_unit", "dose unit"));
 
-        if (model is null) { _errors.ThrowIfAny(); throw new ModelException(Whole, "no model"); }
+        if (model is null) { _errors.ThrowIfAny(); throw ThrowHelper.Model(Whole, "no model"); }
         _model = model;
         _parameterNames = model.Parameters.Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
         CheckDoseAndReadout(settings.DoseParameter, settings.Readout);

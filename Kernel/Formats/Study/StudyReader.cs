@@ -16,12 +16,12 @@ public static class StudyReader
     /// <exception cref="ModelException">Missing file or any error in the study or its model.</exception>
     public static Study Read(string path)
     {
-        if (!File.Exists(path)) throw new ModelException(new SourcePosition(path, 0, 0), "file not found");
+        if (!File.Exists(path)) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "file not found");
         string text;
         try { text = File.ReadAllText(path); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ModelException(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
+            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
         }
         return Parse(text, path, modelPath =>
         {
