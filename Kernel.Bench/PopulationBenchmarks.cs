@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Stochastic.Methods;
+using Stochastic.Formats;
 using Stochastic.Population;
 using Stochastic.Simulation.SlowScale;
 using Stochastic.Transforms;

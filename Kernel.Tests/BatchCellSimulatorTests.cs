@@ -1,5 +1,6 @@
 using Stochastic.Methods;
 using Stochastic.Simulation.Cells;
+using Stochastic.Formats;
 using Stochastic.Population;
 using Xunit;
 

@@ -1,5 +1,6 @@
 using Stochastic.Methods;
 using Stochastic.Cli;
+using Stochastic.Formats;
 using Stochastic.Population;
 using Xunit;
 

@@ -1,4 +1,5 @@
 using Stochastic.Methods;
+using Stochastic.Formats;
 using Stochastic.Population;
 using Xunit;
 

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using Stochastic.Methods;
 using Stochastic.Expressions;
+using Stochastic.Formats;
 using Stochastic.Model;
 using Stochastic.Network;
 using Stochastic.Population;

@@ -138,6 +138,16 @@ public class StudyReaderTests
     }
 
     [Fact]
+    public void ALineEndingInBackslashContinues_AndErrorsPointAtThePhysicalLine()
+    {
+        // Study files share BNGL's line scanner (Formats/BlockScanner), continuations included.
+        var study = ParseTiny(TinyStudy.Replace("  low   ligand=drug dose=0 duration=20", "  low   ligand=drug \\\n    dose=0 duration=20"));
+        Assert.Equal(20, study.Scenarios[0].Duration);
+        var e = Assert.Throws<ModelException>(() => ParseTiny(TinyStudy.Replace("  low   ligand=drug dose=0 duration=20", "  low   ligand=drug \\\n    dose=0 duration=x")));
+        Assert.Contains(e.Errors, x => x.ToString() == "test.study:20:21: 'x' is not a number");
+    }
+
+    [Fact]
     public void FateRulesCanBeLimitedToCellTypes()
     {
         var study = ParseTiny(TinyStudy.Replace("  many: Xobs > 40", "  many (B):  Xobs > 40").Replace("  some: Xobs_mean", "  some ( A , B ):Xobs_mean"));

@@ -1,12 +1,15 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
+using Stochastic.Model;
 
 namespace Stochastic;
 
 /// <summary>
-/// Throws the library's exceptions (<see cref="StochasticException"/>) from hot loops: kept out of line
-/// so the caller's loop stays small, and in the Kernel's root so every folder can use it without
-/// depending on another.
+/// Makes the library's exceptions (<see cref="StochasticException"/>): one place, so every error of the
+/// family is built the same way, and in the Kernel's root so every folder can use it without
+/// depending on another. Throws from hot loops are kept out of line so the caller's loop stays small;
+/// input errors are returned for <c>throw ThrowHelper.Model(…)</c>, which also works where the
+/// compiler needs to see a throw (<c>??</c>, switch arms, conditional expressions).
 /// </summary>
 internal static class ThrowHelper
 {
@@ -16,4 +19,10 @@ internal static class ThrowHelper
     public static void BadPropensity(string reaction, double value, double time) =>
         throw new SimulationException(
             $"propensity of reaction '{reaction}' is {value} at t = {time}; propensities must be finite and non-negative");
+
+    /// <summary>A bad-input error (a model, study or data file, or a name given in code) at <paramref name="position"/>; the caller throws it.</summary>
+    public static ModelException Model(SourcePosition position, string message) => new(position, message);
+
+    /// <summary>The errors a reader collected (<see cref="ErrorList"/>), in source order; the caller throws it.</summary>
+    public static ModelException Model(IReadOnlyList<ModelError> errors) => new(errors);
 }

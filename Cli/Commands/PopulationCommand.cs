@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Stochastic.Methods;
+using Stochastic.Formats;
 using Stochastic.Model;
 using Stochastic.Population;
 

@@ -29,7 +29,7 @@ public static class ExpressionEvaluator
                     return Evaluate(b.Left, lookup, checkedDivision) != 0 || Evaluate(b.Right, lookup, checkedDivision) != 0 ? 1 : 0;
                 double l = Evaluate(b.Left, lookup, checkedDivision), r = Evaluate(b.Right, lookup, checkedDivision);
                 if (checkedDivision && b.Operator == BinaryOperator.Divide && r == 0)
-                    throw new ModelException(b.Position, "division by zero");
+                    throw ThrowHelper.Model(b.Position, "division by zero");
                 return Apply(b.Operator, l, r);
             case CallExpr c:
                 if (c.Function == BuiltinFunction.If)

@@ -51,7 +51,7 @@ public sealed class ExpressionParser
     public static Expr Parse(string text, SourcePosition start, NameResolver resolve) =>
         Parse(text, i => start with { Column = start.Column + i }, resolve);
 
-    private ModelException Error(int offset, string message) => new(_positionOf(Math.Min(offset, Math.Max(0, _text.Length))), message);
+    private ModelException Error(int offset, string message) => ThrowHelper.Model(_positionOf(Math.Min(offset, Math.Max(0, _text.Length))), message);
 
     private void SkipSpace()
     {
@@ -191,12 +191,12 @@ public sealed class ExpressionParser
                 var args = ParseArguments();
                 if (BuiltinNames.TryGetValue(name, out var builtin)) return MakeCall(builtin, args, name, position);
                 if (name == "time" && args.Length == 0) return new SymbolExpr(SymbolKind.Time, 0, "time", position);
-                if (args.Length != 0) throw new ModelException(position, $"'{name}' is not a built-in function; user functions take no arguments");
-                return _resolve(name, true, position) ?? throw new ModelException(position, $"unknown function '{name}'");
+                if (args.Length != 0) throw ThrowHelper.Model(position, $"'{name}' is not a built-in function; user functions take no arguments");
+                return _resolve(name, true, position) ?? throw ThrowHelper.Model(position, $"unknown function '{name}'");
             }
             if (name == "_pi") return new NumberExpr(Math.PI, position);
             if (name == "_e") return new NumberExpr(Math.E, position);
-            return _resolve(name, false, position) ?? throw new ModelException(position, $"unknown name '{name}'");
+            return _resolve(name, false, position) ?? throw ThrowHelper.Model(position, $"unknown name '{name}'");
         }
         throw Error(at, $"unexpected '{c}' in expression");
     }
@@ -230,7 +230,7 @@ public sealed class ExpressionParser
         if (args.Length < min || args.Length > max)
         {
             string expected = min == max ? $"{min}" : $"at least {min}";
-            throw new ModelException(position, $"{name}() takes {expected} argument{(min == 1 && max == 1 ? "" : "s")}, got {args.Length}");
+            throw ThrowHelper.Model(position, $"{name}() takes {expected} argument{(min == 1 && max == 1 ? "" : "s")}, got {args.Length}");
         }
         return new CallExpr(fn, args, position);
     }

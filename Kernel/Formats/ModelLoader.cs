@@ -14,14 +14,14 @@ public static class ModelLoader
     {
         ArgumentNullException.ThrowIfNull(path);
         var whole = new SourcePosition(path, 0, 0);
-        if (!File.Exists(path)) throw new ModelException(whole, "file not found");
+        if (!File.Exists(path)) throw ThrowHelper.Model(whole, "file not found");
         string extension = Path.GetExtension(path).ToLowerInvariant();
         return extension switch
         {
             ".bngl" => BnglReader.Read(path),
             ".net" => BioNetGenNetReader.Read(path),
             ".xml" or ".sbml" => SbmlReader.Read(path),
-            _ => throw new ModelException(whole, $"unsupported file type '{extension}' (expected {string.Join(", ", Extensions)})"),
+            _ => throw ThrowHelper.Model(whole, $"unsupported file type '{extension}' (expected {string.Join(", ", Extensions)})"),
         };
     }
 }

@@ -42,7 +42,7 @@ public sealed class ErrorList
     public void ThrowIfAny()
     {
         if (_errors.Count == 0) return;
-        throw new ModelException(_errors
+        throw ThrowHelper.Model(_errors
             .OrderBy(e => e.Position.File, StringComparer.Ordinal)
             .ThenBy(e => e.Position.Line).ThenBy(e => e.Position.Column).ToList());
     }

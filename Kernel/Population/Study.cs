@@ -45,7 +45,7 @@ public sealed record FateRule(string Fate, Expr Condition, string Text, SourcePo
 
 /// <summary>
 /// A population study: the model, cell types, scenarios and fate rules, read from a study file
-/// (<see cref="StudyReader"/>, docs/study-files.md).
+/// (<see cref="Formats.StudyReader"/>, docs/study-files.md).
 /// </summary>
 public sealed class Study
 {

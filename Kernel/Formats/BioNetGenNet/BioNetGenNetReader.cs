@@ -180,7 +180,7 @@ public static class BioNetGenNetReader
         private int RequireToken(Line line, ref int pos, out int end, string what)
         {
             int start = Token(line, ref pos, out end);
-            if (start < 0) throw new ModelException(At(line, line.End), $"expected {what}");
+            if (start < 0) throw ThrowHelper.Model(At(line, line.End), $"expected {what}");
             return start;
         }
 
@@ -188,7 +188,7 @@ public static class BioNetGenNetReader
         {
             int start = RequireToken(line, ref pos, out int end, what);
             if (!TryInt(start, end, out int value) || value < 1)
-                throw new ModelException(At(line, start), $"expected {what} (a positive integer), found '{text[start..end]}'");
+                throw ThrowHelper.Model(At(line, start), $"expected {what} (a positive integer), found '{text[start..end]}'");
             return value;
         }
 
@@ -215,7 +215,7 @@ public static class BioNetGenNetReader
         private void CheckSequence(Line line, int index, int expected, string what)
         {
             if (index != expected)
-                throw new ModelException(At(line, line.Start), $"{what} index {index} out of sequence (expected {expected})");
+                throw ThrowHelper.Model(At(line, line.Start), $"{what} index {index} out of sequence (expected {expected})");
         }
 
         // ---- expressions ----
@@ -262,16 +262,16 @@ public static class BioNetGenNetReader
             int index = ReadIndex(line, ref pos, "parameter index");
             int nameStart = RequireToken(line, ref pos, out int nameEnd, "parameter name");
             string name = text[nameStart..nameEnd];
-            if (!IsIdentifier(name)) throw new ModelException(At(line, nameStart), $"'{name}' is not a valid parameter name");
-            if (_parameterIndex.ContainsKey(name)) throw new ModelException(At(line, nameStart), $"parameter '{name}' is defined twice");
+            if (!IsIdentifier(name)) throw ThrowHelper.Model(At(line, nameStart), $"'{name}' is not a valid parameter name");
+            if (_parameterIndex.ContainsKey(name)) throw ThrowHelper.Model(At(line, nameStart), $"parameter '{name}' is defined twice");
             while (pos < line.End && char.IsWhiteSpace(text[pos])) pos++;
             if (pos < line.End && text[pos] == '=') pos++;
             while (pos < line.End && char.IsWhiteSpace(text[pos])) pos++;
-            if (pos >= line.End) throw new ModelException(At(line, pos), $"parameter '{name}' has no value");
+            if (pos >= line.End) throw ThrowHelper.Model(At(line, pos), $"parameter '{name}' has no value");
             CheckSequence(line, index, _parameters.Count + 1, "parameter");
             var expr = ParseExpression(line, pos, line.End, false, false);
             double value = ExpressionEvaluator.Evaluate(expr, s => _parameters[s.Index].Value, checkedDivision: true);
-            if (!double.IsFinite(value)) throw new ModelException(At(line, pos), $"parameter '{name}' is {(double.IsNaN(value) ? "not a number" : "infinite")}");
+            if (!double.IsFinite(value)) throw ThrowHelper.Model(At(line, pos), $"parameter '{name}' is {(double.IsNaN(value) ? "not a number" : "infinite")}");
             _parameterIndex[name] = _parameters.Count;
             _parameters.Add(new Parameter(name, expr, value, At(line, nameStart)));
         }
@@ -282,15 +282,15 @@ public static class BioNetGenNetReader
             int index = ReadIndex(line, ref pos, "species index");
             int nameStart = RequireToken(line, ref pos, out int nameEnd, "species");
             while (pos < line.End && char.IsWhiteSpace(text[pos])) pos++;
-            if (pos >= line.End) throw new ModelException(At(line, pos), "expected the species' initial amount");
+            if (pos >= line.End) throw ThrowHelper.Model(At(line, pos), "expected the species' initial amount");
             CheckSequence(line, index, _species.Count + 1, "species");
             bool clamped = text[nameStart] == '$';
             string name = text[(clamped ? nameStart + 1 : nameStart)..nameEnd];
-            if (name.Length == 0) throw new ModelException(At(line, nameStart), "empty species name");
+            if (name.Length == 0) throw ThrowHelper.Model(At(line, nameStart), "empty species name");
             var expr = ParseExpression(line, pos, line.End, false, false);
             double amount = EvaluateConstant(expr);
             if (!double.IsFinite(amount) || amount < 0)
-                throw new ModelException(At(line, pos), $"initial amount of '{name}' is {amount.ToString(CultureInfo.InvariantCulture)}; it must be finite and non-negative");
+                throw ThrowHelper.Model(At(line, pos), $"initial amount of '{name}' is {amount.ToString(CultureInfo.InvariantCulture)}; it must be finite and non-negative");
             double count = Math.Round(amount, MidpointRounding.AwayFromZero);
             if (count != amount)
                 _warnings.Add(new ModelError(At(line, pos), $"initial amount {amount.ToString(CultureInfo.InvariantCulture)} of '{name}' rounded to {count.ToString(CultureInfo.InvariantCulture)} molecules"));
@@ -303,14 +303,14 @@ public static class BioNetGenNetReader
             int index = ReadIndex(line, ref pos, "group index");
             int nameStart = RequireToken(line, ref pos, out int nameEnd, "group name");
             string name = text[nameStart..nameEnd];
-            if (!IsIdentifier(name)) throw new ModelException(At(line, nameStart), $"'{name}' is not a valid group name");
-            if (_observableIndex.ContainsKey(name)) throw new ModelException(At(line, nameStart), $"group '{name}' is defined twice");
+            if (!IsIdentifier(name)) throw ThrowHelper.Model(At(line, nameStart), $"'{name}' is not a valid group name");
+            if (_observableIndex.ContainsKey(name)) throw ThrowHelper.Model(At(line, nameStart), $"group '{name}' is defined twice");
             CheckSequence(line, index, _observables.Count + 1, "group");
             var terms = ImmutableArray.CreateBuilder<ObservableTerm>();
             int listStart = Token(line, ref pos, out int listEnd);
             if (listStart >= 0)
             {
-                if (Token(line, ref pos, out _) is int extra and >= 0) throw new ModelException(At(line, extra), "unexpected text after the group's species list");
+                if (Token(line, ref pos, out _) is int extra and >= 0) throw ThrowHelper.Model(At(line, extra), "unexpected text after the group's species list");
                 int i = listStart;
                 while (i <= listEnd)
                 {
@@ -332,7 +332,7 @@ public static class BioNetGenNetReader
             if (star >= 0)
             {
                 if (!double.TryParse(text.AsSpan(start, star - start), NumberStyles.Float, CultureInfo.InvariantCulture, out weight) || !double.IsFinite(weight))
-                    throw new ModelException(At(line, start), $"malformed weight '{text[start..star]}'");
+                    throw ThrowHelper.Model(At(line, start), $"malformed weight '{text[start..star]}'");
                 indexStart = star + 1;
             }
             return new ObservableTerm(SpeciesIndex(line, indexStart, end, allowNull: false), weight);
@@ -341,10 +341,10 @@ public static class BioNetGenNetReader
         private int SpeciesIndex(Line line, int start, int end, bool allowNull)
         {
             if (!TryInt(start, end, out int value))
-                throw new ModelException(At(line, start), start == end ? "empty species index" : $"'{text[start..end]}' is not a species index");
+                throw ThrowHelper.Model(At(line, start), start == end ? "empty species index" : $"'{text[start..end]}' is not a species index");
             if (value == 0 && allowNull) return -1;
             if (value < 1 || value > _species.Count)
-                throw new ModelException(At(line, start), $"unknown species index {value} (species are 1..{_species.Count})");
+                throw ThrowHelper.Model(At(line, start), $"unknown species index {value} (species are 1..{_species.Count})");
             return value - 1;
         }
 
@@ -356,15 +356,15 @@ public static class BioNetGenNetReader
             int nameStart = pos;
             while (pos < line.End && (char.IsLetterOrDigit(text[pos]) || text[pos] == '_')) pos++;
             string name = text[nameStart..pos];
-            if (!IsIdentifier(name)) throw new ModelException(At(line, nameStart), "expected a function name");
+            if (!IsIdentifier(name)) throw ThrowHelper.Model(At(line, nameStart), "expected a function name");
             if (pos + 1 < line.End && text[pos] == '(' && text[pos + 1] == ')') pos += 2;
-            else if (pos < line.End && text[pos] == '(') throw new ModelException(At(line, pos), $"function '{name}' takes arguments; only functions without arguments are supported");
+            else if (pos < line.End && text[pos] == '(') throw ThrowHelper.Model(At(line, pos), $"function '{name}' takes arguments; only functions without arguments are supported");
             while (pos < line.End && char.IsWhiteSpace(text[pos])) pos++;
             if (pos < line.End && text[pos] == '=') pos++;
             while (pos < line.End && char.IsWhiteSpace(text[pos])) pos++;
-            if (pos >= line.End) throw new ModelException(At(line, pos), $"function '{name}' has no body");
+            if (pos >= line.End) throw ThrowHelper.Model(At(line, pos), $"function '{name}' has no body");
             if (_functionIndex.ContainsKey(name) || _parameterIndex.ContainsKey(name) || _observableIndex.ContainsKey(name))
-                throw new ModelException(At(line, nameStart), $"'{name}' is already defined");
+                throw ThrowHelper.Model(At(line, nameStart), $"'{name}' is already defined");
             CheckSequence(line, index, _functions.Count + 1, "function");
             // Functions may read parameters, groups and earlier functions (so there are no cycles).
             var body = ParseExpression(line, pos, line.End, allowObservables: true, allowFunctions: true);
@@ -379,7 +379,7 @@ public static class BioNetGenNetReader
             int rs = RequireToken(line, ref pos, out int re, "reactant species indices");
             int ps = RequireToken(line, ref pos, out int pe, "product species indices");
             while (pos < line.End && char.IsWhiteSpace(text[pos])) pos++;
-            if (pos >= line.End) throw new ModelException(At(line, pos), "expected the reaction's rate");
+            if (pos >= line.End) throw ThrowHelper.Model(At(line, pos), "expected the reaction's rate");
             CheckSequence(line, index, _reactionCount + 1, "reaction");
             var reactants = IndexList(line, rs, re);
             var products = IndexList(line, ps, pe);
@@ -407,7 +407,7 @@ public static class BioNetGenNetReader
                 int comma = k == count - 1 ? end : text.IndexOf(',', at, end - at);
                 int s = SpeciesIndex(line, at, comma, allowNull: true);
                 if (s >= 0) items[n++] = s;
-                else if (count > 1) throw new ModelException(At(line, at), "the null species 0 cannot be listed with other species");
+                else if (count > 1) throw ThrowHelper.Model(At(line, at), "the null species 0 cannot be listed with other species");
                 at = comma + 1;
             }
             if (n < count) Array.Resize(ref items, n);

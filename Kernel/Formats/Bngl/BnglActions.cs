@@ -22,7 +22,7 @@ internal static class BnglActions
     };
 
     /// <summary>Reads one action line (possibly joined from several) into <paramref name="builder"/>.</summary>
-    public static void Read(BnglLine line, bool insideModel, BnglModelBuilder builder)
+    public static void Read(SourceLine line, bool insideModel, BnglModelBuilder builder)
     {
         var s = new BnglScanner(line);
         s.SkipSpace();
@@ -31,7 +31,7 @@ internal static class BnglActions
         if (name is null || !s.Accept("("))
         {
             string what = insideModel ? "a block ('begin parameters', …)" : "'begin <block>' or an action such as 'simulate({...})'";
-            throw new ModelException(at, $"expected {what}; found '{line.Text.Trim()}'");
+            throw ThrowHelper.Model(at, $"expected {what}; found '{line.Text.Trim()}'");
         }
         if (!SimulateActions.TryGetValue(name, out string? impliedMethod))
         {
@@ -68,7 +68,7 @@ internal static class BnglActions
                 case "n_steps" or "n_output_steps":
                     double n = Number(key, value, valueAt, text, quoted);
                     if (n < 1 || n != Math.Floor(n) || n > int.MaxValue)
-                        throw new ModelException(valueAt, $"'{key}' must be a positive whole number; found '{text}'");
+                        throw ThrowHelper.Model(valueAt, $"'{key}' must be a positive whole number; found '{text}'");
                     points = (int)n;
                     break;
                 case "sample_times":
@@ -77,13 +77,13 @@ internal static class BnglActions
             }
         }
         if (tEnd is double end && end <= (tStart ?? 0))
-            throw new ModelException(at, $"t_end ({end.ToString(CultureInfo.InvariantCulture)}) must be greater than t_start ({(tStart ?? 0).ToString(CultureInfo.InvariantCulture)})");
+            throw ThrowHelper.Model(at, $"t_end ({end.ToString(CultureInfo.InvariantCulture)}) must be greater than t_start ({(tStart ?? 0).ToString(CultureInfo.InvariantCulture)})");
         builder.Run = new RunSettings(method, tEnd, points, tStart);
         builder.RunLine = at.Line;
     }
 
     private static double Number(string key, double? value, SourcePosition at, string text, bool quoted) =>
-        !quoted && value is double v && double.IsFinite(v) ? v : throw new ModelException(at, $"'{key}' must be a number; found '{text}'");
+        !quoted && value is double v && double.IsFinite(v) ? v : throw ThrowHelper.Model(at, $"'{key}' must be a number; found '{text}'");
 
     /// <summary>
     /// Reads <c>{ key =&gt; value, … }</c> (or nothing). Values are quoted strings, lists in
@@ -120,7 +120,7 @@ internal static class BnglActions
                     s.Pos++;
                 }
                 string raw = text[start..s.Pos].Trim();
-                if (raw.Length == 0) throw new ModelException(valueAt, $"option '{key}' has no value");
+                if (raw.Length == 0) throw ThrowHelper.Model(valueAt, $"option '{key}' has no value");
                 double? value = null;
                 if (!raw.StartsWith('['))
                 {

@@ -22,11 +22,11 @@ internal sealed class BnglModelBuilder(string file)
     };
 
     /// <summary>A parameter or function: a name and an expression that may only use earlier ones of its kind.</summary>
-    private sealed class Definition(string name, SourcePosition position, BnglLine line, int exprStart)
+    private sealed class Definition(string name, SourcePosition position, SourceLine line, int exprStart)
     {
         public string Name { get; } = name;
         public SourcePosition Position { get; } = position;
-        public BnglLine Line { get; } = line;
+        public SourceLine Line { get; } = line;
         public int ExprStart { get; } = exprStart;
         public Expr? Expression { get; set; }
         public double Value { get; set; } = double.NaN;
@@ -36,12 +36,12 @@ internal sealed class BnglModelBuilder(string file)
         public List<(int Index, SourcePosition At)> Refs { get; } = [];
     }
 
-    private sealed record SpeciesDef(string Name, SourcePosition Position, BnglLine Line, int ExprStart, bool Clamped, bool Bad);
+    private sealed record SpeciesDef(string Name, SourcePosition Position, SourceLine Line, int ExprStart, bool Clamped, bool Bad);
 
     private sealed record ObservableDef(string Name, SourcePosition Position, List<(string Name, SourcePosition At)> Species);
 
     private sealed record ReactionDef(
-        string? Label, SourcePosition Position, BnglLine Line,
+        string? Label, SourcePosition Position, SourceLine Line,
         List<(string Name, SourcePosition At)> Reactants, List<(string Name, SourcePosition At)> Products,
         bool Reversible, List<(int Start, int End)> Rates);
 
@@ -74,7 +74,7 @@ internal sealed class BnglModelBuilder(string file)
     // ───────────────────────── first pass: one line per definition ─────────────────────────
 
     /// <summary>Reads <c>[index] name [=] expression</c>.</summary>
-    public void AddParameter(BnglLine line) => Guard(() =>
+    public void AddParameter(SourceLine line) => Guard(() =>
     {
         var s = new BnglScanner(line);
         s.SkipIndex(x => BnglScanner.IsNameStart(x.Peek));
@@ -95,7 +95,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads <c>[index] [$]Name[()] expression</c>.</summary>
-    public void AddSpecies(BnglLine line) => Guard(() =>
+    public void AddSpecies(SourceLine line) => Guard(() =>
     {
         var s = new BnglScanner(line);
         s.SkipIndex(x => x.Peek == '$' || x.Peek == '@' || BnglScanner.IsNameStart(x.Peek));
@@ -126,7 +126,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads <c>Molecules NAME species…</c> (or <c>Species NAME …</c>).</summary>
-    public void AddObservable(BnglLine line) => Guard(() =>
+    public void AddObservable(SourceLine line) => Guard(() =>
     {
         var s = new BnglScanner(line);
         s.SkipIndex(x => BnglScanner.IsNameStart(x.Peek));
@@ -134,7 +134,7 @@ internal sealed class BnglModelBuilder(string file)
         var typeAt = s.Here;
         string type = s.Name() ?? throw s.Error("expected an observable type (Molecules or Species)");
         if (type.ToLowerInvariant() is not ("molecules" or "species"))
-            throw new ModelException(typeAt, $"unknown observable type '{type}' (expected Molecules or Species)");
+            throw ThrowHelper.Model(typeAt, $"unknown observable type '{type}' (expected Molecules or Species)");
         s.SkipSpace();
         var at = s.Here;
         string name = s.Name() ?? throw s.Error("expected an observable name");
@@ -157,7 +157,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads <c>name() = expression</c> (also <c>name = expression</c>).</summary>
-    public void AddFunction(BnglLine line) => Guard(() =>
+    public void AddFunction(SourceLine line) => Guard(() =>
     {
         var s = new BnglScanner(line);
         s.SkipSpace();
@@ -182,7 +182,7 @@ internal sealed class BnglModelBuilder(string file)
     });
 
     /// <summary>Reads <c>[index] [label:] A + B -> C rate</c> or <c>… &lt;-> … kf, kr</c>.</summary>
-    public void AddReaction(BnglLine line) => Guard(() =>
+    public void AddReaction(SourceLine line) => Guard(() =>
     {
         _reactionLines++;
         var s = new BnglScanner(line);
@@ -196,7 +196,7 @@ internal sealed class BnglModelBuilder(string file)
         if (word is not null && s.Accept(":")) label = word;
         else s.Pos = save;
         if (!line.Text.AsSpan(s.Pos).Contains("->", StringComparison.Ordinal))
-            throw new ModelException(s.Here, "reaction has no arrow ('->' or '<->')");
+            throw ThrowHelper.Model(s.Here, "reaction has no arrow ('->' or '<->')");
 
         var reactants = Side(s, "reactant");
         s.SkipSpace();
@@ -206,7 +206,7 @@ internal sealed class BnglModelBuilder(string file)
         else if (s.Peek == '<' && s.PeekNext == '-') throw s.Error("'<-' is not supported; write the reaction left to right with '->'");
         else throw s.Error($"expected '+', '->' or '<->', found '{s.Peek}'");
         var products = Side(s, "product");
-        if (reactants.Count == 0 && products.Count == 0) throw new ModelException(position, "reaction has neither reactants nor products");
+        if (reactants.Count == 0 && products.Count == 0) throw ThrowHelper.Model(position, "reaction has neither reactants nor products");
 
         s.SkipSpace();
         if (s.Pos >= line.Text.Length) throw s.Error("reaction has no rate");
@@ -224,14 +224,14 @@ internal sealed class BnglModelBuilder(string file)
         }
         if (label is not null)
         {
-            if (_labels.TryGetValue(label, out var first)) throw new ModelException(labelAt, $"duplicate reaction label '{label}' (first used at line {first.Line})");
+            if (_labels.TryGetValue(label, out var first)) throw ThrowHelper.Model(labelAt, $"duplicate reaction label '{label}' (first used at line {first.Line})");
             _labels[label] = labelAt;
         }
         _reactions.Add(new ReactionDef(label, position, line, reactants, products, reversible, rates));
     });
 
     /// <summary>Reads an action line (<c>simulate({...})</c>, …).</summary>
-    public void AddAction(BnglLine line, bool insideModel) => Guard(() => BnglActions.Read(line, insideModel, this));
+    public void AddAction(SourceLine line, bool insideModel) => Guard(() => BnglActions.Read(line, insideModel, this));
 
     private void Guard(Action read)
     {
@@ -381,7 +381,7 @@ internal sealed class BnglModelBuilder(string file)
         else if (_functionIndex.ContainsKey(name)) message = $"'{name}' is a function; {context}";
         else if (_speciesIndex.ContainsKey(name)) message = $"'{name}' is a species; {context} (expressions read species counts through observables, e.g. 'Molecules {name}_total {name}')";
         else message = $"unknown {unknown} '{name}'";
-        return new ModelException(at, message);
+        return ThrowHelper.Model(at, message);
     }
 
     private void ResolveParameters()
@@ -415,7 +415,7 @@ internal sealed class BnglModelBuilder(string file)
             try
             {
                 d.Value = ExpressionEvaluator.Evaluate(d.Expression!, x => _parameters[x.Index].Value, checkedDivision: true);
-                if (!double.IsFinite(d.Value)) throw new ModelException(d.Line.At(d.ExprStart), $"parameter '{d.Name}' is {Describe(d.Value)}; it must be finite");
+                if (!double.IsFinite(d.Value)) throw ThrowHelper.Model(d.Line.At(d.ExprStart), $"parameter '{d.Name}' is {Describe(d.Value)}; it must be finite");
             }
             catch (ModelException e)
             {
@@ -472,7 +472,7 @@ internal sealed class BnglModelBuilder(string file)
     }
 
     /// <summary>Parses an expression that may only read parameters; null (already reported or skipped) when it has an error or reads a bad parameter.</summary>
-    private (Expr Expression, double? Value) ParameterExpression(BnglLine line, int start, int end, string context)
+    private (Expr Expression, double? Value) ParameterExpression(SourceLine line, int start, int end, string context)
     {
         var expr = new BnglScanner(line).Expression(start, end, (n, called, at) =>
             !called && _parameterIndex.TryGetValue(n, out int j)
@@ -519,7 +519,7 @@ internal sealed class BnglModelBuilder(string file)
 
     private int SpeciesIndex(string name, SourcePosition at) =>
         _speciesIndex.TryGetValue(name, out int i) ? i
-        : throw new ModelException(at, $"unknown species '{name}' (every species must be declared in 'seed species')");
+        : throw ThrowHelper.Model(at, $"unknown species '{name}' (every species must be declared in 'seed species')");
 
     private ImmutableArray<Observable> ResolveObservables()
     {
@@ -630,7 +630,7 @@ internal sealed class BnglModelBuilder(string file)
     /// Parses one rate: parameters only → mass action, checked to be finite and non-negative;
     /// anything reading observables, functions or time → a BioNetGen functional rate.
     /// </summary>
-    private (Expr, RateLawKind) Rate(BnglLine line, int start, int end)
+    private (Expr, RateLawKind) Rate(SourceLine line, int start, int end)
     {
         var s = new BnglScanner(line) { Pos = start };
         s.SkipSpace();
@@ -642,7 +642,7 @@ internal sealed class BnglModelBuilder(string file)
         {
             double k = ExpressionEvaluator.Evaluate(expr, x => _parameters[x.Index].Value, checkedDivision: true);
             if (!double.IsFinite(k) || k < 0)
-                throw new ModelException(line.At(first), $"rate '{line.Text[first..end].Trim()}' is {Describe(k)}; a rate constant must be finite and non-negative");
+                throw ThrowHelper.Model(line.At(first), $"rate '{line.Text[first..end].Trim()}' is {Describe(k)}; a rate constant must be finite and non-negative");
         }
         return (expr, RateLawKind.MassAction);
     }

@@ -11,8 +11,9 @@ namespace Stochastic.Formats;
 /// every departure from BioNetGen are documented in <c>docs/reaction-files.md</c>.
 /// </summary>
 /// <remarks>
-/// The reader makes two passes. The first (this class) splits the text into logical lines and
-/// checks the block structure; the second (<see cref="BnglModelBuilder"/>) reads the definitions,
+/// The reader makes two passes. The first (this class) splits the text into logical lines
+/// (<see cref="BlockScanner"/>, shared with the study reader) and checks the block structure; the
+/// second (<see cref="BnglModelBuilder"/>) reads the definitions,
 /// in file order for names and in dependency order (parameters, species, observables, functions,
 /// reactions) for expressions. Errors are collected line by line and thrown together.
 /// </remarks>
@@ -24,7 +25,7 @@ public static class BnglReader
     public static ReactionModel Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new ModelException(new SourcePosition(path, 0, 0), "file not found");
+        if (!File.Exists(path)) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "file not found");
         string text;
         try
         {
@@ -32,7 +33,7 @@ public static class BnglReader
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ModelException(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
+            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
         }
         return Parse(text, path);
     }
@@ -45,18 +46,21 @@ public static class BnglReader
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(fileName);
-        var lines = BnglLine.Split(text, fileName);
-        if (lines.Count == 0) throw new ModelException(new SourcePosition(fileName, 0, 0), "empty file: no parameters, species or reactions");
+        var lines = BlockScanner.Lines(text, fileName);
+        if (lines.Count == 0) throw ThrowHelper.Model(new SourcePosition(fileName, 0, 0), "empty file: no parameters, species or reactions");
 
         var builder = new BnglModelBuilder(fileName);
         var errors = builder.Errors;
-        BnglLine? model = null;
-        (BnglBlock Block, string Name, BnglLine Begin)? open = null;
+        SourceLine? model = null;
+        (BnglBlock Block, string Name, SourceLine Begin)? open = null;
 
         for (int i = 0; i < lines.Count; i++)
         {
             var line = lines[i];
-            var (keyword, name, nameOffset) = Keyword(line);
+            var blockLine = BlockScanner.Keyword(line);
+            string? keyword = blockLine?.Keyword;
+            string name = blockLine?.Name ?? "";
+            int nameOffset = blockLine?.NameOffset ?? 0;
             if (keyword == "begin")
             {
                 if (name.Length == 0) { errors.Add(line.Start, "'begin' needs a block name, e.g. 'begin parameters'"); continue; }
@@ -124,7 +128,7 @@ public static class BnglReader
                     // An action, inside 'begin actions' or outside every block. Its argument list may
                     // span lines without '\': join lines until the parentheses balance.
                     var action = line;
-                    while (ParenthesisDepth(action.Text) > 0 && i + 1 < lines.Count && Keyword(lines[i + 1]).Keyword is null)
+                    while (ParenthesisDepth(action.Text) > 0 && i + 1 < lines.Count && BlockScanner.Keyword(lines[i + 1]) is null)
                         action = action.Append(lines[++i]);
                     builder.AddAction(action, insideModel: model is not null);
                     break;
@@ -142,24 +146,6 @@ public static class BnglReader
     {
         string name = Path.GetFileNameWithoutExtension(fileName);
         return string.IsNullOrEmpty(name) ? fileName : name;
-    }
-
-    /// <summary>
-    /// When the line is <c>begin NAME</c> or <c>end NAME</c>: the keyword, the block name
-    /// (lower-case, blanks collapsed, so <c>reaction   rules</c> works) and the name's offset.
-    /// </summary>
-    private static (string? Keyword, string Name, int NameOffset) Keyword(BnglLine line)
-    {
-        var s = new BnglScanner(line);
-        string? word = s.Name();
-        if (word is null) return (null, "", 0);
-        string lower = word.ToLowerInvariant();
-        // 'end: A -> B k' or 'begin(…)' are not block lines; Name() already stops 'end_value' from matching.
-        if (lower is not ("begin" or "end") || (s.Pos < line.Text.Length && !char.IsWhiteSpace(line.Text[s.Pos]))) return (null, "", 0);
-        s.SkipSpace();
-        int nameOffset = s.Pos;
-        string name = string.Join(' ', s.Rest.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)).ToLowerInvariant();
-        return (lower, name, nameOffset);
     }
 
     private static int ParenthesisDepth(string text)

@@ -3,13 +3,13 @@ using Stochastic.Model;
 
 namespace Stochastic.Formats;
 
-/// <summary>A cursor over one <see cref="BnglLine"/>: reads names, symbols and expression spans, and makes errors at the cursor.</summary>
-internal sealed class BnglScanner(BnglLine line)
+/// <summary>A cursor over one <see cref="SourceLine"/>: reads names, symbols and expression spans, and makes errors at the cursor.</summary>
+internal sealed class BnglScanner(SourceLine line)
 {
     /// <summary>The line being read.</summary>
-    public BnglLine Line { get; } = line;
+    public SourceLine Line { get; } = line;
 
-    /// <summary>Offset of the cursor in <see cref="BnglLine.Text"/>.</summary>
+    /// <summary>Offset of the cursor in <see cref="SourceLine.Text"/>.</summary>
     public int Pos { get; set; }
 
     private string Text => Line.Text;
@@ -83,10 +83,10 @@ internal sealed class BnglScanner(BnglLine line)
     public string Rest => Pos < Text.Length ? Text[Pos..].Trim() : "";
 
     /// <summary>An error at the cursor.</summary>
-    public ModelException Error(string message) => new(Here, message);
+    public ModelException Error(string message) => ThrowHelper.Model(Here, message);
 
     /// <summary>An error at <paramref name="offset"/>.</summary>
-    public ModelException ErrorAt(int offset, string message) => new(Line.At(offset), message);
+    public ModelException ErrorAt(int offset, string message) => ThrowHelper.Model(Line.At(offset), message);
 
     /// <summary>Parses <c>Text[start..end]</c> as an expression, keeping true source positions.</summary>
     public Expr Expression(int start, int end, NameResolver resolve) =>

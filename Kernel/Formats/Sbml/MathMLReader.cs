@@ -57,10 +57,10 @@ internal sealed class MathMLReader
     public Expr ReadMath(XElement math, string where)
     {
         if (math.Name != XName.Get("math", Namespace))
-            throw new ModelException(Pos(math), $"expected a MathML <math> element in {where}, found <{math.Name.LocalName}>");
+            throw ThrowHelper.Model(Pos(math), $"expected a MathML <math> element in {where}, found <{math.Name.LocalName}>");
         var children = math.Elements().ToList();
         if (children.Count != 1)
-            throw new ModelException(Pos(math), $"<math> in {where} must hold exactly one expression, found {children.Count}");
+            throw ThrowHelper.Model(Pos(math), $"<math> in {where} must hold exactly one expression, found {children.Count}");
         return Read(children[0], ImmutableDictionary<string, Expr>.Empty, where);
     }
 
@@ -70,7 +70,7 @@ internal sealed class MathMLReader
         var lambda = math.Elements().SingleOrDefault();
         if (lambda?.Name == XName.Get("semantics", Namespace)) lambda = lambda.Elements().FirstOrDefault();
         if (lambda is null || lambda.Name != XName.Get("lambda", Namespace))
-            throw new ModelException(PositionOf(file, math), $"function definition '{id}' must hold a MathML <lambda>");
+            throw ThrowHelper.Model(PositionOf(file, math), $"function definition '{id}' must hold a MathML <lambda>");
         var args = ImmutableArray.CreateBuilder<string>();
         XElement? body = null;
         foreach (var child in lambda.Elements())
@@ -78,13 +78,13 @@ internal sealed class MathMLReader
             if (child.Name == XName.Get("bvar", Namespace))
             {
                 var ci = child.Element(XName.Get("ci", Namespace))
-                    ?? throw new ModelException(PositionOf(file, child), $"<bvar> of function definition '{id}' must hold a <ci>");
+                    ?? throw ThrowHelper.Model(PositionOf(file, child), $"<bvar> of function definition '{id}' must hold a <ci>");
                 args.Add(ci.Value.Trim());
             }
             else if (body is null) body = child;
-            else throw new ModelException(PositionOf(file, child), $"<lambda> of function definition '{id}' has more than one body");
+            else throw ThrowHelper.Model(PositionOf(file, child), $"<lambda> of function definition '{id}' has more than one body");
         }
-        if (body is null) throw new ModelException(PositionOf(file, lambda), $"<lambda> of function definition '{id}' has no body");
+        if (body is null) throw ThrowHelper.Model(PositionOf(file, lambda), $"<lambda> of function definition '{id}' has no body");
         return new SbmlFunctionDefinition(id, args.ToImmutable(), body);
     }
 
@@ -95,7 +95,7 @@ internal sealed class MathMLReader
     {
         var pos = Pos(e);
         if (e.Name.Namespace != Namespace)
-            throw new ModelException(pos, $"element <{e.Name.LocalName}> in MathML is not MathML (in {where})");
+            throw ThrowHelper.Model(pos, $"element <{e.Name.LocalName}> in MathML is not MathML (in {where})");
         switch (e.Name.LocalName)
         {
             case "cn": return ReadNumber(e, where);
@@ -124,7 +124,7 @@ internal sealed class MathMLReader
             case "notanumber": return new NumberExpr(double.NaN, pos);
             case "semantics":
             {
-                var first = e.Elements().FirstOrDefault() ?? throw new ModelException(pos, $"empty <semantics> (in {where})");
+                var first = e.Elements().FirstOrDefault() ?? throw ThrowHelper.Model(pos, $"empty <semantics> (in {where})");
                 return Read(first, bound, where);
             }
             case "piecewise":
@@ -136,13 +136,13 @@ internal sealed class MathMLReader
                     if (child.Name.LocalName == "piece")
                     {
                         var parts = child.Elements().ToList();
-                        if (parts.Count != 2) throw new ModelException(Pos(child), $"<piece> needs a value and a condition, found {parts.Count} elements (in {where})");
+                        if (parts.Count != 2) throw ThrowHelper.Model(Pos(child), $"<piece> needs a value and a condition, found {parts.Count} elements (in {where})");
                         pieces.Add(new Piece(Read(parts[0], bound, where), Read(parts[1], bound, where)));
                     }
                     else if (child.Name.LocalName == "otherwise")
                     {
                         var parts = child.Elements().ToList();
-                        if (parts.Count != 1) throw new ModelException(Pos(child), $"<otherwise> needs exactly one value (in {where})");
+                        if (parts.Count != 1) throw ThrowHelper.Model(Pos(child), $"<otherwise> needs exactly one value (in {where})");
                         otherwise = Read(parts[0], bound, where);
                     }
                     else throw Unsupported(child, where, $"<{child.Name.LocalName}> inside <piecewise>");
@@ -165,14 +165,14 @@ internal sealed class MathMLReader
         {
             if (node is XText text) current.Append(text.Value);
             else if (node is XElement { Name.LocalName: "sep" }) { parts.Add(current.ToString().Trim()); current.Clear(); }
-            else throw new ModelException(Pos(node), $"unexpected content in <cn> (in {where})");
+            else throw ThrowHelper.Model(Pos(node), $"unexpected content in <cn> (in {where})");
         }
         parts.Add(current.ToString().Trim());
 
         double Parse(string s)
         {
             if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                throw new ModelException(pos, $"malformed number '{s}' in <cn> (in {where})");
+                throw ThrowHelper.Model(pos, $"malformed number '{s}' in <cn> (in {where})");
             return v;
         }
 
@@ -180,14 +180,14 @@ internal sealed class MathMLReader
         {
             case "real" or "integer" when parts.Count == 1:
                 if (type == "integer" && !long.TryParse(parts[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
-                    throw new ModelException(pos, $"malformed integer '{parts[0]}' in <cn> (in {where})");
+                    throw ThrowHelper.Model(pos, $"malformed integer '{parts[0]}' in <cn> (in {where})");
                 return new NumberExpr(Parse(parts[0]), pos);
             case "e-notation" when parts.Count == 2:
                 return new NumberExpr(Parse($"{parts[0]}e{parts[1]}"), pos);
             case "rational" when parts.Count == 2:
                 return new NumberExpr(Parse(parts[0]) / Parse(parts[1]), pos);
             case "real" or "integer" or "e-notation" or "rational":
-                throw new ModelException(pos, $"<cn type=\"{type}\"> has {parts.Count} parts separated by <sep/> (in {where})");
+                throw ThrowHelper.Model(pos, $"<cn type=\"{type}\"> has {parts.Count} parts separated by <sep/> (in {where})");
             default:
                 throw Unsupported(e, where, $"<cn type=\"{type}\">");
         }
@@ -197,7 +197,7 @@ internal sealed class MathMLReader
     {
         var pos = Pos(e);
         var children = e.Elements().ToList();
-        if (children.Count == 0) throw new ModelException(pos, $"empty <apply> (in {where})");
+        if (children.Count == 0) throw ThrowHelper.Model(pos, $"empty <apply> (in {where})");
         var op = children[0];
         XElement? degree = null, logbase = null;
         var argElements = new List<XElement>();
@@ -218,7 +218,7 @@ internal sealed class MathMLReader
             string url = ((string?)op.Attribute("definitionURL") ?? "").Trim();
             throw Unsupported(op, where, url == DelayUrl ? "the delay csymbol (delay differential equations)" : $"csymbol '{url}' as a function");
         }
-        if (op.Name.Namespace != Namespace) throw new ModelException(Pos(op), $"element <{op.Name.LocalName}> in MathML is not MathML (in {where})");
+        if (op.Name.Namespace != Namespace) throw ThrowHelper.Model(Pos(op), $"element <{op.Name.LocalName}> in MathML is not MathML (in {where})");
 
         var args = argElements.Select(a => Read(a, bound, where)).ToList();
         string name = op.Name.LocalName;
@@ -228,7 +228,7 @@ internal sealed class MathMLReader
             if (args.Count < min || args.Count > max)
             {
                 string expected = min == max ? $"{min}" : max == int.MaxValue ? $"at least {min}" : $"{min} to {max}";
-                throw new ModelException(pos, $"<{name}> takes {expected} argument{(max == 1 ? "" : "s")}, got {args.Count} (in {where})");
+                throw ThrowHelper.Model(pos, $"<{name}> takes {expected} argument{(max == 1 ? "" : "s")}, got {args.Count} (in {where})");
             }
         }
 
@@ -312,7 +312,7 @@ internal sealed class MathMLReader
     private Expr ReadQualifier(XElement qualifier, ImmutableDictionary<string, Expr> bound, string where)
     {
         var inner = qualifier.Elements().ToList();
-        if (inner.Count != 1) throw new ModelException(Pos(qualifier), $"<{qualifier.Name.LocalName}> must hold one expression (in {where})");
+        if (inner.Count != 1) throw ThrowHelper.Model(Pos(qualifier), $"<{qualifier.Name.LocalName}> must hold one expression (in {where})");
         return Read(inner[0], bound, where);
     }
 
@@ -321,11 +321,11 @@ internal sealed class MathMLReader
         string id = op.Value.Trim();
         var pos = Pos(op);
         if (!_functions.TryGetValue(id, out var function))
-            throw new ModelException(pos, $"'{id}' is not a function definition (in {where})");
+            throw ThrowHelper.Model(pos, $"'{id}' is not a function definition (in {where})");
         if (argElements.Count != function.Arguments.Length)
-            throw new ModelException(pos, $"function '{id}' takes {function.Arguments.Length} argument{(function.Arguments.Length == 1 ? "" : "s")}, got {argElements.Count} (in {where})");
+            throw ThrowHelper.Model(pos, $"function '{id}' takes {function.Arguments.Length} argument{(function.Arguments.Length == 1 ? "" : "s")}, got {argElements.Count} (in {where})");
         if (_depth >= MaxExpansionDepth)
-            throw new ModelException(pos, $"function '{id}' is expanded more than {MaxExpansionDepth} levels deep; function definitions must not be recursive (in {where})");
+            throw ThrowHelper.Model(pos, $"function '{id}' is expanded more than {MaxExpansionDepth} levels deep; function definitions must not be recursive (in {where})");
         var inner = ImmutableDictionary.CreateBuilder<string, Expr>();
         for (int i = 0; i < argElements.Count; i++) inner[function.Arguments[i]] = Read(argElements[i], bound, where);
         _depth++;

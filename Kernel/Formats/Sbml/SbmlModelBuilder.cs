@@ -71,18 +71,18 @@ internal sealed class SbmlModelBuilder
 
     private SourcePosition Pos(XObject node) => MathMLReader.PositionOf(_file, node);
 
-    private ModelException Refuse(XElement e, string what) => new(Pos(e), $"{what} is not supported");
+    private ModelException Refuse(XElement e, string what) => ThrowHelper.Model(Pos(e), $"{what} is not supported");
 
     public ReactionModel Build()
     {
         var root = _document.Root!;
         if (root.Name.LocalName != "sbml")
-            throw new ModelException(Pos(root), $"not an SBML file: the root element is <{root.Name.LocalName}>, expected <sbml>");
+            throw ThrowHelper.Model(Pos(root), $"not an SBML file: the root element is <{root.Name.LocalName}>, expected <sbml>");
         string level = (string?)root.Attribute("level") ?? "?", version = (string?)root.Attribute("version") ?? "?";
         _ns = root.Name.Namespace;
         if (_ns == L3V1) _level = 3;
         else if (_ns == L2V4 || _ns == L2V5) _level = 2;
-        else throw new ModelException(Pos(root), $"SBML Level {level} Version {version} (namespace '{_ns}') is not supported; use Level 3 Version 1 core or Level 2 Version 4");
+        else throw ThrowHelper.Model(Pos(root), $"SBML Level {level} Version {version} (namespace '{_ns}') is not supported; use Level 3 Version 1 core or Level 2 Version 4");
 
         foreach (var attribute in root.Attributes())
         {
@@ -95,7 +95,7 @@ internal sealed class SbmlModelBuilder
         }
         _errors.ThrowIfAny();
 
-        var model = root.Element(_ns + "model") ?? throw new ModelException(Pos(root), "<sbml> has no <model>");
+        var model = root.Element(_ns + "model") ?? throw ThrowHelper.Model(Pos(root), "<sbml> has no <model>");
         _math = new MathMLReader(_file, ResolveGlobal, _functions);
 
         // First pass: every id, so math can name anything regardless of document order.
@@ -169,13 +169,13 @@ internal sealed class SbmlModelBuilder
 
     private string RequireId(XElement e, string attribute = "id") =>
         ((string?)e.Attribute(attribute))?.Trim() is { Length: > 0 } id ? id
-            : throw new ModelException(Pos(e), $"<{e.Name.LocalName}> has no '{attribute}' attribute");
+            : throw ThrowHelper.Model(Pos(e), $"<{e.Name.LocalName}> has no '{attribute}' attribute");
 
     private void Declare(XElement e, SymKind kind, int index, string? id = null)
     {
         id ??= RequireId(e);
         if (!_symbols.TryAdd(id, new Sym(kind, index)))
-            throw new ModelException(Pos(e), $"id '{id}' is defined more than once");
+            throw ThrowHelper.Model(Pos(e), $"id '{id}' is defined more than once");
     }
 
     private bool Bool(XElement e, string attribute, bool fallback)
@@ -186,7 +186,7 @@ internal sealed class SbmlModelBuilder
         {
             "true" or "1" => true,
             "false" or "0" => false,
-            var v => throw new ModelException(Pos(e), $"attribute {attribute}=\"{v}\" of <{e.Name.LocalName}> must be true or false"),
+            var v => throw ThrowHelper.Model(Pos(e), $"attribute {attribute}=\"{v}\" of <{e.Name.LocalName}> must be true or false"),
         };
     }
 
@@ -195,14 +195,14 @@ internal sealed class SbmlModelBuilder
         var a = e.Attribute(attribute);
         if (a is null) return null;
         if (!double.TryParse(a.Value.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-            throw new ModelException(Pos(e), $"attribute {attribute}=\"{a.Value}\" of <{e.Name.LocalName}> is not a number");
+            throw ThrowHelper.Model(Pos(e), $"attribute {attribute}=\"{a.Value}\" of <{e.Name.LocalName}> is not a number");
         return v;
     }
 
     private Expr ReadMathChild(XElement e, string where)
     {
         var math = e.Element(XName.Get("math", MathMLReader.Namespace))
-            ?? throw new ModelException(Pos(e), $"<{e.Name.LocalName}> of {where} has no <math>");
+            ?? throw ThrowHelper.Model(Pos(e), $"<{e.Name.LocalName}> of {where} has no <math>");
         return _math.ReadMath(math, where);
     }
 
@@ -211,7 +211,7 @@ internal sealed class SbmlModelBuilder
         string id = RequireId(e);
         Declare(e, SymKind.Function, 0);
         var math = e.Element(XName.Get("math", MathMLReader.Namespace))
-            ?? throw new ModelException(Pos(e), $"function definition '{id}' has no <math>");
+            ?? throw ThrowHelper.Model(Pos(e), $"function definition '{id}' has no <math>");
         _functions[id] = MathMLReader.ReadLambda(_file, id, math);
     }
 
@@ -221,7 +221,7 @@ internal sealed class SbmlModelBuilder
         Declare(e, SymKind.Compartment, _parameters.Count);
         double? size = Number(e, "size") ?? (_level == 2 ? Number(e, "volume") : null);
         if (size is { } s && (!double.IsFinite(s) || s <= 0))
-            throw new ModelException(Pos(e), $"compartment '{id}' has size {s}; it must be finite and positive");
+            throw ThrowHelper.Model(Pos(e), $"compartment '{id}' has size {s}; it must be finite and positive");
         _parameters.Add(new ParameterInfo { Id = id, Value = size, Constant = Bool(e, "constant", true), IsCompartment = true, Position = Pos(e) });
     }
 
@@ -231,9 +231,9 @@ internal sealed class SbmlModelBuilder
         Declare(e, SymKind.Species, _species.Count);
         string compartment = RequireId(e, "compartment");
         if (!_symbols.TryGetValue(compartment, out var c) || c.Kind != SymKind.Compartment)
-            throw new ModelException(Pos(e), $"species '{id}' is in compartment '{compartment}', which is not a compartment");
+            throw ThrowHelper.Model(Pos(e), $"species '{id}' is in compartment '{compartment}', which is not a compartment");
         if (e.Attribute("conversionFactor") is { } cf)
-            throw new ModelException(Pos(e), $"conversion factors (species '{id}' conversionFactor '{cf.Value}') are not supported");
+            throw ThrowHelper.Model(Pos(e), $"conversion factors (species '{id}' conversionFactor '{cf.Value}') are not supported");
         var info = new SpeciesInfo
         {
             Id = id,
@@ -246,7 +246,7 @@ internal sealed class SbmlModelBuilder
             Position = Pos(e),
         };
         if (info.Amount is not null && info.Concentration is not null)
-            throw new ModelException(Pos(e), $"species '{id}' sets both initialAmount and initialConcentration");
+            throw ThrowHelper.Model(Pos(e), $"species '{id}' sets both initialAmount and initialConcentration");
         _species.Add(info);
     }
 
@@ -267,23 +267,23 @@ internal sealed class SbmlModelBuilder
 
     private Expr ResolveGlobal(string name, SourcePosition pos)
     {
-        if (!_symbols.TryGetValue(name, out var sym)) throw new ModelException(pos, $"unknown identifier '{name}'");
+        if (!_symbols.TryGetValue(name, out var sym)) throw ThrowHelper.Model(pos, $"unknown identifier '{name}'");
         switch (sym.Kind)
         {
             case SymKind.Parameter: return ParameterSymbol(sym.Index, pos);
             case SymKind.Compartment:
-                if (!HasSize(sym.Index)) throw new ModelException(pos, $"compartment '{name}' is used in math but has no size");
+                if (!HasSize(sym.Index)) throw ThrowHelper.Model(pos, $"compartment '{name}' is used in math but has no size");
                 return ParameterSymbol(sym.Index, pos);
             case SymKind.Species:
                 var s = _species[sym.Index];
                 if (s.OnlySubstanceUnits) return SpeciesSymbol(sym.Index, pos);
                 // hasOnlySubstanceUnits=false: the symbol means the concentration, amount / size.
                 if (!HasSize(s.Compartment))
-                    throw new ModelException(pos, $"species '{name}' has hasOnlySubstanceUnits=false, so its symbol means a concentration, but its compartment '{_parameters[s.Compartment].Id}' has no size");
+                    throw ThrowHelper.Model(pos, $"species '{name}' has hasOnlySubstanceUnits=false, so its symbol means a concentration, but its compartment '{_parameters[s.Compartment].Id}' has no size");
                 return new BinaryExpr(BinaryOperator.Divide, SpeciesSymbol(sym.Index, pos), ParameterSymbol(s.Compartment, pos), pos);
-            case SymKind.Reaction: throw new ModelException(pos, $"reaction id '{name}' used in math (its rate) is not supported");
-            case SymKind.SpeciesReference: throw new ModelException(pos, $"species reference id '{name}' used in math (variable stoichiometry) is not supported");
-            default: throw new ModelException(pos, $"function '{name}' is used without arguments");
+            case SymKind.Reaction: throw ThrowHelper.Model(pos, $"reaction id '{name}' used in math (its rate) is not supported");
+            case SymKind.SpeciesReference: throw ThrowHelper.Model(pos, $"species reference id '{name}' used in math (variable stoichiometry) is not supported");
+            default: throw ThrowHelper.Model(pos, $"function '{name}' is used without arguments");
         }
     }
 
@@ -293,7 +293,7 @@ internal sealed class SbmlModelBuilder
     {
         string id = RequireId(e, attribute);
         var pos = Pos(e);
-        if (!_symbols.TryGetValue(id, out var sym)) throw new ModelException(pos, $"{where} assigns unknown identifier '{id}'");
+        if (!_symbols.TryGetValue(id, out var sym)) throw ThrowHelper.Model(pos, $"{where} assigns unknown identifier '{id}'");
         switch (sym.Kind)
         {
             case SymKind.Parameter or SymKind.Compartment:
@@ -302,12 +302,12 @@ internal sealed class SbmlModelBuilder
                 var s = _species[sym.Index];
                 if (s.OnlySubstanceUnits) return (SpeciesSymbol(sym.Index, pos), x => x, sym);
                 if (!HasSize(s.Compartment))
-                    throw new ModelException(pos, $"{where} sets the concentration of species '{id}', but its compartment '{_parameters[s.Compartment].Id}' has no size");
+                    throw ThrowHelper.Model(pos, $"{where} sets the concentration of species '{id}', but its compartment '{_parameters[s.Compartment].Id}' has no size");
                 return (SpeciesSymbol(sym.Index, pos), x => new BinaryExpr(BinaryOperator.Multiply, x, ParameterSymbol(s.Compartment, pos), pos), sym);
             case SymKind.SpeciesReference:
-                throw new ModelException(pos, $"{where} assigns species reference '{id}' (variable stoichiometry), which is not supported");
+                throw ThrowHelper.Model(pos, $"{where} assigns species reference '{id}' (variable stoichiometry), which is not supported");
             default:
-                throw new ModelException(pos, $"{where} assigns '{id}', which is not a species, compartment or parameter");
+                throw ThrowHelper.Model(pos, $"{where} assigns '{id}', which is not a species, compartment or parameter");
         }
     }
 
@@ -321,7 +321,7 @@ internal sealed class SbmlModelBuilder
                 var (target, toModel, _) = Target(e, "variable", where);
                 var value = toModel(ReadMathChild(e, where));
                 if (!_rules.TryAdd((target.Kind, target.Index), value))
-                    throw new ModelException(Pos(e), $"'{target.Name}' has more than one assignment rule");
+                    throw ThrowHelper.Model(Pos(e), $"'{target.Name}' has more than one assignment rule");
                 _ruleList.Add(new AssignmentRule(target, value, Pos(e)));
                 break;
             }
@@ -339,9 +339,9 @@ internal sealed class SbmlModelBuilder
         string where = $"initial assignment for '{(string?)e.Attribute("symbol")}'";
         var (target, toModel, _) = Target(e, "symbol", where);
         if (_ruleTargets.Contains(target.Name))
-            throw new ModelException(Pos(e), $"'{target.Name}' has both an assignment rule and an initial assignment");
+            throw ThrowHelper.Model(Pos(e), $"'{target.Name}' has both an assignment rule and an initial assignment");
         if (!_initialAssignments.TryAdd((target.Kind, target.Index), toModel(ReadMathChild(e, where))))
-            throw new ModelException(Pos(e), $"'{target.Name}' has more than one initial assignment");
+            throw ThrowHelper.Model(Pos(e), $"'{target.Name}' has more than one initial assignment");
     }
 
     private void CheckRuleCycles()
@@ -352,7 +352,7 @@ internal sealed class SbmlModelBuilder
         {
             if (!_rules.TryGetValue(key, out var value)) return;
             if (state.GetValueOrDefault(key) == 2) return;
-            if (state.GetValueOrDefault(key) == 1) throw new ModelException(pos, $"assignment rules form a cycle through '{name}'");
+            if (state.GetValueOrDefault(key) == 1) throw ThrowHelper.Model(pos, $"assignment rules form a cycle through '{name}'");
             state[key] = 1;
             foreach (var s in ExpressionEvaluator.Symbols(value)) Visit((s.Kind, s.Index), s.Name, s.Position);
             state[key] = 2;
@@ -366,8 +366,8 @@ internal sealed class SbmlModelBuilder
         string id = RequireId(e);
         var pos = Pos(e);
         if (Bool(e, "reversible", true))
-            throw new ModelException(pos, $"reversible reaction '{id}' is not supported: a stochastic propensity must be non-negative, so write the forward and reverse directions as two irreversible reactions (reversible=\"false\")");
-        if (Bool(e, "fast", false)) throw new ModelException(pos, $"fast reaction '{id}' (fast=\"true\") is not supported");
+            throw ThrowHelper.Model(pos, $"reversible reaction '{id}' is not supported: a stochastic propensity must be non-negative, so write the forward and reverse directions as two irreversible reactions (reversible=\"false\")");
+        if (Bool(e, "fast", false)) throw ThrowHelper.Model(pos, $"fast reaction '{id}' (fast=\"true\") is not supported");
         if (e.Attribute("compartment") is not null && _level == 3) { /* L3 reaction compartment is informational only */ }
 
         var reactants = ReadReferences(e, "listOfReactants", id);
@@ -376,29 +376,29 @@ internal sealed class SbmlModelBuilder
         {
             string species = RequireId(modifier, "species");
             if (!_symbols.TryGetValue(species, out var s) || s.Kind != SymKind.Species)
-                throw new ModelException(Pos(modifier), $"modifier '{species}' of reaction '{id}' is not a species");
+                throw ThrowHelper.Model(Pos(modifier), $"modifier '{species}' of reaction '{id}' is not a species");
         }
 
-        var law = e.Element(_ns + "kineticLaw") ?? throw new ModelException(pos, $"reaction '{id}' has no kinetic law");
+        var law = e.Element(_ns + "kineticLaw") ?? throw ThrowHelper.Model(pos, $"reaction '{id}' has no kinetic law");
         var locals = new Dictionary<string, Expr>(StringComparer.Ordinal);
         foreach (var (listName, itemName) in new[] { ("listOfLocalParameters", "localParameter"), ("listOfParameters", "parameter") })
         {
             foreach (var p in law.Element(_ns + listName)?.Elements(_ns + itemName) ?? [])
             {
                 string localId = RequireId(p);
-                double value = Number(p, "value") ?? throw new ModelException(Pos(p), $"local parameter '{localId}' of reaction '{id}' has no value");
+                double value = Number(p, "value") ?? throw ThrowHelper.Model(Pos(p), $"local parameter '{localId}' of reaction '{id}' has no value");
                 // Local parameters shadow globals; they become model parameters with a unique generated name.
                 string name = $"{id}.{localId}";
                 for (int k = 2; _symbols.ContainsKey(name) || _parameters.Any(x => x.Id == name); k++) name = $"{id}.{localId}_{k}";
                 int index = _parameters.Count;
                 _parameters.Add(new ParameterInfo { Id = name, Value = value, Constant = true, IsCompartment = false, Position = Pos(p) });
                 if (!locals.TryAdd(localId, ParameterSymbol(index, Pos(p))))
-                    throw new ModelException(Pos(p), $"local parameter '{localId}' of reaction '{id}' is defined more than once");
+                    throw ThrowHelper.Model(Pos(p), $"local parameter '{localId}' of reaction '{id}' is defined more than once");
             }
         }
         var reader = locals.Count == 0 ? _math : new MathMLReader(_file,
             (name, at) => locals.TryGetValue(name, out var local) ? local with { Position = at } : ResolveGlobal(name, at), _functions);
-        var math = law.Element(XName.Get("math", MathMLReader.Namespace)) ?? throw new ModelException(Pos(law), $"kinetic law of reaction '{id}' has no <math>");
+        var math = law.Element(XName.Get("math", MathMLReader.Namespace)) ?? throw ThrowHelper.Model(Pos(law), $"kinetic law of reaction '{id}' has no <math>");
         var rate = reader.ReadMath(math, $"kinetic law of reaction '{id}'");
         _reactions.Add(new Reaction(id, reactants, products, rate, RateLawKind.Propensity, 1, pos));
     }
@@ -411,19 +411,19 @@ internal sealed class SbmlModelBuilder
             var pos = Pos(reference);
             string species = RequireId(reference, "species");
             if (!_symbols.TryGetValue(species, out var sym) || sym.Kind != SymKind.Species)
-                throw new ModelException(pos, $"'{species}' in reaction '{reactionId}' is not a species");
+                throw ThrowHelper.Model(pos, $"'{species}' in reaction '{reactionId}' is not a species");
             var info = _species[sym.Index];
             if (reference.Element(_ns + "stoichiometryMath") is { } sm)
-                throw new ModelException(Pos(sm), $"stoichiometryMath (species '{species}' in reaction '{reactionId}') is not supported");
+                throw ThrowHelper.Model(Pos(sm), $"stoichiometryMath (species '{species}' in reaction '{reactionId}') is not supported");
             if ((string?)reference.Attribute("id") is { } refId && (_ruleTargets.Contains(refId) || _initialAssignmentTargets.Contains(refId)))
-                throw new ModelException(pos, $"variable stoichiometry (species reference '{refId}' in reaction '{reactionId}') is not supported");
+                throw ThrowHelper.Model(pos, $"variable stoichiometry (species reference '{refId}' in reaction '{reactionId}') is not supported");
             double stoichiometry = Number(reference, "stoichiometry") ?? 1;
             if (stoichiometry != Math.Floor(stoichiometry) || stoichiometry < 1 || stoichiometry > 1_000_000)
-                throw new ModelException(pos, $"stoichiometry {stoichiometry.ToString(CultureInfo.InvariantCulture)} of species '{species}' in reaction '{reactionId}' is not supported: it must be a positive whole number");
+                throw ThrowHelper.Model(pos, $"stoichiometry {stoichiometry.ToString(CultureInfo.InvariantCulture)} of species '{species}' in reaction '{reactionId}' is not supported: it must be a positive whole number");
             if (info.Constant && !info.Boundary)
-                throw new ModelException(pos, $"species '{species}' is constant and not a boundary species, so it cannot take part in reaction '{reactionId}'");
+                throw ThrowHelper.Model(pos, $"species '{species}' is constant and not a boundary species, so it cannot take part in reaction '{reactionId}'");
             if (!info.Boundary && _ruleTargets.Contains(species))
-                throw new ModelException(pos, $"species '{species}' is set by an assignment rule, so it cannot take part in reaction '{reactionId}' unless boundaryCondition=\"true\"");
+                throw ThrowHelper.Model(pos, $"species '{species}' is set by an assignment rule, so it cannot take part in reaction '{reactionId}' unless boundaryCondition=\"true\"");
             for (int k = 0; k < (int)stoichiometry; k++) result.Add(sym.Index);
         }
         return result.ToImmutable();
@@ -433,9 +433,9 @@ internal sealed class SbmlModelBuilder
     {
         string id = ((string?)e.Attribute("id"))?.Trim() is { Length: > 0 } given ? given : $"event{_events.Count + 1}";
         var pos = Pos(e);
-        if (e.Element(_ns + "delay") is { } delay) throw new ModelException(Pos(delay), $"event delay (event '{id}') is not supported");
-        if (e.Element(_ns + "priority") is { } priority) throw new ModelException(Pos(priority), $"event priority (event '{id}') is not supported");
-        var triggerElement = e.Element(_ns + "trigger") ?? throw new ModelException(pos, $"event '{id}' has no trigger");
+        if (e.Element(_ns + "delay") is { } delay) throw ThrowHelper.Model(Pos(delay), $"event delay (event '{id}') is not supported");
+        if (e.Element(_ns + "priority") is { } priority) throw ThrowHelper.Model(Pos(priority), $"event priority (event '{id}') is not supported");
+        var triggerElement = e.Element(_ns + "trigger") ?? throw ThrowHelper.Model(pos, $"event '{id}' has no trigger");
         var trigger = ReadMathChild(triggerElement, $"trigger of event '{id}'");
         // SBML L2 triggers behave as L3 initialValue="true": an event whose trigger holds at the start does not fire then.
         bool initialValue = _level == 2 || Bool(triggerElement, "initialValue", true);
@@ -445,9 +445,9 @@ internal sealed class SbmlModelBuilder
             string where = $"assignment to '{(string?)a.Attribute("variable")}' of event '{id}'";
             var (target, toModel, sym) = Target(a, "variable", where);
             if (_ruleTargets.Contains(target.Name))
-                throw new ModelException(Pos(a), $"{where}: '{target.Name}' is set by an assignment rule and cannot be assigned by an event");
+                throw ThrowHelper.Model(Pos(a), $"{where}: '{target.Name}' is set by an assignment rule and cannot be assigned by an event");
             bool constant = sym.Kind == SymKind.Species ? _species[sym.Index].Constant : _parameters[sym.Index].Constant;
-            if (constant) throw new ModelException(Pos(a), $"{where}: '{target.Name}' is constant (constant=\"true\") and cannot be assigned");
+            if (constant) throw ThrowHelper.Model(Pos(a), $"{where}: '{target.Name}' is constant (constant=\"true\") and cannot be assigned");
             assignments.Add(new EventAssignment(target, toModel(ReadMathChild(a, where))));
         }
         _events.Add(new ModelEvent(id, trigger, assignments.ToImmutable(), initialValue, pos));
@@ -467,14 +467,14 @@ internal sealed class SbmlModelBuilder
             var cache = kind == SymbolKind.Species ? speciesValues : parameterValues;
             if (cache[index] is { } known) return known;
             string name = kind == SymbolKind.Species ? _species[index].Id : _parameters[index].Id;
-            if (!visiting.Add((kind, index))) throw new ModelException(pos, $"the initial value of '{name}' depends on itself");
+            if (!visiting.Add((kind, index))) throw ThrowHelper.Model(pos, $"the initial value of '{name}' depends on itself");
             double value;
             if (_rules.TryGetValue((kind, index), out var rule) || _initialAssignments.TryGetValue((kind, index), out rule))
                 value = ExpressionEvaluator.Evaluate(rule, s => Value(s.Kind, s.Index, s.Position));
             else if (kind == SymbolKind.Parameter)
             {
                 var p = _parameters[index];
-                value = p.Value ?? throw new ModelException(p.Position, p.IsCompartment
+                value = p.Value ?? throw ThrowHelper.Model(p.Position, p.IsCompartment
                     ? $"compartment '{name}' has no size"
                     : $"parameter '{name}' has no value (and no initial assignment or assignment rule)");
             }
@@ -483,7 +483,7 @@ internal sealed class SbmlModelBuilder
                 var s = _species[index];
                 if (s.Amount is { } amount) value = amount;
                 else if (s.Concentration is { } concentration) value = concentration * Value(SymbolKind.Parameter, s.Compartment, s.Position);
-                else throw new ModelException(s.Position, $"species '{name}' has no initial amount or concentration (and no initial assignment or assignment rule)");
+                else throw ThrowHelper.Model(s.Position, $"species '{name}' has no initial amount or concentration (and no initial assignment or assignment rule)");
             }
             visiting.Remove((kind, index));
             cache[index] = value;

@@ -28,7 +28,7 @@ public static class SbmlReader
         try { text = File.ReadAllText(path); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new ModelException(new SourcePosition(path, 0, 0), $"cannot read file: {ex.Message}");
+            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {ex.Message}");
         }
         return Parse(text, path);
     }
@@ -70,7 +70,7 @@ public static class SbmlReader
                 int line = 1 + text.AsSpan(0, at).Count('\n');
                 position = new SourcePosition(fileName, line, at - (text.LastIndexOf('\n', Math.Max(0, at - 1)) + 1) + 1);
             }
-            throw new ModelException(position, message);
+            throw ThrowHelper.Model(position, message);
         }
     }
 }
