@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using Stochastic.Simulation.Cells;
 using Stochastic.Network;
+using Stochastic.Simulation;
 
 namespace Stochastic.Population;
 
@@ -30,20 +30,16 @@ internal static class PooledPopulationRunner
         var fateNames = study.FateNames;
         int types = study.CellTypes.Length, wellCells = types * cells;
 
-        // Engines by kind (a paused cell resumes on an engine of its group's kind).
-        var engines = Enumerable.Range(0, cellEngines.Kinds).Select(_ => new ConcurrentBag<IResumableCellSimulator>()).ToArray();
-        var created = new ConcurrentBag<ICellSimulator>();
-        IResumableCellSimulator Rent(int kind)
-        {
-            if (engines[kind].TryTake(out var e)) return e;
-            var made = cellEngines.Create(kind, network);
-            created.Add(made);
-            return made as IResumableCellSimulator ?? throw new NotSupportedException(
-                $"the cell engine ({cellEngines.Description}) cannot pause and resume a cell, which a shared ligand pool needs; use the exact SSA or the slow-scale SSA");
-        }
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        // Engines by kind (a paused cell resumes on an engine of its group's kind), pooled: a worker
+        // holds one per kind while it runs a chunk.
+        var engines = Enumerable.Range(0, cellEngines.Kinds).Select(kind => new WorkerPool<IResumableCellSimulator>(() =>
+            cellEngines.Create(kind, network) as IResumableCellSimulator ?? throw new NotSupportedException(
+                $"the cell engine ({cellEngines.Description}) cannot pause and resume a cell, which a shared ligand pool needs; use the exact SSA or the slow-scale SSA"),
+            threads + 1)).ToArray();
+        IResumableCellSimulator Rent(int kind) => engines[kind].Get();
         int KindOf(int si, int w) => cellEngines.KindOf[si * types + w / cells];
 
-        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         long total = (long)groups.Count * cells;
         var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, options.SlowScale);
         var traces = new List<LigandPoolTrace>();
@@ -76,7 +72,7 @@ internal static class PooledPopulationRunner
                 // at equilibrium with the dose), and that came out of the well.
                 network.Outputs(counts, parameters.AsSpan(w * p, p).ToArray(), grid.Start, startOutputs);
                 uptakeStart[w] = startOutputs[uptake];
-                engines[KindOf(si, w)].Add(starter);
+                engines[KindOf(si, w)].Return(starter);
             }
 
             double dose0 = wellCells > 0 ? parameters[dose] : 0;
@@ -130,7 +126,7 @@ internal static class PooledPopulationRunner
                         },
                         local =>
                         {
-                            for (int kind = 0; kind < local.Length; kind++) if (local[kind] is { } e) engines[kind].Add(e);
+                            for (int kind = 0; kind < local.Length; kind++) if (local[kind] is { } e) engines[kind].Return(e);
                         });
                 }
                 catch (OperationCanceledException) { cancelled = true; break; }
@@ -167,7 +163,7 @@ internal static class PooledPopulationRunner
             }
         }
 
-        var counters = created.Aggregate(new Simulation.SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
+        var counters = engines.SelectMany(e => e.Created).Aggregate(new Simulation.SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
         return new PopulationResult(study, scenarios, variableNames, fateNames, groups, counters.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = cellEngines.Description,

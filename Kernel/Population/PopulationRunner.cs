@@ -118,14 +118,16 @@ public static class PopulationRunner
             for (int first = 0; first < cells; first += blockSize)
                 units.Add((g, first, Math.Min(blockSize, cells - first)));
 
-        long total = (long)groups.Count * cells, done = 0, events = 0, leaped = 0;
+        long total = (long)groups.Count * cells, done = 0;
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        // Per worker, one simulator per engine kind, made when first needed and reused by later tasks.
+        var workers = new WorkerPool<ICellSimulator?[]>(() => new ICellSimulator?[engines.Kinds], threads);
         bool cancelled = false;
         try
         {
             Parallel.For(0, units.Count,
                 new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-                () => new ICellSimulator?[engines.Kinds],
+                workers.Get,
                 (u, _, local) =>
                 {
                     var (gi, first, count) = units[u];
@@ -156,22 +158,15 @@ public static class PopulationRunner
                     progress?.Report(new PopulationProgress(Interlocked.Add(ref done, count), total));
                     return local;
                 },
-                local =>
-                {
-                    foreach (var simulator in local)
-                    {
-                        if (simulator is null) continue;
-                        var counters = simulator.Counters;
-                        Interlocked.Add(ref events, counters.Events);
-                        Interlocked.Add(ref leaped, counters.LeapedFirings);
-                    }
-                });
+                workers.Return);
         }
         catch (OperationCanceledException) { cancelled = true; }
-        return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, events, cancelled || cancellationToken.IsCancellationRequested)
+        var work = workers.Created.SelectMany(w => w).OfType<ICellSimulator>()
+            .Aggregate(new SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
+        return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, work.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = engines.Description,
-            LeapedEvents = leaped,
+            LeapedEvents = work.LeapedFirings,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };
     }

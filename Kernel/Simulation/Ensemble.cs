@@ -33,12 +33,16 @@ public static class Ensemble
         if (options.Runs < 1) throw new ArgumentOutOfRangeException(nameof(options), $"at least one run is needed, got {options.Runs}");
         var stopwatch = System.Diagnostics.Stopwatch.StartNew();
         var grid = options.Grid;
-        string[] names = [.. createSimulator().OutputNames];
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        // The first simulator says the outputs, then serves as the pool's first worker.
+        var firstSimulator = createSimulator();
+        string[] names = [.. firstSimulator.OutputNames];
         int width = grid.Points * names.Length;
+        var pool = new WorkerPool<Worker>(() => new Worker(createSimulator(), new double[width]), threads);
+        pool.Return(new Worker(firstSimulator, new double[width]));
         int blocks = (options.Runs + BlockSize - 1) / BlockSize;
         var blockStats = new BlockStatistics?[blocks];
         var trajectories = options.KeepTrajectories ? new double[options.Runs][] : null;
-        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
         int completedRuns = 0;
         long events = 0, leaps = 0;
         var progressLock = new object();
@@ -47,7 +51,7 @@ public static class Ensemble
         {
             Parallel.For(0, blocks,
                 new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-                () => (Simulator: createSimulator(), Record: new double[width]),
+                pool.Get,
                 (block, loop, worker) =>
                 {
                     var stats = new BlockStatistics(width);
@@ -70,7 +74,7 @@ public static class Ensemble
                     }
                     return worker;
                 },
-                _ => { });
+                pool.Return);
         }
         catch (OperationCanceledException) { }
 
@@ -88,6 +92,9 @@ public static class Ensemble
         return new EnsembleResult(grid, names, (int)total.Count, mean, sd, new SimulationCounters(events, leaps),
             stopwatch.Elapsed, cancelled, keptTrajectories?.ToArray());
     }
+
+    // A worker's simulator and its record buffer.
+    private sealed record Worker(ITrajectorySimulator Simulator, double[] Record);
 
     /// <summary>Welford running mean and sum of squared deviations for a vector of values.</summary>
     internal sealed class BlockStatistics(int width)
