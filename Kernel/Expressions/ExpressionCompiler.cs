@@ -6,14 +6,14 @@ using L = System.Linq.Expressions.Expression;
 namespace Stochastic.Expressions;
 
 /// <summary>A rate law or trigger compiled to machine code: reads species counts, parameter values and time.</summary>
-public delegate double CompiledExpression(double[] species, double[] parameters, double time);
+internal delegate double CompiledExpression(double[] species, double[] parameters, double time);
 
 /// <summary>
 /// Compiles a lowered expression (one that reads only species, parameters and time; see
 /// <see cref="ReactionModel.Lower"/>) into a delegate once, so rate laws are not re-interpreted
 /// from a tree on every event.
 /// </summary>
-public static class ExpressionCompiler
+internal static class ExpressionCompiler
 {
     private static readonly MethodInfo ApplyBinary = typeof(ExpressionEvaluator).GetMethod(nameof(ExpressionEvaluator.Apply), [typeof(BinaryOperator), typeof(double), typeof(double)])!;
     private static readonly MethodInfo ApplyUnary = typeof(ExpressionEvaluator).GetMethod(nameof(ExpressionEvaluator.Apply), [typeof(BuiltinFunction), typeof(double)])!;

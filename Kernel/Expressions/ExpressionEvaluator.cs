@@ -7,7 +7,7 @@ namespace Stochastic.Expressions;
 /// values, initial counts); rate laws evaluated per event are compiled with
 /// <see cref="ExpressionCompiler"/> instead.
 /// </summary>
-public static class ExpressionEvaluator
+internal static class ExpressionEvaluator
 {
     /// <summary>Evaluates <paramref name="expr"/>, reading symbols through <paramref name="lookup"/>.</summary>
     /// <param name="expr">The expression.</param>

@@ -9,7 +9,7 @@ namespace Stochastic.Expressions;
 /// <paramref name="called"/> is true when the name is written with an argument list, as BNGL
 /// writes functions (<c>f()</c>).
 /// </summary>
-public delegate Expr? NameResolver(string name, bool called, SourcePosition position);
+internal delegate Expr? NameResolver(string name, bool called, SourcePosition position);
 
 /// <summary>
 /// Parses infix expressions (BNGL and BioNetGen .net syntax): <c>+ - * / ^</c> (right-associative,
@@ -17,7 +17,7 @@ public delegate Expr? NameResolver(string name, bool called, SourcePosition posi
 /// <c>&amp;&amp; || !</c>, numbers with exponents, built-in functions (<c>exp ln log log10 log2 sqrt abs
 /// min max floor ceil sin cos tan tanh if</c>), constants <c>_pi</c> and <c>_e</c>, and <c>time()</c>.
 /// </summary>
-public sealed class ExpressionParser
+internal sealed class ExpressionParser
 {
     private readonly string _text;
     private readonly Func<int, SourcePosition> _positionOf;

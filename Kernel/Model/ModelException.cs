@@ -22,7 +22,7 @@ public sealed class ModelException : StochasticException
 }
 
 /// <summary>Collects errors while reading a source, and throws them together.</summary>
-public sealed class ErrorList
+internal sealed class ErrorList
 {
     private readonly List<ModelError> _errors = [];
 

@@ -17,7 +17,7 @@ namespace Stochastic.Network;
 /// time only at c itself or just after it, so simulators schedule those instants exactly instead of
 /// searching for crossings. Any other use of time in a trigger is refused when compiling.
 /// </remarks>
-public sealed class CompiledEvents
+internal sealed class CompiledEvents
 {
     private readonly CompiledExpression[] _triggers;
     private readonly bool[] _initialValues;

@@ -16,7 +16,7 @@ namespace Stochastic.Population;
 /// correlation matrix (a Gaussian copula), so adding a correlation changes only the parameters
 /// it names, and a correlation of 0 changes nothing. Safe to use from several threads.
 /// </summary>
-public sealed class CellParameterSampler
+internal sealed class CellParameterSampler
 {
     private readonly ReactionModel _model;
     private readonly ConcurrentDictionary<CellType, GaussianCopula?> _copulas = new(ReferenceEqualityComparer.Instance);

@@ -14,7 +14,7 @@ namespace Stochastic.Population;
 /// the observable's correlation time (minutes for pSTAT5 against a 10–30 min grid) the relative
 /// error of a run's AUC is small next to the cell-to-cell spread.
 /// </remarks>
-public static class CellVariables
+internal static class CellVariables
 {
     /// <summary>Variables per observable.</summary>
     public const int PerOutput = 4;

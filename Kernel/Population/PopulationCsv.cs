@@ -6,7 +6,7 @@ namespace Stochastic.Population;
 public static class PopulationCsv
 {
     /// <summary>Quantiles reported per observable.</summary>
-    public static readonly double[] Quantiles = [0.05, 0.25, 0.5, 0.75, 0.95];
+    public static IReadOnlyList<double> Quantiles { get; } = [0.05, 0.25, 0.5, 0.75, 0.95];
 
     private static string F(double x) => x.ToString("G6", CultureInfo.InvariantCulture);
 

@@ -4,7 +4,7 @@ namespace Stochastic.Population;
 /// Wilson score interval for a binomial proportion (Wilson 1927, JASA 22:209): good coverage
 /// even for proportions near 0 or 1 and small counts, unlike the normal (Wald) interval.
 /// </summary>
-public static class WilsonInterval
+internal static class WilsonInterval
 {
     /// <summary>z for a two-sided 95% interval.</summary>
     public const double Z95 = 1.959963984540054;

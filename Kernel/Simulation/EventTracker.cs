@@ -13,7 +13,7 @@ namespace Stochastic.Simulation;
 /// them is applied; after firing, triggers are evaluated again at the same instant, so events
 /// may cascade (bounded by <see cref="MaxCascade"/>).
 /// </remarks>
-public sealed class EventTracker
+internal sealed class EventTracker
 {
     /// <summary>Rounds of event firing allowed at one instant before the model is declared to loop.</summary>
     public const int MaxCascade = 1000;

@@ -46,7 +46,7 @@ public sealed record FastPair(int A, int B, int Forward, int Reverse, int Total,
 /// <param name="Home">The reservoir species (full index) that is a member of this group, or -1.</param>
 /// <param name="Total">The total's species index in the reduced model (a home group: its reservoir's total).</param>
 /// <param name="Pairs">The group's pairs (indices into <see cref="ReducedNetwork.Pairs"/>).</param>
-public sealed record FastGroup(ImmutableArray<int> Members, ImmutableArray<int> Reservoirs, ImmutableArray<ImmutableArray<int>> Content, int Home, int Total, ImmutableArray<int> Pairs);
+internal sealed record FastGroup(ImmutableArray<int> Members, ImmutableArray<int> Reservoirs, ImmutableArray<ImmutableArray<int>> Content, int Home, int Total, ImmutableArray<int> Pairs);
 
 /// <summary>
 /// The result of <see cref="SlowScaleReduction.Reduce"/>: the network over the slow variables,
@@ -106,7 +106,7 @@ public sealed class ReducedNetwork
     /// <summary>The fast pairs lumped (empty: the reduced model is the full one, re-indexed).</summary>
     public ImmutableArray<FastPair> Pairs { get; }
     /// <summary>The groups the pairs form.</summary>
-    public ImmutableArray<FastGroup> Groups { get; }
+    internal ImmutableArray<FastGroup> Groups { get; }
     /// <summary>Reduced species index of each full species (group members map to their total, a reservoir to its total).</summary>
     public IReadOnlyList<int> SpeciesMap { get; }
     /// <summary>Why candidate pairs were refused (one line each).</summary>

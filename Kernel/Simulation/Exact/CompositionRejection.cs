@@ -12,7 +12,7 @@ namespace Stochastic.Simulation.Exact;
 /// in O(1). Cost per event: O(d + G) for d dependents and G non-empty groups, independent of
 /// the number of reactions. Use for large networks (thousands of reactions and more).
 /// </summary>
-public sealed class CompositionRejection : IExactAlgorithm
+internal sealed class CompositionRejection : IExactAlgorithm
 {
     /// <inheritdoc />
     public string Name => "cr";

@@ -9,7 +9,7 @@ namespace Stochastic.Simulation.Exact;
 /// Best for small networks (up to a few hundred reactions), where the search is cheaper than any
 /// bookkeeping.
 /// </summary>
-public sealed class DirectMethod : IExactAlgorithm
+internal sealed class DirectMethod : IExactAlgorithm
 {
     /// <inheritdoc />
     public string Name => "direct";

@@ -14,7 +14,7 @@ namespace Stochastic.Simulation.Exact;
 /// Use for large networks with few dependents per reaction and widely spread propensities; the
 /// composition–rejection method is usually faster on receptor networks.
 /// </summary>
-public sealed class NextReactionMethod : IExactAlgorithm
+internal sealed class NextReactionMethod : IExactAlgorithm
 {
     /// <inheritdoc />
     public string Name => "nrm";

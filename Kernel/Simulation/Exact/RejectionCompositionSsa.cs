@@ -42,7 +42,7 @@ namespace Stochastic.Simulation.Exact;
 /// already accumulated is kept at the old rate.
 /// </para>
 /// </remarks>
-public sealed class RejectionCompositionSsa : IExactAlgorithm
+internal sealed class RejectionCompositionSsa : IExactAlgorithm
 {
     /// <summary>Creates RSSA-CR with the default interval (δ = 0.1, Δ = 2).</summary>
     public RejectionCompositionSsa() : this(0.1, 2) { }

@@ -10,7 +10,7 @@ namespace Stochastic.Simulation.Exact;
 /// updates as <see cref="DirectMethod"/>. Use for mid-size networks (tens to a few thousand
 /// reactions) where a few reactions carry most of the propensity.
 /// </summary>
-public sealed class SortingDirectMethod : IExactAlgorithm
+internal sealed class SortingDirectMethod : IExactAlgorithm
 {
     /// <inheritdoc />
     public string Name => "sorting-direct";
