@@ -36,8 +36,7 @@ internal static class DoseResponseCommand
                 throw new ArgumentOutOfRangeException(nameof(doses), $"--doses must be from:to:count, e.g. 1:10000:9; got '{parse.GetValue(doses)}'");
             var doseList = DoseResponse.LogSpaced(from, to, count);
             string[] ligandList = parse.GetValue(ligands) is { Length: > 0 } l ? l : [.. study.Ligands.Keys.Where(k => k != "none").Order(StringComparer.Ordinal)];
-            foreach (var name in ligandList.Where(n => !study.Ligands.ContainsKey(n)))
-                throw new ModelException(new SourcePosition("--ligand", 0, 0), $"unknown ligand '{name}'; ligands: {string.Join(", ", study.Ligands.Keys.Order(StringComparer.Ordinal))}");
+            study.RequireLigands(ligandList, "--ligand");
             var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads)), parse, study.Settings.Engine);
             long total = (long)ligandList.Length * (doseList.Length + 1) * study.CellTypes.Length * Math.Max(1, options.CellsPerType);
             var curves = ProgressDisplay.Run($"dose-response: {total} cells", total, (PopulationProgress p) => p.CellsDone,

@@ -33,9 +33,7 @@ internal static class PopulationCommand
         command.SetAction((parse, cancellationToken) =>
         {
             var study = StudyReader.Read(parse.GetValue(file)!.ToString());
-            foreach (var name in parse.GetValue(scenarios) ?? [])
-                if (!study.Scenarios.Any(s => s.Name == name))
-                    throw new ModelException(new SourcePosition("--scenario", 0, 0), $"unknown scenario '{name}'; scenarios: {string.Join(", ", study.Scenarios.Select(s => s.Name))}");
+            study.RequireScenarios(parse.GetValue(scenarios) ?? [], "--scenario");
             var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine)
                 with { Coupling = parse.GetValue(coupling) };
             if (study.Settings.LigandPool is null && options.Coupling is not null)

@@ -35,6 +35,6 @@ public static class MethodCatalog
     /// <summary>The method named <paramref name="name"/>; <paramref name="label"/> says where the name came from in the error.</summary>
     /// <exception cref="ModelException">No such method; the message lists the valid names.</exception>
     public static SimulationMethod Get(string name, string label = "method") => Find(name)
-        ?? throw new ModelException(new SourcePosition(label, 0, 0), $"unknown method '{name}'; methods: {string.Join(", ", Names)}");
+        ?? throw ThrowHelper.Model(new SourcePosition(label, 0, 0), $"unknown method '{name}'; methods: {string.Join(", ", Names)}");
 
 }

@@ -27,7 +27,7 @@ internal sealed class SlowScaleMethod : SimulationMethod
         IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         if (network.Events is not null)
-            throw new ModelException(new SourcePosition(model.Name, 0, 0), "the slow-scale method does not apply events, and this model has some; use ssa or hybrid");
+            throw ThrowHelper.Model(new SourcePosition(model.Name, 0, 0), "the slow-scale method does not apply events, and this model has some; use ssa or hybrid");
         var reduced = SlowScaleReduction.Reduce(model, settings.SlowScale, null, network);
         return Ensemble.Run(() => new CellTrajectorySimulator(new SlowScaleCellSimulator(reduced), network), options, progress, cancellationToken);
     }

@@ -108,11 +108,11 @@ internal sealed class CompiledEvents
             case BinaryExpr b when IsRelational(b.Operator) && (b.Left is SymbolExpr { Kind: SymbolKind.Time } || b.Right is SymbolExpr { Kind: SymbolKind.Time }):
                 var other = b.Left is SymbolExpr { Kind: SymbolKind.Time } ? b.Right : b.Left;
                 if (!ExpressionEvaluator.IsConstant(other))
-                    throw new ModelException(b.Position, $"trigger of event '{e.Id}' compares time with an expression that changes over time; only comparisons of time with constants and parameters can be scheduled exactly");
+                    throw ThrowHelper.Model(b.Position, $"trigger of event '{e.Id}' compares time with an expression that changes over time; only comparisons of time with constants and parameters can be scheduled exactly");
                 thresholds.Add(ExpressionCompiler.Compile(other));
                 break;
             case SymbolExpr { Kind: SymbolKind.Time } s:
-                throw new ModelException(s.Position, $"trigger of event '{e.Id}' reads time other than in a comparison with a constant (such as time >= 10); it cannot be scheduled exactly");
+                throw ThrowHelper.Model(s.Position, $"trigger of event '{e.Id}' reads time other than in a comparison with a constant (such as time >= 10); it cannot be scheduled exactly");
             case UnaryExpr u: CollectThresholds(u.Operand, e, thresholds); break;
             case BinaryExpr b: CollectThresholds(b.Left, e, thresholds); CollectThresholds(b.Right, e, thresholds); break;
             case CallExpr c: foreach (var a in c.Arguments) CollectThresholds(a, e, thresholds); break;

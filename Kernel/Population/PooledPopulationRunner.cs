@@ -25,7 +25,7 @@ internal static class PooledPopulationRunner
         var variableNames = CellVariables.Names(outputNames);
         int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
         int uptake = Array.IndexOf(outputNames, pool.Uptake);
-        if (uptake < 0) throw new ArgumentException($"ligand pool uptake '{pool.Uptake}' is not an output of the model ({string.Join(", ", outputNames)})");
+        if (uptake < 0) throw ThrowHelper.Model(pool.Position, $"ligand pool uptake '{pool.Uptake}' is not an output of the model ({string.Join(", ", outputNames)})");
         int dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
         var fateNames = study.FateNames;
         int types = study.CellTypes.Length, wellCells = types * cells;

@@ -70,9 +70,7 @@ public static class PopulationRunner
         var scenarios = study.Scenarios.AsEnumerable();
         if (options.Scenarios is { Count: > 0 } names)
         {
-            foreach (var n in names)
-                if (!study.Scenarios.Any(s => s.Name == n))
-                    throw new ModelException(new SourcePosition(nameof(PopulationOptions.Scenarios), 0, 0), $"unknown scenario '{n}'; scenarios: {string.Join(", ", study.Scenarios.Select(s => s.Name))}");
+            study.RequireScenarios(names, nameof(PopulationOptions.Scenarios));
             scenarios = scenarios.Where(s => names.Contains(s.Name));
         }
         return Run(study, [.. scenarios], options, engine, progress, cancellationToken);

@@ -88,13 +88,32 @@ public sealed class Study
     /// <summary>Name of the fate of a cell that matches no rule.</summary>
     public const string Unclassified = "unclassified";
 
+    /// <summary>
+    /// Checks that every name in <paramref name="names"/> is one of the study's scenarios; the error,
+    /// a <see cref="ModelException"/> at <paramref name="label"/> (a command-line option or an API
+    /// parameter), lists them.
+    /// </summary>
+    public void RequireScenarios(IEnumerable<string> names, string label)
+    {
+        foreach (var name in names)
+            if (!Scenarios.Any(s => s.Name == name))
+                throw ThrowHelper.Model(new SourcePosition(label, 0, 0), $"unknown scenario '{name}'; scenarios: {string.Join(", ", Scenarios.Select(s => s.Name))}");
+    }
+
+    /// <summary>Checks that every name in <paramref name="names"/> is one of the study's ligands; the error lists them, at <paramref name="label"/>.</summary>
+    public void RequireLigands(IEnumerable<string> names, string label)
+    {
+        foreach (var name in names)
+            if (!Ligands.ContainsKey(name))
+                throw ThrowHelper.Model(new SourcePosition(label, 0, 0), $"unknown ligand '{name}'; ligands: {string.Join(", ", Ligands.Keys.Order(StringComparer.Ordinal))}");
+    }
+
     /// <summary>Builds a scenario for <paramref name="ligand"/> at <paramref name="dose"/> (dose-response runs).</summary>
     /// <exception cref="Model.ModelException">Unknown ligand.</exception>
     public Scenario MakeScenario(string name, string ligand, double dose, double duration, IReadOnlyDictionary<string, double>? extra = null)
     {
-        if (!Ligands.TryGetValue(ligand, out var settings))
-            throw new ModelException(new SourcePosition(nameof(ligand), 0, 0), $"unknown ligand '{ligand}'; ligands: {string.Join(", ", Ligands.Keys.Order(StringComparer.Ordinal))}");
-        var all = settings.ToBuilder();
+        RequireLigands([ligand], nameof(ligand));
+        var all = Ligands[ligand].ToBuilder();
         all[Settings.DoseParameter] = dose;
         if (extra is not null) foreach (var (k, v) in extra) all[k] = v;
         return new Scenario(name, ligand, dose, duration, all.ToImmutable(), SourcePosition.None);

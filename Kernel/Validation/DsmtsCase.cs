@@ -76,9 +76,9 @@ public sealed class DsmtsCase
             var root = SbmlReader.LoadXml(File.ReadAllText(modelPath), modelPath).Root;
             title = (string?)root?.Elements().FirstOrDefault(e => e.Name.LocalName == "model")?.Attribute("name") ?? id;
         }
-        catch (IOException ex) { throw new ModelException(new SourcePosition(modelPath, 0, 0), $"cannot read file: {ex.Message}"); }
+        catch (IOException ex) { throw ThrowHelper.Model(new SourcePosition(modelPath, 0, 0), $"cannot read file: {ex.Message}"); }
         if (times.Length != settings.Steps + 1)
-            throw new ModelException(new SourcePosition(Path.Combine(directory, $"{id}-results.csv"), 0, 0),
+            throw ThrowHelper.Model(new SourcePosition(Path.Combine(directory, $"{id}-results.csv"), 0, 0),
                 $"the results have {times.Length} rows; the settings ask for {settings.Steps + 1} output points");
         return new DsmtsCase(id, directory, title, settings, times, mean, sd);
     }
@@ -150,12 +150,12 @@ public sealed class DsmtsCase
             if (colon < 0) continue;
             values[lines[i][..colon].Trim()] = (lines[i][(colon + 1)..].Trim(), i + 1);
         }
-        (string, int) Get(string key) => values.TryGetValue(key, out var v) ? v : throw new ModelException(new SourcePosition(path, 0, 0), $"setting '{key}' is missing");
+        (string, int) Get(string key) => values.TryGetValue(key, out var v) ? v : throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"setting '{key}' is missing");
         double Number(string key)
         {
             var (text, line) = Get(key);
             return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
-                : throw new ModelException(new SourcePosition(path, line, 0), $"setting '{key}' is not a number: '{text}'");
+                : throw ThrowHelper.Model(new SourcePosition(path, line, 0), $"setting '{key}' is not a number: '{text}'");
         }
         (double, double) Range(string key)
         {
@@ -163,10 +163,10 @@ public sealed class DsmtsCase
             var parts = text.Trim('(', ')', ' ').Split(',');
             if (parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double lo)
                 && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double hi)) return (lo, hi);
-            throw new ModelException(new SourcePosition(path, line, 0), $"setting '{key}' is not a range '(low, high)': '{text}'");
+            throw ThrowHelper.Model(new SourcePosition(path, line, 0), $"setting '{key}' is not a range '(low, high)': '{text}'");
         }
         double steps = Number("steps");
-        if (steps < 1 || steps != Math.Floor(steps)) throw new ModelException(new SourcePosition(path, Get("steps").Item2, 0), $"steps must be a positive whole number, got {steps}");
+        if (steps < 1 || steps != Math.Floor(steps)) throw ThrowHelper.Model(new SourcePosition(path, Get("steps").Item2, 0), $"steps must be a positive whole number, got {steps}");
         var variables = Get("variables").Item1.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return new DsmtsSettings(Number("start"), Number("duration"), (int)steps, variables, Range("meanRange"), Range("sdRange"));
     }
@@ -174,7 +174,7 @@ public sealed class DsmtsCase
     private static (double[] Times, double[] Mean, double[] Sd) ReadResults(string path, IReadOnlyList<string> variables)
     {
         string[] lines = ReadLines(path);
-        if (lines.Length == 0) throw new ModelException(new SourcePosition(path, 0, 0), "the results file is empty");
+        if (lines.Length == 0) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "the results file is empty");
         var header = lines[0].Split(',').Select(h => h.Trim()).ToList();
         int nv = variables.Count;
         var meanColumn = new int[nv];
@@ -184,7 +184,7 @@ public sealed class DsmtsCase
             meanColumn[v] = header.IndexOf($"{variables[v]}-mean");
             sdColumn[v] = header.IndexOf($"{variables[v]}-sd");
             if (meanColumn[v] < 0 || sdColumn[v] < 0)
-                throw new ModelException(new SourcePosition(path, 1, 0), $"the results lack the columns '{variables[v]}-mean' and '{variables[v]}-sd'");
+                throw ThrowHelper.Model(new SourcePosition(path, 1, 0), $"the results lack the columns '{variables[v]}-mean' and '{variables[v]}-sd'");
         }
         var times = new List<double>();
         var mean = new List<double>();
@@ -194,7 +194,7 @@ public sealed class DsmtsCase
             if (string.IsNullOrWhiteSpace(lines[i])) continue;
             var cells = lines[i].Split(',');
             double Cell(int c) => c < cells.Length && double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out double d) ? d
-                : throw new ModelException(new SourcePosition(path, i + 1, 0), $"column {c + 1} is not a number");
+                : throw ThrowHelper.Model(new SourcePosition(path, i + 1, 0), $"column {c + 1} is not a number");
             times.Add(Cell(0));
             for (int v = 0; v < nv; v++) { mean.Add(Cell(meanColumn[v])); sd.Add(Cell(sdColumn[v])); }
         }
@@ -206,7 +206,7 @@ public sealed class DsmtsCase
         try { return File.ReadAllLines(path); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ModelException(new SourcePosition(path, 0, 0), $"cannot read file: {ex.Message}");
+            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {ex.Message}");
         }
     }
 }

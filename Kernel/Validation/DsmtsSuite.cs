@@ -19,13 +19,13 @@ public static class DsmtsSuite
     /// <exception cref="ModelException">The folder does not exist, holds no case, or a case is malformed.</exception>
     public static IReadOnlyList<DsmtsCase> Load(string directory)
     {
-        if (!Directory.Exists(directory)) throw new ModelException(new SourcePosition(directory, 0, 0), "no such folder");
+        if (!Directory.Exists(directory)) throw ThrowHelper.Model(new SourcePosition(directory, 0, 0), "no such folder");
         var cases = Directory.GetDirectories(directory)
             .Where(d => File.Exists(Path.Combine(d, $"{Path.GetFileName(d)}-settings.txt")))
             .OrderBy(d => Path.GetFileName(d), StringComparer.Ordinal)
             .Select(DsmtsCase.Load)
             .ToList();
-        if (cases.Count == 0) throw new ModelException(new SourcePosition(directory, 0, 0), "no DSMTS case folders (NNNNN/NNNNN-settings.txt) found");
+        if (cases.Count == 0) throw ThrowHelper.Model(new SourcePosition(directory, 0, 0), "no DSMTS case folders (NNNNN/NNNNN-settings.txt) found");
         return cases;
     }
 }
