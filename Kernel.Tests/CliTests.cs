@@ -97,6 +97,18 @@ public sealed class CliTests : IDisposable
         Assert.InRange(value, mean - 4 * se, mean + 4 * se);
     }
 
+    [Theory]
+    [InlineData("tau", true)]
+    [InlineData("ssa", false)]
+    public async Task Simulate_SaysWhenTheMethodIgnoresTheModelsEvents(string method, bool warned)
+    {
+        // DSMTS 00028 sets X by an event at t = 25; tau-leaping does not apply events.
+        string model = Path.Combine(DsmtsTests.SuiteDirectory, "00028", "00028-sbml-l3v1.xml");
+        var (code, _, error) = await Run("simulate", model, "--method", method, "--runs", "5", "--t-end", "1", "--out", Path.Combine(_dir, $"ev-{method}.csv"));
+        Assert.True(code == 0, error);
+        Assert.Equal(warned, error.Contains("does not apply events"));
+    }
+
     [Fact]
     public async Task Simulate_SameSeed_GivesSameCsv_ForAnyThreadCount()
     {

@@ -43,6 +43,8 @@ internal static class DsmtsCommand
                 if (cancellationToken.IsCancellationRequested) break;
                 var model = c.LoadModel();
                 var network = NetworkCompiler.Compile(model);
+                if (network.HasEvents && !chosen.AppliesEvents)
+                    error.WriteLine($"warning: {c.Id}: method {chosen.Name} does not apply events; they are ignored");
                 var options = new EnsembleOptions(n, parse.GetValue(seed), c.Grid, parse.GetValue(threads));
                 var ensemble = ProgressDisplay.Run($"{c.Id} {c.Title}", n,
                     progress => chosen.RunEnsemble(model, network, options, settings, progress, cancellationToken));

@@ -38,6 +38,8 @@ internal static class SimulateCommand
             var settings = MethodSettings.Default with { Epsilon = parse.GetValue(epsilon) };
             var model = ModelLoader.Load(parse.GetValue(file)!.ToString());
             var network = NetworkCompiler.Compile(model);
+            if (network.HasEvents && !chosen.AppliesEvents)
+                error.WriteLine($"warning: method {chosen.Name} does not apply events; this model's events are ignored (ssa and hybrid apply them)");
             double end = parse.GetValue(tEnd) ?? model.DefaultRun?.TEnd
                 ?? throw new ArgumentOutOfRangeException(nameof(tEnd), "no end time: give --t-end (the file has no simulate action with t_end)");
             int n = parse.GetValue(points) ?? (model.DefaultRun?.Points is int steps ? steps + 1 : 101);

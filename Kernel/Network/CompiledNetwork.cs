@@ -57,6 +57,9 @@ public sealed class CompiledNetwork
     /// <summary>The model's discrete events, compiled; null when it has none.</summary>
     internal CompiledEvents? Events { get; init; }
 
+    /// <summary>True when the model has discrete events.</summary>
+    public bool HasEvents => Events is not null;
+
     /// <summary>Index of the parameter named <paramref name="name"/> (ordinal), or -1.</summary>
     public int ParameterIndex(string name) => Array.IndexOf(ParameterNames, name);
 
