@@ -21,6 +21,12 @@ namespace Stochastic.Transforms;
 /// group; rate expressions checked on their tree); reactions with two molecules from one group, or
 /// rates nonlinear in a group, are refused (the pair that made the group is not lumped).
 /// </summary>
+/// <remarks>
+/// This file is the criterion (which pairs are fast, and why others are refused); the rewrite that
+/// builds the reduced network is <see cref="SlowScaleRewrite"/>. Just over 400 lines because the
+/// criterion's checks (separation, reservoir abundance, group drain, affinity of every slow rate in
+/// the group) re-run together each round as pairs are dropped.
+/// </remarks>
 public static class SlowScaleReduction
 {
     internal readonly record struct Candidate(int A, int B, int F, int R, int G);

@@ -10,6 +10,11 @@ namespace Stochastic.Formats;
 /// registered in file order, so a duplicate is reported where it is written twice), then
 /// resolves expressions in dependency order and builds the <see cref="ReactionModel"/>.
 /// </summary>
+/// <remarks>
+/// One file over 400 lines: every block's reader registers names in the same symbol tables and
+/// error list, and the resolution pass reads them all; split by block it would pass that state
+/// around rather than own it. The line scanning and the actions are already their own types.
+/// </remarks>
 internal sealed class BnglModelBuilder(string file)
 {
     /// <summary>2^53: the largest integer up to which every integer is exactly representable as a double.</summary>

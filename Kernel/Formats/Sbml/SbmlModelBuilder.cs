@@ -13,6 +13,11 @@ namespace Stochastic.Formats;
 /// parameters become model parameters named <c>reaction.parameter</c>; function definitions are
 /// expanded inline; kinetic laws become <see cref="RateLawKind.Propensity"/> reactions.
 /// </summary>
+/// <remarks>
+/// One file over 400 lines: SBML's ids form one namespace (compartments, species, parameters,
+/// reactions, functions), and every element's reader resolves against the same symbol table and
+/// rule sets; MathML and function definitions are already apart (<see cref="MathMLReader"/>).
+/// </remarks>
 internal sealed class SbmlModelBuilder
 {
     private const string L3V1 = "http://www.sbml.org/sbml/level3/version1/core";
