@@ -32,14 +32,15 @@ namespace Stochastic.Simulation.SlowScale;
 /// <c>Advance(t)</c> includes every leap up to t and is never shifted. Should
 /// a leap's draw consume more molecules than a species holds (the ε rule makes that far-fetched), the
 /// leaped firings that consume it are reduced until no count is negative (<see cref="LeapCorrections"/>).
-/// Which reactions leap and for how long is <see cref="LeapPartition"/>'s; first-order decays of
-/// leaped species are drawn exactly by <see cref="ExactDecays"/>.
+/// Which reactions leap and for how long is <see cref="LeapPartition"/>'s; the midpoint shift is
+/// <see cref="MidpointShift"/>'s; first-order decays of leaped species are drawn exactly by <see cref="ExactDecays"/>.
 /// </para>
 /// </summary>
 /// <remarks>
 /// One file over 400 lines because the exact loop, the leap interval's bookkeeping (integrals, the
-/// midpoint shift) and the state moves share one state and one random stream step by step; the
-/// parts that stand alone are their own types (<see cref="ReservoirRefresh"/>, <see cref="LeapPartition"/>,
+/// draws at its end, the correction that keeps counts non-negative) and the state moves share one
+/// state and one random stream step by step; the parts that stand alone are their own types
+/// (<see cref="ReservoirRefresh"/>, <see cref="LeapPartition"/>, <see cref="MidpointShift"/>,
 /// <see cref="ExactDecays"/>, and the reduction itself, <see cref="SlowScaleReduction"/>).
 /// </remarks>
 public sealed class SlowScaleSimulator : RunningTotalSimulator
@@ -68,12 +69,9 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     private readonly bool[] _leaped;
     private readonly List<int> _leapList = [];
     private readonly double[] _aLeap, _integral, _since, _firings, _change;
-    // The interval's estimated-midpoint shift of the state (half the leaped reactions' expected
-    // change), added to State once the interval has begun and taken off when it ends.
-    private readonly double[] _shift;
-    private readonly List<int> _shifted = [];
-    private bool _shiftPending, _shiftApplied;
-    private double _leapTau;
+    // The interval's estimated-midpoint shift of the state, added to State once the interval has
+    // begun and taken off when it ends.
+    private readonly MidpointShift _shift;
     private readonly LaneStreams _poisson = new(1);
     private readonly ExactDecays _decays;
     private double _leapEnd = double.PositiveInfinity;
@@ -158,7 +156,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _since = new double[_slow.Length];
         _firings = new double[_slow.Length];
         _change = new double[ny];
-        _shift = new double[ny];
+        _shift = new MidpointShift(ny);
         _decays = new ExactDecays(full, net, _slow, map, y => _kind[y] == SpeciesKind.Plain);
         if (reduced.Options.LeapEpsilon is { } epsilon)
         {
@@ -221,9 +219,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         Array.Clear(_leaped);
         _leapList.Clear();
         _decays.End();
-        foreach (int species in _shifted) _shift[species] = 0;
-        _shifted.Clear();
-        _shiftPending = _shiftApplied = false;
+        _shift.Clear();
     }
 
     // Recomputes every propensity at `time` and, when leaping, chooses the next interval's leaped
@@ -240,8 +236,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             if (_leapList.Count > 0)
             {
                 _leapEnd = time + tau;
-                _leapTau = tau;
-                PlanShift(tau);
+                _shift.Plan(Network, _leapList, _a, tau);
             }
             foreach (int j in _leapList)
             {
@@ -263,41 +258,13 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     }
 
 
-    // Gillespie's (2001) estimated midpoint, for the whole state: the leaped firings wait for the
-    // interval's end, so over the interval every propensity (leaped or exact) is evaluated at the
-    // state moved by half the leaped reactions' expected change, Δ/2 = ½·Σ ν_j·a_j·τ. For a linear
-    // network this makes the mean second order in τ: immigration–death gets x_{n+1} − x_n =
-    // (α − μx)(τ − μτ²/2), the exact increment to that order, where plain leaping (Euler) gives
-    // (α − μx)τ and overshoots; and an exact reaction reading a leaped species no longer sees it lag
-    // behind by the interval's drift. Planned here, added when the interval begins (so a state
-    // recorded at a horizon is never shifted), taken off at its end.
-    private void PlanShift(double tau)
-    {
-        if (double.IsPositiveInfinity(tau)) return; // the leaped reactions change nothing that is read
-        var net = Network;
-        foreach (int j in _leapList)
-            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
-            {
-                int species = net.ChangeSpecies[c];
-                if (!_shifted.Contains(species)) _shifted.Add(species);
-                _shift[species] += 0.5 * net.ChangeAmounts[c] * _a[j] * tau;
-            }
-        _shiftPending = _shifted.Count > 0;
-    }
-
-    // Adds the planned shift at `time`, the interval's start, and re-evaluates every propensity there.
-    // An interval that the horizon will cut short gets the shift of its actual length.
+    // Adds the planned midpoint shift at `time`, the interval's start, and re-evaluates every
+    // propensity there.
     private void ApplyShift(double time, double horizon)
     {
-        _shiftPending = false;
-        _shiftApplied = true;
-        double part = Math.Clamp((horizon - time) / _leapTau, 0, 1);
+        _shift.Begin(time, horizon);
         bool touched = false;
-        foreach (int species in _shifted)
-        {
-            _shift[species] *= part;
-            touched |= Move(species, _shift[species]);
-        }
+        foreach (int species in _shift.Species) touched |= Move(species, _shift[species]);
         if (touched) _reservoirs.Settle(State, _xbar);
         for (int j = 0; j < _a.Length; j++)
         {
@@ -311,14 +278,12 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     // Takes the shift off (the counts are integers again) and forgets it.
     private void RemoveShift()
     {
-        if (_shiftApplied)
+        if (_shift.Applied)
         {
             var y = State;
-            foreach (int s in _shifted) Move(s, Math.Round(y[s] - _shift[s]) - y[s]);
+            foreach (int s in _shift.Species) Move(s, Math.Round(y[s] - _shift[s]) - y[s]);
         }
-        foreach (int s in _shifted) _shift[s] = 0;
-        _shifted.Clear();
-        _shiftPending = _shiftApplied = false;
+        _shift.Clear();
     }
 
     // Ends the leap interval at `time`: each leaped reaction fires Poisson(∫ a dt) times, then the
@@ -393,7 +358,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         var p = Parameters;
         var slow = _slow;
         var rng = Random;
-        if (_shiftPending) ApplyShift(Time, horizon);
+        if (_shift.Pending) ApplyShift(Time, horizon);
         double t = Time, total = _total, next = _nextTime;
         bool pending = _pending;
         long fired = 0;
@@ -416,7 +381,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 t = end;
                 pending = false;
                 if (end >= horizon) { total = _total; break; }
-                if (_shiftPending) ApplyShift(t, horizon);
+                if (_shift.Pending) ApplyShift(t, horizon);
                 total = _total;
                 continue;
             }
@@ -456,7 +421,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 // Nothing leaped: look again after a while (the counts may have grown).
                 Time = t;
                 Partition(t);
-                if (_shiftPending) ApplyShift(t, horizon);
+                if (_shift.Pending) ApplyShift(t, horizon);
                 total = _total;
                 pending = false;
             }
