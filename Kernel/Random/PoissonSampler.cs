@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Stochastic.Simulation.Batch;
+using Stochastic.Lanes;
 
 namespace Stochastic.Random;
 
@@ -124,7 +124,7 @@ internal static class PoissonSampler
     private static TV LogFactorial<TL, TV>(TV k) where TL : ILanes<TV> where TV : struct
     {
         TV big = TL.LessThanOrEqual(TL.Create(LogFactorials.Length), k);
-        uint small = TL.MaskBits(TL.AndNot(Lanes.AllOnes<TL, TV>(), big));
+        uint small = TL.MaskBits(TL.AndNot(LaneOps.AllOnes<TL, TV>(), big));
         Span<double> ks = stackalloc double[TL.Count];
         if (small != 0)
         {

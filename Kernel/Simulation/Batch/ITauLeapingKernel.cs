@@ -1,3 +1,4 @@
+using Stochastic.Lanes;
 using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Simulation.Batch;
@@ -26,15 +27,19 @@ internal interface ITauLeapingKernel
     void Run(in ChunkJob job, ulong seed);
 }
 
-/// <summary>Picks the lane width once and builds kernels of it; the only place that asks the hardware.</summary>
+/// <summary>Builds kernels of a lane width; <see cref="SimdWidth.Auto"/> is what <see cref="LaneWidth"/> decided for the process.</summary>
 internal static class TauLeapingKernelFactory
 {
+    private static readonly SimdWidth Widest = LaneWidth.Widest switch
+    {
+        8 => SimdWidth.Vector512,
+        4 => SimdWidth.Vector256,
+        2 => SimdWidth.Vector128,
+        _ => SimdWidth.Scalar,
+    };
+
     /// <summary>Resolves <see cref="SimdWidth.Auto"/> to the widest accelerated width; explicit widths are kept (they are correct, if slow, without hardware support).</summary>
-    public static SimdWidth Resolve(SimdWidth width) => width != SimdWidth.Auto ? width
-        : Vector512Lanes.IsHardwareAccelerated ? SimdWidth.Vector512
-        : Vector256Lanes.IsHardwareAccelerated ? SimdWidth.Vector256
-        : Vector128Lanes.IsHardwareAccelerated ? SimdWidth.Vector128
-        : SimdWidth.Scalar;
+    public static SimdWidth Resolve(SimdWidth width) => width != SimdWidth.Auto ? width : Widest;
 
     public static ITauLeapingKernel Create(SimdWidth width, TauLeapingPlan plan, double epsilon, TimeGrid grid) => Resolve(width) switch
     {
