@@ -18,16 +18,10 @@ public enum SimdWidth
     Vector512,
 }
 
-/// <summary>One vector's worth of tau-leaping, width erased: the dispatch point chosen once per run.</summary>
-internal interface ITauLeapingKernel
-{
-    /// <summary>Lanes per vector.</summary>
-    int Lanes { get; }
-    /// <summary>Runs one chunk of cells to the end of the grid.</summary>
-    void Run(in ChunkJob job, ulong seed);
-}
-
 /// <summary>Builds kernels of a lane width; <see cref="SimdWidth.Auto"/> is what <see cref="LaneWidth"/> decided for the process.</summary>
+/// <remarks>The kernel itself is tau-leaping and lives in Simulation.Tau, beside the scalar simulator that
+/// runs it on one cell; the batch engine only picks a width and builds kernels, so Batch depends on Tau
+/// and not the reverse.</remarks>
 internal static class TauLeapingKernelFactory
 {
     private static readonly SimdWidth Widest = LaneWidth.Widest switch

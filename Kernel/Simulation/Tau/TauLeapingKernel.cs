@@ -1,8 +1,7 @@
-using Stochastic.Random;
 using Stochastic.Lanes;
-using Stochastic.Simulation.Tau;
+using Stochastic.Random;
 
-namespace Stochastic.Simulation.Batch;
+namespace Stochastic.Simulation.Tau;
 
 /// <summary>Where one chunk of lanes reads its cells and writes their results.</summary>
 /// <param name="InitialCounts">Initial counts, structure of arrays: species s of column j at [s·Stride + j].</param>
