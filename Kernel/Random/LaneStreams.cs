@@ -12,7 +12,7 @@ namespace Stochastic.Random;
 /// widths <see cref="LaneWidth"/> chose; integer arithmetic is exact, so every width gives the draws
 /// of the scalar <see cref="PhiloxStream"/> bit for bit. Not thread-safe; one per worker.
 /// </summary>
-internal sealed class LaneStreams
+internal sealed class LaneStreams : ILaneUniformSource
 {
     private const double Scale = 1.0 / (1UL << 53);
     private readonly int _lanes;
@@ -114,4 +114,16 @@ internal sealed class LaneStreams
         TL.StoreAsDouble(TL.ShiftRightLogical(TL.Or(TL.ShiftLeft(c1, 32), c0), 11), Scale, _first.AsSpan(i));
         TL.StoreAsDouble(TL.ShiftRightLogical(TL.Or(TL.ShiftLeft(c3, 32), c2), 11), Scale, _second.AsSpan(i));
     }
+}
+
+/// <summary>
+/// <see cref="LaneStreams"/> as a struct, for the samplers' generic parameter: a struct argument gets
+/// its own compiled sampler with the draws inlined, where a class argument would share one compiled
+/// body and call through the interface.
+/// </summary>
+internal readonly struct LaneStreamsSource(LaneStreams streams) : ILaneUniformSource
+{
+    /// <inheritdoc cref="LaneStreams.NextUniform{TL, TV}"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV NextUniform<TL, TV>(TV mask) where TL : ILanes<TV> where TV : struct => streams.NextUniform<TL, TV>(mask);
 }

@@ -59,7 +59,7 @@ public static class Philox4x32
 /// 53 random bits. Draw n of stream (seed, cell) is a pure function of (seed, cell, n). Mutable
 /// struct: keep it in an array or pass by ref.
 /// </summary>
-public struct PhiloxStream
+public struct PhiloxStream : IUniformSource
 {
     private const double Scale = 1.0 / (1UL << 53);
     private readonly uint _k0, _k1, _s0, _s1;
@@ -87,4 +87,8 @@ public struct PhiloxStream
         _hasSpare = true;
         return (a >> 11) * Scale;
     }
+
+    /// <summary>Next uniform double in (0, 1]: the next <see cref="NextDouble"/> plus 2⁻⁵³ (exact), safe to take the logarithm of.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public double NextOpenDouble() => NextDouble() + Scale;
 }
