@@ -46,6 +46,6 @@ internal readonly struct ScalarLanes : ILanes<double>, IUInt64Lanes<ulong>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.Xor(ulong a, ulong b) => a ^ b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.ShiftLeft(ulong a, int count) => a << count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.ShiftRightLogical(ulong a, int count) => a >> count;
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.MultiplyLow32(ulong a, ulong b) => (ulong)(uint)a * (uint)b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.MultiplyLow32(ulong a, ulong b) => a * b; // exact: both below 2³², as the interface requires
     [MethodImpl(MethodImplOptions.AggressiveInlining)] static void IUInt64Lanes<ulong>.StoreAsDouble(ulong value, double scale, Span<double> destination) => destination[0] = value * scale;
 }
