@@ -41,9 +41,12 @@ public static class Philox4x32
         TU x0 = c0, x1 = c1, x2 = c2, x3 = c3;
         TU low = TL.Create(0xFFFFFFFFUL);
         TU m0 = TL.Create(M0), m1 = TL.Create(M1), w0 = TL.Create(W0), w1 = TL.Create(W1);
+        // The key is bumped before every round, so start one bump back (mod 2³²): no branch in the loop.
+        k0 = TL.And(TL.Add(k0, TL.Create((1UL << 32) - W0)), low);
+        k1 = TL.And(TL.Add(k1, TL.Create((1UL << 32) - W1)), low);
         for (int round = 0; round < 10; round++)
         {
-            if (round > 0) { k0 = TL.And(TL.Add(k0, w0), low); k1 = TL.And(TL.Add(k1, w1), low); }
+            k0 = TL.And(TL.Add(k0, w0), low); k1 = TL.And(TL.Add(k1, w1), low);
             TU p0 = TL.MultiplyLow32(x0, m0), p1 = TL.MultiplyLow32(x2, m1);
             TU n0 = TL.Xor(TL.Xor(TL.ShiftRightLogical(p1, 32), x1), k0);
             TU n2 = TL.Xor(TL.Xor(TL.ShiftRightLogical(p0, 32), x3), k1);
