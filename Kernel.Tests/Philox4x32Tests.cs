@@ -1,6 +1,6 @@
 using System.Runtime.Intrinsics;
+using Stochastic.Lanes;
 using Stochastic.Random;
-using Stochastic.Simulation.Batch;
 using Xunit;
 
 namespace Stochastic.Tests;

@@ -1,5 +1,5 @@
+using Stochastic.Lanes;
 using Stochastic.Random;
-using Stochastic.Simulation.Batch;
 using System.Runtime.Intrinsics;
 using Xunit;
 

@@ -6,7 +6,7 @@ namespace Stochastic.Random;
 /// Generation", §X.4: the number of geometric gaps that fit in n trials, about n·p + 1 uniforms);
 /// above it by Hörmann's BTRS transformed rejection with squeeze (Hörmann 1993, "The generation of
 /// binomial random variates", J. Statist. Comput. Simul. 46:101–110), whose acceptance test takes
-/// the log factorials from <see cref="PoissonSampler.LogFactorial"/>.
+/// the log factorials from <see cref="PoissonSampler.LogFactorial"/>. Draws from any scalar stream (<see cref="IUniformSource"/>).
 /// </summary>
 internal static class BinomialSampler
 {
@@ -14,7 +14,7 @@ internal static class BinomialSampler
     public const double InversionLimit = 10;
 
     /// <summary>One Binomial(<paramref name="trials"/>, <paramref name="p"/>) variate from <paramref name="random"/>; p is clamped to [0, 1].</summary>
-    public static double Sample(double trials, double p, ref Xoshiro256StarStar random)
+    public static double Sample<TRandom>(double trials, double p, ref TRandom random) where TRandom : struct, IUniformSource
     {
         if (!(trials >= 1) || !(p > 0)) return 0;
         if (p >= 1) return trials;
@@ -23,7 +23,7 @@ internal static class BinomialSampler
     }
 
     // Geometric gaps ⌈ln U / ln(1 − p)⌉ between successes, counted while their sum stays within n.
-    private static double WaitingTime(double n, double p, ref Xoshiro256StarStar random)
+    private static double WaitingTime<TRandom>(double n, double p, ref TRandom random) where TRandom : struct, IUniformSource
     {
         double scale = 1 / Math.Log(1 - p), sum = 0, k = 0;
         while (true)
@@ -34,7 +34,7 @@ internal static class BinomialSampler
         }
     }
 
-    private static double Btrs(double n, double p, ref Xoshiro256StarStar random)
+    private static double Btrs<TRandom>(double n, double p, ref TRandom random) where TRandom : struct, IUniformSource
     {
         double spq = Math.Sqrt(n * p * (1 - p));
         double b = 1.15 + 2.53 * spq;

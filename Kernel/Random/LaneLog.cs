@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Stochastic.Simulation.Batch;
+using Stochastic.Lanes;
 
 namespace Stochastic.Random;
 

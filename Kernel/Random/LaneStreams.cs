@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
-using Stochastic.Simulation.Batch;
+using Stochastic.Lanes;
 
 namespace Stochastic.Random;
 
@@ -9,15 +8,13 @@ namespace Stochastic.Random;
 /// The random streams of the lanes of one vector: lane i draws from its own Philox4x32-10 stream
 /// (the sequence of <see cref="PhiloxStream"/>), and only when its mask bit is set, so what a lane
 /// draws depends only on its own history. State is held structure-of-arrays and the Philox blocks
-/// of all lanes are computed together in vector registers (each 32-bit word in a 64-bit lane, so the
-/// 32×32→64-bit products are exact); integer arithmetic is exact, so every width gives the draws of
-/// the scalar <see cref="PhiloxStream"/> bit for bit. Not thread-safe; one per worker.
+/// of all lanes are computed together in vector registers by <see cref="Philox4x32.Rounds{TL, TU}"/>, at the
+/// widths <see cref="LaneWidth"/> chose; integer arithmetic is exact, so every width gives the draws
+/// of the scalar <see cref="PhiloxStream"/> bit for bit. Not thread-safe; one per worker.
 /// </summary>
-internal sealed class LaneStreams
+internal sealed class LaneStreams : ILaneUniformSource
 {
     private const double Scale = 1.0 / (1UL << 53);
-    private const uint M0 = 0xD2511F53, M1 = 0xCD9E8D57;
-    private const uint W0 = 0x9E3779B9, W1 = 0xBB67AE85;
     private readonly int _lanes;
     // Per lane: key words, stream words (counter words 2 and 3), block number (counter words 0 and 1).
     private readonly ulong[] _k0, _k1, _s0, _s1, _block;
@@ -84,99 +81,49 @@ internal sealed class LaneStreams
     {
         uint bit = 1u << lane;
         if ((_spareBits & bit) != 0) { _spareBits &= ~bit; return _spare[lane]; }
-        ulong b = _block[lane]++;
-        var (r0, r1, r2, r3) = Philox4x32.Block((uint)b, (uint)(b >> 32), (uint)_s0[lane], (uint)_s1[lane], (uint)_k0[lane], (uint)_k1[lane]);
-        ulong a = ((ulong)r1 << 32) | r0, c = ((ulong)r3 << 32) | r2;
-        _spare[lane] = (c >> 11) * Scale;
+        Generate<ScalarLanes, ulong>(lane);
+        _block[lane]++;
+        _spare[lane] = _second[lane];
         _spareBits |= bit;
-        return (a >> 11) * Scale;
+        return _first[lane];
     }
 
     /// <summary>Philox blocks at every lane's current block number, as two doubles each (_first, _second); blocks are not advanced.</summary>
     private void Generate()
     {
-        if (_lanes >= 8 && Vector512.IsHardwareAccelerated) { Generate512(0); return; }
-        int i = 0;
-        if (Vector256.IsHardwareAccelerated) for (; i + 4 <= _lanes; i += 4) Generate256(i);
-        if (Vector128.IsHardwareAccelerated) for (; i + 2 <= _lanes; i += 2) Generate128(i);
-        for (; i < _lanes; i++)
-        {
-            ulong b = _block[i];
-            var (r0, r1, r2, r3) = Philox4x32.Block((uint)b, (uint)(b >> 32), (uint)_s0[i], (uint)_s1[i], (uint)_k0[i], (uint)_k1[i]);
-            _first[i] = ((((ulong)r1 << 32) | r0) >> 11) * Scale;
-            _second[i] = ((((ulong)r3 << 32) | r2) >> 11) * Scale;
-        }
+        // The widths come from LaneWidth, decided once; the tests on it are constants to the JIT.
+        int i = 0, lanes = _lanes;
+        if (LaneWidth.Widest >= 8) for (; i + 8 <= lanes; i += 8) Generate<Vector512Lanes, Vector512<ulong>>(i);
+        if (LaneWidth.Widest >= 4) for (; i + 4 <= lanes; i += 4) Generate<Vector256Lanes, Vector256<ulong>>(i);
+        if (LaneWidth.Widest >= 2) for (; i + 2 <= lanes; i += 2) Generate<Vector128Lanes, Vector128<ulong>>(i);
+        for (; i < lanes; i++) Generate<ScalarLanes, ulong>(i);
     }
 
-    private void Generate512(int i)
+    /// <summary>The blocks of lanes <paramref name="i"/>.. (one vector of <typeparamref name="TL"/>) into _first and _second.</summary>
+    // One method per width, not inlined: each keeps its own inlining budget, so the rounds are
+    // inlined and stay in registers (all widths inlined into Generate() exhaust it).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Generate<TL, TU>(int i) where TL : IUInt64Lanes<TU> where TU : struct
     {
-        var low = Vector512.Create(0xFFFFFFFFUL);
-        var block = Vector512.Create(_block.AsSpan(i));
-        var c0 = block & low; var c1 = block >>> 32;
-        var c2 = Vector512.Create(_s0.AsSpan(i)); var c3 = Vector512.Create(_s1.AsSpan(i));
-        var k0 = Vector512.Create(_k0.AsSpan(i)); var k1 = Vector512.Create(_k1.AsSpan(i));
-        var m0 = Vector512.Create((ulong)M0); var m1 = Vector512.Create((ulong)M1);
-        var w0 = Vector512.Create((ulong)W0); var w1 = Vector512.Create((ulong)W1);
-        for (int round = 0; round < 10; round++)
-        {
-            if (round > 0) { k0 = (k0 + w0) & low; k1 = (k1 + w1) & low; }
-            Vector512<ulong> p0, p1;
-            if (Avx512F.IsSupported) { p0 = Avx512F.Multiply(c0.AsUInt32(), m0.AsUInt32()); p1 = Avx512F.Multiply(c2.AsUInt32(), m1.AsUInt32()); }
-            else { p0 = c0 * m0; p1 = c2 * m1; }
-            var n0 = (p1 >>> 32) ^ c1 ^ k0;
-            var n2 = (p0 >>> 32) ^ c3 ^ k1;
-            c1 = p1 & low; c3 = p0 & low; c0 = n0; c2 = n2;
-        }
-        var scale = Vector512.Create(Scale);
-        (Vector512.ConvertToDouble(((c1 << 32) | c0) >>> 11) * scale).CopyTo(_first.AsSpan(i));
-        (Vector512.ConvertToDouble(((c3 << 32) | c2) >>> 11) * scale).CopyTo(_second.AsSpan(i));
+        TU block = TL.Load(new ReadOnlySpan<ulong>(_block, i, TL.Count));
+        TU c0 = TL.And(block, TL.Create(0xFFFFFFFFUL)), c1 = TL.ShiftRightLogical(block, 32);
+        TU c2 = TL.Load(new ReadOnlySpan<ulong>(_s0, i, TL.Count)), c3 = TL.Load(new ReadOnlySpan<ulong>(_s1, i, TL.Count));
+        TU k0 = TL.Load(new ReadOnlySpan<ulong>(_k0, i, TL.Count)), k1 = TL.Load(new ReadOnlySpan<ulong>(_k1, i, TL.Count));
+        Philox4x32.Rounds<TL, TU>(ref c0, ref c1, ref c2, ref c3, k0, k1);
+        // 53 bits of each 64-bit half: exact as a double, and exact again after the power-of-two scale.
+        TL.StoreAsDouble(TL.ShiftRightLogical(TL.Or(TL.ShiftLeft(c1, 32), c0), 11), Scale, _first.AsSpan(i));
+        TL.StoreAsDouble(TL.ShiftRightLogical(TL.Or(TL.ShiftLeft(c3, 32), c2), 11), Scale, _second.AsSpan(i));
     }
+}
 
-    private void Generate256(int i)
-    {
-        var low = Vector256.Create(0xFFFFFFFFUL);
-        var block = Vector256.Create(_block.AsSpan(i));
-        var c0 = block & low; var c1 = block >>> 32;
-        var c2 = Vector256.Create(_s0.AsSpan(i)); var c3 = Vector256.Create(_s1.AsSpan(i));
-        var k0 = Vector256.Create(_k0.AsSpan(i)); var k1 = Vector256.Create(_k1.AsSpan(i));
-        var m0 = Vector256.Create((ulong)M0); var m1 = Vector256.Create((ulong)M1);
-        var w0 = Vector256.Create((ulong)W0); var w1 = Vector256.Create((ulong)W1);
-        for (int round = 0; round < 10; round++)
-        {
-            if (round > 0) { k0 = (k0 + w0) & low; k1 = (k1 + w1) & low; }
-            Vector256<ulong> p0, p1;
-            if (Avx2.IsSupported) { p0 = Avx2.Multiply(c0.AsUInt32(), m0.AsUInt32()); p1 = Avx2.Multiply(c2.AsUInt32(), m1.AsUInt32()); }
-            else { p0 = c0 * m0; p1 = c2 * m1; }
-            var n0 = (p1 >>> 32) ^ c1 ^ k0;
-            var n2 = (p0 >>> 32) ^ c3 ^ k1;
-            c1 = p1 & low; c3 = p0 & low; c0 = n0; c2 = n2;
-        }
-        var scale = Vector256.Create(Scale);
-        (Vector256.ConvertToDouble(((c1 << 32) | c0) >>> 11) * scale).CopyTo(_first.AsSpan(i));
-        (Vector256.ConvertToDouble(((c3 << 32) | c2) >>> 11) * scale).CopyTo(_second.AsSpan(i));
-    }
-
-    private void Generate128(int i)
-    {
-        var low = Vector128.Create(0xFFFFFFFFUL);
-        var block = Vector128.Create(_block.AsSpan(i));
-        var c0 = block & low; var c1 = block >>> 32;
-        var c2 = Vector128.Create(_s0.AsSpan(i)); var c3 = Vector128.Create(_s1.AsSpan(i));
-        var k0 = Vector128.Create(_k0.AsSpan(i)); var k1 = Vector128.Create(_k1.AsSpan(i));
-        var m0 = Vector128.Create((ulong)M0); var m1 = Vector128.Create((ulong)M1);
-        var w0 = Vector128.Create((ulong)W0); var w1 = Vector128.Create((ulong)W1);
-        for (int round = 0; round < 10; round++)
-        {
-            if (round > 0) { k0 = (k0 + w0) & low; k1 = (k1 + w1) & low; }
-            Vector128<ulong> p0, p1;
-            if (Sse2.IsSupported) { p0 = Sse2.Multiply(c0.AsUInt32(), m0.AsUInt32()); p1 = Sse2.Multiply(c2.AsUInt32(), m1.AsUInt32()); }
-            else { p0 = c0 * m0; p1 = c2 * m1; }
-            var n0 = (p1 >>> 32) ^ c1 ^ k0;
-            var n2 = (p0 >>> 32) ^ c3 ^ k1;
-            c1 = p1 & low; c3 = p0 & low; c0 = n0; c2 = n2;
-        }
-        var scale = Vector128.Create(Scale);
-        (Vector128.ConvertToDouble(((c1 << 32) | c0) >>> 11) * scale).CopyTo(_first.AsSpan(i));
-        (Vector128.ConvertToDouble(((c3 << 32) | c2) >>> 11) * scale).CopyTo(_second.AsSpan(i));
-    }
+/// <summary>
+/// <see cref="LaneStreams"/> as a struct, for the samplers' generic parameter: a struct argument gets
+/// its own compiled sampler with the draws inlined, where a class argument would share one compiled
+/// body and call through the interface.
+/// </summary>
+internal readonly struct LaneStreamsSource(LaneStreams streams) : ILaneUniformSource
+{
+    /// <inheritdoc cref="LaneStreams.NextUniform{TL, TV}"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public TV NextUniform<TL, TV>(TV mask) where TL : ILanes<TV> where TV : struct => streams.NextUniform<TL, TV>(mask);
 }

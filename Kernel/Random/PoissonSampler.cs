@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using Stochastic.Simulation.Batch;
+using Stochastic.Lanes;
 
 namespace Stochastic.Random;
 
@@ -11,7 +11,7 @@ namespace Stochastic.Random;
 /// transformed rejection method for generating Poisson random variables", Insurance: Mathematics
 /// and Economics 12:39–45), also a masked vector loop: each pass, every unfinished lane makes one
 /// try (squeeze, then the full log test for lanes that miss it) from its own stream, so every width
-/// gives the same integers.
+/// gives the same integers. The randomness comes from an <see cref="ILaneUniformSource"/>.
 /// </summary>
 internal static class PoissonSampler
 {
@@ -27,11 +27,22 @@ internal static class PoissonSampler
     /// </summary>
     public static TV Sample<TL, TV>(TV mean, TV mask, LaneStreams streams) where TL : ILanes<TV> where TV : struct
     {
+        var random = new LaneStreamsSource(streams);
+        return Sample<TL, TV, LaneStreamsSource>(mean, mask, ref random);
+    }
+
+    /// <summary>
+    /// Draws Poisson(<paramref name="mean"/>) in the lanes set in <paramref name="mask"/> (means
+    /// must be positive and finite there), from any lane source; 0 elsewhere.
+    /// </summary>
+    public static TV Sample<TL, TV, TRandom>(TV mean, TV mask, ref TRandom random)
+        where TL : ILanes<TV> where TV : struct where TRandom : struct, ILaneUniformSource
+    {
         TV large = TL.And(mask, TL.LessThanOrEqual(TL.Create(InversionLimit), mean));
         TV small = TL.AndNot(mask, large);
         TV result = TL.Create(0);
-        if (TL.MaskBits(small) != 0) result = Inversion<TL, TV>(mean, small, streams);
-        if (TL.MaskBits(large) != 0) result = TL.Select(large, Ptrs<TL, TV>(mean, large, streams), result);
+        if (TL.MaskBits(small) != 0) result = Inversion<TL, TV, TRandom>(mean, small, ref random);
+        if (TL.MaskBits(large) != 0) result = TL.Select(large, Ptrs<TL, TV, TRandom>(mean, large, ref random), result);
         return result;
     }
 
@@ -39,9 +50,10 @@ internal static class PoissonSampler
     public static double Sample(double mean, LaneStreams streams) =>
         mean > 0 ? Sample<ScalarLanes, double>(mean, BitConverter.UInt64BitsToDouble(ulong.MaxValue), streams) : 0;
 
-    private static TV Inversion<TL, TV>(TV mean, TV mask, LaneStreams streams) where TL : ILanes<TV> where TV : struct
+    private static TV Inversion<TL, TV, TRandom>(TV mean, TV mask, ref TRandom random)
+        where TL : ILanes<TV> where TV : struct where TRandom : struct, ILaneUniformSource
     {
-        TV u = streams.NextUniform<TL, TV>(mask);
+        TV u = random.NextUniform<TL, TV>(mask);
         TV p = LaneExp.Invoke<TL, TV>(TL.Subtract(TL.Create(0), mean));
         TV cumulative = p;
         TV k = TL.Create(0);
@@ -58,7 +70,8 @@ internal static class PoissonSampler
         return k;
     }
 
-    private static TV Ptrs<TL, TV>(TV mean, TV mask, LaneStreams streams) where TL : ILanes<TV> where TV : struct
+    private static TV Ptrs<TL, TV, TRandom>(TV mean, TV mask, ref TRandom random)
+        where TL : ILanes<TV> where TV : struct where TRandom : struct, ILaneUniformSource
     {
         // Setup (Hörmann 1993, table 1).
         TV safeMean = TL.Select(mask, mean, TL.Create(InversionLimit));
@@ -73,8 +86,8 @@ internal static class PoissonSampler
         TV todo = mask;
         do
         {
-            TV u = TL.Subtract(streams.NextUniform<TL, TV>(todo), TL.Create(0.5));
-            TV v = TL.Subtract(TL.Create(1), streams.NextUniform<TL, TV>(todo));
+            TV u = TL.Subtract(random.NextUniform<TL, TV>(todo), TL.Create(0.5));
+            TV v = TL.Subtract(TL.Create(1), random.NextUniform<TL, TV>(todo));
             var (k, us) = Candidate<TL, TV>(u, a, b, safeMean);
             TV squeeze = TL.And(TL.LessThanOrEqual(TL.Create(0.07), us), TL.LessThanOrEqual(v, vr));
             TV accepted = TL.And(todo, squeeze);
@@ -124,7 +137,7 @@ internal static class PoissonSampler
     private static TV LogFactorial<TL, TV>(TV k) where TL : ILanes<TV> where TV : struct
     {
         TV big = TL.LessThanOrEqual(TL.Create(LogFactorials.Length), k);
-        uint small = TL.MaskBits(TL.AndNot(Lanes.AllOnes<TL, TV>(), big));
+        uint small = TL.MaskBits(TL.AndNot(LaneOps.AllOnes<TL, TV>(), big));
         Span<double> ks = stackalloc double[TL.Count];
         if (small != 0)
         {

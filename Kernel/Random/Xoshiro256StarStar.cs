@@ -7,7 +7,7 @@ namespace Stochastic.Random;
 /// the stream each exact-SSA run draws from. A stream depends only on (seed, stream index), so an
 /// ensemble's output is the same whatever the thread count. Mutable struct: pass by ref.
 /// </summary>
-public struct Xoshiro256StarStar
+public struct Xoshiro256StarStar : IUniformSource
 {
     private ulong _s0, _s1, _s2, _s3;
 

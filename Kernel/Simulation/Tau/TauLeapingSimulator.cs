@@ -1,5 +1,5 @@
+using Stochastic.Lanes;
 using Stochastic.Network;
-using Stochastic.Simulation.Batch;
 
 namespace Stochastic.Simulation.Tau;
 
@@ -18,9 +18,9 @@ namespace Stochastic.Simulation.Tau;
 /// over it; the species they read bound the leap with g = 1 (see docs/algorithms.md).
 /// </summary>
 /// <remarks>
-/// This is the scalar width of the batch engine (<see cref="BatchSimulator"/>) run on one cell: run
-/// r of seed s is cell r of a batch with seed s, bit for bit, and draws from Philox4x32-10 stream
-/// (s, r). One instance per thread.
+/// This is the scalar width of the lane kernel (<see cref="TauLeapingKernel{TL, TV}"/>) that the batch
+/// engine runs, on one cell: run r of seed s is cell r of a batch with seed s, bit for bit, and draws
+/// from Philox4x32-10 stream (s, r). One instance per thread.
 /// </remarks>
 public sealed class TauLeapingSimulator : ITrajectorySimulator
 {
@@ -35,7 +35,7 @@ public sealed class TauLeapingSimulator : ITrajectorySimulator
     private readonly long[] _streams = [0];
     private readonly long[] _events = [0], _leaps = [0];
     private TimeGrid? _grid;
-    private ITauLeapingKernel? _kernel;
+    private TauLeapingKernel<ScalarLanes, double>? _kernel;
     private double[] _records = [];
 
     /// <summary>Creates a tau-leaping simulator for <paramref name="network"/> with error bound <paramref name="epsilon"/>.</summary>
@@ -59,7 +59,7 @@ public sealed class TauLeapingSimulator : ITrajectorySimulator
         if (_kernel is null || _grid != grid)
         {
             _grid = grid;
-            _kernel = TauLeapingKernelFactory.Create(SimdWidth.Scalar, _plan, _epsilon, grid);
+            _kernel = new TauLeapingKernel<ScalarLanes, double>(_plan, _epsilon, grid);
             _records = new double[grid.Points * _network.OutputCount];
         }
         _streams[0] = run;

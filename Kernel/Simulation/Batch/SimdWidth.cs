@@ -1,3 +1,4 @@
+using Stochastic.Lanes;
 using Stochastic.Simulation.Tau;
 
 namespace Stochastic.Simulation.Batch;
@@ -17,24 +18,22 @@ public enum SimdWidth
     Vector512,
 }
 
-/// <summary>One vector's worth of tau-leaping, width erased: the dispatch point chosen once per run.</summary>
-internal interface ITauLeapingKernel
-{
-    /// <summary>Lanes per vector.</summary>
-    int Lanes { get; }
-    /// <summary>Runs one chunk of cells to the end of the grid.</summary>
-    void Run(in ChunkJob job, ulong seed);
-}
-
-/// <summary>Picks the lane width once and builds kernels of it; the only place that asks the hardware.</summary>
+/// <summary>Builds kernels of a lane width; <see cref="SimdWidth.Auto"/> is what <see cref="LaneWidth"/> decided for the process.</summary>
+/// <remarks>The kernel itself is tau-leaping and lives in Simulation.Tau, beside the scalar simulator that
+/// runs it on one cell; the batch engine only picks a width and builds kernels, so Batch depends on Tau
+/// and not the reverse.</remarks>
 internal static class TauLeapingKernelFactory
 {
+    private static readonly SimdWidth Widest = LaneWidth.Widest switch
+    {
+        8 => SimdWidth.Vector512,
+        4 => SimdWidth.Vector256,
+        2 => SimdWidth.Vector128,
+        _ => SimdWidth.Scalar,
+    };
+
     /// <summary>Resolves <see cref="SimdWidth.Auto"/> to the widest accelerated width; explicit widths are kept (they are correct, if slow, without hardware support).</summary>
-    public static SimdWidth Resolve(SimdWidth width) => width != SimdWidth.Auto ? width
-        : Vector512Lanes.IsHardwareAccelerated ? SimdWidth.Vector512
-        : Vector256Lanes.IsHardwareAccelerated ? SimdWidth.Vector256
-        : Vector128Lanes.IsHardwareAccelerated ? SimdWidth.Vector128
-        : SimdWidth.Scalar;
+    public static SimdWidth Resolve(SimdWidth width) => width != SimdWidth.Auto ? width : Widest;
 
     public static ITauLeapingKernel Create(SimdWidth width, TauLeapingPlan plan, double epsilon, TimeGrid grid) => Resolve(width) switch
     {

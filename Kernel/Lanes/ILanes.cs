@@ -1,4 +1,4 @@
-namespace Stochastic.Simulation.Batch;
+namespace Stochastic.Lanes;
 
 /// <summary>
 /// The operations lane math is written in, for one vector width: <c>TVector</c> holds
@@ -44,7 +44,7 @@ internal interface ILanes<TVector> where TVector : struct
 }
 
 /// <summary>Helpers written once over <see cref="ILanes{TVector}"/>.</summary>
-internal static class Lanes
+internal static class LaneOps
 {
     public static TV Min<TL, TV>(TV a, TV b) where TL : ILanes<TV> where TV : struct => TL.Select(TL.LessThan(b, a), b, a);
     public static TV Max<TL, TV>(TV a, TV b) where TL : ILanes<TV> where TV : struct => TL.Select(TL.LessThan(a, b), b, a);

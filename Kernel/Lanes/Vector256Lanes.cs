@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
-namespace Stochastic.Simulation.Batch;
+namespace Stochastic.Lanes;
 
-/// <summary>256-bit lanes: 4 doubles per <see cref="Vector256{T}"/>. Correct (software) where the hardware lacks the width.</summary>
-internal readonly struct Vector256Lanes : ILanes<Vector256<double>>
+/// <summary>256-bit lanes: 4 doubles (or 4 64-bit integers) per <see cref="Vector256{T}"/>. Correct (software) where the hardware lacks the width.</summary>
+internal readonly struct Vector256Lanes : ILanes<Vector256<double>>, IUInt64Lanes<Vector256<ulong>>
 {
     public static int Count => Vector256<double>.Count;
     public static bool IsHardwareAccelerated => Vector256.IsHardwareAccelerated;
@@ -29,4 +30,17 @@ internal readonly struct Vector256Lanes : ILanes<Vector256<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static uint MaskBits(Vector256<double> mask) => (uint)Vector256.ExtractMostSignificantBits(mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> ShiftLeftBits(Vector256<double> a, int count) => Vector256.ShiftLeft(a.AsUInt64(), count).AsDouble();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<double> ShiftRightBits(Vector256<double> a, int count) => Vector256.ShiftRightLogical(a.AsUInt64(), count).AsDouble();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.Create(ulong value) => Vector256.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.Load(ReadOnlySpan<ulong> source) => Vector256.Create(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.Add(Vector256<ulong> a, Vector256<ulong> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.And(Vector256<ulong> a, Vector256<ulong> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.Or(Vector256<ulong> a, Vector256<ulong> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.Xor(Vector256<ulong> a, Vector256<ulong> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.ShiftLeft(Vector256<ulong> a, int count) => a << count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.ShiftRightLogical(Vector256<ulong> a, int count) => a >>> count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector256<ulong> IUInt64Lanes<Vector256<ulong>>.MultiplyLow32(Vector256<ulong> a, Vector256<ulong> b) =>
+        Avx2.IsSupported ? Avx2.Multiply(a.AsUInt32(), b.AsUInt32()) : a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static void IUInt64Lanes<Vector256<ulong>>.StoreAsDouble(Vector256<ulong> value, double scale, Span<double> destination) =>
+        (Vector256.ConvertToDouble(value) * Vector256.Create(scale)).CopyTo(destination);
 }

@@ -1,7 +1,7 @@
+using Stochastic.Lanes;
 using Stochastic.Random;
-using Stochastic.Simulation.Tau;
 
-namespace Stochastic.Simulation.Batch;
+namespace Stochastic.Simulation.Tau;
 
 /// <summary>Where one chunk of lanes reads its cells and writes their results.</summary>
 /// <param name="InitialCounts">Initial counts, structure of arrays: species s of column j at [s·Stride + j].</param>
@@ -161,7 +161,7 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             {
                 TV firingsLeft = infinity;
                 for (int k = consumedOffsets[r]; k < consumedOffsets[r + 1]; k++)
-                    firingsLeft = Batch.Lanes.Min<TL, TV>(firingsLeft, TL.Floor(TL.Divide(x[consumedSpecies[k]], TL.Create(consumedAmounts[k]))));
+                    firingsLeft = LaneOps.Min<TL, TV>(firingsLeft, TL.Floor(TL.Divide(x[consumedSpecies[k]], TL.Create(consumedAmounts[k]))));
                 TV isCritical = TL.And(TL.LessThan(zero, a[r]), TL.LessThan(firingsLeft, nc));
                 critical[r] = isCritical;
                 a0Critical = TL.Add(a0Critical, TL.And(isCritical, a[r]));
@@ -186,10 +186,10 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             {
                 TV xs = x[s];
                 TV g = G(highestOrder[s], highestMultiplicity[s], xs);
-                TV bound = Batch.Lanes.Max<TL, TV>(TL.Divide(TL.Multiply(epsilon, xs), g), one);
+                TV bound = LaneOps.Max<TL, TV>(TL.Divide(TL.Multiply(epsilon, xs), g), one);
                 TV byMean = TL.Divide(bound, TL.Abs(mu[s]));
                 TV byVariance = TL.Divide(TL.Multiply(bound, bound), sigma[s]);
-                tau1 = Batch.Lanes.Min<TL, TV>(tau1, Batch.Lanes.Min<TL, TV>(byMean, byVariance));
+                tau1 = LaneOps.Min<TL, TV>(tau1, LaneOps.Min<TL, TV>(byMean, byVariance));
             }
 
             // Mode of each lane.
@@ -211,7 +211,7 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             TV u = _streams.NextUniform<TL, TV>(stepping);
             TV tauSsa = TL.Divide(e, a0);
             TV tau2 = TL.Select(TL.LessThan(zero, a0Critical), TL.Divide(e, a0Critical), infinity);
-            TV tauLeap = Batch.Lanes.Min<TL, TV>(tau1, gap);
+            TV tauLeap = LaneOps.Min<TL, TV>(tau1, gap);
             TV criticalFires = TL.And(leap, TL.LessThan(tau2, tauLeap));
             tauLeap = TL.Select(criticalFires, tau2, tauLeap);
             TV leapToOutput = TL.AndNot(TL.And(leap, TL.LessThanOrEqual(gap, tau1)), criticalFires);
@@ -325,7 +325,7 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         // Σ_{j=1}^{m−1} j/(x−j), with x−j floored at 1 (for x ≤ j the reaction cannot fire anyway).
         TV sum = TL.Create(0);
         for (int j = 1; j < multiplicity; j++)
-            sum = TL.Add(sum, TL.Divide(TL.Create(j), Batch.Lanes.Max<TL, TV>(TL.Subtract(x, TL.Create(j)), TL.Create(1))));
+            sum = TL.Add(sum, TL.Divide(TL.Create(j), LaneOps.Max<TL, TV>(TL.Subtract(x, TL.Create(j)), TL.Create(1))));
         // Order 2 with m = 2: 2 + 1/(x−1); order 3: m = 2 → (3/2)(2 + 1/(x−1)), m = 3 → 3 + 1/(x−1) + 2/(x−2).
         if (order == 3 && multiplicity == 2) return TL.Multiply(TL.Create(1.5), TL.Add(TL.Create(2), sum));
         return TL.Add(TL.Create(order), sum);

@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
-namespace Stochastic.Simulation.Batch;
+namespace Stochastic.Lanes;
 
-/// <summary>128-bit lanes: 2 doubles per <see cref="Vector128{T}"/>. Correct (software) where the hardware lacks the width.</summary>
-internal readonly struct Vector128Lanes : ILanes<Vector128<double>>
+/// <summary>128-bit lanes: 2 doubles (or 2 64-bit integers) per <see cref="Vector128{T}"/>. Correct (software) where the hardware lacks the width.</summary>
+internal readonly struct Vector128Lanes : ILanes<Vector128<double>>, IUInt64Lanes<Vector128<ulong>>
 {
     public static int Count => Vector128<double>.Count;
     public static bool IsHardwareAccelerated => Vector128.IsHardwareAccelerated;
@@ -29,4 +30,17 @@ internal readonly struct Vector128Lanes : ILanes<Vector128<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static uint MaskBits(Vector128<double> mask) => (uint)Vector128.ExtractMostSignificantBits(mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> ShiftLeftBits(Vector128<double> a, int count) => Vector128.ShiftLeft(a.AsUInt64(), count).AsDouble();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<double> ShiftRightBits(Vector128<double> a, int count) => Vector128.ShiftRightLogical(a.AsUInt64(), count).AsDouble();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.Create(ulong value) => Vector128.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.Load(ReadOnlySpan<ulong> source) => Vector128.Create(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.Add(Vector128<ulong> a, Vector128<ulong> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.And(Vector128<ulong> a, Vector128<ulong> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.Or(Vector128<ulong> a, Vector128<ulong> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.Xor(Vector128<ulong> a, Vector128<ulong> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.ShiftLeft(Vector128<ulong> a, int count) => a << count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.ShiftRightLogical(Vector128<ulong> a, int count) => a >>> count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector128<ulong> IUInt64Lanes<Vector128<ulong>>.MultiplyLow32(Vector128<ulong> a, Vector128<ulong> b) =>
+        Sse2.IsSupported ? Sse2.Multiply(a.AsUInt32(), b.AsUInt32()) : a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static void IUInt64Lanes<Vector128<ulong>>.StoreAsDouble(Vector128<ulong> value, double scale, Span<double> destination) =>
+        (Vector128.ConvertToDouble(value) * Vector128.Create(scale)).CopyTo(destination);
 }

@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 
-namespace Stochastic.Simulation.Batch;
+namespace Stochastic.Lanes;
 
 /// <summary>
 /// The scalar width: one lane, a plain double. The reference every vector width must reproduce
-/// bit for bit. A mask is a double whose bits are all ones (true) or all zeros (false).
+/// bit for bit. A mask is a double whose bits are all ones (true) or all zeros (false). Its integer
+/// lanes are one plain <see cref="ulong"/>.
 /// </summary>
-internal readonly struct ScalarLanes : ILanes<double>
+internal readonly struct ScalarLanes : ILanes<double>, IUInt64Lanes<ulong>
 {
     private static readonly double True = BitConverter.UInt64BitsToDouble(ulong.MaxValue);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] private static double Mask(bool value) => value ? True : 0.0;
@@ -36,4 +37,15 @@ internal readonly struct ScalarLanes : ILanes<double>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static uint MaskBits(double mask) => (uint)(Bits(mask) >> 63);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double ShiftLeftBits(double a, int count) => FromBits(Bits(a) << count);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static double ShiftRightBits(double a, int count) => FromBits(Bits(a) >> count);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.Create(ulong value) => value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.Load(ReadOnlySpan<ulong> source) => source[0];
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.Add(ulong a, ulong b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.And(ulong a, ulong b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.Or(ulong a, ulong b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.Xor(ulong a, ulong b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.ShiftLeft(ulong a, int count) => a << count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.ShiftRightLogical(ulong a, int count) => a >> count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static ulong IUInt64Lanes<ulong>.MultiplyLow32(ulong a, ulong b) => a * b; // exact: both below 2³², as the interface requires
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static void IUInt64Lanes<ulong>.StoreAsDouble(ulong value, double scale, Span<double> destination) => destination[0] = value * scale;
 }

@@ -1,10 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
-namespace Stochastic.Simulation.Batch;
+namespace Stochastic.Lanes;
 
-/// <summary>512-bit lanes: 8 doubles per <see cref="Vector512{T}"/>. Correct (software) where the hardware lacks the width.</summary>
-internal readonly struct Vector512Lanes : ILanes<Vector512<double>>
+/// <summary>512-bit lanes: 8 doubles (or 8 64-bit integers) per <see cref="Vector512{T}"/>. Correct (software) where the hardware lacks the width.</summary>
+internal readonly struct Vector512Lanes : ILanes<Vector512<double>>, IUInt64Lanes<Vector512<ulong>>
 {
     public static int Count => Vector512<double>.Count;
     public static bool IsHardwareAccelerated => Vector512.IsHardwareAccelerated;
@@ -29,4 +30,17 @@ internal readonly struct Vector512Lanes : ILanes<Vector512<double>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static uint MaskBits(Vector512<double> mask) => (uint)Vector512.ExtractMostSignificantBits(mask);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> ShiftLeftBits(Vector512<double> a, int count) => Vector512.ShiftLeft(a.AsUInt64(), count).AsDouble();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<double> ShiftRightBits(Vector512<double> a, int count) => Vector512.ShiftRightLogical(a.AsUInt64(), count).AsDouble();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.Create(ulong value) => Vector512.Create(value);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.Load(ReadOnlySpan<ulong> source) => Vector512.Create(source);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.Add(Vector512<ulong> a, Vector512<ulong> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.And(Vector512<ulong> a, Vector512<ulong> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.Or(Vector512<ulong> a, Vector512<ulong> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.Xor(Vector512<ulong> a, Vector512<ulong> b) => a ^ b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.ShiftLeft(Vector512<ulong> a, int count) => a << count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.ShiftRightLogical(Vector512<ulong> a, int count) => a >>> count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static Vector512<ulong> IUInt64Lanes<Vector512<ulong>>.MultiplyLow32(Vector512<ulong> a, Vector512<ulong> b) =>
+        Avx512F.IsSupported ? Avx512F.Multiply(a.AsUInt32(), b.AsUInt32()) : a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] static void IUInt64Lanes<Vector512<ulong>>.StoreAsDouble(Vector512<ulong> value, double scale, Span<double> destination) =>
+        (Vector512.ConvertToDouble(value) * Vector512.Create(scale)).CopyTo(destination);
 }
