@@ -44,7 +44,7 @@ public sealed class CliErrorTests : IDisposable
     public void Library_UnknownScenario_ThrowsTheModelExceptionOfTheFamily()
     {
         var study = StudyReader.Read(StudyReaderTests.StudyPath);
-        var e = Assert.Throws<Model.ModelException>(() => PopulationRunner.Run(study, new PopulationOptions(1, Scenarios: ["nope"])));
+        var e = Assert.Throws<ModelException>(() => PopulationRunner.Run(study, new PopulationOptions(1, Scenarios: ["nope"])));
         Assert.IsAssignableFrom<StochasticException>(e);
         Assert.StartsWith("Scenarios: unknown scenario 'nope'; scenarios: untreated,", e.Errors.Single().ToString());
     }
@@ -58,7 +58,7 @@ public sealed class CliErrorTests : IDisposable
         Assert.Equal(0.03, engine.SlowScale.LeapEpsilon);
 
         string text = File.ReadAllText(StudyReaderTests.StudyPath).Replace("slow-scale theta=2 leap", "slow-scale theta=0 lep=1");
-        var e = Assert.Throws<Model.ModelException>(() => StudyReader.Parse(text, StudyReaderTests.StudyPath,
+        var e = Assert.Throws<ModelException>(() => StudyReader.Parse(text, StudyReaderTests.StudyPath,
             m => Formats.ModelLoader.Load(Path.Combine(Path.GetDirectoryName(StudyReaderTests.StudyPath)!, m))));
         Assert.Contains(e.Errors, x => x.Message == "theta must be a positive number" && x.Position.Line == 22 && x.Position.Column == 29);
         Assert.Contains(e.Errors, x => x.Message.StartsWith("unknown engine setting 'lep'", StringComparison.Ordinal));

@@ -1,5 +1,4 @@
 using System.Collections.Immutable;
-using Stochastic.Model;
 
 namespace Stochastic.Expressions;
 

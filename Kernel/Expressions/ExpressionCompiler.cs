@@ -1,6 +1,5 @@
 using System.Linq.Expressions;
 using System.Reflection;
-using Stochastic.Model;
 using L = System.Linq.Expressions.Expression;
 
 namespace Stochastic.Expressions;
@@ -10,7 +9,7 @@ internal delegate double CompiledExpression(double[] species, double[] parameter
 
 /// <summary>
 /// Compiles a lowered expression (one that reads only species, parameters and time; see
-/// <see cref="ReactionModel.Lower"/>) into a delegate once, so rate laws are not re-interpreted
+/// the model's <c>Lower</c>) into a delegate once, so rate laws are not re-interpreted
 /// from a tree on every event.
 /// </summary>
 internal static class ExpressionCompiler

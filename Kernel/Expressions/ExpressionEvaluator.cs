@@ -1,4 +1,3 @@
-using Stochastic.Model;
 
 namespace Stochastic.Expressions;
 

@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
 using System.Globalization;
-using Stochastic.Model;
 
 namespace Stochastic.Expressions;
 

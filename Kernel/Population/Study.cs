@@ -109,7 +109,7 @@ public sealed class Study
     }
 
     /// <summary>Builds a scenario for <paramref name="ligand"/> at <paramref name="dose"/> (dose-response runs).</summary>
-    /// <exception cref="Model.ModelException">Unknown ligand.</exception>
+    /// <exception cref="ModelException">Unknown ligand.</exception>
     public Scenario MakeScenario(string name, string ligand, double dose, double duration, IReadOnlyDictionary<string, double>? extra = null)
     {
         RequireLigands([ligand], nameof(ligand));

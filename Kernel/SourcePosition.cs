@@ -1,4 +1,4 @@
-namespace Stochastic.Model;
+namespace Stochastic;
 
 /// <summary>A place in a source file: file name, 1-based line and 1-based column.</summary>
 /// <param name="File">The file name as the user gave it (or a label such as <c>&lt;string&gt;</c>).</param>

@@ -1,4 +1,4 @@
-namespace Stochastic.Model;
+namespace Stochastic;
 
 /// <summary>One error found in a model source, with its place.</summary>
 /// <param name="Position">Where the error is.</param>

@@ -1,4 +1,4 @@
-namespace Stochastic.Model;
+namespace Stochastic;
 
 /// <summary>
 /// The one exception type the library throws for bad model input (reaction files, SBML, BioNetGen
