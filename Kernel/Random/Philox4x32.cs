@@ -10,7 +10,7 @@ namespace Stochastic.Random;
 /// state: the reason a cell's random numbers never depend on which other cells share its vector.
 /// Checked against the Random123 known-answer vectors.
 /// </summary>
-public static class Philox4x32
+internal static class Philox4x32
 {
     // Round multipliers and Weyl key increments (Salmon et al. 2011, table 2).
     private const uint M0 = 0xD2511F53, M1 = 0xCD9E8D57;
@@ -62,7 +62,7 @@ public static class Philox4x32
 /// 53 random bits. Draw n of stream (seed, cell) is a pure function of (seed, cell, n). Mutable
 /// struct: keep it in an array or pass by ref.
 /// </summary>
-public struct PhiloxStream : IUniformSource
+internal struct PhiloxStream : IUniformSource
 {
     private const double Scale = 1.0 / (1UL << 53);
     private readonly uint _k0, _k1, _s0, _s1;

@@ -6,7 +6,7 @@ namespace Stochastic.Random;
 /// SplitMix64 (Steele, Lea &amp; Flood 2014): a 64-bit mixing function, used to turn
 /// (seed, stream index) into well-spread generator states.
 /// </summary>
-public static class SplitMix64
+internal static class SplitMix64
 {
     /// <summary>The SplitMix64 finalizer applied to <paramref name="x"/> + golden-ratio increment.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
