@@ -36,7 +36,7 @@ public abstract class SimulationMethod
     public virtual bool IsExact => false;
 
     /// <summary>
-    /// True when a model's discrete events (<see cref="CompiledNetwork.Events"/>) act on its trajectories.
+    /// True when a model's discrete events (<see cref="CompiledNetwork.HasEvents"/>) act on its trajectories.
     /// The tau-leaping methods do not apply them yet (their trajectories are those of the model without
     /// events); the slow-scale method refuses a model that has any.
     /// </summary>
