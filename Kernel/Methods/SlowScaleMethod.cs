@@ -26,7 +26,7 @@ internal sealed class SlowScaleMethod : SimulationMethod
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
         IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (network.Events is not null)
+        if (network.HasEvents)
             throw ThrowHelper.Model(new SourcePosition(model.Name, 0, 0), "the slow-scale method does not apply events, and this model has some; use ssa or hybrid");
         var reduced = SlowScaleReduction.Reduce(model, settings.SlowScale, null, network);
         return Ensemble.Run(() => new CellTrajectorySimulator(new SlowScaleCellSimulator(reduced), network), options, progress, cancellationToken);

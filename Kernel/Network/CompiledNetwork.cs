@@ -44,7 +44,7 @@ public sealed class CompiledNetwork
         {
             var species = NameSpecies.AsSpan(NameOffsets[r], NameOffsets[r + 1] - NameOffsets[r]);
             int products = NameProductStart[r] - NameOffsets[r];
-            names[r] = NetworkCompiler.ReactionName(Labels[r], SpeciesNames, species[..products], species[products..]);
+            names[r] = NetworkCompiler.ReactionName(Labels[r], s => SpeciesNames[s], species[..products], species[products..]);
         }
         return names;
     }

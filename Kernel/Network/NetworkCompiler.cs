@@ -312,18 +312,14 @@ public static class NetworkCompiler
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(reaction);
-        if (!string.IsNullOrEmpty(reaction.Label)) return reaction.Label;
-        return $"{Side(model.Species, reaction.Reactants.AsSpan())} -> {Side(model.Species, reaction.Products.AsSpan())}";
-        static string Side(ImmutableArray<Species> species, ReadOnlySpan<int> list) =>
-            list.Length == 0 ? "0" : string.Join(" + ", list.ToArray().Select(i => species[i].Name));
+        return ReactionName(reaction.Label, s => model.Species[s].Name, reaction.Reactants.AsSpan(), reaction.Products.AsSpan());
     }
 
-    /// <summary>The same name from compiled data: <paramref name="label"/>, or the sides named by <paramref name="speciesNames"/>.</summary>
-    internal static string ReactionName(string? label, string[] speciesNames, ReadOnlySpan<int> reactants, ReadOnlySpan<int> products)
+    /// <summary>The same name from its parts: <paramref name="label"/>, or the sides named by <paramref name="speciesName"/>.</summary>
+    internal static string ReactionName(string? label, Func<int, string> speciesName, ReadOnlySpan<int> reactants, ReadOnlySpan<int> products)
     {
         if (!string.IsNullOrEmpty(label)) return label;
-        return $"{Side(speciesNames, reactants)} -> {Side(speciesNames, products)}";
-        static string Side(string[] names, ReadOnlySpan<int> list) =>
-            list.Length == 0 ? "0" : string.Join(" + ", list.ToArray().Select(i => names[i]));
+        return $"{Side(reactants)} -> {Side(products)}";
+        string Side(ReadOnlySpan<int> list) => list.Length == 0 ? "0" : string.Join(" + ", list.ToArray().Select(speciesName));
     }
 }

@@ -62,10 +62,11 @@ public sealed class ReducedNetwork
         FullModel = fullModel;
         Full = full;
         Model = model;
-        Network = NetworkCompiler.Compile(model);
-        // The pairs' rate constants (statistical factors included) as the equilibrium reads them, compiled once.
-        ForwardRates = [.. pairs.Select(p => Scaled(p.Forward))];
-        ReverseRates = [.. pairs.Select(p => Scaled(p.Reverse))];
+        // Compiled on first use, once, then shared: a population reduces every scenario × cell type
+        // and keeps only the reductions whose pairs differ, so the others are never compiled.
+        _network = new(() => NetworkCompiler.Compile(model));
+        // The pairs' rate constants (statistical factors included) as the equilibrium reads them.
+        _rates = new(() => ([.. pairs.Select(p => Scaled(p.Forward))], [.. pairs.Select(p => Scaled(p.Reverse))]));
         CompiledExpression Scaled(int reaction)
         {
             var f = ExpressionCompiler.Compile(full.RateExpressions[reaction]);
@@ -89,11 +90,13 @@ public sealed class ReducedNetwork
     internal ReactionModel FullModel { get; }
     /// <summary>The full network, compiled: the propensities of the slow reactions are its propensities at the expected full state.</summary>
     public CompiledNetwork Full { get; }
-    /// <summary>The reduced network (<see cref="Model"/> compiled once).</summary>
-    public CompiledNetwork Network { get; }
+    /// <summary>The reduced network (<see cref="Model"/> compiled once, on first use).</summary>
+    public CompiledNetwork Network => _network.Value;
+    private readonly Lazy<CompiledNetwork> _network;
     /// <summary>Per pair, kf and kr as functions of (species, parameters, time), statistical factors included.</summary>
-    internal CompiledExpression[] ForwardRates { get; }
-    internal CompiledExpression[] ReverseRates { get; }
+    internal CompiledExpression[] ForwardRates => _rates.Value.Forward;
+    internal CompiledExpression[] ReverseRates => _rates.Value.Reverse;
+    private readonly Lazy<(CompiledExpression[] Forward, CompiledExpression[] Reverse)> _rates;
     /// <summary>
     /// The reduced model: same parameters (same order), each group replaced by its total, each
     /// reservoir G by its total G_T = free + bound in groups (named <c>G_total</c>), and one

@@ -43,16 +43,26 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
             _slowScale = new SlowScaleSimulator(reduced);
             _simulator = _slowScale;
         }
-        else _simulator = algorithm.CreateSimulator(_network);
+        else
+        {
+            _simulator = algorithm.CreateSimulator(_network);
+            _equilibrium = new FastEquilibrium(reduced);
+        }
         _fullState = new double[_full.SpeciesCount];
     }
 
     private readonly SlowScaleSimulator? _slowScale;
+    // With another exact algorithm, the fast equilibrium that gives the expected full state (made once, not per record).
+    private readonly FastEquilibrium? _equilibrium;
 
     private void Expected(ExactSimulator sim)
     {
         if (_slowScale is not null) _slowScale.ExpectedFullState.CopyTo(_fullState);
-        else _reduced.ExpectedFullState(sim.State, sim.Parameters, _fullState);
+        else
+        {
+            _equilibrium!.Load(sim.Parameters);
+            _equilibrium.ExpectedFullState(sim.State, _fullState);
+        }
     }
 
     /// <summary>
