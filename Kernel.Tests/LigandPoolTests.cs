@@ -123,9 +123,9 @@ public class LigandPoolTests(ITestOutputHelper output)
     /// over one interval (the deterministic drift; a single well's also holds the molecular noise of a
     /// 200-molecule pool); and the largest change any well reported.
     /// </summary>
-    private static (double[][] Rows, double Drift, double Reported) Pooled(int replicates, double coupling)
+    private static (double[][] Rows, double Drift, double Reported) Pooled(int replicates, double coupling, double outputEvery = 1)
     {
-        var study = Parse(PoolStudy);
+        var study = Parse(PoolStudy.Replace("output_every 1", FormattableString.Invariant($"output_every {outputEvery}")));
         var wells = Enumerable.Range(0, replicates).Select(r => study.MakeScenario($"w{r}", "L", Dose, Duration)).ToList();
         var result = PopulationRunner.Run(study, wells, new PopulationOptions(Threads: 2) { Coupling = coupling });
         int taken = result.Variable("Taken");
@@ -163,7 +163,7 @@ public class LigandPoolTests(ITestOutputHelper output)
         const int replicates = 200;
         var exact = Coupled(replicates);
         var (pooled, change, _) = Pooled(replicates, 0.1);
-        var (pooledLong, _, reportedLong) = Pooled(replicates, Duration);
+        var (pooledLong, _, reportedLong) = Pooled(replicates, Duration, Duration);
         // The short interval keeps the mean free ligand within the recommended change per interval;
         // the whole run as one interval does not, and every well reports it.
         Assert.True(change <= LigandPool.RecommendedMaxRelativeChange, $"max change {change}");
@@ -187,9 +187,11 @@ public class LigandPoolTests(ITestOutputHelper output)
             double tolerance = 4 * se + change / 2 * taken;
             output.WriteLine(FormattableString.Invariant($"column {c}: coupled {me:F4}, pooled {mp:F4}, tolerance {tolerance:F4} (4 SE {4 * se:F4}); one interval, at the end: {ml:F4}"));
             Assert.True(Math.Abs(mp - me) <= tolerance, $"column {c}: pooled {mp} vs coupled {me}, tolerance {tolerance}");
-            // One interval for the whole run (the cells see the initial dose throughout) is far off at the end.
+            // One interval for the whole run (the cells see one predicted average throughout) is far
+            // off at the end: the implicit uptake keeps it within ~30% (the explicit coupling this
+            // replaced was off by more than 10 tolerances), still several tolerances away.
             if (c >= CheckTimes.Length - 1)
-                Assert.True(Math.Abs(ml - me) > 10 * tolerance, $"column {c}: long interval {ml} vs coupled {me}, tolerance {tolerance}");
+                Assert.True(Math.Abs(ml - me) > 4 * tolerance, $"column {c}: long interval {ml} vs coupled {me}, tolerance {tolerance}");
         }
     }
 
@@ -252,7 +254,7 @@ public class LigandPoolTests(ITestOutputHelper output)
         Assert.Equal(1 - uptake / mixed.LigandPools[0].InitialMolecules, mixed.LigandPools[0].FinalFreeFraction, 9);
         var report = new StringWriter();
         PopulationCsv.WriteReport(mixed, report);
-        Assert.Contains("each simulated cell stands for this many cells of the well: few 0.5, many 1.5.", report.ToString());
+        Assert.Contains("each simulated cell stands for this many cells: few 0.5, many 1.5.", report.ToString());
     }
 
     [Theory]
@@ -290,7 +292,9 @@ public class LigandPoolTests(ITestOutputHelper output)
         var trace = Assert.Single(a.LigandPools);
         Assert.Equal(trace.FreeFraction, b.LigandPools[0].FreeFraction);
         Assert.Equal(16, trace.Cells);
-        Assert.Equal([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6], trace.Times);
+        // One shortest interval (1/64 of 0.5) while the cells' uptake is unknown, then intervals of at
+        // most 0.5 that stop at every recorded time (1, 2, …, 6).
+        Assert.Equal([0, 0.5 / 64, 0.5 + 0.5 / 64, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 5.5, 6], trace.Times);
         Assert.Equal(1, trace.FreeFraction[0]);
         // Both cell types draw from the one pool: the free ligand falls, and it is what they took.
         int taken = a.Variable("Taken");
@@ -311,12 +315,12 @@ public class LigandPoolTests(ITestOutputHelper output)
         var csv = new StringWriter();
         PopulationCsv.WriteLigand(result, csv);
         var lines = csv.ToString().TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
-        Assert.Equal(["scenario,time,free_ligand_fraction", "well,0,1"], lines[..2]);
-        Assert.Equal(5, lines.Length); // times 0, 2, 4, 6
+        Assert.Equal(["scenario,time,agent,parameter,plasma,free,free_ligand_fraction", "well,0,L,L_pM,0,25,1"], lines[..2]);
+        Assert.Equal(9, lines.Length); // times 0, 2/64 (uptake unknown until then), and the recorded times 1 … 6
         var report = new StringWriter();
         PopulationCsv.WriteReport(result, report);
-        Assert.Contains("## Shared ligand pool", report.ToString());
-        Assert.Contains("coupled every 2 time unit", report.ToString());
+        Assert.Contains("## Tissue and shared ligand", report.ToString());
+        Assert.Contains("coupling intervals of at most 2 time unit", report.ToString());
         Assert.Contains("(too long: shorten the coupling)", report.ToString());
     }
 
@@ -367,7 +371,7 @@ public class LigandPoolTests(ITestOutputHelper output)
     {
         string model = CellModel.Replace("  R0    50", "  R0    50\n  conc  = 2*L_pM");
         var e = Assert.Throws<ModelException>(() => Parse(PoolStudy, model));
-        Assert.Contains(e.Errors, x => x.ToString().StartsWith("pool.study:10:3: ligand_pool changes 'L_pM' during the run, but parameter 'conc'", StringComparison.Ordinal));
+        Assert.Contains(e.Errors, x => x.ToString().StartsWith("pool.study:10:3: 'L_pM' changes during the run, but parameter 'conc'", StringComparison.Ordinal));
         // An explicit dose unit conversion is accepted in place of a molar unit name.
         var study = Parse(PoolStudy.Replace("dose_unit pM", "dose_unit molecules").Replace("coupling=0.1", "coupling=0.1 dose_molar=1e-12"));
         Assert.Equal(1, study.Settings.LigandPool!.MoleculesPerCellPerDoseUnit, 12);

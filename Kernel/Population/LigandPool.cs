@@ -112,26 +112,34 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
             molar = double.NaN;
         }
 
-        // The pool changes the dose parameter during the run; a derived parameter computed from it
-        // would keep its start value, so the dose must reach the rates through functions only.
-        int dose = model.ParameterIndex(doseParameter);
-        if (dose >= 0)
-        {
-            var reach = new HashSet<int> { dose };
-            for (int i = 0; i < model.Parameters.Length; i++)
-            {
-                if (i == dose) continue;
-                if (ExpressionEvaluator.Symbols(model.Parameters[i].Expression).Any(s => s.Kind == SymbolKind.Parameter && reach.Contains(s.Index)))
-                {
-                    reach.Add(i);
-                    errors.Add(line, $"ligand_pool changes '{doseParameter}' during the run, but parameter '{model.Parameters[i].Name}' at {model.Parameters[i].Position} is computed from it once; write it as a function");
-                    ok = false;
-                }
-            }
-        }
+        if (!SetDuringRunOk(model, doseParameter, line, errors)) ok = false;
         var weights = values.TryGetValue("mix", out var mix) ? Mix(mix.Value, mix.Position, cellTypes, errors) : [];
         if (weights.IsDefault) ok = false;
         return ok ? new LigandPool(uptake, density, coupling, molar, line) { Weights = weights } : null;
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="parameter"/>, which a pool or a dosing schedule changes during the run,
+    /// reaches the rates through functions only: a derived parameter computed from it would keep its
+    /// start value. Errors go to <paramref name="errors"/>.
+    /// </summary>
+    internal static bool SetDuringRunOk(ReactionModel model, string parameter, SourcePosition at, ErrorList errors)
+    {
+        int index = model.ParameterIndex(parameter);
+        if (index < 0) return true;
+        bool ok = true;
+        var reach = new HashSet<int> { index };
+        for (int i = 0; i < model.Parameters.Length; i++)
+        {
+            if (i == index) continue;
+            if (ExpressionEvaluator.Symbols(model.Parameters[i].Expression).Any(s => s.Kind == SymbolKind.Parameter && reach.Contains(s.Index)))
+            {
+                reach.Add(i);
+                errors.Add(at, $"'{parameter}' changes during the run, but parameter '{model.Parameters[i].Name}' at {model.Parameters[i].Position} is computed from it once; write it as a function");
+                ok = false;
+            }
+        }
+        return ok;
     }
 
     // mix=TYPE:WEIGHT,TYPE:WEIGHT,… naming every cell type once, weights ≥ 0, not all 0; scaled to mean 1.
@@ -192,28 +200,44 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
     }
 }
 
-/// <summary>The free ligand of one scenario's well over a pooled run (<see cref="LigandPool"/>).</summary>
+/// <summary>The free ligand of one scenario's well over a pooled run (<see cref="LigandPool"/>, <see cref="TissueWell"/>).</summary>
 /// <param name="Scenario">Scenario name.</param>
 /// <param name="Cells">Cells in the well (every cell type of the scenario).</param>
-/// <param name="Coupling">Coupling interval used (model time units).</param>
-/// <param name="InitialMolecules">Ligand molecules in the well at the start (dose × molecules per cell per dose unit × cells).</param>
+/// <param name="Coupling">Longest coupling interval (model time units); intervals are shorter where the concentrations change fast.</param>
+/// <param name="InitialMolecules">Ligand molecules in the well at the start (a closed well: dose × molecules per cell per dose unit × cells; 0 when the ligand is dosed).</param>
 /// <param name="Times">Coupling times, from 0 to the duration.</param>
 /// <param name="FreeFraction">
-/// Free ligand over the initial amount at each time (1 at 0; NaN when there is no ligand). Below 0
-/// when the cells took more within one interval than there was: the interval is far too long.
+/// Free ligand of a closed well over its initial amount at each time (1 at 0); NaN when there is no
+/// ligand or the ligand is dosed (then see <see cref="Agents"/>).
 /// </param>
-/// <param name="MaxRelativeChange">Largest |change| of the free ligand over one interval, relative to the free ligand at the interval's start (0 when there is no ligand).</param>
+/// <param name="MaxRelativeChange">Largest change of a free concentration over one interval, relative to the larger of its two ends (or 1% of its peak).</param>
 public sealed record LigandPoolTrace(string Scenario, int Cells, double Coupling, double InitialMolecules, double[] Times, double[] FreeFraction,
     double MaxRelativeChange)
 {
     /// <summary>Free ligand fraction at the end of the run.</summary>
     public double FinalFreeFraction => FreeFraction[^1];
 
+    /// <summary>Plasma and free tissue concentration of every agent at <see cref="Times"/>: the ligand first, then the other dosed agents.</summary>
+    public IReadOnlyList<AgentTrace> Agents { get; init; } = [];
+
+    /// <summary>Net ligand molecules taken up per cell of each cell type over the run (bound, internalized, consumed), in study order.</summary>
+    public IReadOnlyList<double> UptakePerCell { get; init; } = [];
+
+    /// <summary>Molecules the cells took beyond what the well held (the coupling's overshoot; 0 when the intervals were short enough).</summary>
+    public double Deficit { get; init; }
+
     /// <summary>
-    /// Whether the free ligand changed by more than <see cref="LigandPool.RecommendedMaxRelativeChange"/> over
+    /// Whether a free concentration changed by more than <see cref="LigandPool.RecommendedMaxRelativeChange"/> over
     /// some interval: the coupling error (about half that change, relative, in that interval's uptake) may
     /// matter, and a shorter interval is advised. With few molecules per well the change also holds
     /// molecular noise.
     /// </summary>
     public bool IntervalTooLong => MaxRelativeChange > LigandPool.RecommendedMaxRelativeChange;
 }
+
+/// <summary>One agent's concentrations over a pooled run, in the unit of the model parameter it sets.</summary>
+/// <param name="Agent">Agent (ligand or antibody) name.</param>
+/// <param name="Parameter">The model parameter it sets.</param>
+/// <param name="Plasma">Plasma concentration at each coupling time (0 for a closed well).</param>
+/// <param name="Free">Free concentration in the tissue fluid at each coupling time.</param>
+public sealed record AgentTrace(string Agent, string Parameter, double[] Plasma, double[] Free);

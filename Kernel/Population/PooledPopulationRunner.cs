@@ -48,7 +48,6 @@ internal static class PooledPopulationRunner
         {
             var scenario = scenarios[si];
             var grid = PopulationRunner.GridFor(scenario, study.Settings.OutputInterval);
-            var times = grid.Times();
             ulong wellSeed = seed ^ PopulationRunner.ScenarioHash(scenario.Name);
 
             // The well: per-cell parameters, paused cells and records (memory per cell: P + S doubles
@@ -76,24 +75,21 @@ internal static class PooledPopulationRunner
             }
 
             double dose0 = wellCells > 0 ? parameters[dose] : 0;
-            double moleculesPerDoseUnit = pool.MoleculesPerCellPerDoseUnit * wellCells;
-            double initial = dose0 * moleculesPerDoseUnit;
-            int intervals = Math.Max(1, (int)Math.Ceiling(scenario.Duration / coupling - 1e-9));
-            var couplingTimes = new double[intervals + 1];
-            for (int j = 0; j <= intervals; j++) couplingTimes[j] = j == intervals ? scenario.Duration : j * coupling;
-            var fraction = new double[intervals + 1];
-            fraction[0] = initial > 0 ? 1 : double.NaN;
-            double free = initial, concentration = dose0, maxChange = 0;
+            var well = WellFor(study, scenario, pool, dose, dose0, wellCells, coupling, grid.Times());
+            var agentParameters = well.Agents.Select(a => a.Parameter).ToArray();
+            double initial = dose0 * pool.DoseMolar * well.MoleculesPerMolar;
             int nextPoint = 0;
             long wellsBefore = (long)si * wellCells;
+            var uptakeBefore = (double[])uptakeStart.Clone();
 
-            for (int j = 0; j < intervals; j++)
+            for (double t = grid.Start; t < scenario.Duration && !cancelled;)
             {
+                double end = well.NextEnd(t, coupling, scenario.Duration);
+                bool last = end >= scenario.Duration;
                 // The stops of this interval: the recorded grid points in it (and 0 in the first), then its end.
                 var stops = new List<double>();
                 var stopPoint = new List<int>();
-                double end = couplingTimes[j + 1];
-                while (nextPoint < grid.Points && (grid[nextPoint] <= end || j == intervals - 1))
+                while (nextPoint < grid.Points && (grid[nextPoint] <= end || last))
                 {
                     stops.Add(grid[nextPoint]);
                     stopPoint.Add(nextPoint++);
@@ -102,7 +98,9 @@ internal static class PooledPopulationRunner
                 var stopTimes = stops.ToArray();
                 var points = stopPoint.ToArray();
 
-                for (int w = 0; w < wellCells; w++) parameters[w * p + dose] = concentration;
+                var averages = well.Averages(t, end);
+                for (int w = 0; w < wellCells; w++)
+                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
                 int chunks = (wellCells + blockSize - 1) / blockSize;
                 try
                 {
@@ -133,31 +131,37 @@ internal static class PooledPopulationRunner
                 catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException)) { cancelled = true; break; }
                 catch (AggregateException e) when (e.InnerExceptions.Count == 1) { ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
 
-                // Coupling, in cell order: free ligand = initial amount − what the cells took since the
-                // start, each cell counted as as many well cells as its type's mix weight says.
+                // Coupling, in cell order: what the cells took in this interval, each cell counted as
+                // as many well cells as its type's mix weight says.
                 double taken = 0;
-                for (int w = 0; w < wellCells; w++) taken += pool.WeightOf(w / cells) * (uptakeNow[w] - uptakeStart[w]);
-                double next = initial - taken;
-                if (initial > 0)
-                {
-                    if (free > 0) maxChange = Math.Max(maxChange, Math.Abs(next - free) / free);
-                    fraction[j + 1] = next / initial;
-                    concentration = Math.Max(0, next) / moleculesPerDoseUnit;
-                }
-                else fraction[j + 1] = double.NaN;
-                free = next;
-                progress?.Report(new PopulationProgress(wellsBefore + (long)wellCells * (j + 1) / intervals, total));
+                for (int w = 0; w < wellCells; w++) taken += pool.WeightOf(w / cells) * (uptakeNow[w] - uptakeBefore[w]);
+                Array.Copy(uptakeNow, uptakeBefore, wellCells);
+                well.Commit(t, end, taken, averages);
+                t = end;
+                progress?.Report(new PopulationProgress(wellsBefore + (long)(wellCells * Math.Min(1, t / scenario.Duration)), total));
             }
             if (cancelled) break;
 
-            traces.Add(new LigandPoolTrace(scenario.Name, wellCells, coupling, initial, couplingTimes, fraction, maxChange));
+            var ligand = well.Agents[0];
+            var uptakePerCell = new double[types];
+            for (int w = 0; w < wellCells; w++) uptakePerCell[w / cells] += (uptakeNow[w] - uptakeStart[w]) / cells;
+            var times = well.Times.ToArray();
+            traces.Add(new LigandPoolTrace(scenario.Name, wellCells, coupling, initial, times,
+                [.. ligand.FreeTrace.Select(c => initial > 0 && ligand.Plasma is null ? c * well.MoleculesPerMolar / initial : double.NaN)], well.MaxRelativeChange)
+            {
+                Agents = [.. well.Agents.Select(a => new AgentTrace(a.Name, a.Parameter == dose ? study.Settings.DoseParameter : network.ParameterNames[a.Parameter],
+                    [.. a.PlasmaTrace.Select(c => c / a.ParameterMolar)], [.. a.FreeTrace.Select(c => c / a.ParameterMolar)]))],
+                UptakePerCell = uptakePerCell,
+                Deficit = well.Deficit,
+            });
+            var gridTimes = grid.Times();
             var vars = new double[v + p];
             for (int w = 0; w < wellCells; w++)
             {
                 int type = w / cells, cell = w % cells;
                 // Fate rules and tables read the scenario's dose, not the concentration of the last interval.
                 parameters[w * p + dose] = dose0;
-                CellVariables.Compute(records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o), times, o, vars);
+                CellVariables.Compute(records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o), gridTimes, o, vars);
                 parameters.AsSpan(w * p, p).CopyTo(vars.AsSpan(v));
                 groups[si * types + type].Store(cell, vars.AsSpan(0, v), PopulationRunner.Classify(study, study.CellTypes[type].Name, vars, fateNames));
             }
@@ -171,5 +175,33 @@ internal static class PooledPopulationRunner
             LigandPools = traces,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],
         };
+    }
+
+    /// <summary>
+    /// The tissue fluid of one scenario: its ligand first (depleted by the cells' uptake; from plasma when
+    /// the scenario doses it, else a closed well starting at the dose), then every other dosed agent.
+    /// </summary>
+    internal static TissueWell WellFor(Study study, Scenario scenario, LigandPool pool, int doseParameter, double dose0, int wellCells, double coupling, double[] recordTimes)
+    {
+        var pk = study.Settings.Pharmacokinetics;
+        var dosed = pk.Where(m => scenario.Doses.Any(d => d.Agent == m.Agent)).ToList();
+        var ligandPk = dosed.FirstOrDefault(m => m.Parameter == study.Settings.DoseParameter);
+        var agents = new List<TissueWell.Agent>
+        {
+            new()
+            {
+                Name = scenario.Ligand, Parameter = doseParameter, ParameterMolar = pool.DoseMolar, Depleting = true,
+                Plasma = ligandPk is null ? null : new PlasmaProfile(ligandPk, scenario.Doses),
+                Exchange = ligandPk?.TissueExchange ?? 0, Partition = ligandPk?.Partition ?? 1,
+                Free = ligandPk is null ? dose0 * pool.DoseMolar : 0,
+            },
+        };
+        foreach (var m in dosed.Where(m => m != ligandPk))
+            agents.Add(new()
+            {
+                Name = m.Agent, Parameter = study.Model.ParameterIndex(m.Parameter), ParameterMolar = m.ParameterMolar,
+                Plasma = new PlasmaProfile(m, scenario.Doses), Exchange = m.TissueExchange, Partition = m.Partition,
+            });
+        return new TissueWell(agents, LigandPool.Avogadro * wellCells / pool.CellsPerLiter, scenario.Duration, coupling, recordTimes);
     }
 }

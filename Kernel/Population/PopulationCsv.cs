@@ -78,35 +78,82 @@ public static class PopulationCsv
             w.WriteLine($"| {g.Scenario.Name} | {g.CellType.Name} | " + string.Join(" | ", variables.Select(v => F(PopulationResult.Quantile(g.Values(result.Variable(v)), 0.5)))) + " |");
     }
 
-    /// <summary><c>scenario,time,free_ligand_fraction</c> of every pooled well at every coupling time (nothing but the header without a pool).</summary>
+    /// <summary>
+    /// <c>scenario,time,agent,parameter,plasma,free,free_ligand_fraction</c> of every pooled well at every coupling
+    /// time: each agent's plasma and free tissue concentration in its parameter's unit, and for the ligand of a
+    /// closed well its free fraction (nothing but the header without a pool).
+    /// </summary>
     public static void WriteLigand(PopulationResult result, TextWriter w)
     {
-        w.WriteLine("scenario,time,free_ligand_fraction");
+        w.WriteLine("scenario,time,agent,parameter,plasma,free,free_ligand_fraction");
         foreach (var trace in result.LigandPools)
-            for (int k = 0; k < trace.Times.Length; k++) w.WriteLine($"{trace.Scenario},{F(trace.Times[k])},{F(trace.FreeFraction[k])}");
+            for (int a = 0; a < trace.Agents.Count; a++)
+            {
+                var agent = trace.Agents[a];
+                for (int k = 0; k < trace.Times.Length; k++)
+                    w.WriteLine($"{trace.Scenario},{F(trace.Times[k])},{agent.Agent},{agent.Parameter},{F(agent.Plasma[k])},{F(agent.Free[k])},{(a == 0 ? F(trace.FreeFraction[k]) : "")}");
+            }
     }
 
     private static void WriteLigandPoolSection(PopulationResult result, TextWriter w)
     {
         var pool = result.Study.Settings.LigandPool;
         var settings = result.Study.Settings;
-        w.WriteLine("## Shared ligand pool");
+        string unit = settings.TimeUnit;
+        string I(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
+        w.WriteLine("## Tissue and shared ligand");
         w.WriteLine();
-        w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Each scenario is one well of all its cells (every cell type) depleting one ligand amount: uptake `{pool?.Uptake}`, {pool?.CellsPerLiter:G3} cells per liter, " +
-            $"coupled every {result.LigandPools[0].Coupling:G4} {settings.TimeUnit} (the concentration each cell sees is held over an interval; error about half the change per interval)."));
+        w.WriteLine(I($"Each scenario is one tissue volume of all its cells (every cell type) sharing one fluid: the ligand they take up (`{pool?.Uptake}`) leaves it, {pool?.CellsPerLiter:G3} simulated cells per liter of fluid. The cells see each agent's concentration averaged over coupling intervals of at most {result.LigandPools[0].Coupling:G4} {unit}, shorter where the supply changes fast, never across a dose (docs/study-files.md, \"Tissue and coupling\")."));
         if (pool is { Weights.IsDefaultOrEmpty: false })
         {
             w.WriteLine();
-            w.WriteLine("Well composition (`mix`): each simulated cell stands for this many cells of the well: " + string.Join(", ",
-                result.Study.CellTypes.Select((c, k) => string.Create(CultureInfo.InvariantCulture, $"{c.Name} {pool.Weights[k]:G3}"))) + ".");
+            w.WriteLine("Tissue composition (`mix`): each simulated cell stands for this many cells: " + string.Join(", ",
+                result.Study.CellTypes.Select((c, k) => I($"{c.Name} {pool.Weights[k]:G3}"))) + ".");
+        }
+        var pk = settings.Pharmacokinetics;
+        if (pk.Length > 0)
+        {
+            w.WriteLine();
+            w.WriteLine("Pharmacokinetics (plasma → tissue; docs/il2-model.md, \"Pharmacokinetics and dosing\"):");
+            w.WriteLine();
+            w.WriteLine($"| agent | sets | plasma half-lives ({unit}) | central volume (L) | tissue exchange half-time ({unit}) | partition |");
+            w.WriteLine("|---|---|---|---|---|---|");
+            foreach (var m in pk)
+                w.WriteLine(I($"| {m.Agent} | {m.Parameter} | {string.Join(", ", m.PlasmaPerMole().Select(r => (Math.Log(2) / r.Rate).ToString("G3", CultureInfo.InvariantCulture)))} | {m.CentralVolume:G3} | {Math.Log(2) / m.TissueExchange:G3} | {m.Partition:G3} |"));
         }
         w.WriteLine();
-        w.WriteLine("| scenario | cells | ligand molecules at start | final free fraction | largest change per interval |");
-        w.WriteLine("|---|---|---|---|---|");
+        w.WriteLine($"Free concentrations in the tissue fluid (unit of the parameter each agent sets; peak, time of the peak, mean over the run, final):");
+        w.WriteLine();
+        w.WriteLine("| scenario | dosing | agent | peak plasma | peak free | at | mean free | final free | largest change per interval |");
+        w.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var t in result.LigandPools)
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {t.Scenario} | {t.Cells} | {t.InitialMolecules:G4} | {(double.IsNaN(t.FinalFreeFraction) ? "no ligand" : t.FinalFreeFraction.ToString("F3", CultureInfo.InvariantCulture))} | {t.MaxRelativeChange:P1}{(t.IntervalTooLong ? " (too long: shorten the coupling)" : "")} |"));
+        {
+            var scenario = result.Scenarios.First(s => s.Name == t.Scenario);
+            foreach (var agent in t.Agents)
+            {
+                var doses = scenario.Doses.Where(d => d.Agent == agent.Agent).Select(d => d.Text[(d.Text.IndexOf(' ') + 1)..]).ToList();
+                string dosing = doses.Count > 0 ? string.Join("; ", doses) : agent == t.Agents[0] ? I($"constant start {scenario.Dose:G4} {settings.DoseUnit}, closed") : "";
+                if (agent.Free.All(c => c == 0) && agent.Plasma.All(c => c == 0)) { w.WriteLine($"| {t.Scenario} | {dosing} | {agent.Agent} | — | none | | | | |"); continue; }
+                int peak = Array.IndexOf(agent.Free, agent.Free.Max());
+                double mean = 0;
+                for (int k = 1; k < t.Times.Length; k++) mean += (agent.Free[k] + agent.Free[k - 1]) / 2 * (t.Times[k] - t.Times[k - 1]);
+                mean /= t.Times[^1] - t.Times[0];
+                w.WriteLine(I($"| {t.Scenario} | {dosing} | {agent.Agent} | {agent.Plasma.Max():G3} | {agent.Free[peak]:G3} | {t.Times[peak]:G4} | {mean:G3} | {agent.Free[^1]:G3} | {t.MaxRelativeChange:P1}{(t.IntervalTooLong ? " (too long: shorten the coupling)" : "")} |"));
+            }
+        }
+        w.WriteLine();
+        w.WriteLine("Ligand taken up per cell over the run (net molecules bound, internalized or consumed; share of the tissue's uptake, weighted by the mix):");
+        w.WriteLine();
+        var types = result.Study.CellTypes;
+        w.WriteLine("| scenario | " + string.Join(" | ", types.Select(c => c.Name)) + " | taken beyond supply |");
+        w.WriteLine("|---|" + string.Concat(types.Select(_ => "---|")) + "---|");
+        foreach (var t in result.LigandPools)
+        {
+            if (t.UptakePerCell.Count != types.Length) continue;
+            double total = types.Select((_, k) => (pool?.WeightOf(k) ?? 1) * t.UptakePerCell[k]).Sum();
+            w.WriteLine($"| {t.Scenario} | " + string.Join(" | ", types.Select((_, k) => total > 0
+                ? I($"{t.UptakePerCell[k]:G3} ({(pool?.WeightOf(k) ?? 1) * t.UptakePerCell[k] / total:P0})") : I($"{t.UptakePerCell[k]:G3}"))) + I($" | {t.Deficit:G3} |"));
+        }
         w.WriteLine();
     }
 

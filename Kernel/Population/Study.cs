@@ -28,7 +28,15 @@ public sealed record CellType(string Name, ImmutableArray<CellParameter> Paramet
 /// and the simulated duration in model time units.
 /// </summary>
 public sealed record Scenario(string Name, string Ligand, double Dose, double Duration,
-    ImmutableDictionary<string, double> Settings, SourcePosition Position);
+    ImmutableDictionary<string, double> Settings, SourcePosition Position)
+{
+    /// <summary>
+    /// The scenario's dosing schedule (the <c>dosing</c> block): agents given over time, whose tissue
+    /// concentrations follow their <see cref="PkModel"/>. Empty: the ligand is the constant
+    /// <see cref="Dose"/>.
+    /// </summary>
+    public ImmutableArray<Dose> Doses { get; init; } = [];
+}
 
 /// <summary>
 /// A fate rule: a cell of a type the rule applies to whose variables satisfy <see cref="Condition"/>
@@ -135,6 +143,9 @@ public sealed record StudySettings(string ModelPath, int Cells, ulong Seed, doub
 {
     /// <summary>The shared ligand pool (<c>ligand_pool</c> setting), or null: every cell sees the dose as an infinite bath.</summary>
     public LigandPool? LigandPool { get; init; }
+
+    /// <summary>Pharmacokinetics of the agents that scenarios dose (the <c>pharmacokinetics</c> block); empty without one.</summary>
+    public ImmutableArray<PkModel> Pharmacokinetics { get; init; } = [];
 
     /// <summary>The cell engine the study names (<c>engine</c> setting), or <see cref="StudyEngine.Default"/>.</summary>
     public StudyEngine Engine { get; init; } = StudyEngine.Default;

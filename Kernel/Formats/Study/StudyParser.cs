@@ -13,9 +13,9 @@ namespace Stochastic.Formats;
 /// </summary>
 internal sealed partial class StudyParser(string fileName)
 {
-    private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates"];
+    private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates", "pharmacokinetics", "dosing"];
 
-    private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit", "ligand_pool", "engine"];
+    private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit", "ligand_pool", "engine", "body_weight"];
 
     private readonly ErrorList _errors = new();
     private readonly Dictionary<string, List<StudyLine>> _blocks = Blocks.ToDictionary(b => b, _ => new List<StudyLine>());
@@ -45,6 +45,9 @@ internal sealed partial class StudyParser(string fileName)
                     pool.Start, _model, settings.DoseParameter, settings.DoseUnit, [.. cellTypes.Select(c => c.Name)], _errors),
             };
         if (_engineLine is { } engine) settings = settings with { Engine = StudyEngineLine.Parse(engine, _errors) };
+        var pk = ReadPharmacokinetics(settings);
+        settings = settings with { Pharmacokinetics = pk };
+        scenarios = ReadDosing(scenarios, pk, settings, BodyWeight());
         _errors.ThrowIfAny();
         return new Study(_model, cellTypes, scenarios, fates, ligands, settings);
     }
@@ -154,6 +157,18 @@ internal sealed partial class StudyParser(string fileName)
             return fallback;
         }
         return v;
+    }
+
+    /// <summary>The <c>body_weight</c> setting in kg (a quantity such as <c>70kg</c>), or NaN.</summary>
+    private double BodyWeight()
+    {
+        if (!_settings.TryGetValue("body_weight", out var s)) return double.NaN;
+        var q = StudyQuantity.Parse(s.Value, out string? error);
+        // "70kg" parses as a body weight (kg is only used per body weight); a mass in g works too.
+        if (q is { Dimension: "bodyweight", Value: > 0 }) return q.Value.Value;
+        if (q is { Dimension: "mass", Value: > 0 }) return q.Value.Value / 1000;
+        _errors.Add(s.Position, error ?? $"'body_weight' must be a positive mass such as 70kg; found '{s.Value}'");
+        return double.NaN;
     }
 
     private string Text(string key, string fallback) => _settings.TryGetValue(key, out var s) ? s.Value : fallback;

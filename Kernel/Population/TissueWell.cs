@@ -1,0 +1,188 @@
+namespace Stochastic.Population;
+
+/// <summary>
+/// The tissue fluid one scenario's cells share (<see cref="PooledPopulationRunner"/>): for each agent
+/// that reaches them, its free concentration, fed from plasma (<see cref="PlasmaProfile"/>) by
+/// first-order exchange and, for the ligand of a depleting pool, lowered by what the cells take up.
+/// The cells see each agent's concentration averaged over a coupling interval, and the interval is
+/// chosen so that the concentration changes little within it.
+/// </summary>
+/// <remarks>
+/// <para>Coupling (operator splitting, one interval [t, t + Δ]): (1) predict the free concentration by
+/// integrating dC/dt = k_T·(ρ·C_P(s) − C) − k_up·C, where k_up is the cells' uptake per unit of free
+/// ligand measured over the previous interval (first order in C: the pseudo-first-order binding of
+/// every receptor model), and give every cell its average; (2) advance the cells; (3) integrate again with the uptake
+/// the cells actually made, spread evenly over the interval (they saw a constant concentration, so
+/// they took it at a nearly constant rate). The uptake is treated implicitly in (1), so an interval much
+/// longer than 1/k_up stays stable: the average is then the quasi-steady supply/(k_T + k_up).</para>
+/// <para>Intervals (<see cref="NextEnd"/>): never across a dose's start or an infusion's end; at most
+/// the coupling interval; halved (down to 1/64 of it) until each agent's predicted concentration
+/// changes by at most <see cref="Tolerance"/> of the larger of its two ends, or of
+/// <see cref="Resolution"/> times the agent's peak. Until the cells' uptake is known (the first
+/// interval with ligand), intervals are the shortest.</para>
+/// Integration: classical Runge–Kutta with steps of at most 0.05 over the fastest rate
+/// (relative error below 10⁻⁶ per interval); the plasma concentration is exact.
+/// </remarks>
+internal sealed class TissueWell
+{
+    /// <summary>Largest predicted change of a concentration over one interval, relative to the larger of its two ends (or the resolution floor).</summary>
+    public const double Tolerance = 0.05;
+
+    /// <summary>Changes below this fraction of an agent's peak concentration are not resolved by shorter intervals.</summary>
+    public const double Resolution = 0.01;
+
+    /// <summary>Smallest interval, as a fraction of the coupling interval.</summary>
+    public const int Subdivisions = 64;
+
+    private readonly List<double> _breakpoints;
+
+    /// <summary>One agent's state.</summary>
+    internal sealed class Agent
+    {
+        public required string Name { get; init; }
+        public required int Parameter { get; init; }
+        public required double ParameterMolar { get; init; }
+        public PlasmaProfile? Plasma { get; init; }
+        public double Exchange { get; init; }
+        public double Partition { get; init; } = 1;
+        public bool Depleting { get; init; }
+        /// <summary>Free concentration now, mol/L.</summary>
+        public double Free { get; set; }
+        /// <summary>Uptake per unit of free ligand, per time unit, from the last interval with ligand; NaN until known.</summary>
+        public double Uptake { get; set; } = double.NaN;
+        public double Peak { get; set; }
+        public double PlasmaAt(double t) => Plasma?.At(t) ?? 0;
+        public double FastestPlasmaRate => Plasma?.Model.PlasmaPerMole().Max(r => r.Rate) ?? 0;
+        public List<double> PlasmaTrace { get; } = [];
+        public List<double> FreeTrace { get; } = [];
+    }
+
+    /// <summary>Creates the well of one scenario; <paramref name="moleculesPerMolar"/> converts mol/L of free ligand to molecules in the well.</summary>
+    /// <remarks><paramref name="recordTimes"/> are coupling times too, so the recorded free concentrations are at them.</remarks>
+    public TissueWell(IReadOnlyList<Agent> agents, double moleculesPerMolar, double duration, double coupling, IEnumerable<double> recordTimes)
+    {
+        Agents = agents;
+        MoleculesPerMolar = moleculesPerMolar;
+        _breakpoints = [.. agents.Where(a => a.Plasma is not null).SelectMany(a => a.Plasma!.Breakpoints).Concat(recordTimes)
+            .Where(b => b > 0 && b < duration).Distinct().Order()];
+        foreach (var a in agents)
+        {
+            // The peak sets the resolution floor: the initial amount of a closed well, else ρ × the
+            // highest plasma concentration on a grid of the coupling interval and the breakpoints.
+            double peak = a.Free;
+            if (a.Plasma is { } plasma)
+                for (double t = 0; t <= duration; t += coupling / 4) peak = Math.Max(peak, a.Partition * plasma.At(t));
+            foreach (double b in _breakpoints) peak = Math.Max(peak, a.Partition * a.PlasmaAt(b));
+            a.Peak = peak;
+        }
+        Record(0);
+    }
+
+    /// <summary>The agents, in the order the runner sets their parameters.</summary>
+    public IReadOnlyList<Agent> Agents { get; }
+
+    /// <summary>Molecules of free ligand in the well per mol/L.</summary>
+    public double MoleculesPerMolar { get; }
+
+    /// <summary>Coupling times so far (0 first).</summary>
+    public List<double> Times { get; } = [];
+
+    /// <summary>Largest realized change of a concentration over one interval, relative as in <see cref="Tolerance"/>.</summary>
+    public double MaxRelativeChange { get; private set; }
+
+    /// <summary>Free ligand the cells took beyond what the well held (molecules, summed over intervals where it would have gone below 0).</summary>
+    public double Deficit { get; private set; }
+
+    /// <summary>The end of the interval that starts at <paramref name="t"/> (see the remarks of the class).</summary>
+    public double NextEnd(double t, double coupling, double duration)
+    {
+        double end = Math.Min(t + coupling, duration);
+        foreach (double b in _breakpoints) if (b > t + 1e-9 * Math.Max(1, t)) { end = Math.Min(end, b); break; }
+        double shortest = coupling / Subdivisions;
+        while (end - t > shortest)
+        {
+            bool ok = true;
+            foreach (var a in Agents)
+            {
+                if (a.Depleting && double.IsNaN(a.Uptake) && (a.Free > 0 || a.PlasmaAt(t) > 0 || a.PlasmaAt(end) > 0)) { ok = false; break; }
+                // The supply alone decides (not the cells' uptake, which is handled implicitly and
+                // varies from well to well), so every well of a scenario couples at the same times.
+                var (c, _) = Integrate(a, t, end, 0, 0);
+                if (Change(a, a.Free, c) > Tolerance) { ok = false; break; }
+            }
+            if (ok) break;
+            end = t + Math.Max(shortest, (end - t) / 2);
+        }
+        return end;
+    }
+
+    /// <summary>Each agent's predicted average free concentration over [<paramref name="t"/>, <paramref name="end"/>], in its parameter's unit.</summary>
+    public double[] Averages(double t, double end)
+    {
+        var averages = new double[Agents.Count];
+        for (int i = 0; i < averages.Length; i++)
+        {
+            var a = Agents[i];
+            var (_, integral) = Integrate(a, t, end, double.IsNaN(a.Uptake) ? 0 : a.Uptake, 0);
+            averages[i] = Math.Max(0, integral / (end - t)) / a.ParameterMolar;
+        }
+        return averages;
+    }
+
+    /// <summary>
+    /// Ends the interval: each agent's free concentration at <paramref name="end"/> with the cells' net
+    /// uptake <paramref name="takenMolecules"/> of the depleting ligand over the interval, and its
+    /// uptake rate for the next prediction.
+    /// </summary>
+    public void Commit(double t, double end, double takenMolecules, double[] averages)
+    {
+        double dt = end - t;
+        for (int i = 0; i < Agents.Count; i++)
+        {
+            var a = Agents[i];
+            double before = a.Free;
+            double taken = a.Depleting ? takenMolecules / MoleculesPerMolar : 0;  // mol/L over the interval
+            var (c, _) = Integrate(a, t, end, 0, taken / dt);
+            if (c < 0) { Deficit += -c * MoleculesPerMolar; c = 0; }
+            a.Free = c;
+            double seen = averages[i] * a.ParameterMolar;
+            if (a.Depleting && seen > 0) a.Uptake = Math.Max(0, taken / (seen * dt));
+            MaxRelativeChange = Math.Max(MaxRelativeChange, Change(a, before, c));
+        }
+        Record(end);
+    }
+
+    private static double Change(Agent a, double from, double to) =>
+        Math.Abs(to - from) is var d && d == 0 ? 0 : d / Math.Max(Math.Max(from, to), Resolution * a.Peak);
+
+    private void Record(double t)
+    {
+        Times.Add(t);
+        foreach (var a in Agents)
+        {
+            a.PlasmaTrace.Add(a.PlasmaAt(t));
+            a.FreeTrace.Add(a.Free);
+        }
+    }
+
+    // dC/dt = k_T·(ρ·C_P(s) − C) − k·C − u from the agent's current free concentration over [t, end]:
+    // the concentration at end and its integral over the interval (RK4 on the pair).
+    private static (double Free, double Integral) Integrate(Agent a, double t, double end, double k, double u)
+    {
+        double dt = end - t;
+        if (!(dt > 0)) return (a.Free, 0);
+        double fastest = a.Exchange + k + a.FastestPlasmaRate;
+        int steps = Math.Max(1, (int)Math.Ceiling(dt * fastest / 0.05));
+        double h = dt / steps, c = a.Free, integral = 0;
+        double F(double s, double x) => a.Exchange * (a.Partition * a.PlasmaAt(s) - x) - k * x - u;
+        for (int i = 0; i < steps; i++)
+        {
+            double s = t + i * h;
+            double k1 = F(s, c), k2 = F(s + h / 2, c + h / 2 * k1), k3 = F(s + h / 2, c + h / 2 * k2), k4 = F(s + h, c + h * k3);
+            // RK4 on the pair (C, ∫C): the integral's stages are the concentration's stage values.
+            integral += h / 6 * (c + 2 * (c + h / 2 * k1) + 2 * (c + h / 2 * k2) + (c + h * k3));
+            c += h / 6 * (k1 + 2 * k2 + 2 * k3 + k4);
+        }
+        return (c, integral);
+    }
+}
