@@ -210,11 +210,18 @@ public abstract class ExactSimulator
     [MethodImpl(MethodImplOptions.NoInlining)]
     protected bool Accept(ref Xoshiro256StarStar random, int r, double bound, double t)
     {
+        if (random.NextDouble() * bound < BoundedPropensity(r, bound, t)) return true;
+        ThinningRejections++;
+        return false;
+    }
+
+    /// <summary>The propensity of reaction <paramref name="r"/> at <paramref name="t"/>, checked against its bound.</summary>
+    /// <exception cref="SimulationException">The propensity exceeds <paramref name="bound"/> (the bound is wrong).</exception>
+    protected double BoundedPropensity(int r, double bound, double t)
+    {
         double a = Network.Propensity(r, State, Parameters, t);
         if (a > bound)
             throw new SimulationException($"propensity {a} of reaction '{Network.ReactionNames[r]}' at t = {t} exceeds its bound {bound} over the window ending at {WindowEnd}");
-        if (random.NextDouble() * bound < a) return true;
-        ThinningRejections++;
-        return false;
+        return a;
     }
 }

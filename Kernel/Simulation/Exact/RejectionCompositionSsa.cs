@@ -260,7 +260,9 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                     // (the candidate lies past every horizon Advance allows, and the restart there discards it).
                     double candidate = t + tau - Math.Log(product) / groups.Total;
                     if (candidate > WindowEnd) { _nextTime = candidate; _nextReaction = j; break; }
-                    accept = u < _lo[j] || Accept(ref Random, j, groups[j], candidate);
+                    // u, uniform on [0, a_up), is the acceptance variate here too: accept with probability a(candidate)/a_up.
+                    accept = u < _lo[j] || u < BoundedPropensity(j, groups[j], candidate);
+                    if (!accept) ThinningRejections++;
                 }
                 else accept = u < _lo[j] || u < Network.Propensity(j, x, p, t);
                 if (accept)
