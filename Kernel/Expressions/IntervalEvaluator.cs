@@ -42,7 +42,13 @@ internal static class IntervalEvaluator
                 if (b.Operator == BinaryOperator.Or) return Not(And(Not(Truth(Recurse(b.Left))), Not(Truth(Recurse(b.Right)))));
                 return Clean(Apply(b.Operator, Recurse(b.Left), Recurse(b.Right)));
             case CallExpr c:
-                if (c.Function == BuiltinFunction.If) return Choose(Truth(Recurse(c.Arguments[0])), () => Recurse(c.Arguments[1]), () => Recurse(c.Arguments[2]));
+                if (c.Function == BuiltinFunction.If)
+                {
+                    var truth = Truth(Recurse(c.Arguments[0]));
+                    return truth == True ? Recurse(c.Arguments[1])
+                        : truth == False ? Recurse(c.Arguments[2])
+                        : Interval.Hull(Recurse(c.Arguments[1]), Recurse(c.Arguments[2]));
+                }
                 if (c.Function is BuiltinFunction.Min or BuiltinFunction.Max)
                 {
                     var acc = Recurse(c.Arguments[0]);
@@ -61,11 +67,11 @@ internal static class IntervalEvaluator
                 Interval? hull = null;
                 foreach (var piece in p.Pieces)
                 {
-                    var truth = Truth(Recurse(piece.Condition));
-                    if (truth == False) continue;
+                    var holds = Truth(Recurse(piece.Condition));
+                    if (holds == False) continue;
                     var value = Recurse(piece.Value);
                     hull = hull is { } h ? Interval.Hull(h, value) : value;
-                    if (truth == True) return hull.Value;
+                    if (holds == True) return hull.Value;
                 }
                 var otherwise = p.Otherwise is null ? Interval.Unbounded : Recurse(p.Otherwise);
                 return hull is { } last ? Interval.Hull(last, otherwise) : otherwise;
@@ -87,9 +93,6 @@ internal static class IntervalEvaluator
 
     private static Interval And(Interval a, Interval b) =>
         a == False || b == False ? False : a == True && b == True ? True : Unknown;
-
-    private static Interval Choose(Interval truth, Func<Interval> then, Func<Interval> otherwise) =>
-        truth == True ? then() : truth == False ? otherwise() : Interval.Hull(then(), otherwise());
 
     private static Interval Apply(BinaryOperator op, Interval l, Interval r)
     {
