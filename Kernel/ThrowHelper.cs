@@ -20,6 +20,13 @@ internal static class ThrowHelper
         throw new SimulationException(
             $"propensity of reaction '{reaction}' is {value} at t = {time}; propensities must be finite and non-negative");
 
+    /// <summary>A rate that reads time cannot be bounded over a window, so it cannot be thinned.</summary>
+    [DoesNotReturn]
+    public static void Unbounded(string reaction, double from, double to) =>
+        throw new SimulationException(
+            $"the rate of reaction '{reaction}' cannot be bounded for t in [{from}, {to}] (it may grow without bound, divide by zero or leave its domain); " +
+            "a rate that reads time must stay finite over short windows to be simulated exactly by thinning");
+
     /// <summary>A bad-input error (a model, study or data file, or a name given in code) at <paramref name="position"/>; the caller throws it.</summary>
     public static ModelException Model(SourcePosition position, string message) => new(position, message);
 

@@ -98,29 +98,16 @@ internal sealed class CompiledEvents
             [.. offsets], [.. isSpecies], [.. indices], [.. values], [.. thresholds], state);
     }
 
-    private static bool IsRelational(BinaryOperator op) => op is BinaryOperator.Less or BinaryOperator.LessOrEqual
-        or BinaryOperator.Greater or BinaryOperator.GreaterOrEqual or BinaryOperator.Equal or BinaryOperator.NotEqual;
-
-    private static void CollectThresholds(Expr expr, ModelEvent e, List<CompiledExpression> thresholds)
+    private static void CollectThresholds(Expr trigger, ModelEvent e, List<CompiledExpression> thresholds)
     {
-        switch (expr)
-        {
-            case BinaryExpr b when IsRelational(b.Operator) && (b.Left is SymbolExpr { Kind: SymbolKind.Time } || b.Right is SymbolExpr { Kind: SymbolKind.Time }):
-                var other = b.Left is SymbolExpr { Kind: SymbolKind.Time } ? b.Right : b.Left;
-                if (!ExpressionEvaluator.IsConstant(other))
-                    throw ThrowHelper.Model(b.Position, $"trigger of event '{e.Id}' compares time with an expression that changes over time; only comparisons of time with constants and parameters can be scheduled exactly");
-                thresholds.Add(ExpressionCompiler.Compile(other));
-                break;
-            case SymbolExpr { Kind: SymbolKind.Time } s:
-                throw ThrowHelper.Model(s.Position, $"trigger of event '{e.Id}' reads time other than in a comparison with a constant (such as time >= 10); it cannot be scheduled exactly");
-            case UnaryExpr u: CollectThresholds(u.Operand, e, thresholds); break;
-            case BinaryExpr b: CollectThresholds(b.Left, e, thresholds); CollectThresholds(b.Right, e, thresholds); break;
-            case CallExpr c: foreach (var a in c.Arguments) CollectThresholds(a, e, thresholds); break;
-            case PiecewiseExpr p:
-                foreach (var piece in p.Pieces) { CollectThresholds(piece.Value, e, thresholds); CollectThresholds(piece.Condition, e, thresholds); }
-                if (p.Otherwise is not null) CollectThresholds(p.Otherwise, e, thresholds);
-                break;
-        }
+        var found = new List<Expr>();
+        var other = new List<Expr>();
+        TimeThresholds.Collect(trigger, found, other);
+        foreach (var c in found) thresholds.Add(ExpressionCompiler.Compile(c));
+        if (other.Count == 0) return;
+        throw other[0] is BinaryExpr b
+            ? ThrowHelper.Model(b.Position, $"trigger of event '{e.Id}' compares time with an expression that changes over time; only comparisons of time with constants and parameters can be scheduled exactly")
+            : ThrowHelper.Model(other[0].Position, $"trigger of event '{e.Id}' reads time other than in a comparison with a constant (such as time >= 10); it cannot be scheduled exactly");
     }
 
     /// <summary>The value of event <paramref name="e"/>'s trigger in the given state.</summary>
@@ -137,10 +124,7 @@ internal sealed class CompiledEvents
     {
         foreach (var threshold in _thresholds)
         {
-            double c = threshold(species, parameters, 0);
-            if (!double.IsFinite(c)) continue;
-            times.Add(c);
-            times.Add(Math.BitIncrement(c));
+            TimeThresholds.AddInstants(threshold(species, parameters, 0), times);
         }
     }
 

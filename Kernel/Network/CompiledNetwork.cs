@@ -95,8 +95,116 @@ public sealed class CompiledNetwork
     internal ImmutableArray<Expr> RateExpressions { get; init; }
     /// <summary>Statistical factor per reaction (see <see cref="Reaction.StatisticalFactor"/>).</summary>
     internal double[] StatisticalFactors { get; init; } = null!;
-    /// <summary>True when some propensity reads time; exact methods then treat it as constant between events.</summary>
+    /// <summary>True when some propensity reads time (see <see cref="Breakpoints"/> and <see cref="SmoothTimeReactions"/>).</summary>
     internal bool TimeDependent { get; init; }
+    /// <summary>
+    /// Thresholds c (over parameters) of the comparisons of time in rate laws (<c>time &lt; c</c> in a
+    /// piecewise or if): a propensity can jump only at c or just after it (<see cref="NextBreakpoint"/>).
+    /// Empty for most networks.
+    /// </summary>
+    internal CompiledExpression[] Breakpoints { get; init; } = [];
+    /// <summary>
+    /// Reactions whose rate reads time other than in comparisons with constants (a decaying dose, say):
+    /// exact methods thin them against <see cref="PropensityBound"/>. Empty for most networks.
+    /// </summary>
+    internal int[] SmoothTimeReactions { get; init; } = [];
+    /// <summary>True when some propensity changes with time between breakpoints (<see cref="SmoothTimeReactions"/> is not empty).</summary>
+    internal bool SmoothTime => SmoothTimeReactions.Length > 0;
+
+    private bool[]? _smooth;
+
+    /// <summary>Per reaction: whether it is in <see cref="SmoothTimeReactions"/>.</summary>
+    internal bool[] IsSmoothInTime => _smooth ??= BuildSmoothFlags();
+
+    private bool[] BuildSmoothFlags()
+    {
+        var flags = new bool[ReactionCount];
+        foreach (int r in SmoothTimeReactions) flags[r] = true;
+        return flags;
+    }
+
+    /// <summary>
+    /// The first instant after <paramref name="time"/> at which a rate law's comparison of time can
+    /// change its value (a threshold c, or the next double after it for <c>time &gt; c</c>), or +∞.
+    /// Between breakpoints every such comparison keeps its value, so every propensity not in
+    /// <see cref="SmoothTimeReactions"/> is constant in time.
+    /// </summary>
+    internal double NextBreakpoint(double[] parameters, double time)
+    {
+        double next = double.PositiveInfinity;
+        foreach (var threshold in Breakpoints) next = Math.Min(next, TimeThresholds.NextInstant(threshold(InitialCounts, parameters, 0), time));
+        return next;
+    }
+
+    /// <summary>
+    /// Relative margin by which <see cref="PropensityBound"/> widens the interval bound: far above the
+    /// rounding of its round-to-nearest ends (a few ulps per operation, amplified at most by the size
+    /// of an exponent), far below anything that costs rejections.
+    /// </summary>
+    internal const double BoundMargin = 1e-10;
+
+    /// <summary>
+    /// Bounds of reaction <paramref name="r"/>'s propensity in state <paramref name="x"/> for every time
+    /// in [<paramref name="from"/>, <paramref name="to"/>] (interval arithmetic over its rate law,
+    /// <see cref="IntervalEvaluator"/>), widened by <see cref="BoundMargin"/>; <paramref name="lower"/>
+    /// receives the lower bound (≥ 0). The upper bound is +∞ where the rate cannot be bounded.
+    /// </summary>
+    /// <param name="r">The reaction.</param>
+    /// <param name="x">Species counts (fixed over the window: a firing ends the bound's use).</param>
+    /// <param name="parameters">Parameter values.</param>
+    /// <param name="from">Start of the window.</param>
+    /// <param name="to">End of the window.</param>
+    /// <param name="lower">Receives the lower bound.</param>
+    /// <param name="parameterRanges">When given, the range of each parameter over the window (parameters that change continuously); else the points <paramref name="parameters"/>.</param>
+    internal double PropensityBound(int r, double[] x, double[] parameters, double from, double to, out double lower, Interval[]? parameterRanges = null)
+    {
+        var range = IntervalEvaluator.Evaluate(RateExpressions[r], x, parameters, new Interval(from, to), parameterRanges);
+        double factor = 1;
+        if (Kinds[r] != PropensityKind.Expression)
+        {
+            factor = Kinds[r] == PropensityKind.Functional ? StatisticalFactors[r] : 1;
+            for (int k = ReactantOffsets[r]; k < ReactantOffsets[r + 1]; k++)
+            {
+                double n = x[ReactantSpecies[k]];
+                for (int m = 0; m < ReactantMultiplicities[k]; m++) factor *= Math.Max(0, n - m);
+            }
+        }
+        double hi = Math.Max(0, range.Hi) * factor, lo = Math.Max(0, range.Lo) * factor;
+        lower = double.IsFinite(lo) ? lo * (1 - BoundMargin) : 0;
+        return double.IsNaN(hi) ? double.PositiveInfinity : hi * (1 + BoundMargin);
+    }
+
+    /// <summary>
+    /// The rate an exact method draws reaction <paramref name="r"/> with during a window ending at
+    /// <paramref name="windowEnd"/>: its <see cref="Propensity"/>, or for a reaction in
+    /// <see cref="SmoothTimeReactions"/> the bound of its propensity over [<paramref name="t"/>, <paramref name="windowEnd"/>]
+    /// (the method then thins). Mass-action kinds take the same inline path as <see cref="Propensity"/>.
+    /// </summary>
+    /// <exception cref="SimulationException">The bound is not finite.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double DrawRate(int r, double[] x, double[] parameters, double t, double windowEnd)
+    {
+        ref readonly var term = ref Terms[r];
+        switch (term.Kind)
+        {
+            case PropensityKind.Constant: return term.Rate;
+            case PropensityKind.Unimolecular: return term.Rate * x[term.Reactant1];
+            case PropensityKind.Bimolecular: return term.Rate * x[term.Reactant1] * x[term.Reactant2];
+            case PropensityKind.Homodimer:
+                double a = x[term.Reactant1];
+                return term.Rate * a * (a - 1);
+            default: return SlowDrawRate(r, x, parameters, t, windowEnd);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private double SlowDrawRate(int r, double[] x, double[] parameters, double t, double windowEnd)
+    {
+        if (!IsSmoothInTime[r]) return SlowPropensity(r, x, parameters, t);
+        double bound = PropensityBound(r, x, parameters, t, windowEnd, out _);
+        if (!double.IsFinite(bound)) ThrowHelper.Unbounded(ReactionNames[r], t, windowEnd);
+        return bound;
+    }
 
     /// <summary>Names of the recorded outputs: the observables, or every species when there are none.</summary>
     public required string[] OutputNames { get; init; }

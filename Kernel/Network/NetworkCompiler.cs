@@ -35,6 +35,9 @@ public static class NetworkCompiler
         Func<SymbolExpr, double> parameterValue = s => parameters[s.Index];
         int[] scratch = new int[8];
         bool timeDependent = false;
+        var breakpoints = new List<Expr>();
+        var timeOther = new List<Expr>();
+        var smooth = new List<int>();
 
         for (int r = 0; r < nr; r++)
         {
@@ -96,6 +99,11 @@ public static class NetworkCompiler
                     if (symbol.Kind == SymbolKind.Species) extraReads.Add(symbol.Index);
                     if (symbol.Kind == SymbolKind.Time) timeDependent = true;
                 }
+                // Time read only in comparisons with constants makes the rate piecewise constant in
+                // time: the thresholds are breakpoints. Any other use of time is smooth: thinned.
+                timeOther.Clear();
+                TimeThresholds.Collect(rate, breakpoints, timeOther);
+                if (timeOther.Count > 0) smooth.Add(r);
             }
 
             // Species the propensity reads: the reactants, then those the rate expression reads.
@@ -203,6 +211,8 @@ public static class NetworkCompiler
             RateExpressions = lowered.MoveToImmutable(),
             StatisticalFactors = factors,
             TimeDependent = timeDependent,
+            Breakpoints = [.. breakpoints.Select(ExpressionCompiler.Compile)],
+            SmoothTimeReactions = [.. smooth],
             OutputNames = outputNames,
             OutputOffsets = outputOffsets,
             OutputSpecies = outputSpecies,

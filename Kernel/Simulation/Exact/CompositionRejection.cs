@@ -26,17 +26,15 @@ internal sealed class CompositionRejection : IExactAlgorithm
     private sealed class Simulator : ExactSimulator
     {
         private readonly PropensityGroups _groups;
-        private readonly int[] _timeDependent;
         private double _nextTime;
         private bool _pending;
 
         public Simulator(CompiledNetwork network) : base(network)
         {
             _groups = new PropensityGroups(network.ReactionCount);
-            _timeDependent = TimeDependentReactions.Of(network);
         }
 
-        public override void Restart(double time)
+        protected override void RestartCore(double time)
         {
             Time = time;
             _pending = false;
@@ -44,7 +42,7 @@ internal sealed class CompositionRejection : IExactAlgorithm
             groups.Clear();
             for (int r = 0; r < Network.ReactionCount; r++)
             {
-                double a = Network.Propensity(r, State, Parameters, time);
+                double a = Network.DrawRate(r, State, Parameters, time, WindowEnd);
                 groups.Add(r, a);
             }
             groups.Resum();
@@ -62,7 +60,7 @@ internal sealed class CompositionRejection : IExactAlgorithm
         }
 
         // Hot loop rule: no allocation, no virtual calls; rare paths (group growth, rounding) in helpers.
-        public override long Advance(double horizon, long maxEvents = long.MaxValue)
+        protected override long AdvanceCore(double horizon, long maxEvents)
         {
             var net = Network;
             var x = State;
@@ -70,6 +68,8 @@ internal sealed class CompositionRejection : IExactAlgorithm
             var groups = _groups;
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
+            double windowEnd = WindowEnd;
+            var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
             {
@@ -86,13 +86,13 @@ internal sealed class CompositionRejection : IExactAlgorithm
                     groups.Resum();
                     continue;
                 }
+                if (smooth is not null && smooth[r] && !Accept(ref Random, r, groups[r], t)) continue; // a rejected candidate changes nothing
                 net.Fire(r, x);
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
                     int j = dependents[k];
-                    groups.Set(j, net.Propensity(j, x, p, t));
+                    groups.Set(j, net.DrawRate(j, x, p, t, windowEnd));
                 }
-                foreach (int j in _timeDependent) groups.Set(j, net.Propensity(j, x, p, t));
                 fired++;
                 groups.CountEvent();
                 if (groups.Total <= 0) groups.Resum(); // a second re-sum after CountEvent's changes nothing

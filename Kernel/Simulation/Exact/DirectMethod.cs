@@ -23,23 +23,22 @@ internal sealed class DirectMethod : IExactAlgorithm
     private sealed class Simulator(CompiledNetwork network) : RunningTotalSimulator(network)
     {
         private readonly double[] _propensities = new double[network.ReactionCount];
-        private readonly int[] _timeDependent = TimeDependentReactions.Of(network);
 
-        public override void Restart(double time)
+        protected override void RestartCore(double time)
         {
             Time = time;
             _pending = false;
             var a = _propensities;
             for (int r = 0; r < a.Length; r++)
             {
-                a[r] = Network.Propensity(r, State, Parameters, time);
+                a[r] = Network.DrawRate(r, State, Parameters, time, WindowEnd);
             }
             Resum(_propensities);
         }
 
         // Hot loop rule: no allocation, no virtual calls; the random stream, clock and running
         // total live in locals (registers) and are written back once at the end.
-        public override long Advance(double horizon, long maxEvents = long.MaxValue)
+        protected override long AdvanceCore(double horizon, long maxEvents)
         {
             var net = Network;
             var a = _propensities;
@@ -51,6 +50,8 @@ internal sealed class DirectMethod : IExactAlgorithm
             double t = Time, total = _total, next = _nextTime;
             bool pending = _pending;
             int sinceResum = _sinceResum, resumInterval = ResumInterval;
+            double windowEnd = WindowEnd;
+            var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
             {
@@ -72,19 +73,14 @@ internal sealed class DirectMethod : IExactAlgorithm
                     sinceResum = 0;
                     continue;
                 }
+                if (smooth is not null && smooth[r] && !Accept(ref rng, r, a[r], t)) continue; // a rejected candidate changes nothing
                 net.Fire(r, x);
 
                 double delta = 0;
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
                     int j = dependents[k];
-                    double value = net.Propensity(j, x, p, t);
-                    delta += value - a[j];
-                    a[j] = value;
-                }
-                foreach (int j in _timeDependent)
-                {
-                    double value = net.Propensity(j, x, p, t);
+                    double value = net.DrawRate(j, x, p, t, windowEnd);
                     delta += value - a[j];
                     a[j] = value;
                 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Stochastic.Network;
 using Stochastic.Random;
 
@@ -13,9 +14,20 @@ namespace Stochastic.Simulation.Exact;
 /// after <c>Advance(t)</c> is the state at time t. After the caller changes <see cref="State"/> or
 /// <see cref="Parameters"/> (an event), it calls <see cref="Restart"/>, which recomputes every
 /// propensity and discards the pending firing (valid by the memorylessness of the exponential).
-/// Propensities that read time are held constant between firings. Algorithms read propensities
-/// through <see cref="CompiledNetwork.Propensity"/>, which throws a <see cref="SimulationException"/>
-/// for a computed rate that is negative or not finite, so they need no checks of their own.
+/// Algorithms read propensities through <see cref="CompiledNetwork.Propensity"/>, which throws a
+/// <see cref="SimulationException"/> for a computed rate that is negative or not finite, so they
+/// need no checks of their own.
+/// <para>
+/// Time dependence is exact. The run is cut into windows that end at every breakpoint of the rate
+/// laws (<see cref="CompiledNetwork.NextBreakpoint"/>: where a <c>piecewise</c> or <c>if</c> on time
+/// switches branch) and, when some rate changes smoothly with time, after a length chosen for tight
+/// bounds (<see cref="WindowEnd"/>). <see cref="Advance"/> stops the clock at each window's end and
+/// restarts there, so no firing is ever drawn across a breakpoint with the old propensities. Within a
+/// window a smoothly time-dependent reaction is drawn at an upper bound of its propensity over the
+/// rest of the window (<see cref="CompiledNetwork.DrawRate"/>) and a candidate at time s fires with
+/// probability a(x, s)/bound, else nothing happens (thinning: Lewis &amp; Shedler 1979; Ogata 1981).
+/// Networks without time dependence never leave the algorithm's own loop.
+/// </para>
 /// </remarks>
 public abstract class ExactSimulator
 {
@@ -25,7 +37,27 @@ public abstract class ExactSimulator
         Network = network;
         State = new double[network.SpeciesCount];
         Parameters = (double[])network.Parameters.Clone();
+        _timed = network.Breakpoints.Length > 0 || network.SmoothTime;
     }
+
+    // Whether the network has breakpoints or smooth time dependence: only then are runs cut into windows.
+    private readonly bool _timed;
+
+    // The length of the next thinning window, adapted run by run (see ChooseWindowEnd).
+    private double _windowLength;
+
+    /// <summary>Thinning windows start at this length (in time units) in every run, then adapt.</summary>
+    public const double InitialWindowLength = 1;
+
+    /// <summary>
+    /// The end of the current window (+∞ for networks without time dependence): the next breakpoint
+    /// of the rate laws, or sooner when some rate changes smoothly with time. Bounds of smoothly
+    /// time-dependent propensities hold until this time; <see cref="Advance"/> restarts here.
+    /// </summary>
+    protected double WindowEnd { get; private set; } = double.PositiveInfinity;
+
+    /// <summary>Candidates of smoothly time-dependent reactions rejected by thinning since the last reset (not counted in <see cref="Events"/>).</summary>
+    public long ThinningRejections { get; protected set; }
 
     /// <summary>The network simulated.</summary>
     public CompiledNetwork Network { get; }
@@ -36,7 +68,7 @@ public abstract class ExactSimulator
     /// <summary>Parameter values of this run (events may change them).</summary>
     public double[] Parameters { get; }
 
-    /// <summary>Time of the last firing, restart or reset.</summary>
+    /// <summary>Time of the last firing (or candidate rejected by thinning), restart or reset.</summary>
     public double Time { get; protected set; }
 
     /// <summary>Reactions fired since the last <see cref="Reset"/>.</summary>
@@ -55,6 +87,8 @@ public abstract class ExactSimulator
         Network.Parameters.CopyTo(Parameters, 0);
         Random = new Xoshiro256StarStar(seed, streamIndex);
         Events = 0;
+        ThinningRejections = 0;
+        _windowLength = InitialWindowLength;
         OnNewRun();
         Restart(startTime);
     }
@@ -80,21 +114,114 @@ public abstract class ExactSimulator
         parameters.CopyTo(Parameters);
         Random = random;
         Events = 0;
+        ThinningRejections = 0;
+        _windowLength = InitialWindowLength;
         OnNewRun();
         Restart(time);
     }
 
     /// <summary>Recomputes every propensity from <see cref="State"/> at <paramref name="time"/> and discards any pending firing.</summary>
-    public abstract void Restart(double time);
+    /// <remarks>Also starts a new window (<see cref="WindowEnd"/>) at <paramref name="time"/>.</remarks>
+    public void Restart(double time)
+    {
+        if (_timed) WindowEnd = ChooseWindowEnd(time);
+        RestartCore(time);
+    }
+
+    /// <summary>The algorithm's part of <see cref="Restart"/>: rates over the window now ending at <see cref="WindowEnd"/>.</summary>
+    protected abstract void RestartCore(double time);
 
     /// <summary>
     /// Fires reactions in time order while the next firing time is at or before
     /// <paramref name="horizon"/>, at most <paramref name="maxEvents"/> of them.
     /// </summary>
-    /// <remarks><paramref name="horizon"/> may be +∞: the run then goes on until nothing can fire.</remarks>
+    /// <remarks><paramref name="horizon"/> may be +∞: the run then goes on until nothing can fire
+    /// (not allowed when a rate changes smoothly with time: the run could not end).</remarks>
     /// <returns>The number of reactions fired.</returns>
-    public abstract long Advance(double horizon, long maxEvents = long.MaxValue);
+    /// <exception cref="SimulationException">A rate cannot be bounded, or the horizon is +∞ with a rate that changes smoothly with time.</exception>
+    public long Advance(double horizon, long maxEvents = long.MaxValue)
+    {
+        if (!_timed) return AdvanceCore(horizon, maxEvents);
+        return AdvanceByWindows(horizon, maxEvents);
+    }
+
+    // Stops at every window's end (a breakpoint or the end of the bounds) and restarts there: exact by memorylessness.
+    private long AdvanceByWindows(double horizon, long maxEvents)
+    {
+        if (double.IsPositiveInfinity(horizon) && Network.SmoothTime)
+            throw new SimulationException("a run without a finite end time cannot be simulated when a rate changes smoothly with time");
+        long fired = 0;
+        while (true)
+        {
+            double stop = Math.Min(horizon, WindowEnd);
+            fired += AdvanceCore(stop, maxEvents - fired);
+            if (fired >= maxEvents || stop >= horizon) return fired;
+            Restart(stop);
+        }
+    }
+
+    /// <summary>
+    /// The algorithm's part of <see cref="Advance"/>: fires in time order up to <paramref name="horizon"/>,
+    /// which never lies beyond <see cref="WindowEnd"/>.
+    /// </summary>
+    protected abstract long AdvanceCore(double horizon, long maxEvents);
 
     /// <summary>The time of the pending firing (+∞ when nothing can fire), drawing it if needed.</summary>
+    /// <remarks>With time-dependent rates this is a candidate: it may lie beyond the window's end (then
+    /// it is discarded at the restart there) or be rejected by thinning.</remarks>
     public abstract double NextFiringTime();
+
+    // A window whose excess of bound over propensity costs at most about one rejection, or whose bound
+    // is at most twice the propensity, is tight enough: each window costs a restart, each rejection a
+    // draw, and these keep both few. The length halves until a window is tight enough and doubles
+    // after a window that is very tight; the choice affects speed, never the law of the run.
+    private const int MaxHalvings = 64;
+
+    /// <summary>The end of the window starting at <paramref name="time"/>: the next breakpoint, or sooner (see remarks of the class).</summary>
+    private double ChooseWindowEnd(double time)
+    {
+        var net = Network;
+        double breakpoint = net.NextBreakpoint(Parameters, time);
+        if (!net.SmoothTime) return breakpoint;
+        var smooth = net.SmoothTimeReactions;
+        double now = 0;
+        foreach (int j in smooth) now += net.Propensity(j, State, Parameters, time);
+        for (int halvings = 0; ; halvings++)
+        {
+            double end = Math.Min(breakpoint, Math.Max(time + _windowLength, Math.BitIncrement(time)));
+            double bound = 0;
+            foreach (int j in smooth) bound += net.PropensityBound(j, State, Parameters, time, end, out _);
+            double excess = (bound - now) * (end - time);
+            if (bound <= 2 * now || excess <= 1 || halvings >= MaxHalvings || end == Math.BitIncrement(time))
+            {
+                if ((bound <= 1.25 * now || excess <= 0.25) && end == time + _windowLength && _windowLength < 1e300) _windowLength *= 2;
+                return end;
+            }
+            _windowLength = Math.Min(_windowLength, end - time) / 2;
+        }
+    }
+
+    /// <summary>
+    /// Thinning: whether a candidate of smoothly time-dependent reaction <paramref name="r"/> at time
+    /// <paramref name="t"/>, drawn at rate <paramref name="bound"/>, fires (probability a(x, t)/bound).
+    /// Counts a rejection in <see cref="ThinningRejections"/>.
+    /// </summary>
+    /// <exception cref="SimulationException">The propensity exceeds its bound (the bound is wrong).</exception>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    protected bool Accept(ref Xoshiro256StarStar random, int r, double bound, double t)
+    {
+        if (random.NextDouble() * bound < BoundedPropensity(r, bound, t)) return true;
+        ThinningRejections++;
+        return false;
+    }
+
+    /// <summary>The propensity of reaction <paramref name="r"/> at <paramref name="t"/>, checked against its bound.</summary>
+    /// <exception cref="SimulationException">The propensity exceeds <paramref name="bound"/> (the bound is wrong).</exception>
+    protected double BoundedPropensity(int r, double bound, double t)
+    {
+        double a = Network.Propensity(r, State, Parameters, t);
+        if (a > bound)
+            throw new SimulationException($"propensity {a} of reaction '{Network.ReactionNames[r]}' at t = {t} exceeds its bound {bound} over the window ending at {WindowEnd}");
+        return a;
+    }
 }

@@ -31,7 +31,6 @@ internal sealed class NextReactionMethod : IExactAlgorithm
         private readonly double[] _times;
         private readonly int[] _heap;       // heap position -> reaction
         private readonly int[] _position;   // reaction -> heap position
-        private readonly int[] _timeDependent;
 
         public Simulator(CompiledNetwork network) : base(network)
         {
@@ -40,16 +39,15 @@ internal sealed class NextReactionMethod : IExactAlgorithm
             _times = new double[n];
             _heap = new int[n];
             _position = new int[n];
-            _timeDependent = TimeDependentReactions.Of(network);
         }
 
-        public override void Restart(double time)
+        protected override void RestartCore(double time)
         {
             Time = time;
             int n = _propensities.Length;
             for (int r = 0; r < n; r++)
             {
-                double a = Network.Propensity(r, State, Parameters, time);
+                double a = Network.DrawRate(r, State, Parameters, time, WindowEnd);
                 _propensities[r] = a;
                 _times[r] = a > 0 ? time + Random.NextExponential() / a : double.PositiveInfinity;
                 _heap[r] = r;
@@ -61,7 +59,7 @@ internal sealed class NextReactionMethod : IExactAlgorithm
         public override double NextFiringTime() => _heap.Length == 0 ? double.PositiveInfinity : _times[_heap[0]];
 
         // Hot loop rule: no allocation, no virtual calls; the heap is updated in place.
-        public override long Advance(double horizon, long maxEvents = long.MaxValue)
+        protected override long AdvanceCore(double horizon, long maxEvents)
         {
             if (_heap.Length == 0) return 0;
             var net = Network;
@@ -71,6 +69,8 @@ internal sealed class NextReactionMethod : IExactAlgorithm
             var tau = _times;
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
+            double windowEnd = WindowEnd;
+            var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
             {
@@ -78,6 +78,12 @@ internal sealed class NextReactionMethod : IExactAlgorithm
                 double t = tau[r];
                 if (t > horizon || double.IsPositiveInfinity(t)) break; // +∞: nothing can fire, even for an infinite horizon
                 Time = t;
+                if (smooth is not null && smooth[r] && !Accept(ref Random, r, a[r], t))
+                {
+                    // A rejected candidate changes nothing; the reaction's bounding clock draws afresh.
+                    Update(r, true, a[r], t);
+                    continue;
+                }
                 net.Fire(r, x);
 
                 bool firedUpdated = false;
@@ -85,10 +91,9 @@ internal sealed class NextReactionMethod : IExactAlgorithm
                 {
                     int j = dependents[k];
                     if (j == r) firedUpdated = true;
-                    Update(j, j == r, net.Propensity(j, x, p, t), t);
+                    Update(j, j == r, net.DrawRate(j, x, p, t, windowEnd), t);
                 }
                 if (!firedUpdated) Update(r, true, a[r], t);
-                foreach (int j in _timeDependent) Update(j, false, net.Propensity(j, x, p, t), t);
                 fired++;
             }
             Events += fired;

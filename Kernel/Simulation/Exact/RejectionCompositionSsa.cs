@@ -21,9 +21,10 @@ namespace Stochastic.Simulation.Exact;
 /// <remarks>
 /// Functional and expression rates need not be monotone in the counts, so their bounds are the exact
 /// propensity (a_lo = a_up = a), refreshed after every firing that changes a species they read (the
-/// dependency graph), as in the direct method; they are always accepted. Rates that read time are
-/// refreshed after every firing (the <see cref="ExactSimulator"/> contract holds them constant between
-/// firings), so time-dependent networks are simulated exactly in the contract's sense.
+/// dependency graph), as in the direct method; they are always accepted. A rate that changes smoothly
+/// with time has as bounds its interval bounds over the rest of the window
+/// (<see cref="CompiledNetwork.PropensityBound"/>), and its candidates are accepted against the
+/// propensity at the candidate's own time (see <see cref="ExactSimulator"/>).
 /// <para>
 /// Interval: half-width w = max(Δ, ⌈δ·x⌉) with δ = 0.1 and Δ = 2, x_lo = max(0, x − w),
 /// x_hi = x + w (integer ends, so the bounds are propensities of reachable counts). δ = 0.1 is the
@@ -88,8 +89,8 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         private readonly PropensityGroups _groups; // upper propensity bound per reaction, grouped
         private readonly bool[] _exactKind;     // functional/expression: bounds are the propensity itself
         private readonly int[] _readerOffsets, _readers;       // species -> mass-action reactions reading it
-        private readonly int[] _exactDepOffsets, _exactDeps;   // reaction -> exact-kind dependents (not time-dependent)
-        private readonly int[] _timeDependent;
+        private readonly int[] _exactDepOffsets, _exactDeps;   // reaction -> exact-kind dependents
+        private readonly bool[]? _smooth;       // smoothly time-dependent: bounds over the window, thinned at the candidate's time
         private double _nextTime;
         private int _nextReaction;
         private bool _pending;
@@ -114,7 +115,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
             _groups = new PropensityGroups(n);
             _exactKind = new bool[n];
             for (int r = 0; r < n; r++) _exactKind[r] = network.Kinds[r] is PropensityKind.Functional or PropensityKind.Expression;
-            _timeDependent = TimeDependentReactions.Of(network);
+            _smooth = network.SmoothTime ? network.IsSmoothInTime : null;
 
             // species -> mass-action readers (compressed rows, two passes)
             _readerOffsets = new int[m + 1];
@@ -132,9 +133,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                 for (int k = network.ReactantOffsets[r]; k < network.ReactantOffsets[r + 1]; k++) _readers[fill[network.ReactantSpecies[k]]++] = r;
             }
 
-            // reaction -> exact-kind dependents that are not refreshed anyway as time-dependent
-            var timeDependent = new bool[n];
-            foreach (int r in _timeDependent) timeDependent[r] = true;
+            // reaction -> exact-kind dependents
             _exactDepOffsets = new int[n + 1];
             var deps = new List<int>();
             for (int r = 0; r < n; r++)
@@ -142,7 +141,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                 for (int k = network.DependentOffsets[r]; k < network.DependentOffsets[r + 1]; k++)
                 {
                     int j = network.Dependents[k];
-                    if (_exactKind[j] && !timeDependent[j]) deps.Add(j);
+                    if (_exactKind[j]) deps.Add(j);
                 }
                 _exactDepOffsets[r + 1] = deps.Count;
             }
@@ -161,7 +160,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         /// <summary>Upper propensity bound of reaction <paramref name="r"/>.</summary>
         internal double UpperBound(int r) => _groups[r];
 
-        public override void Restart(double time)
+        protected override void RestartCore(double time)
         {
             Time = time;
             _pending = false;
@@ -197,7 +196,12 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         private void ComputeBounds(int r, double time, out double lo, out double up)
         {
             var net = Network;
-            if (_exactKind[r])
+            if (_smooth is not null && _smooth[r])
+            {
+                up = net.PropensityBound(r, State, Parameters, time, WindowEnd, out lo);
+                if (!double.IsFinite(up)) ThrowHelper.Unbounded(net.ReactionNames[r], time, WindowEnd);
+            }
+            else if (_exactKind[r])
             {
                 lo = up = net.Propensity(r, State, Parameters, time);
             }
@@ -249,7 +253,19 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                     product = 1;
                     continue;
                 }
-                if (u < _lo[j] || u < Network.Propensity(j, x, p, t))
+                bool accept;
+                if (_smooth is not null && _smooth[j])
+                {
+                    // Thinning at the candidate's own time; beyond the window the bounds end, and so does the draw
+                    // (the candidate lies past every horizon Advance allows, and the restart there discards it).
+                    double candidate = t + tau - Math.Log(product) / groups.Total;
+                    if (candidate > WindowEnd) { _nextTime = candidate; _nextReaction = j; break; }
+                    // u, uniform on [0, a_up), is the acceptance variate here too: accept with probability a(candidate)/a_up.
+                    accept = u < _lo[j] || u < BoundedPropensity(j, groups[j], candidate);
+                    if (!accept) ThinningRejections++;
+                }
+                else accept = u < _lo[j] || u < Network.Propensity(j, x, p, t);
+                if (accept)
                 {
                     tau -= Math.Log(product) / groups.Total;
                     _nextTime = t + tau;
@@ -283,7 +299,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         }
 
         // Hot loop rule: no allocation, no virtual calls; rare paths (group growth, rounding, tightening) in helpers.
-        public override long Advance(double horizon, long maxEvents = long.MaxValue)
+        protected override long AdvanceCore(double horizon, long maxEvents)
         {
             var net = Network;
             var x = State;
@@ -315,7 +331,6 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                     for (int i = readerOffsets[s]; i < readerOffsets[s + 1]; i++) UpdateBounds(readers[i], t);
                 }
                 for (int k = exactDepOffsets[r]; k < exactDepOffsets[r + 1]; k++) UpdateBounds(exactDeps[k], t);
-                foreach (int j in _timeDependent) UpdateBounds(j, t);
                 fired++;
                 groups.CountEvent();
             }

@@ -25,20 +25,19 @@ internal sealed class SortingDirectMethod : IExactAlgorithm
     {
         private readonly double[] _propensities = new double[network.ReactionCount];
         private readonly int[] _order = LinearSearch.IdentityOrder(network.ReactionCount); // search position -> reaction
-        private readonly int[] _timeDependent = TimeDependentReactions.Of(network);
 
-        public override void Restart(double time)
+        protected override void RestartCore(double time)
         {
             Time = time;
             _pending = false;
             // The search order starts fresh, so a run depends only on its seed, not on earlier runs of this simulator.
             LinearSearch.ResetOrder(_order);
-            for (int r = 0; r < _propensities.Length; r++) _propensities[r] = Network.Propensity(r, State, Parameters, time);
+            for (int r = 0; r < _propensities.Length; r++) _propensities[r] = Network.DrawRate(r, State, Parameters, time, WindowEnd);
             Resum(_propensities);
         }
 
         // Hot loop rule: no allocation, no virtual calls; network arrays are read through locals.
-        public override long Advance(double horizon, long maxEvents = long.MaxValue)
+        protected override long AdvanceCore(double horizon, long maxEvents)
         {
             var net = Network;
             var a = _propensities;
@@ -47,6 +46,8 @@ internal sealed class SortingDirectMethod : IExactAlgorithm
             var p = Parameters;
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
+            double windowEnd = WindowEnd;
+            var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
             {
@@ -64,19 +65,14 @@ internal sealed class SortingDirectMethod : IExactAlgorithm
                     Resum(_propensities);
                     continue;
                 }
+                if (smooth is not null && smooth[r] && !Accept(ref Random, r, a[r], t)) continue; // a rejected candidate changes nothing
 
                 net.Fire(r, x);
                 double delta = 0;
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
                     int j = dependents[k];
-                    double value = net.Propensity(j, x, p, t);
-                    delta += value - a[j];
-                    a[j] = value;
-                }
-                foreach (int j in _timeDependent)
-                {
-                    double value = net.Propensity(j, x, p, t);
+                    double value = net.DrawRate(j, x, p, t, windowEnd);
                     delta += value - a[j];
                     a[j] = value;
                 }

@@ -28,7 +28,7 @@ namespace Stochastic.Simulation.SlowScale;
 /// reactions' expected change, so that leaped and exact propensities see the interval's average: the
 /// mean of a linear network is then second order in τ. The only approximation is that leaped firings
 /// take effect at the interval's end, and ε bounds the change they make in the meantime to any species
-/// a propensity reads. Intervals end at every horizon of <see cref="Advance"/>, so the state after
+/// a propensity reads. Intervals end at every horizon of <see cref="ExactSimulator.Advance"/>, so the state after
 /// <c>Advance(t)</c> includes every leap up to t and is never shifted. Should
 /// a leap's draw consume more molecules than a species holds (the ε rule makes that far-fetched), the
 /// leaped firings that consume it are reduced until no count is negative (<see cref="LeapCorrections"/>).
@@ -198,7 +198,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     public ReadOnlySpan<double> ExpectedFullState => _xbar;
 
     /// <inheritdoc />
-    public override void Restart(double time)
+    protected override void RestartCore(double time)
     {
         Time = time;
         _pending = false;
@@ -350,7 +350,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     }
 
     /// <inheritdoc />
-    public override long Advance(double horizon, long maxEvents = long.MaxValue)
+    protected override long AdvanceCore(double horizon, long maxEvents)
     {
         var full = _full;
         var a = _a;

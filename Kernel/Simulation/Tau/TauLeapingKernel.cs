@@ -129,6 +129,10 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         Record(job, TL.MaskBits(active), t);
         active = TL.And(active, TL.LessThan(t, TL.Create(gridTimes[^1])));
         TV nextOutput = TL.Create(gridTimes[1]);
+        // Breakpoints of the rate laws (a piecewise on time switching branch) are stops like output
+        // times, so no leap or SSA step crosses one; for most networks there are none and stops are outputs.
+        bool hasBreakpoints = net.Breakpoints.Length > 0;
+        TV nextStop = hasBreakpoints ? NextStops(t, nextOutput) : nextOutput;
 
         while (TL.MaskBits(active) != 0)
         {
@@ -193,7 +197,7 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             }
 
             // Mode of each lane.
-            TV gap = TL.Subtract(nextOutput, t);
+            TV gap = TL.Subtract(nextStop, t);
             TV idle = TL.And(active, TL.Equal(a0, zero));
             TV busy = TL.AndNot(active, idle);
             TV inSsa = TL.LessThan(zero, ssaLeft);
@@ -269,7 +273,7 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             TV dt = TL.Select(toOutput, gap, TL.Select(ssa, tauSsa, tauLeap));
             if (job.Integrals is not null) Integrate(job, accepted, dt);
             for (int s = 0; s < ns; s++) x[s] = TL.Select(accepted, xNew[s], x[s]);
-            t = TL.Select(toOutput, nextOutput, TL.Select(accepted, TL.Add(t, dt), t));
+            t = TL.Select(toOutput, nextStop, TL.Select(accepted, TL.Add(t, dt), t));
             tauCap = TL.Select(rejected, TL.Multiply(tauLeap, TL.Create(0.5)), TL.Select(TL.And(accepted, leap), infinity, tauCap));
             events = TL.Add(events, TL.And(accepted, fired));
             leaps = TL.Add(leaps, TL.And(TL.And(accepted, leap), one));
@@ -277,10 +281,16 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             uint outputBits = TL.MaskBits(toOutput);
             if (outputBits != 0)
             {
-                Record(job, outputBits, t);
-                for (int i = 0; i < lanes; i++) laneValues[i] = gridIndex[i] < points ? gridTimes[gridIndex[i]] : double.PositiveInfinity;
-                nextOutput = TL.Load(laneValues);
-                active = TL.And(active, TL.LessThan(nextOutput, infinity));
+                // Lanes that stopped at a breakpoint before their next output time record nothing.
+                if (hasBreakpoints) outputBits = TL.MaskBits(TL.And(toOutput, TL.Equal(t, nextOutput)));
+                if (outputBits != 0)
+                {
+                    Record(job, outputBits, t);
+                    for (int i = 0; i < lanes; i++) laneValues[i] = gridIndex[i] < points ? gridTimes[gridIndex[i]] : double.PositiveInfinity;
+                    nextOutput = TL.Load(laneValues);
+                    active = TL.And(active, TL.LessThan(nextOutput, infinity));
+                }
+                nextStop = hasBreakpoints ? NextStops(t, nextOutput) : nextOutput;
             }
         }
 
@@ -288,6 +298,19 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         for (int i = 0; i < job.LaneCount; i++) job.Events[job.Cells[job.CellsOffset + i]] = (long)laneValues[i];
         TL.Store(leaps, laneValues);
         for (int i = 0; i < job.LaneCount; i++) job.Leaps[job.Cells[job.CellsOffset + i]] = (long)laneValues[i];
+    }
+
+    /// <summary>Per lane, the earlier of its next output time and its rate laws' next breakpoint after its clock (lane parameters may differ).</summary>
+    private TV NextStops(TV t, TV nextOutput)
+    {
+        var net = _plan.Network;
+        int lanes = TL.Count;
+        Span<double> clock = stackalloc double[lanes];
+        Span<double> output = stackalloc double[lanes];
+        TL.Store(t, clock);
+        TL.Store(nextOutput, output);
+        for (int i = 0; i < lanes; i++) output[i] = Math.Min(output[i], net.NextBreakpoint(_laneParameters[i], clock[i]));
+        return TL.Load(output);
     }
 
     /// <summary>
