@@ -64,7 +64,8 @@ public static class NetworkCompiler
             reactant1[r] = reactant2[r] = -1;
             extraReads.Clear();
 
-            if (reaction.Kind == RateLawKind.MassAction && ReadsOnlyParameters(rate))
+            // A rate reading a continuous variable changes over time: computed per call, not folded into a constant.
+            if (reaction.Kind == RateLawKind.MassAction && ReadsOnlyParameters(rate) && !ReadsContinuous(model, rate))
             {
                 double k = rate switch
                 {
@@ -203,6 +204,9 @@ public static class NetworkCompiler
             RateExpressions = lowered.MoveToImmutable(),
             StatisticalFactors = factors,
             TimeDependent = timeDependent,
+            ContinuousParameters = [.. model.RateRules.Select(r => r.Target.Index)],
+            ContinuousDerivatives = [.. model.RateRules.Select(r => ExpressionCompiler.Compile(model.Lower(r.Derivative)))],
+            ContinuousDerivativeExpressions = [.. model.RateRules.Select(r => model.Lower(r.Derivative))],
             OutputNames = outputNames,
             OutputOffsets = outputOffsets,
             OutputSpecies = outputSpecies,
@@ -257,6 +261,9 @@ public static class NetworkCompiler
             default: return ExpressionEvaluator.IsConstant(expr);
         }
     }
+
+    private static bool ReadsContinuous(ReactionModel model, Expr rate) =>
+        model.RateRules.Length > 0 && ExpressionEvaluator.Symbols(rate).Any(s => s.Kind == SymbolKind.Parameter && model.RateRules.Any(r => r.Target.Index == s.Index));
 
     /// <summary>The reactants in ascending order (reactions have few; insertion sort into a reused buffer).</summary>
     private static ReadOnlySpan<int> Sorted(ImmutableArray<int> reactants, ref int[] buffer)
