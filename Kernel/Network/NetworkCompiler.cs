@@ -242,6 +242,14 @@ public static class NetworkCompiler
                 expressions.Add(rule is null ? null : ExpressionCompiler.Compile(model.Lower(rule.Value)));
                 offsets.Add(species.Count);
             }
+            // Continuous variables that are not species (SBML rate rules on parameters and compartments) are outputs too.
+            foreach (var rateRule in model.RateRules)
+            {
+                if (model.SpeciesIndex(rateRule.Target.Name) >= 0) continue;
+                names.Add(rateRule.Target.Name);
+                expressions.Add(ExpressionCompiler.Compile(rateRule.Target));
+                offsets.Add(species.Count);
+            }
         }
         return ([.. names], [.. offsets], [.. species], [.. weights], [.. expressions]);
     }

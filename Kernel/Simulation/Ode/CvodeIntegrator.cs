@@ -159,6 +159,14 @@ internal sealed unsafe class CvodeIntegrator : IDisposable
         new ReadOnlySpan<double>(N_VGetArrayPointer(_dky), _n).CopyTo(y);
     }
 
+    /// <summary>The interpolated derivative dy/dt at <paramref name="t"/> within the last internal step, written into <paramref name="dydt"/>.</summary>
+    public void InterpolateDerivative(double t, Span<double> dydt)
+    {
+        int flag = CVodeGetDky(_memory, t, 1, _dky);
+        if (flag < 0) throw new SimulationException($"the ODE integrator (CVODE) cannot interpolate at t = {t}: {FlagName(flag)}");
+        new ReadOnlySpan<double>(N_VGetArrayPointer(_dky), _n).CopyTo(dydt);
+    }
+
     private void Check(int flag, string call)
     {
         if (flag < 0) throw new SimulationException($"SUNDIALS call {call} failed: {FlagName(flag)}{(_nativeMessage is null ? "" : $": {_nativeMessage}")}");
