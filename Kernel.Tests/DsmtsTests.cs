@@ -46,7 +46,7 @@ public class DsmtsTests
     {
         var data = new TheoryData<string, string>();
         for (int c = 1; c <= 39; c++)
-            foreach (var m in MethodCatalog.All.Where(m => m.AppliesEvents)) data.Add($"{c:00000}", m.Name);
+            foreach (var m in MethodCatalog.All.Where(m => m.AppliesEvents && !m.IsDeterministic)) data.Add($"{c:00000}", m.Name);
         return data;
     }
 

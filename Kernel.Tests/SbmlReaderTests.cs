@@ -143,7 +143,8 @@ public class SbmlReaderTests
 
     public static TheoryData<string, string, string> Refusals() => new()
     {
-        { "rate rule", L3(OneSpecies + $"<listOfRules><rateRule variable=\"X\">{Math("<cn>1</cn>")}</rateRule></listOfRules>"), "'X'" },
+        { "has a rate rule", L3(OneSpecies + $"<listOfRules><rateRule variable=\"X\">{Math("<cn>1</cn>")}</rateRule></listOfRules>" + Reaction()), "'X'" },
+        { "rate rule for 'k'", L3(OneSpecies + $"<listOfParameters><parameter id=\"k\" value=\"1\" constant=\"true\"/></listOfParameters><listOfRules><rateRule variable=\"k\">{Math("<cn>1</cn>")}</rateRule></listOfRules>"), "is constant" },
         { "algebraic rule", L3(OneSpecies + $"<listOfRules><algebraicRule>{Math("<cn>1</cn>")}</algebraicRule></listOfRules>"), "algebraic rule" },
         { "reversible", L3(OneSpecies + Reaction("reversible=\"true\" fast=\"false\"")), "R1" },
         { "fast", L3(OneSpecies + Reaction("reversible=\"false\" fast=\"true\"")), "R1" },
@@ -209,7 +210,7 @@ public class SbmlReaderTests
     public void SeveralErrors_AreReportedTogether()
     {
         var ex = Assert.Throws<ModelException>(() => SbmlReader.Parse(L3(OneSpecies
-            + $"<listOfRules><rateRule variable=\"X\">{Math("<cn>1</cn>")}</rateRule></listOfRules>"
+            + $"<listOfParameters><parameter id=\"k\" value=\"1\" constant=\"true\"/></listOfParameters><listOfRules><rateRule variable=\"k\">{Math("<cn>1</cn>")}</rateRule></listOfRules>"
             + Reaction("reversible=\"true\" fast=\"false\"")), "two.xml"));
         Assert.Equal(2, ex.Errors.Count);
     }

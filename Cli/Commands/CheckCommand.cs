@@ -21,9 +21,12 @@ internal static class CheckCommand
             output.WriteLine($"{model.Name}: {model.Species.Length} species, {model.Reactions.Length} reactions, " +
                              $"{model.Parameters.Length} parameters, {model.Observables.Length} observables, {model.Functions.Length} functions" +
                              (model.Events.Length > 0 ? $", {model.Events.Length} events" : "") +
-                             (model.Rules.Length > 0 ? $", {model.Rules.Length} assignment rules" : ""));
+                             (model.Rules.Length > 0 ? $", {model.Rules.Length} assignment rules" : "") +
+                             (model.RateRules.Length > 0 ? $", {model.RateRules.Length} rate rules" : ""));
+            if (model.RateRules.Length > 0)
+                output.WriteLine($"continuous variables (rate rules; --method ode integrates them, stochastic methods refuse them): {string.Join(", ", model.RateRules.Select(r => r.Target.Name))}");
             var kinds = network.PropensityKinds.ToArray().GroupBy(k => k).OrderBy(g => g.Key).Select(g => $"{g.Key.ToString().ToLowerInvariant()} {g.Count()}");
-            output.WriteLine($"propensities: {string.Join(", ", kinds)}");
+            if (network.ReactionCount > 0) output.WriteLine($"propensities: {string.Join(", ", kinds)}");
             if (model.DefaultRun is { } run)
                 output.WriteLine($"default run: method={run.Method ?? "-"} t_end={run.TEnd?.ToString() ?? "-"} n_steps={run.Points?.ToString() ?? "-"}");
             foreach (var w in model.Warnings.Concat(ModelDiagnostics.Check(model)))

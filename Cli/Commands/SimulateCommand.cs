@@ -25,17 +25,29 @@ internal static class SimulateCommand
         var trajectories = new Option<FileInfo?>("--trajectories") { Description = "also write every trajectory (long CSV: run,time,NAME…)" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write a PNG of mean ± sd over time" };
         var epsilon = EngineOptions.EpsilonOption("tau-leaping error control ε (Cao, Gillespie & Petzold 2006)");
+        var rtol = new Option<double>("--rtol") { Description = "ode: relative tolerance of the integrator (CVODE)", DefaultValueFactory = _ => Simulation.Ode.OdeTolerances.Default.Relative };
+        var atol = new Option<double>("--atol") { Description = "ode: absolute tolerance of the integrator, in molecules (or the variable's units)", DefaultValueFactory = _ => Simulation.Ode.OdeTolerances.Default.Absolute };
+        foreach (var tolerance in new[] { rtol, atol })
+            tolerance.Validators.Add(r =>
+            {
+                double v = r.GetValueOrDefault<double>();
+                if (!(v > 0 && v < 1)) r.AddError($"{tolerance.Name} must be in (0, 1), got {v}");
+            });
         var stats = new Option<bool>("--stats") { Description = "print 'stats: events=… wall_s=… events_per_s=…' as the last line on stderr" };
 
         var command = new Command("simulate", "Simulate an ensemble of trajectories and write per-time mean and standard deviation.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { tEnd, points, runs, seed, threads, method, epsilon, outFile, trajectories, plot, stats }) command.Options.Add(o);
+        foreach (var o in new Option[] { tEnd, points, runs, seed, threads, method, epsilon, rtol, atol, outFile, trajectories, plot, stats }) command.Options.Add(o);
 
         command.SetAction((parse, cancellationToken) =>
         {
             string methodName = parse.GetValue(method)!;
             var chosen = MethodCatalog.Get(methodName, "--method");
-            var settings = MethodSettings.Default with { Epsilon = parse.GetValue(epsilon) };
+            var settings = MethodSettings.Default with
+            {
+                Epsilon = parse.GetValue(epsilon),
+                Ode = Simulation.Ode.OdeTolerances.Default with { Relative = parse.GetValue(rtol), Absolute = parse.GetValue(atol) },
+            };
             var model = ModelLoader.Load(parse.GetValue(file)!.ToString());
             var network = NetworkCompiler.Compile(model);
             if (network.HasEvents && !chosen.AppliesEvents)

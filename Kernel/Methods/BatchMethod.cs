@@ -19,12 +19,16 @@ internal sealed class BatchMethod : SimulationMethod
     public override int CellBlockSize => 32;
 
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
-        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        BatchSimulator.RunEnsemble(network, new BatchOptions(options.Runs, options.Seed, options.Grid, settings.Epsilon, options.Threads),
+        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        RefuseRateRules(model, network);
+        return BatchSimulator.RunEnsemble(network, new BatchOptions(options.Runs, options.Seed, options.Grid, settings.Epsilon, options.Threads),
             null, progress, cancellationToken, options.KeepTrajectories);
+    }
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
     {
+        RefuseRateRules(model, network);
         double epsilon = settings.Epsilon;
         return new CellEngine(n => new BatchCellSimulator(n, epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {epsilon}"));
     }

@@ -25,11 +25,15 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     private IExactAlgorithm For(CompiledNetwork network) => algorithm ?? ExactAlgorithms.Select(network);
 
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
-        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Ensemble.Run(network, For(network), options, progress, cancellationToken);
+        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        RefuseRateRules(model, network);
+        return Ensemble.Run(network, For(network), options, progress, cancellationToken);
+    }
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
     {
+        RefuseRateRules(model, network);
         var chosen = For(network);
         return new CellEngine(n => new ExactCellSimulator(n, chosen), algorithm is null ? "exact SSA" : $"exact SSA ({chosen.Name})");
     }

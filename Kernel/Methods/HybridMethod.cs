@@ -26,12 +26,14 @@ internal sealed class HybridMethod : SimulationMethod
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
         IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        RefuseRateRules(model, network);
         var reduced = SlowScaleReduction.Hybrid(model, settings.Epsilon, network);
         return Ensemble.Run(() => new ExactTrajectorySimulator(network, new SlowScaleSimulator(reduced)), options, progress, cancellationToken);
     }
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
     {
+        RefuseRateRules(model, network);
         var reduced = SlowScaleReduction.Hybrid(model, settings.Epsilon, network);
         return new CellEngine(n => new SlowScaleCellSimulator(SlowScaleCellSimulator.Matching(reduced, n)),
             FormattableString.Invariant($"hybrid SSA / tau-leaping, ε = {settings.Epsilon}"), reduced);

@@ -21,9 +21,12 @@ public static class MethodCatalog
     /// <summary>Slow-scale SSA (fast reversible pairs at partial equilibrium), optionally with hybrid leaping.</summary>
     public static SimulationMethod SlowScale { get; } = new SlowScaleMethod();
 
+    /// <summary>The deterministic reaction rate equations (mean field) and continuous variables, integrated by SUNDIALS CVODE.</summary>
+    public static SimulationMethod Ode { get; } = new OdeMethod();
+
     /// <summary>Every method, in the order help text lists them.</summary>
     public static IReadOnlyList<SimulationMethod> All { get; } =
-        [Ssa, Tau, Batch, Hybrid, SlowScale, .. ExactAlgorithms.All.Select(a => new ExactMethod(a))];
+        [Ssa, Tau, Batch, Hybrid, SlowScale, Ode, .. ExactAlgorithms.All.Select(a => new ExactMethod(a))];
 
     /// <summary>The names of <see cref="All"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(m => m.Name)];

@@ -35,6 +35,9 @@ public abstract class SimulationMethod
     /// <summary>True when its trajectories follow the chemical master equation exactly.</summary>
     public virtual bool IsExact => false;
 
+    /// <summary>True when it computes one deterministic solution (the reaction rate equations) rather than random trajectories.</summary>
+    public virtual bool IsDeterministic => false;
+
     /// <summary>
     /// True when a model's discrete events (<see cref="CompiledNetwork.HasEvents"/>) act on its trajectories.
     /// The tau-leaping methods do not apply them yet (their trajectories are those of the model without
@@ -67,6 +70,21 @@ public abstract class SimulationMethod
     public virtual CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null) =>
         throw new NotSupportedException($"method '{Name}' does not simulate population cells; methods that do: {string.Join(", ", MethodCatalog.All.Where(m => m.SimulatesCells).Select(m => m.Name))}");
 
+    /// <summary>
+    /// Refuses a model with continuous variables (SBML rate rules): a stochastic method would have to
+    /// integrate them between firings and bound the propensities that read them (thinning), which it
+    /// does not do yet. Refusing is better than treating them as constants.
+    /// </summary>
+    /// <exception cref="ModelException">The model has a rate rule; the message names it and points to <c>--method ode</c>.</exception>
+    private protected void RefuseRateRules(ReactionModel model, CompiledNetwork network)
+    {
+        if (!network.HasRateRules) return;
+        var rule = model.RateRules.Length > 0 ? model.RateRules[0] : null;
+        string which = rule is null ? "a rate rule" : $"a rate rule for '{rule.Target.Name}'";
+        throw ThrowHelper.Model(rule?.Position ?? new SourcePosition(model.Name, 0, 0),
+            $"the model has {which} (a continuous variable) and method '{Name}' cannot simulate it yet: stochastic methods do not couple continuous variables to the reactions; use --method ode for the deterministic solution");
+    }
+
     /// <inheritdoc />
     public override string ToString() => Name;
 }
@@ -81,6 +99,8 @@ public enum MethodNeeds
     Epsilon = 1,
     /// <summary>The fast-pair criterion and leaping of <see cref="MethodSettings.SlowScale"/>, judged per scenario × cell type in a population.</summary>
     SlowScale = 2,
+    /// <summary>The ODE integrator's tolerances <see cref="MethodSettings.Ode"/>.</summary>
+    OdeTolerances = 4,
 }
 
 /// <summary>The settings of every method; each reads those its <see cref="SimulationMethod.Needs"/> name.</summary>
@@ -88,6 +108,10 @@ public enum MethodNeeds
 /// <param name="SlowScale">Slow-scale criterion, reservoir tolerance and leaping.</param>
 public sealed record MethodSettings(double Epsilon, SlowScaleOptions SlowScale)
 {
+    /// <summary>Tolerances of the ODE integrator (<c>--method ode</c>).</summary>
+    public Simulation.Ode.OdeTolerances Ode { get; init; } = Simulation.Ode.OdeTolerances.Default;
+
+
     /// <summary>ε = <see cref="Simulation.Tau.TauLeapingSimulator.DefaultEpsilon"/>, default slow-scale options.</summary>
     public static MethodSettings Default { get; } = new(Simulation.Tau.TauLeapingSimulator.DefaultEpsilon, new SlowScaleOptions());
 }

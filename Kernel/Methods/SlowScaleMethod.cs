@@ -26,6 +26,7 @@ internal sealed class SlowScaleMethod : SimulationMethod
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
         IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        RefuseRateRules(model, network);
         if (network.HasEvents)
             throw ThrowHelper.Model(new SourcePosition(model.Name, 0, 0), "the slow-scale method does not apply events, and this model has some; use ssa or hybrid");
         var reduced = SlowScaleReduction.Reduce(model, settings.SlowScale, null, network);
@@ -34,6 +35,7 @@ internal sealed class SlowScaleMethod : SimulationMethod
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
     {
+        RefuseRateRules(model, network);
         var reduced = SlowScaleReduction.Reduce(model, settings.SlowScale, reference, network);
         return new CellEngine(n => new SlowScaleCellSimulator(SlowScaleCellSimulator.Matching(reduced, n)), reduced.Description, reduced);
     }

@@ -15,6 +15,9 @@ internal sealed class TauMethod : SimulationMethod
     public override MethodNeeds Needs => MethodNeeds.Epsilon;
 
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
-        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default) =>
-        Ensemble.Run(() => new TauLeapingSimulator(network, settings.Epsilon), options, progress, cancellationToken);
+        IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        RefuseRateRules(model, network);
+        return Ensemble.Run(() => new TauLeapingSimulator(network, settings.Epsilon), options, progress, cancellationToken);
+    }
 }

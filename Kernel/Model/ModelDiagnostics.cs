@@ -49,6 +49,7 @@ public static class ModelDiagnostics
         foreach (var f in model.Functions) Use(f.Body);
         foreach (var r in model.Reactions) Use(r.Rate);
         foreach (var rule in model.Rules) Use(rule.Value);
+        foreach (var rule in model.RateRules) { Use(rule.Derivative); Use(rule.Target); }
         foreach (var ev in model.Events) { Use(ev.Trigger); foreach (var a in ev.Assignments) Use(a.Value); }
         for (int i = 0; i < model.Parameters.Length; i++)
         {

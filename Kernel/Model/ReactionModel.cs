@@ -61,6 +61,16 @@ public sealed record Reaction(
 /// <summary>An SBML assignment rule: a species or parameter always equal to an expression.</summary>
 public sealed record AssignmentRule(SymbolExpr Target, Expr Value, SourcePosition Position);
 
+/// <summary>
+/// A rate rule (SBML <c>rateRule</c>): the parameter <see cref="Target"/> is a continuous variable whose
+/// value follows d<see cref="Target"/>/dt = <see cref="Derivative"/>, integrated deterministically.
+/// A species with a rate rule is read through such a parameter (see the SBML reader).
+/// </summary>
+/// <param name="Target">The parameter (<see cref="SymbolKind.Parameter"/>) that changes continuously.</param>
+/// <param name="Derivative">Its time derivative, over species, parameters and time.</param>
+/// <param name="Position">Where the rule is written.</param>
+public sealed record RateRule(SymbolExpr Target, Expr Derivative, SourcePosition Position);
+
 /// <summary>One assignment of an event.</summary>
 public sealed record EventAssignment(SymbolExpr Target, Expr Value);
 
@@ -95,7 +105,8 @@ public sealed class ReactionModel
         ImmutableArray<AssignmentRule> rules = default,
         ImmutableArray<ModelEvent> events = default,
         RunSettings? defaultRun = null,
-        ImmutableArray<ModelError> warnings = default)
+        ImmutableArray<ModelError> warnings = default,
+        ImmutableArray<RateRule> rateRules = default)
     {
         Name = name;
         Parameters = parameters;
@@ -107,6 +118,10 @@ public sealed class ReactionModel
         Events = events.IsDefault ? [] : events;
         DefaultRun = defaultRun;
         Warnings = warnings.IsDefault ? [] : warnings;
+        RateRules = rateRules.IsDefault ? [] : rateRules;
+        foreach (var rule in RateRules)
+            if (rule.Target.Kind != SymbolKind.Parameter)
+                throw new ArgumentException($"rate rule target '{rule.Target.Name}' must be a parameter", nameof(rateRules));
     }
 
     /// <summary>The model's name (file name without extension for files).</summary>
@@ -123,6 +138,8 @@ public sealed class ReactionModel
     public ImmutableArray<Reaction> Reactions { get; }
     /// <summary>Assignment rules (SBML).</summary>
     public ImmutableArray<AssignmentRule> Rules { get; }
+    /// <summary>Rate rules (SBML): parameters that are continuous variables, each with its derivative.</summary>
+    public ImmutableArray<RateRule> RateRules { get; }
     /// <summary>Events (SBML).</summary>
     public ImmutableArray<ModelEvent> Events { get; }
     /// <summary>Default run settings from the file's actions, if any.</summary>

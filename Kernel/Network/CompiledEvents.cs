@@ -137,8 +137,9 @@ internal sealed class CompiledEvents
     /// <param name="parameters">Parameter values, updated in place.</param>
     /// <param name="time">The time of the firing.</param>
     /// <param name="scratch">At least <see cref="AssignmentCount"/> doubles.</param>
+    /// <param name="wholeCounts">True for stochastic methods (species are molecule counts); false for the ODE method, where species are real amounts.</param>
     /// <exception cref="SimulationException">An assignment gives a species a value that is not a whole non-negative count, or a parameter a non-finite value.</exception>
-    public void Apply(ReadOnlySpan<bool> fire, double[] species, double[] parameters, double time, double[] scratch)
+    public void Apply(ReadOnlySpan<bool> fire, double[] species, double[] parameters, double time, double[] scratch, bool wholeCounts = true)
     {
         for (int e = 0; e < Count; e++)
         {
@@ -151,7 +152,13 @@ internal sealed class CompiledEvents
             for (int k = _assignmentOffsets[e]; k < _assignmentOffsets[e + 1]; k++)
             {
                 double v = scratch[k];
-                if (_targetIsSpecies[k])
+                if (_targetIsSpecies[k] && !wholeCounts)
+                {
+                    if (!double.IsFinite(v))
+                        throw new SimulationException($"event '{Ids[e]}' sets species '{_targetNames[k]}' to {v} at t = {time}; it must be finite");
+                    species[_targetIndices[k]] = v;
+                }
+                else if (_targetIsSpecies[k])
                 {
                     double rounded = Math.Round(v);
                     // Counts are whole molecules; tolerate the rounding noise of concentration × size.

@@ -206,6 +206,15 @@ public sealed class CompiledNetwork
         return bound;
     }
 
+    /// <summary>Continuous variables (SBML rate rules): the parameters whose value follows an ODE, by model parameter index.</summary>
+    internal int[] ContinuousParameters { get; init; } = [];
+    /// <summary>d/dt of each of <see cref="ContinuousParameters"/>, compiled over (species, parameters, time).</summary>
+    internal CompiledExpression[] ContinuousDerivatives { get; init; } = [];
+    /// <summary>The same derivatives as lowered expressions (for bounds over a time window).</summary>
+    internal ImmutableArray<Expr> ContinuousDerivativeExpressions { get; init; } = [];
+    /// <summary>True when some parameter is a continuous variable (an SBML rate rule): only <c>--method ode</c> integrates it today.</summary>
+    public bool HasRateRules => ContinuousParameters.Length > 0;
+
     /// <summary>Names of the recorded outputs: the observables, or every species when there are none.</summary>
     public required string[] OutputNames { get; init; }
     /// <summary>Compressed-row offsets into <see cref="OutputSpecies"/>/<see cref="OutputWeights"/>.</summary>

@@ -67,7 +67,8 @@ public static class NetworkCompiler
             reactant1[r] = reactant2[r] = -1;
             extraReads.Clear();
 
-            if (reaction.Kind == RateLawKind.MassAction && ReadsOnlyParameters(rate))
+            // A rate reading a continuous variable changes over time: computed per call, not folded into a constant.
+            if (reaction.Kind == RateLawKind.MassAction && ReadsOnlyParameters(rate) && !ReadsContinuous(model, rate))
             {
                 double k = rate switch
                 {
@@ -213,6 +214,9 @@ public static class NetworkCompiler
             TimeDependent = timeDependent,
             Breakpoints = [.. breakpoints.Select(ExpressionCompiler.Compile)],
             SmoothTimeReactions = [.. smooth],
+            ContinuousParameters = [.. model.RateRules.Select(r => r.Target.Index)],
+            ContinuousDerivatives = [.. model.RateRules.Select(r => ExpressionCompiler.Compile(model.Lower(r.Derivative)))],
+            ContinuousDerivativeExpressions = [.. model.RateRules.Select(r => model.Lower(r.Derivative))],
             OutputNames = outputNames,
             OutputOffsets = outputOffsets,
             OutputSpecies = outputSpecies,
@@ -248,6 +252,14 @@ public static class NetworkCompiler
                 expressions.Add(rule is null ? null : ExpressionCompiler.Compile(model.Lower(rule.Value)));
                 offsets.Add(species.Count);
             }
+            // Continuous variables that are not species (SBML rate rules on parameters and compartments) are outputs too.
+            foreach (var rateRule in model.RateRules)
+            {
+                if (model.SpeciesIndex(rateRule.Target.Name) >= 0) continue;
+                names.Add(rateRule.Target.Name);
+                expressions.Add(ExpressionCompiler.Compile(rateRule.Target));
+                offsets.Add(species.Count);
+            }
         }
         return ([.. names], [.. offsets], [.. species], [.. weights], [.. expressions]);
     }
@@ -267,6 +279,9 @@ public static class NetworkCompiler
             default: return ExpressionEvaluator.IsConstant(expr);
         }
     }
+
+    private static bool ReadsContinuous(ReactionModel model, Expr rate) =>
+        model.RateRules.Length > 0 && ExpressionEvaluator.Symbols(rate).Any(s => s.Kind == SymbolKind.Parameter && model.RateRules.Any(r => r.Target.Index == s.Index));
 
     /// <summary>The reactants in ascending order (reactions have few; insertion sort into a reused buffer).</summary>
     private static ReadOnlySpan<int> Sorted(ImmutableArray<int> reactants, ref int[] buffer)

@@ -25,10 +25,13 @@ internal sealed class EventTracker
     private readonly List<double> _candidates = [];
     private int _nextCandidate;
 
-    /// <summary>Creates the tracker for <paramref name="events"/>.</summary>
-    public EventTracker(CompiledEvents events)
+    private readonly bool _wholeCounts;
+
+    /// <summary>Creates the tracker for <paramref name="events"/>; <paramref name="wholeCounts"/> is false for the ODE method (species are real amounts).</summary>
+    public EventTracker(CompiledEvents events, bool wholeCounts = true)
     {
         _events = events;
+        _wholeCounts = wholeCounts;
         _previous = new bool[events.Count];
         _fire = new bool[events.Count];
         _scratch = new double[events.AssignmentCount];
@@ -72,7 +75,7 @@ internal sealed class EventTracker
             if (!any) break;
             if (round >= MaxCascade)
                 throw new SimulationException($"events keep triggering each other at t = {time} (more than {MaxCascade} rounds); the model loops");
-            _events.Apply(_fire, species, parameters, time, _scratch);
+            _events.Apply(_fire, species, parameters, time, _scratch, _wholeCounts);
             changed = true;
         }
         if (changed) RecomputeCandidates(species, parameters);

@@ -11,7 +11,11 @@ namespace Stochastic.Formats;
 /// parameters holding their size; species are molecule counts, and a species symbol in math means
 /// its concentration (count / compartment size) unless <c>hasOnlySubstanceUnits</c> is true; local
 /// parameters become model parameters named <c>reaction.parameter</c>; function definitions are
-/// expanded inline; kinetic laws become <see cref="RateLawKind.Propensity"/> reactions.
+/// expanded inline; kinetic laws become <see cref="RateLawKind.Propensity"/> reactions. Rate rules
+/// become continuous variables (<see cref="RateRule"/>): a parameter or compartment with a rate rule
+/// follows its ODE; a species with one is read through a parameter of its own name holding the
+/// species symbol's value (its concentration unless <c>hasOnlySubstanceUnits</c>), and the species
+/// itself becomes a boundary species assigned from it, so outputs still report its amount.
 /// </summary>
 /// <remarks>
 /// One file over 400 lines: SBML's ids form one namespace (compartments, species, parameters,
@@ -37,6 +41,7 @@ internal sealed class SbmlModelBuilder
         public required bool Constant;
         public double? Amount;
         public double? Concentration;
+        public int? Continuous; // parameter index of the continuous variable, for a species with a rate rule
         public required SourcePosition Position;
     }
 
@@ -57,7 +62,9 @@ internal sealed class SbmlModelBuilder
     private readonly List<SpeciesInfo> _species = [];
     private readonly List<ParameterInfo> _parameters = [];
     private readonly Dictionary<string, SbmlFunctionDefinition> _functions = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _ruleTargets = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _ruleTargets = new(StringComparer.Ordinal); // assignment rules
+    private readonly HashSet<string> _rateRuleTargets = new(StringComparer.Ordinal);
+    private readonly List<RateRule> _rateRuleList = [];
     private readonly HashSet<string> _initialAssignmentTargets = new(StringComparer.Ordinal);
     private readonly Dictionary<(SymbolKind, int), Expr> _rules = [];
     private readonly Dictionary<(SymbolKind, int), Expr> _initialAssignments = [];
@@ -116,7 +123,14 @@ internal sealed class SbmlModelBuilder
                     if ((string?)reference.Attribute("id") is { } refId) Declare(reference, SymKind.SpeciesReference, 0, refId);
         });
         foreach (var e in model.Element(_ns + "listOfRules")?.Elements() ?? [])
-            if ((string?)e.Attribute("variable") is { } v) _ruleTargets.Add(v);
+            if ((string?)e.Attribute("variable") is { } v) (e.Name.LocalName == "rateRule" ? _rateRuleTargets : _ruleTargets).Add(v);
+        // A species with a rate rule gets its continuous variable now, before any math names it.
+        foreach (var info in _species)
+        {
+            if (!_rateRuleTargets.Contains(info.Id)) continue;
+            info.Continuous = _parameters.Count;
+            _parameters.Add(new ParameterInfo { Id = info.Id, Value = null, Constant = false, IsCompartment = false, Position = info.Position });
+        }
         foreach (var e in model.Element(_ns + "listOfInitialAssignments")?.Elements(_ns + "initialAssignment") ?? [])
             if ((string?)e.Attribute("symbol") is { } v) _initialAssignmentTargets.Add(v);
         _errors.ThrowIfAny();
@@ -143,6 +157,8 @@ internal sealed class SbmlModelBuilder
         }
         if (model.Attribute("conversionFactor") is { } cf) _errors.Add(Pos(model), $"conversion factors (model conversionFactor '{cf.Value}') are not supported");
         CheckRuleCycles();
+        try { AddContinuousSpecies(); }
+        catch (ModelException ex) { _errors.Add(ex); }
         Collect(model, "listOfReactions", "reaction", ReadReaction);
         Collect(model, "listOfEvents", "event", ReadEvent);
         _errors.ThrowIfAny();
@@ -151,7 +167,7 @@ internal sealed class SbmlModelBuilder
         _errors.ThrowIfAny();
         return new ReactionModel(
             Path.GetFileNameWithoutExtension(_file) is { Length: > 0 } n && !_file.StartsWith('<') ? n : (string?)model.Attribute("id") ?? "sbml",
-            parameters, species, [], [], [.. _reactions], [.. _ruleList], [.. _events], null, [.. _warnings]);
+            parameters, species, [], [], [.. _reactions], [.. _ruleList], [.. _events], null, [.. _warnings], [.. _rateRuleList]);
     }
 
     // Reads each element of a list, collecting errors so that one bad element does not hide the others.
@@ -264,7 +280,8 @@ internal sealed class SbmlModelBuilder
 
     // A compartment may be named in math (or hold a concentration species) only when it has a size.
     private bool HasSize(int parameter) =>
-        _parameters[parameter].Value is not null || _ruleTargets.Contains(_parameters[parameter].Id) || _initialAssignmentTargets.Contains(_parameters[parameter].Id);
+        _parameters[parameter].Value is not null || _ruleTargets.Contains(_parameters[parameter].Id) || _rateRuleTargets.Contains(_parameters[parameter].Id)
+        || _initialAssignmentTargets.Contains(_parameters[parameter].Id);
 
     private SymbolExpr ParameterSymbol(int index, SourcePosition pos) => new(SymbolKind.Parameter, index, _parameters[index].Id, pos);
 
@@ -281,6 +298,7 @@ internal sealed class SbmlModelBuilder
                 return ParameterSymbol(sym.Index, pos);
             case SymKind.Species:
                 var s = _species[sym.Index];
+                if (s.Continuous is { } continuous) return ParameterSymbol(continuous, pos);
                 if (s.OnlySubstanceUnits) return SpeciesSymbol(sym.Index, pos);
                 // hasOnlySubstanceUnits=false: the symbol means the concentration, amount / size.
                 if (!HasSize(s.Compartment))
@@ -305,6 +323,8 @@ internal sealed class SbmlModelBuilder
                 return (ParameterSymbol(sym.Index, pos), x => x, sym);
             case SymKind.Species:
                 var s = _species[sym.Index];
+                // The continuous variable holds the species symbol's value (amount or concentration) as written.
+                if (s.Continuous is { } continuous) return (ParameterSymbol(continuous, pos), x => x, sym);
                 if (s.OnlySubstanceUnits) return (SpeciesSymbol(sym.Index, pos), x => x, sym);
                 if (!HasSize(s.Compartment))
                     throw ThrowHelper.Model(pos, $"{where} sets the concentration of species '{id}', but its compartment '{_parameters[s.Compartment].Id}' has no size");
@@ -331,7 +351,19 @@ internal sealed class SbmlModelBuilder
                 break;
             }
             case "rateRule":
-                throw Refuse(e, $"rate rule for '{(string?)e.Attribute("variable")}' (continuous change of a variable)");
+            {
+                string where = $"rate rule for '{(string?)e.Attribute("variable")}'";
+                var (target, _, sym) = Target(e, "variable", where);
+                if (_ruleTargets.Contains(target.Name))
+                    throw ThrowHelper.Model(Pos(e), $"'{target.Name}' has both an assignment rule and a rate rule");
+                bool constant = sym.Kind == SymKind.Species ? _species[sym.Index].Constant : _parameters[sym.Index].Constant;
+                if (constant) throw ThrowHelper.Model(Pos(e), $"{where}: '{target.Name}' is constant (constant=\"true\"), so it cannot change continuously");
+                if (target.Kind != SymbolKind.Parameter) throw Refuse(e, where); // only a species without its continuous variable, which cannot happen
+                if (_rateRuleList.Any(r => r.Target.Index == target.Index))
+                    throw ThrowHelper.Model(Pos(e), $"'{target.Name}' has more than one rate rule");
+                _rateRuleList.Add(new RateRule(target, ReadMathChild(e, where), Pos(e)));
+                break;
+            }
             case "algebraicRule":
                 throw Refuse(e, "algebraic rule");
             default:
@@ -429,9 +461,42 @@ internal sealed class SbmlModelBuilder
                 throw ThrowHelper.Model(pos, $"species '{species}' is constant and not a boundary species, so it cannot take part in reaction '{reactionId}'");
             if (!info.Boundary && _ruleTargets.Contains(species))
                 throw ThrowHelper.Model(pos, $"species '{species}' is set by an assignment rule, so it cannot take part in reaction '{reactionId}' unless boundaryCondition=\"true\"");
+            if (!info.Boundary && _rateRuleTargets.Contains(species))
+                throw ThrowHelper.Model(pos, $"species '{species}' has a rate rule, so it cannot take part in reaction '{reactionId}' unless boundaryCondition=\"true\"");
             for (int k = 0; k < (int)stoichiometry; k++) result.Add(sym.Index);
         }
         return result.ToImmutable();
+    }
+
+    // Each species with a rate rule: its continuous variable starts at the species' initial value in the
+    // units of its symbol (unless an initial assignment sets it), and the species (clamped: reactions never
+    // change it) is assigned its amount from the variable, so outputs and other math still see an amount.
+    private void AddContinuousSpecies()
+    {
+        for (int i = 0; i < _species.Count; i++)
+        {
+            var s = _species[i];
+            if (s.Continuous is not { } p) continue;
+            var pos = s.Position;
+            Expr Size() => HasSize(s.Compartment) ? ParameterSymbol(s.Compartment, pos)
+                : throw ThrowHelper.Model(pos, $"species '{s.Id}' has a rate rule and hasOnlySubstanceUnits=false, but its compartment '{_parameters[s.Compartment].Id}' has no size");
+            if (!_initialAssignments.ContainsKey((SymbolKind.Parameter, p)))
+            {
+                Expr initial = (s.Amount, s.Concentration, s.OnlySubstanceUnits) switch
+                {
+                    ({ } amount, _, true) => new NumberExpr(amount, pos),
+                    (_, { } concentration, true) => new BinaryExpr(BinaryOperator.Multiply, new NumberExpr(concentration, pos), Size(), pos),
+                    (_, { } concentration, false) => new NumberExpr(concentration, pos),
+                    ({ } amount, _, false) => new BinaryExpr(BinaryOperator.Divide, new NumberExpr(amount, pos), Size(), pos),
+                    _ => throw ThrowHelper.Model(pos, $"species '{s.Id}' has no initial amount or concentration (and no initial assignment)"),
+                };
+                _initialAssignments[(SymbolKind.Parameter, p)] = initial;
+            }
+            Expr amountOf = s.OnlySubstanceUnits ? ParameterSymbol(p, pos) : new BinaryExpr(BinaryOperator.Multiply, ParameterSymbol(p, pos), Size(), pos);
+            var target = SpeciesSymbol(i, pos);
+            _rules[(SymbolKind.Species, i)] = amountOf;
+            _ruleList.Add(new AssignmentRule(target, amountOf, pos));
+        }
     }
 
     private void ReadEvent(XElement e)
@@ -530,7 +595,7 @@ internal sealed class SbmlModelBuilder
                 }
             }
             catch (ModelException ex) { _errors.Add(ex); }
-            species.Add(new Species(s.Id, new NumberExpr(count, s.Position), count, s.Boundary || s.Constant, s.Position));
+            species.Add(new Species(s.Id, new NumberExpr(count, s.Position), count, s.Boundary || s.Constant || s.Continuous is not null, s.Position));
         }
         return (parameters.MoveToImmutable(), species.MoveToImmutable());
     }
