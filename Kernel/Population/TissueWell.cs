@@ -48,6 +48,8 @@ internal sealed class TissueWell
         public bool Depleting { get; init; }
         /// <summary>Free concentration now, mol/L.</summary>
         public double Free { get; set; }
+        /// <summary>What the free concentration would be without any uptake (the supply alone), mol/L; it sets the coupling schedule.</summary>
+        public double Supply { get; set; } = double.NaN;
         /// <summary>Uptake per unit of free ligand, per time unit, from the last interval with ligand; NaN until known.</summary>
         public double Uptake { get; set; } = double.NaN;
         public double Peak { get; set; }
@@ -67,6 +69,7 @@ internal sealed class TissueWell
             .Where(b => b > 0 && b < duration).Distinct().Order()];
         foreach (var a in agents)
         {
+            a.Supply = a.Free;
             // The peak sets the resolution floor: the initial amount of a closed well, else ρ × the
             // highest plasma concentration on a grid of the coupling interval and the breakpoints.
             double peak = a.Free;
@@ -99,7 +102,8 @@ internal sealed class TissueWell
         double end = Math.Min(t + coupling, duration);
         foreach (double b in _breakpoints) if (b > t + 1e-9 * Math.Max(1, t)) { end = Math.Min(end, b); break; }
         double shortest = coupling / Subdivisions;
-        while (end - t > shortest)
+        // Bounded: at the shortest interval, end − t may still exceed it by a rounding error.
+        for (int halvings = 0; halvings < 64 && end - t > shortest * (1 + 1e-9); halvings++)
         {
             bool ok = true;
             foreach (var a in Agents)
@@ -107,11 +111,11 @@ internal sealed class TissueWell
                 if (a.Depleting && double.IsNaN(a.Uptake) && (a.Free > 0 || a.PlasmaAt(t) > 0 || a.PlasmaAt(end) > 0)) { ok = false; break; }
                 // The supply alone decides (not the cells' uptake, which is handled implicitly and
                 // varies from well to well), so every well of a scenario couples at the same times.
-                var (c, _) = Integrate(a, t, end, 0, 0);
-                if (Change(a, a.Free, c) > Tolerance) { ok = false; break; }
+                var (c, _) = Integrate(a, a.Supply, t, end, 0, 0);
+                if (Change(a, a.Supply, c) > Tolerance) { ok = false; break; }
             }
             if (ok) break;
-            end = t + Math.Max(shortest, (end - t) / 2);
+            end = (end - t) / 2 > shortest ? t + (end - t) / 2 : t + shortest;
         }
         return end;
     }
@@ -123,7 +127,7 @@ internal sealed class TissueWell
         for (int i = 0; i < averages.Length; i++)
         {
             var a = Agents[i];
-            var (_, integral) = Integrate(a, t, end, double.IsNaN(a.Uptake) ? 0 : a.Uptake, 0);
+            var (_, integral) = Integrate(a, a.Free, t, end, double.IsNaN(a.Uptake) ? 0 : a.Uptake, 0);
             averages[i] = Math.Max(0, integral / (end - t)) / a.ParameterMolar;
         }
         return averages;
@@ -142,7 +146,8 @@ internal sealed class TissueWell
             var a = Agents[i];
             double before = a.Free;
             double taken = a.Depleting ? takenMolecules / MoleculesPerMolar : 0;  // mol/L over the interval
-            var (c, _) = Integrate(a, t, end, 0, taken / dt);
+            var (c, _) = Integrate(a, a.Free, t, end, 0, taken / dt);
+            a.Supply = Integrate(a, a.Supply, t, end, 0, 0).Free;
             if (c < 0) { Deficit += -c * MoleculesPerMolar; c = 0; }
             a.Free = c;
             double seen = averages[i] * a.ParameterMolar;
@@ -165,15 +170,15 @@ internal sealed class TissueWell
         }
     }
 
-    // dC/dt = k_T·(ρ·C_P(s) − C) − k·C − u from the agent's current free concentration over [t, end]:
+    // dC/dt = k_T·(ρ·C_P(s) − C) − k·C − u from C = from at t over [t, end]:
     // the concentration at end and its integral over the interval (RK4 on the pair).
-    private static (double Free, double Integral) Integrate(Agent a, double t, double end, double k, double u)
+    private static (double Free, double Integral) Integrate(Agent a, double from, double t, double end, double k, double u)
     {
         double dt = end - t;
-        if (!(dt > 0)) return (a.Free, 0);
+        if (!(dt > 0)) return (from, 0);
         double fastest = a.Exchange + k + a.FastestPlasmaRate;
         int steps = Math.Max(1, (int)Math.Ceiling(dt * fastest / 0.05));
-        double h = dt / steps, c = a.Free, integral = 0;
+        double h = dt / steps, c = from, integral = 0;
         double F(double s, double x) => a.Exchange * (a.Partition * a.PlasmaAt(s) - x) - k * x - u;
         for (int i = 0; i < steps; i++)
         {

@@ -1,0 +1,257 @@
+using Stochastic.Formats;
+using Stochastic.Network;
+using Stochastic.Population;
+using Stochastic.Simulation.Exact;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Stochastic.Tests;
+
+public class PharmacokineticsTests(ITestOutputHelper output)
+{
+    private static PkModel OneCompartment(double volume, double k) => new("D", "C", 1e-12, 15000, 0, volume, k, 0, 0, 1, 1, SourcePosition.None);
+
+    [Fact]
+    public void BolusAndInfusionFollowTheOneCompartmentLaw()
+    {
+        var model = OneCompartment(3, 0.1);
+        var bolus = new PlasmaProfile(model, [new Dose("D", 6e-9, 2, 0, 1, 0, "", SourcePosition.None)]);
+        Assert.Equal(0, bolus.At(1.999));
+        foreach (double t in new[] { 2.0, 3, 10, 50 }) Assert.Equal(2e-9 * Math.Exp(-0.1 * (t - 2)), bolus.At(t), 1e-21);
+        // Constant-rate infusion of 6 nmol over 5: C = R/(V k)·(1 − e^{−kt}) during, then decays.
+        var infusion = new PlasmaProfile(model, [new Dose("D", 6e-9, 0, 0, 1, 5, "", SourcePosition.None)]);
+        double rate = 6e-9 / 5, plateau = rate / (3 * 0.1);
+        Assert.Equal(plateau * (1 - Math.Exp(-0.3)), infusion.At(3), 1e-21);
+        Assert.Equal(plateau * (1 - Math.Exp(-0.5)) * Math.Exp(-0.1 * 7), infusion.At(12), 1e-21);
+        Assert.Equal([0.0, 5.0], infusion.Breakpoints.ToArray());
+        // Repeated doses superpose.
+        var repeated = new PlasmaProfile(model, [new Dose("D", 6e-9, 0, 10, 3, 0, "", SourcePosition.None)]);
+        Assert.Equal(2e-9 * (Math.Exp(-2.5) + Math.Exp(-1.5) + Math.Exp(-0.5)), repeated.At(25), 1e-21);
+    }
+
+    [Fact]
+    public void TwoCompartmentMicroConstantsReproduceTheReportedHalfLivesAndClearance()
+    {
+        // Aldesleukin as Konrad et al. (1990) report it: half-lives 12.9 and 85 min, clearance 120 mL/min, plasma volume 3 L.
+        var micro = PkModel.TwoCompartment(12.9, 85, 0.12, 3)!.Value;
+        var model = new PkModel("IL2", "C", 1e-12, 15300, 0, 3, micro.K10, micro.K12, micro.K21, 1, 1, SourcePosition.None);
+        var response = model.PlasmaPerMole();
+        Assert.Equal(12.9, Math.Log(2) / response[0].Rate, 9);
+        Assert.Equal(85, Math.Log(2) / response[1].Rate, 9);
+        // Just after a bolus all of it is in plasma (C = dose/V), and the area under the curve is dose/CL.
+        Assert.Equal(1 / 3.0, response.Sum(r => r.Coefficient), 12);
+        Assert.Equal(1 / 0.12, response.Sum(r => r.Coefficient / r.Rate), 9);
+        // Inconsistent numbers are refused: a clearance too high for the half-lives.
+        Assert.Null(PkModel.TwoCompartment(12.9, 85, 100, 3));
+    }
+
+    [Theory]
+    [InlineData("15min", 15, "time")]
+    [InlineData("0.5h", 30, "time")]
+    [InlineData("2d", 2880, "time")]
+    [InlineData("120mL/min", 0.12, "volume/time")]
+    [InlineData("600000IU/kg", 600000, "IU/bodyweight")]
+    [InlineData("37ug/kg", 37e-6, "mass/bodyweight")]
+    [InlineData("15.3kDa", 15300, "mass/amount")]
+    [InlineData("16.4MIU/mg", 16.4e9, "IU/mass")]
+    [InlineData("1e-3mol", 1e-3, "amount")]
+    [InlineData("0.15/min", 0.15, "1/time")]
+    public void QuantitiesConvertToBaseUnits(string text, double value, string dimension)
+    {
+        var q = StudyQuantity.Parse(text, out string? error);
+        Assert.Null(error);
+        Assert.Equal(dimension, q!.Value.Dimension);
+        Assert.Equal(value, q.Value.Value, value * 1e-12);
+    }
+
+    [Theory]
+    [InlineData("15", "needs a unit")]
+    [InlineData("15furlongs", "unknown unit 'furlongs'")]
+    [InlineData("mg", "expected a number with a unit")]
+    public void BadQuantitiesSayWhy(string text, string message)
+    {
+        Assert.Null(StudyQuantity.Parse(text, out string? error));
+        Assert.Contains(message, error);
+    }
+
+    // The receptor cell of LigandPoolTests, the ligand now dosed into plasma and exchanged with the tissue:
+    // one-compartment plasma (half-life 6.931 min, k 0.1/min), tissue exchange half-time 0.6931 min
+    // (k_T 1/min), partition 1. V = 6.6422e-9 L makes a bolus of 1e5 molecules 25 pM in plasma.
+    private const double PlasmaMolecules = 1.6605390671738467E-19 * LigandPool.Avogadro, KEl = 0.1, KT = 1, Cells = 8;
+    private static readonly double PlasmaVolume = PlasmaMolecules / (LigandPool.Avogadro * 25e-12);
+
+    private static string DosedStudy(string coupling = "0.1") => $$"""
+        begin study
+          model cell.bngl
+          cells 8
+          seed 11
+          output_every 1
+          dose_parameter L_pM
+          readout Taken
+          readout_time 10
+          time_unit min
+          dose_unit pM
+          ligand_pool uptake=Taken cells_per_liter=6.02214076e11 coupling={{coupling}}
+        end study
+        begin ligands
+          L
+        end ligands
+        begin cell types
+          cell  R0  200
+        end cell types
+        begin scenarios
+          well  ligand=L duration=10
+        end scenarios
+        begin pharmacokinetics
+          L  parameter=L_pM molar_mass=15kDa volume={{FormattableString.Invariant($"{PlasmaVolume:R}")}}L half_life=6.931471805599453min exchange_half_time=0.6931471805599453min
+        end pharmacokinetics
+        begin dosing
+          well  L  1.6605390671738467E-19mol
+        end dosing
+        begin fates
+          any: 1
+        end fates
+        """;
+
+    private const string CellModel = """
+        begin parameters
+          L_pM  0
+          kon   0.004
+          koff  0.2
+          kint  0.3
+          R0    50
+        end parameters
+        begin seed species
+          R  R0
+          C  0
+          I  0
+        end seed species
+        begin observables
+          Molecules Taken C I
+        end observables
+        begin functions
+          bind() = kon*L_pM
+        end functions
+        begin reaction rules
+          R -> C  bind()
+          C -> R  koff
+          C -> I  kint
+        end reaction rules
+        """;
+
+    private static Study Parse(string study) => StudyReader.Parse(study, "dosed.study", _ => BnglReader.Parse(CellModel, "cell.bngl"));
+
+    // The same tissue as one exact network: plasma molecules P (eliminated at k_el) feed the tissue's free
+    // ligand L at k_T·V_well/V_P per plasma molecule; L returns to plasma at k_T (lost to the tissue); the
+    // 8 cells bind L at kon/N per molecule pair (1 pM = 1 molecule per cell here).
+    private static string CoupledModel()
+    {
+        double vWell = Cells / 6.02214076e11, feed = KT * vWell / PlasmaVolume;
+        var w = new System.Text.StringBuilder();
+        w.AppendLine(FormattableString.Invariant($"begin parameters\n  kon2 {0.004 / Cells}\n  koff 0.2\n  kint 0.3\n  kel {KEl}\n  feed {feed:R}\n  kt {KT}\nend parameters"));
+        w.AppendLine(FormattableString.Invariant($"begin seed species\n  P {PlasmaMolecules}\n  L 0"));
+        for (int i = 0; i < Cells; i++) w.AppendLine($"  R{i} 200\n  C{i} 0\n  I{i} 0");
+        w.AppendLine("end seed species\nbegin reaction rules\n  P -> 0  kel\n  P -> P + L  feed\n  L -> 0  kt");
+        for (int i = 0; i < Cells; i++) w.AppendLine($"  L + R{i} -> C{i}  kon2\n  C{i} -> R{i} + L  koff\n  C{i} -> I{i}  kint");
+        w.AppendLine("end reaction rules");
+        return w.ToString();
+    }
+
+    private static readonly double[] CheckTimes = [1, 2, 5, 10];
+
+    [Fact]
+    public void ADosedTissueMatchesTheFullyCoupledSsa()
+    {
+        const int replicates = 200;
+        // Reference: free tissue ligand (molecules) at the check times, then mean uptake per cell at the end.
+        var network = NetworkCompiler.Compile(BnglReader.Parse(CoupledModel(), "coupled.bngl"));
+        var sim = ExactAlgorithms.All[0].CreateSimulator(network);
+        int l = Array.IndexOf(network.SpeciesNames, "L");
+        var exact = new double[replicates][];
+        for (int r = 0; r < replicates; r++)
+        {
+            sim.Reset(5, (ulong)r);
+            var row = new double[CheckTimes.Length + 1];
+            for (int k = 0; k < CheckTimes.Length; k++) { sim.Advance(CheckTimes[k]); row[k] = sim.State[l]; }
+            double taken = 0;
+            for (int i = 0; i < Cells; i++) taken += sim.State[Array.IndexOf(network.SpeciesNames, $"C{i}")] + sim.State[Array.IndexOf(network.SpeciesNames, $"I{i}")];
+            row[^1] = taken / Cells;
+            exact[r] = row;
+        }
+
+        var study = Parse(DosedStudy());
+        var template = study.Scenarios[0];
+        var wells = Enumerable.Range(0, replicates).Select(r => template with { Name = $"w{r}" }).ToList();
+        var result = PopulationRunner.Run(study, wells, new PopulationOptions(Threads: 2));
+        int takenVariable = result.Variable("Taken");
+        var pooled = new double[replicates][];
+        for (int r = 0; r < replicates; r++)
+        {
+            var trace = result.LigandPools[r];
+            var ligand = trace.Agents[0];
+            var row = new double[CheckTimes.Length + 1];
+            // 1 pM is one molecule per cell: 8 molecules in the well.
+            for (int k = 0; k < CheckTimes.Length; k++) row[k] = ligand.Free[Array.FindIndex(trace.Times, t => Math.Abs(t - CheckTimes[k]) < 1e-9)] * Cells;
+            row[^1] = result.Group($"w{r}", "cell").Values(takenVariable).Average();
+            pooled[r] = row;
+            Assert.Equal(0, trace.Deficit);
+            Assert.Equal(result.LigandPools[0].Times, trace.Times);  // the coupling schedule is the scenario's, not the well's
+        }
+        // The deterministic change per interval: of the mean free ligand over the wells (a single well's
+        // change also holds the molecular noise of ~100 molecules).
+        var times = result.LigandPools[0].Times;
+        var mean = times.Select((_, j) => result.LigandPools.Average(t => t.Agents[0].Free[j])).ToArray();
+        double change = 0;
+        for (int j = 1; j < mean.Length; j++)
+            change = Math.Max(change, Math.Abs(mean[j] - mean[j - 1]) / Math.Max(Math.Max(mean[j], mean[j - 1]), TissueWell.Resolution * mean.Max()));
+        // Plasma follows the one-compartment law exactly.
+        var plasma = result.LigandPools[0].Agents[0];
+        for (int k = 0; k < result.LigandPools[0].Times.Length; k++)
+            Assert.Equal(25 * Math.Exp(-KEl * result.LigandPools[0].Times[k]), plasma.Plasma[k], 1e-9);
+
+        for (int c = 0; c <= CheckTimes.Length; c++)
+        {
+            double me = exact.Average(x => x[c]), mp = pooled.Average(x => x[c]);
+            double ve = exact.Sum(x => (x[c] - me) * (x[c] - me)) / (replicates - 1), vp = pooled.Sum(x => (x[c] - mp) * (x[c] - mp)) / (replicates - 1);
+            // Tolerance: 4 standard errors of the difference of two means of 200 replicates (a fixed-seed false
+            // alarm below 1e-4), plus the coupling's bias: at most half the largest relative change of a free
+            // concentration over one interval, of the quantity itself.
+            double tolerance = 4 * Math.Sqrt(ve / replicates + vp / replicates) + change / 2 * Math.Abs(me);
+            output.WriteLine(FormattableString.Invariant($"column {c}: coupled SSA {me:F3}, tissue well {mp:F3}, tolerance {tolerance:F3} (largest change per interval {change:P1})"));
+            Assert.True(Math.Abs(mp - me) <= tolerance, $"column {c}: pooled {mp} vs coupled {me}, tolerance {tolerance}");
+        }
+        // The cells deplete the tissue below its supply, by more than the tolerance: without uptake the free
+        // ligand would be 25·(k_T/(k_T−k_el))·(e^{−k_el t} − e^{−k_T t})·8 molecules.
+        for (int c = 1; c < CheckTimes.Length; c++)
+        {
+            double t = CheckTimes[c], unDepleted = 25 * KT / (KT - KEl) * (Math.Exp(-KEl * t) - Math.Exp(-KT * t)) * Cells;
+            double me = exact.Average(x => x[c]), se = Math.Sqrt(exact.Sum(x => (x[c] - me) * (x[c] - me)) / (replicates - 1) / replicates);
+            Assert.True(unDepleted - me > 4 * se + change / 2 * me, $"t = {t}: free {me} vs undepleted {unDepleted}");
+        }
+    }
+
+    [Theory]
+    [InlineData("  well  L  1.6605390671738467E-19mol", "  well  L  1.6605390671738467E-19mol at=5min every=2min doses=3 infusion=3min", "dosed.study:26:3: an infusion must end before the next dose starts")]
+    [InlineData("  well  L  1.6605390671738467E-19mol", "  well  X  1mg", "dosed.study:26:9: agent 'X' has no pharmacokinetics (the 'pharmacokinetics' block defines L)")]
+    [InlineData("  well  L  1.6605390671738467E-19mol", "  wel  L  1mg", "dosed.study:26:3: unknown scenario 'wel'; did you mean 'well'?")]
+    [InlineData("  well  L  1.6605390671738467E-19mol", "  well  L  1mg/kg", "dosed.study:26:12: a dose per kg needs the study setting 'body_weight'")]
+    [InlineData("  well  L  1.6605390671738467E-19mol", "  well  L  600IU", "dosed.study:26:12: a dose in IU needs 'potency=…'")]
+    [InlineData("  well  L  1.6605390671738467E-19mol", "  well  L  1mg evry=2h", "dosed.study:26:16: unknown dosing key 'evry'; did you mean 'every'?")]
+    [InlineData("  well  ligand=L duration=10", "  well  ligand=L dose=5 duration=10", "dosed.study:26:3: scenario 'well' sets dose=5 and doses 'L'")]
+    [InlineData("half_life=6.931471805599453min", "half_life=7furlongs", "dosed.study:23:")]
+    [InlineData("molar_mass=15kDa ", "", "dosed.study:23:3: pharmacokinetics of 'L' need 'molar_mass=…'")]
+    [InlineData("  time_unit min\n", "", "dosed.study:22:3: pharmacokinetics need a time_unit of s, min, h or d")]
+    public void DosingErrorsHavePositions(string original, string replacement, string expected)
+    {
+        string text = DosedStudy().Replace(original, replacement);
+        var e = Assert.Throws<ModelException>(() => Parse(text));
+        Assert.Contains(e.Errors, x => x.ToString().StartsWith(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DosingNeedsATissue()
+    {
+        var e = Assert.Throws<ModelException>(() => Parse(DosedStudy().Replace("  ligand_pool uptake=Taken cells_per_liter=6.02214076e11 coupling=0.1\n", "")));
+        Assert.Contains(e.Errors, x => x.Message.StartsWith("dosing needs a 'ligand_pool' setting", StringComparison.Ordinal));
+    }
+}
