@@ -44,6 +44,31 @@ internal static class PopulationPlots
         plot.SavePng(path, Math.Max(1000, 22 * position + 200), 700);
     }
 
+    /// <summary>Free ligand in the tissue fluid over time, one line per scenario with ligand (log scale, in the dose unit).</summary>
+    public static void Ligand(PopulationResult result, string path)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int s = 0;
+        double floor = double.PositiveInfinity;
+        foreach (var t in result.LigandPools) foreach (double c in t.Agents[0].Free) if (c > 0) floor = Math.Min(floor, c);
+        foreach (var t in result.LigandPools)
+        {
+            var free = t.Agents[0].Free;
+            if (!free.Any(c => c > 0)) continue;
+            // log10, with concentrations below the smallest positive one shown at it (a line cannot reach 0 on a log axis)
+            var line = plot.Add.ScatterLine(t.Times, [.. free.Select(c => Math.Log10(Math.Max(c, floor)))]);
+            line.Color = palette.GetColor(s++);
+            line.LegendText = t.Scenario;
+        }
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = y => $"1e{y:0.#}" };
+        plot.XLabel($"time ({result.Study.Settings.TimeUnit})");
+        plot.YLabel($"free ligand in the tissue fluid ({result.Study.Settings.DoseUnit}, log10)");
+        plot.Title("Free ligand over time");
+        plot.ShowLegend(Edge.Right);
+        plot.SavePng(path, 1100, 600);
+    }
+
     /// <summary>One histogram figure per key observable (final pSTAT5-like read-outs and their time averages), all scenarios overlaid per cell type.</summary>
     public static void Distributions(PopulationResult result, string directory)
     {

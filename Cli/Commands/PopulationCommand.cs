@@ -59,15 +59,16 @@ internal static class PopulationCommand
             if (result.LigandPools.Count > 0)
             {
                 Write(Path.Combine(dir.FullName, "ligand.csv"), w => PopulationCsv.WriteLigand(result, w));
+                PopulationPlots.Ligand(result, Path.Combine(dir.FullName, "ligand.png"));
                 foreach (var t in result.LigandPools.Where(t => t.IntervalTooLong))
-                    error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: the free ligand changed by up to {t.MaxRelativeChange:P1} in one coupling interval; a shorter --coupling (a few percent per interval) is advised"));
+                    error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: a free concentration changed by up to {t.MaxRelativeChange:P1} in one coupling interval; a shorter --coupling (a few percent per interval) is advised"));
             }
             var criterion = SlowScaleCriterionRow.Summary(result.SlowScaleCriterion);
             if (criterion.Count > 0)
                 error.WriteLine(FormattableString.Invariant($"warning: some cells start with a lumped pair below θ = {result.SlowScaleCriterion[0].Theta:G3} ({string.Join("; ", criterion)}); see report.md"));
             PopulationPlots.FateFractions(result, Path.Combine(dir.FullName, "fates.png"));
             PopulationPlots.Distributions(result, dir.FullName);
-            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, {(result.LigandPools.Count > 0 ? "ligand.csv, " : "")}report.md, *.png");
+            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}report.md, *.png");
             if (result.Cancelled) error.WriteLine($"interrupted: wrote the {result.Groups.Sum(g => g.Completed)} cells that finished");
             return Task.FromResult(result.Cancelled ? CliApp.Interrupted : 0);
         });
