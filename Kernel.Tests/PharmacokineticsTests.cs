@@ -254,4 +254,24 @@ public class PharmacokineticsTests(ITestOutputHelper output)
         var e = Assert.Throws<ModelException>(() => Parse(DosedStudy().Replace("  ligand_pool uptake=Taken cells_per_liter=6.02214076e11 coupling=0.1\n", "")));
         Assert.Contains(e.Errors, x => x.Message.StartsWith("dosing needs a 'ligand_pool' setting", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void TheShippedTissueStudyConvertsTheLabelDoses()
+    {
+        var study = StudyReader.Read(Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "tissue.study"));
+        var il2 = study.Settings.Pharmacokinetics.Single(m => m.Agent == "IL2");
+        // Aldesleukin's reported half-lives come back out of the micro-constants (minutes).
+        Assert.Equal([12.9, 85], il2.PlasmaPerMole().Select(r => Math.Round(Math.Log(2) / r.Rate, 6)).ToArray());
+        var scenario = study.Scenarios.Single(s => s.Name == "IL2_aPD1");
+        var dose = scenario.Doses.Single(d => d.Agent == "IL2");
+        Assert.Equal((14, 480.0, 15.0), (dose.Count, dose.Every, dose.Infusion));
+        // 600,000 IU/kg × 70 kg at 16.4 MIU/mg is 2.56 mg, / 15,300 g/mol = 167.4 nmol per infusion.
+        Assert.Equal(600000 * 70 / 16.4e9 / 15300, dose.Moles, 1e-15);
+        var antibody = scenario.Doses.Single(d => d.Agent == "aPD1");
+        Assert.Equal(0.240 / 146000, antibody.Moles, 1e-15);
+        Assert.Equal(25 * 1440, Math.Log(2) / study.Settings.Pharmacokinetics.Single(m => m.Agent == "aPD1").K10, 6);
+        // Peak plasma of the 240 mg infusion ≈ dose/V = 1.64 µmol / 6.6 L = 249 nM (slightly less: 30 min of elimination).
+        var plasma = new PlasmaProfile(study.Settings.Pharmacokinetics.Single(m => m.Agent == "aPD1"), scenario.Doses);
+        Assert.InRange(plasma.At(30) * 1e9, 248, 249.1);
+    }
 }
