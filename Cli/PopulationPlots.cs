@@ -51,12 +51,14 @@ internal static class PopulationPlots
         var palette = new ScottPlot.Palettes.Category10();
         int s = 0;
         double floor = double.PositiveInfinity;
-        foreach (var t in result.LigandPools) foreach (double c in t.Agents[0].Free) if (c > 0) floor = Math.Min(floor, c);
+        double peak = 0;
+        foreach (var t in result.LigandPools) foreach (double c in t.Agents[0].Free) if (c > 0) { floor = Math.Min(floor, c); peak = Math.Max(peak, c); }
+        floor = Math.Max(floor, peak * 1e-6);  // six decades: below that the fluid holds a few molecules at most
         foreach (var t in result.LigandPools)
         {
             var free = t.Agents[0].Free;
             if (!free.Any(c => c > 0)) continue;
-            // log10, with concentrations below the smallest positive one shown at it (a line cannot reach 0 on a log axis)
+            // log10, with concentrations below the floor shown at it (a line cannot reach 0 on a log axis)
             var line = plot.Add.ScatterLine(t.Times, [.. free.Select(c => Math.Log10(Math.Max(c, floor)))]);
             line.Color = palette.GetColor(s++);
             line.LegendText = t.Scenario;
