@@ -13,7 +13,7 @@ public class LigandPoolTests(ITestOutputHelper output)
 {
     // Receptor model with the ligand as a concentration (pM): R -> C at kon·L_pM per receptor,
     // C -> R (koff, ligand back to solution), C -> I (kint, ligand consumed). Taken = C + I.
-    private const string CellModel = """
+    internal const string CellModel = """
         begin parameters
           L_pM  0
           kon   0.004

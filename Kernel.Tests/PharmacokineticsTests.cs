@@ -74,7 +74,7 @@ public class PharmacokineticsTests(ITestOutputHelper output)
         Assert.Contains(message, error);
     }
 
-    // The receptor cell of LigandPoolTests, the ligand now dosed into plasma and exchanged with the tissue:
+    // The receptor cell of LigandPoolTests (LigandPoolTests.CellModel), the ligand now dosed into plasma and exchanged with the tissue:
     // one-compartment plasma (half-life 6.931 min, k 0.1/min), tissue exchange half-time 0.6931 min
     // (k_T 1/min), partition 1. V = 6.6422e-9 L makes a bolus of 1e5 molecules 25 pM in plasma.
     private const double PlasmaMolecules = 1.6605390671738467E-19 * LigandPool.Avogadro, KEl = 0.1, KT = 1, Cells = 8;
@@ -113,33 +113,9 @@ public class PharmacokineticsTests(ITestOutputHelper output)
         end fates
         """;
 
-    private const string CellModel = """
-        begin parameters
-          L_pM  0
-          kon   0.004
-          koff  0.2
-          kint  0.3
-          R0    50
-        end parameters
-        begin seed species
-          R  R0
-          C  0
-          I  0
-        end seed species
-        begin observables
-          Molecules Taken C I
-        end observables
-        begin functions
-          bind() = kon*L_pM
-        end functions
-        begin reaction rules
-          R -> C  bind()
-          C -> R  koff
-          C -> I  kint
-        end reaction rules
-        """;
 
-    private static Study Parse(string study) => StudyReader.Parse(study, "dosed.study", _ => BnglReader.Parse(CellModel, "cell.bngl"));
+
+    private static Study Parse(string study) => StudyReader.Parse(study, "dosed.study", _ => BnglReader.Parse(LigandPoolTests.CellModel, "cell.bngl"));
 
     // The same tissue as one exact network: plasma molecules P (eliminated at k_el) feed the tissue's free
     // ligand L at k_T·V_well/V_P per plasma molecule; L returns to plasma at k_T (lost to the tissue); the

@@ -184,17 +184,7 @@ public sealed class CompiledNetwork
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal double DrawRate(int r, double[] x, double[] parameters, double t, double windowEnd)
     {
-        ref readonly var term = ref Terms[r];
-        switch (term.Kind)
-        {
-            case PropensityKind.Constant: return term.Rate;
-            case PropensityKind.Unimolecular: return term.Rate * x[term.Reactant1];
-            case PropensityKind.Bimolecular: return term.Rate * x[term.Reactant1] * x[term.Reactant2];
-            case PropensityKind.Homodimer:
-                double a = x[term.Reactant1];
-                return term.Rate * a * (a - 1);
-            default: return SlowDrawRate(r, x, parameters, t, windowEnd);
-        }
+        return MassAction(in Terms[r], x, out double value) ? value : SlowDrawRate(r, x, parameters, t, windowEnd);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -253,16 +243,23 @@ public sealed class CompiledNetwork
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal double Propensity(int r, double[] x, double[] parameters, double t)
     {
-        ref readonly var term = ref Terms[r];
+        return MassAction(in Terms[r], x, out double value) ? value : SlowPropensity(r, x, parameters, t);
+    }
+
+    // The fast paths of Propensity and DrawRate: the four mass-action kinds, computed inline.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MassAction(in PropensityTerm term, double[] x, out double value)
+    {
         switch (term.Kind)
         {
-            case PropensityKind.Constant: return term.Rate;
-            case PropensityKind.Unimolecular: return term.Rate * x[term.Reactant1];
-            case PropensityKind.Bimolecular: return term.Rate * x[term.Reactant1] * x[term.Reactant2];
+            case PropensityKind.Constant: value = term.Rate; return true;
+            case PropensityKind.Unimolecular: value = term.Rate * x[term.Reactant1]; return true;
+            case PropensityKind.Bimolecular: value = term.Rate * x[term.Reactant1] * x[term.Reactant2]; return true;
             case PropensityKind.Homodimer:
                 double a = x[term.Reactant1];
-                return term.Rate * a * (a - 1);
-            default: return SlowPropensity(r, x, parameters, t);
+                value = term.Rate * a * (a - 1);
+                return true;
+            default: value = 0; return false;
         }
     }
 
