@@ -7,18 +7,17 @@ namespace Stochastic.Population;
 
 /// <summary>
 /// A shared extracellular ligand pool (the <c>ligand_pool</c> setting of a study file,
-/// docs/study-files.md, "Shared ligand pool"): the cells of one scenario form a well that
-/// depletes one common amount of ligand instead of each seeing an infinite bath at the dose.
-/// Every <see cref="Coupling"/> time units the free ligand is recomputed as the initial amount
-/// minus what the well's cells have taken since the start (<see cref="Uptake"/>), and the dose
-/// parameter of every cell is set to the concentration that leaves; between couplings the cells
-/// are independent exact trajectories at a constant concentration, so the error is first order
-/// in the interval (relative error of an interval's uptake ≈ half the relative change of the free
-/// ligand over it; <see cref="LigandPoolTrace.MaxRelativeChange"/>).
+/// docs/study-files.md, "Shared ligand pool"): the cells of one scenario share one fluid (a well, or
+/// a tissue's interstitial fluid when the scenario doses its agents, <see cref="PkModel"/>) whose
+/// ligand their uptake (<see cref="Uptake"/>) depletes, instead of each seeing an infinite bath at the
+/// dose. The run couples the cells to the fluid over intervals of at most <see cref="Coupling"/>
+/// (<see cref="TissueWell"/>): in each, every cell sees the predicted average concentration and is an
+/// independent exact trajectory; the error is bounded by half the relative change of the free
+/// concentration over an interval (<see cref="LigandPoolTrace.MaxRelativeChange"/>).
 /// </summary>
 /// <param name="Uptake">Observable counting the ligand molecules a cell has taken out of solution (bound, internalized, consumed).</param>
 /// <param name="CellsPerLiter">Cell density of the well; the volume per cell is its inverse.</param>
-/// <param name="Coupling">Time between couplings (model time units).</param>
+/// <param name="Coupling">Longest interval between couplings (model time units).</param>
 /// <param name="DoseMolar">Molar concentration of one dose unit (1e-12 for pM).</param>
 /// <param name="Position">Where the study file sets the pool.</param>
 public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coupling, double DoseMolar, SourcePosition Position)

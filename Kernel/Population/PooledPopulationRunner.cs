@@ -9,7 +9,7 @@ namespace Stochastic.Population;
 /// The population run with a shared ligand pool (<see cref="LigandPool"/>): each scenario is one
 /// well holding every cell type's cells (cell type by cell type, in study order), which run
 /// interval by interval. In each coupling interval every cell of the well advances independently
-/// (in parallel) at the well's current concentration; then the free ligand is recomputed in cell
+/// (in parallel) at each agent's predicted average concentration (<see cref="TissueWell"/>); then the fluid is updated in cell
 /// order from the cells' uptake, so the result is the same for any thread count or block size.
 /// Each cell keeps its parameter draw and random stream of the unpooled run.
 /// </summary>
