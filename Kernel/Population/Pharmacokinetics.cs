@@ -87,6 +87,7 @@ public sealed class PlasmaProfile
     {
         Model = model;
         _response = model.PlasmaPerMole();
+        FastestRate = _response.Max(r => r.Rate);
         _administrations = [.. doses.Where(d => d.Agent == model.Agent).SelectMany(d => d.Times.Select(t => (t, d.Infusion, d.Moles))).OrderBy(a => a.Item1)];
         Breakpoints = [.. _administrations.SelectMany(a => a.Duration > 0 ? new[] { a.Start, a.Start + a.Duration } : [a.Start]).Distinct().Order()];
     }
@@ -96,6 +97,9 @@ public sealed class PlasmaProfile
 
     /// <summary>Times at which the input changes (each administration's start and each infusion's end), ascending.</summary>
     public ImmutableArray<double> Breakpoints { get; }
+
+    /// <summary>The fastest rate of the plasma response (per time unit): what an integrator's step must resolve.</summary>
+    public double FastestRate { get; }
 
     /// <summary>Plasma concentration at <paramref name="t"/>, mol/L.</summary>
     public double At(double t)

@@ -15,11 +15,12 @@ namespace Stochastic.Population;
 /// the cells actually made, spread evenly over the interval (they saw a constant concentration, so
 /// they took it at a nearly constant rate). The uptake is treated implicitly in (1), so an interval much
 /// longer than 1/k_up stays stable: the average is then the quasi-steady supply/(k_T + k_up).</para>
-/// <para>Intervals (<see cref="NextEnd"/>): never across a dose's start or an infusion's end; at most
-/// the coupling interval; halved (down to 1/64 of it) until each agent's predicted concentration
-/// changes by at most <see cref="Tolerance"/> of the larger of its two ends, or of
-/// <see cref="Resolution"/> times the agent's peak. Until the cells' uptake is known (the first
-/// interval with ligand), intervals are the shortest.</para>
+/// <para>Intervals (<see cref="NextEnd"/>): never across a dose's start, an infusion's end or a
+/// recorded time; at most the coupling interval; halved (down to 1/64 of it) until each agent's
+/// concentration, as the supply alone would change it (<see cref="Agent.Supply"/>), changes by at
+/// most <see cref="Tolerance"/> of the larger of its two ends, or of <see cref="Resolution"/> times
+/// the agent's peak. Until the cells' uptake is known (the first interval with ligand), intervals
+/// are the shortest. The schedule thus depends on the scenario only, not on its cells.</para>
 /// Integration: classical Runge–Kutta with steps of at most 0.05 over the fastest rate
 /// (relative error below 10⁻⁶ per interval); the plasma concentration is exact.
 /// </remarks>
@@ -54,7 +55,6 @@ internal sealed class TissueWell
         public double Uptake { get; set; } = double.NaN;
         public double Peak { get; set; }
         public double PlasmaAt(double t) => Plasma?.At(t) ?? 0;
-        public double FastestPlasmaRate => Plasma?.Model.PlasmaPerMole().Max(r => r.Rate) ?? 0;
         public List<double> PlasmaTrace { get; } = [];
         public List<double> FreeTrace { get; } = [];
     }
@@ -176,7 +176,7 @@ internal sealed class TissueWell
     {
         double dt = end - t;
         if (!(dt > 0)) return (from, 0);
-        double fastest = a.Exchange + k + a.FastestPlasmaRate;
+        double fastest = a.Exchange + k + (a.Plasma?.FastestRate ?? 0);
         int steps = Math.Max(1, (int)Math.Ceiling(dt * fastest / 0.05));
         double h = dt / steps, c = from, integral = 0;
         double F(double s, double x) => a.Exchange * (a.Partition * a.PlasmaAt(s) - x) - k * x - u;

@@ -43,11 +43,9 @@ internal sealed partial class StudyParser
             }
             double Time(string text, SourcePosition position)
             {
-                var q = StudyQuantity.Parse(text, out string? error);
-                if (q is { Dimension: "time", Value: > 0 }) return q.Value.Value / minutes.Value;
-                _errors.Add(position, error ?? $"expected a positive time such as 85min or 25d; found '{text}'");
-                ok = false;
-                return double.NaN;
+                double t = StudyTime(text, position, minutes.Value, positive: true, "a half-life");
+                if (double.IsNaN(t)) ok = false;
+                return t;
             }
 
             string parameter = Required("parameter");
@@ -150,11 +148,9 @@ internal sealed partial class StudyParser
             {
                 if (!keys.TryGetValue(key, out var v)) return fallback;
                 if (v.Value == "0") return 0;
-                var q = StudyQuantity.Parse(v.Value, out string? e);
-                if (q is { Dimension: "time" } t && (t.Value > 0 || (!positive && t.Value == 0))) return t.Value / minutes;
-                _errors.Add(v.Position, e ?? $"'{key}' must be a {(positive ? "positive" : "non-negative")} time such as 8h; found '{v.Value}'");
-                ok = false;
-                return double.NaN;
+                double t = StudyTime(v.Value, v.Position, minutes, positive, $"'{key}'");
+                if (double.IsNaN(t)) ok = false;
+                return t;
             }
             double at = Time("at", 0, false), every = Time("every", double.NaN, true), infusion = Time("infusion", 0, true);
             int count = 1;
@@ -169,6 +165,18 @@ internal sealed partial class StudyParser
         if (doses.Count > 0 && _poolLine is null)
             _errors.Add(_blocks["dosing"][0].Start, "dosing needs a 'ligand_pool' setting in the study block: the tissue fluid the doses reach and the cells share (docs/study-files.md)");
         return [.. scenarios.Select(s => doses.TryGetValue(s.Name, out var d) ? s with { Doses = [.. d] } : s)];
+    }
+
+    /// <summary>
+    /// A time with its unit (<c>85min</c>, <c>25d</c>) in the study's time unit (<paramref name="minutes"/>
+    /// minutes each); NaN after an error naming <paramref name="what"/>.
+    /// </summary>
+    private double StudyTime(string text, SourcePosition position, double minutes, bool positive, string what)
+    {
+        var q = StudyQuantity.Parse(text, out string? error);
+        if (q is { Dimension: "time" } t && (t.Value > 0 || (!positive && t.Value == 0))) return t.Value / minutes;
+        _errors.Add(position, error ?? $"{what} must be a {(positive ? "positive" : "non-negative")} time such as 8h or 85min; found '{text}'");
+        return double.NaN;
     }
 
     /// <summary>The <c>KEY=VALUE</c> tokens of a line from token <paramref name="skip"/> on, each key once and known; null after an error.</summary>
