@@ -70,9 +70,10 @@ public class StudyReaderTests
         var study = StudyReader.Read(StudyPath);
         Assert.Equal(["Treg", "stem_like", "terminal", "bystander", "NK", "endothelial"], study.CellTypes.Select(c => c.Name));
         Assert.Equal(8, study.Scenarios.Length);
-        Assert.Equal(["better_effector", "terminal", "stem_like", "responding", "quiescent", Study.Unclassified], study.FateNames);
-        // CD8 fates for the CD8 T types only; one read-out fate for the others.
-        Assert.Equal(["better_effector", "terminal", "stem_like", Study.Unclassified], study.FateNamesFor("bystander"));
+        Assert.Equal(["better_effector", "terminal", "stem_like", "transitional", "responding", "quiescent", Study.Unclassified], study.FateNames);
+        // Exhaustion fates for the antigen-specific CD8 types only; one read-out fate for the others.
+        Assert.Equal(["better_effector", "terminal", "stem_like", "transitional", Study.Unclassified], study.FateNamesFor("terminal"));
+        Assert.Equal(["responding", "quiescent", Study.Unclassified], study.FateNamesFor("bystander"));
         Assert.Equal(["responding", "quiescent", Study.Unclassified], study.FateNamesFor("NK"));
         Assert.All(study.CellTypes, c => Assert.Empty(c.Correlations));
         var treg = study.CellTypes[0].Parameters.Single(p => p.Parameter == "CD25_0");
