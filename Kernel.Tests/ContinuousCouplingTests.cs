@@ -234,4 +234,23 @@ public class ContinuousCouplingTests(Xunit.Abstractions.ITestOutputHelper output
         output.WriteLine($"without restarts: worst |Z| of D = {zd:F2}");
         Assert.True(zd > 6, $"without restarts: worst |Z| of D = {zd:F2}");
     }
+
+    [Fact]
+    public async Task Cli_SimulatesARateRuleModel_WithSsa()
+    {
+        // (d) BIOMD0000000127 has no reactions and an event on a continuous variable (SbmlRateRuleTests:
+        // ode only), so the command line is shown on the dose model instead.
+        string dir = Directory.CreateTempSubdirectory("stochastic-coupled-").FullName;
+        string model = Path.Combine(dir, "dose.xml"), csv = Path.Combine(dir, "dose.csv");
+        File.WriteAllText(model, DoseModel);
+        var (code, _, error) = await CliHarness.Run("simulate", model, "--method", "ssa", "--t-end", "2", "--points", "3", "--runs", "200", "--out", csv);
+        Assert.True(code == 0, error);
+        var lines = File.ReadAllLines(csv);
+        Assert.StartsWith("time,X-mean,D-mean", lines[0]);
+        Assert.Equal(4, lines.Length);
+        (code, _, error) = await CliHarness.Run("simulate", model, "--method", "tau", "--t-end", "2", "--out", csv);
+        Assert.Equal(1, code);
+        Assert.Contains("rate rule for 'D'", error);
+        Assert.Single(error.Trim().Split('\n'));
+    }
 }
