@@ -368,6 +368,8 @@ public abstract class ExactSimulator
     /// <exception cref="SimulationException">The propensity exceeds <paramref name="bound"/> (the bound is wrong).</exception>
     protected double BoundedPropensity(int r, double bound, double t)
     {
+        // With continuous variables the propensity reads them at t (the window's dense output). Above its
+        // bound it is never clipped (that would change the law): the run throws, see the class remarks.
         if (_coupled) SetContinuousAt(t);
         double a = Network.Propensity(r, State, Parameters, t);
         if (a > bound)
