@@ -190,6 +190,19 @@ public class SbmlRateRuleTests
         // bound adds ≈ 2e-5 at the peak (pieces of a fifth of a step), the margin RangeMargin × (rtol·2 + atol) ≈ 2e-7.
         Assert.InRange(max[0], 2, 2 + 1e-4);
         Assert.InRange(min[0], -1e-4, 0);
+        // Dense output inside the window (what thinning reads at a candidate's time): within the same
+        // 1e-6 of 2·sin(t), at the ends exactly the values the window started and ended with.
+        var at = (double[])network.Parameters.Clone();
+        int x = model.ParameterIndex("X");
+        for (int i = 0; i <= 300; i++)
+        {
+            double t = 3.0 * i / 300;
+            continuous.ValueAt(t, at);
+            Close(2 * System.Math.Sin(t), at[x], $"X({t})");
+        }
+        continuous.ValueAt(3, at);
+        Assert.Equal(parameters[x], at[x]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => continuous.ValueAt(3.5, at));
     }
 
     [Fact]
