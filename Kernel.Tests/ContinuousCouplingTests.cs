@@ -79,6 +79,41 @@ public class ContinuousCouplingTests(Xunit.Abstractions.ITestOutputHelper output
         Assert.True(result.StandardDeviation(Grid.Points - 1, d) <= 1e-9 * D0);
     }
 
+    // The dose model with a second dose: at time >= T (between output times) an event sets D back to D0.
+    private const double Redose = 4.3;
+
+    private static readonly string RedoseModel = DoseModel.Replace("</listOfReactions>", $"""
+        </listOfReactions>
+        <listOfEvents><event id="redose" useValuesFromTriggerTime="true">
+          <trigger initialValue="false" persistent="true">{Math($"<apply><geq/><csymbol encoding=\"text\" definitionURL=\"http://www.sbml.org/sbml/symbols/time\">t</csymbol><cn>{Redose}</cn></apply>")}</trigger>
+          <listOfEventAssignments><eventAssignment variable="D">{Math($"<cn>{D0}</cn>")}</eventAssignment></listOfEventAssignments>
+        </event></listOfEvents>
+        """);
+
+    // After the second dose X is the survivors of X(T) (thinned Poisson, mean m(T)·e^(−μ(t−T))) plus the
+    // immigrants of a fresh dose (independent Poisson, mean DecayingMean(t − T)): Poisson again.
+    private static double RedoseMean(double t) => t < Redose ? DecayingMean(t)
+        : DecayingMean(Redose) * System.Math.Exp(-DecayMu * (t - Redose)) + DecayingMean(t - Redose);
+
+    [Theory]
+    [InlineData("direct", 43)]
+    [InlineData("nrm", 44)]
+    public void EventAssigningTheContinuousVariable_RestartsItsIntegration(string algorithm, ulong seed)
+    {
+        var network = NetworkCompiler.Compile(Parse(RedoseModel));
+        var result = Ensemble.Run(network, ExactAlgorithms.Find(algorithm)!, new EnsembleOptions(Runs, seed, Grid));
+        int x = Output(result, "X"), d = Output(result, "D");
+        var (z, y) = WorstCriteria(k => result.Mean(k, x), k => result.StandardDeviation(k, x), RedoseMean);
+        output.WriteLine($"{algorithm} with a second dose: worst |Z| = {z:F2}, worst |Y| = {y:F2}");
+        Assert.True(z < 3, $"{algorithm}: worst |Z| = {z:F2}");
+        Assert.True(y < 5, $"{algorithm}: worst |Y| = {y:F2}");
+        for (int k = 0; k < Grid.Points; k++)
+        {
+            double t = Grid[k], expected = D0 * System.Math.Exp(-Lambda * (t < Redose ? t : t - Redose));
+            Assert.True(System.Math.Abs(result.Mean(k, d) - expected) <= 1e-6 * expected + 1e-9, $"D({t}) = {result.Mean(k, d)}, expected {expected}");
+        }
+    }
+
     [Fact]
     public void DoseHeldConstantBetweenFirings_FailsTheSameCriteria()
     {
