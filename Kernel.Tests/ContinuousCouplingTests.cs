@@ -63,7 +63,7 @@ public class ContinuousCouplingTests(Xunit.Abstractions.ITestOutputHelper output
     {
         var network = NetworkCompiler.Compile(Parse(DoseModel));
         Assert.Equal([0], network.SmoothTimeReactions); // immigration reads D: thinned
-        var result = Ensemble.Run(network, ExactAlgorithms.Find(algorithm)!, new EnsembleOptions(Runs, 1981, Grid));
+        var result = Ensemble.Run(network, ExactAlgorithms.Find(algorithm)!, new EnsembleOptions(Runs, 1982, Grid));
         int x = Output(result, "X"), d = Output(result, "D");
         var (z, y) = WorstCriteria(k => result.Mean(k, x), k => result.StandardDeviation(k, x), DecayingMean);
         output.WriteLine($"{algorithm}: worst |Z| = {z:F2}, worst |Y| = {y:F2}, {result.Wall.TotalSeconds:F1} s");

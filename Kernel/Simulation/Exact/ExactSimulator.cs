@@ -62,6 +62,8 @@ public abstract class ExactSimulator
             _max = new double[network.ContinuousParameters.Length];
             _scratch = new double[network.Parameters.Length];
             _readSpecies = ContinuousReadSpecies(network);
+            _restarting = [.. Enumerable.Range(0, network.ReactionCount).Where(r =>
+                network.ChangeSpecies.AsSpan(network.ChangeOffsets[r], network.ChangeOffsets[r + 1] - network.ChangeOffsets[r]).ToArray().Any(_readSpecies.Contains))];
             _readCounts = new double[_readSpecies.Length];
         }
     }
@@ -73,6 +75,10 @@ public abstract class ExactSimulator
     private ContinuousVariables? _continuous;
     private readonly double[] _min = [], _max = [], _scratch = [], _readCounts = [];
     private readonly int[] _readSpecies = [];
+    // Reactions that change a read species (their firings end the window), and how many mean waiting
+    // times for such a firing a window may last.
+    private readonly int[] _restarting = [];
+    private const double RestartWaits = 3;
     // The last horizon Advance was given: a window for continuous variables never ends beyond it when chosen.
     private double _horizon = double.NaN;
 
@@ -314,9 +320,12 @@ public abstract class ExactSimulator
     /// <summary>
     /// The end of the window starting at <paramref name="time"/> for a network with continuous variables:
     /// as <see cref="ChooseWindowEnd"/>, but each trial length integrates the variables over the window
-    /// (with the counts fixed) to get their ranges, against which the thinned propensities are bounded;
-    /// and the window ends no later than the horizon Advance was last given (an output time, typically),
-    /// so that no integration runs past where the run stops. Leaves <see cref="ParameterRanges"/> and
+    /// (with the counts fixed) to get their ranges, against which the thinned propensities are bounded.
+    /// When firings that change a species a rate rule reads end windows, a window also ends at the
+    /// horizon Advance was last given (an output time, typically) and after a few mean waiting times
+    /// for such a firing (<see cref="RestartWaits"/>): integrating past the firing that will end it is
+    /// wasted. Otherwise a window may span output times (fewer integrations; at most one window runs
+    /// past the run's end). Leaves <see cref="ParameterRanges"/> and
     /// the dense output set for the window chosen; <see cref="Parameters"/> keep their values at <paramref name="time"/>.
     /// </summary>
     private double ChooseCoupledWindowEnd(double time)
@@ -324,7 +333,16 @@ public abstract class ExactSimulator
         var net = Network;
         _continuous ??= new ContinuousVariables(net);
         double breakpoint = net.NextBreakpoint(Parameters, time);
-        double limit = _horizon > time ? Math.Min(breakpoint, _horizon) : breakpoint;
+        double limit = breakpoint;
+        if (_readSpecies.Length > 0 && RestartsOnReadSpecies)
+        {
+            // A firing that changes a read species will end the window: integrating far past the expected
+            // next one is wasted. Up to the horizon, and to a few mean waiting times for such a firing.
+            if (_horizon > time) limit = Math.Min(limit, _horizon);
+            double rate = 0;
+            foreach (int j in _restarting) rate += net.Propensity(j, State, Parameters, time);
+            if (rate > 0) limit = Math.Min(limit, time + RestartWaits / rate);
+        }
         var smooth = net.SmoothTimeReactions;
         double now = 0;
         foreach (int j in smooth) now += net.Propensity(j, State, Parameters, time);
