@@ -116,7 +116,7 @@ public class SbmlRateRuleTests
             Assert.Equal("drug.xml", ex.Errors[0].Position.File);
             Assert.True(ex.Errors[0].Position.Line > 1, method.Name);
             if (method.SimulatesCells)
-                Assert.Throws<ModelException>(() => method.CreateCellEngine(model, network, MethodSettings.Default));
+                Assert.Contains("population cells", Assert.Throws<ModelException>(() => method.CreateCellEngine(model, network, MethodSettings.Default)).Message);
         }
     }
 

@@ -22,16 +22,6 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     public override bool SimulatesCells => true;
     public override bool ResumesCells => true;
 
-    // Population cells pause and resume runs (a shared pool, division), which would have to carry the
-    // continuous variables' integration across: not done, so a population refuses them.
-    private void RefuseRateRulesInCells(ReactionModel model, CompiledNetwork network)
-    {
-        if (!network.HasRateRules) return;
-        var rule = model.RateRules[0];
-        throw ThrowHelper.Model(rule.Position,
-            $"the model has a rate rule for '{rule.Target.Name}' (a continuous variable): method '{Name}' runs it in a simulation (stochastic simulate), but population cells do not couple continuous variables yet");
-    }
-
     private IExactAlgorithm For(CompiledNetwork network) => algorithm ?? ExactAlgorithms.Select(network);
 
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,

@@ -89,6 +89,21 @@ public abstract class SimulationMethod
     }
 
     /// <summary>
+    /// Refuses a model with continuous variables (SBML rate rules) in population cells, whatever the
+    /// method: cells pause and resume runs (a shared pool, divisions), which would have to carry the
+    /// continuous variables' integration along, and no cell simulator does that yet.
+    /// </summary>
+    /// <exception cref="ModelException">The model has a rate rule; the message names it and says what runs it.</exception>
+    private protected void RefuseRateRulesInCells(ReactionModel model, CompiledNetwork network)
+    {
+        if (!network.HasRateRules) return;
+        var rule = model.RateRules.Length > 0 ? model.RateRules[0] : null;
+        string which = rule is null ? "a rate rule" : $"a rate rule for '{rule.Target.Name}'";
+        throw ThrowHelper.Model(rule?.Position ?? new SourcePosition(model.Name, 0, 0),
+            $"the model has {which} (a continuous variable) and population cells do not couple continuous variables yet (method '{Name}'); stochastic simulate runs it with an exact method (--method ssa) or --method ode");
+    }
+
+    /// <summary>
     /// For the exact methods, which couple continuous variables (SBML rate rules) exactly: refuses what
     /// that coupling cannot schedule exactly, namely an event trigger or a rate law's comparison of time
     /// that reads a continuous variable (its crossing would have to be located by root finding between
