@@ -271,6 +271,25 @@ public class ContinuousCouplingTests(Xunit.Abstractions.ITestOutputHelper output
     }
 
     [Fact]
+    public void ExactMethods_IntegrateAtTheOdeTolerances()
+    {
+        // The method's ODE tolerances (--rtol, --atol) reach the integrator of the continuous variables:
+        // at the defaults D(10) = D0·e^(−10) to 1e-6 relative; at rtol = atol = 1e-3 visibly less close.
+        var model = Parse(DoseModel);
+        var network = NetworkCompiler.Compile(model);
+        var grid = new TimeGrid(0, 10, 2);
+        double exact = D0 * System.Math.Exp(-Lambda * 10);
+        double Error(MethodSettings settings)
+        {
+            var result = MethodCatalog.Get("direct", "--method").RunEnsemble(model, network, new EnsembleOptions(4, 3, grid), settings);
+            return System.Math.Abs(result.Mean(1, Output(result, "D")) - exact) / exact;
+        }
+        Assert.True(Error(MethodSettings.Default) < 1e-6);
+        double loose = Error(MethodSettings.Default with { Ode = new Simulation.Ode.OdeTolerances(1e-3, 1e-3) });
+        Assert.True(loose > 1e-5, $"relative error {loose} at rtol 1e-3");
+    }
+
+    [Fact]
     public async Task Cli_SimulatesARateRuleModel_WithSsa()
     {
         // (d) BIOMD0000000127 has no reactions and an event on a continuous variable (SbmlRateRuleTests:

@@ -157,7 +157,7 @@ public enum MethodNeeds
     Epsilon = 1,
     /// <summary>The fast-pair criterion and leaping of <see cref="MethodSettings.SlowScale"/>, judged per scenario × cell type in a population.</summary>
     SlowScale = 2,
-    /// <summary>The ODE integrator's tolerances <see cref="MethodSettings.Ode"/>.</summary>
+    /// <summary>The ODE integrator's tolerances <see cref="MethodSettings.Ode"/> (<c>ode</c>; the exact methods, for continuous variables).</summary>
     OdeTolerances = 4,
 }
 
@@ -166,7 +166,7 @@ public enum MethodNeeds
 /// <param name="SlowScale">Slow-scale criterion, reservoir tolerance and leaping.</param>
 public sealed record MethodSettings(double Epsilon, SlowScaleOptions SlowScale)
 {
-    /// <summary>Tolerances of the ODE integrator (<c>--method ode</c>).</summary>
+    /// <summary>Tolerances of the ODE integrator (<c>--method ode</c>, and the continuous variables of rate rules in the exact methods).</summary>
     public Simulation.Ode.OdeTolerances Ode { get; init; } = Simulation.Ode.OdeTolerances.Default;
 
 

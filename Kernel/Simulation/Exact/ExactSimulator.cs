@@ -79,7 +79,7 @@ public abstract class ExactSimulator
     // times for such a firing a window may last.
     private readonly int[] _restarting = [];
     private const double RestartWaits = 3;
-    // The last horizon Advance was given: a window for continuous variables never ends beyond it when chosen.
+    // The last horizon Advance was given (see ChooseCoupledWindowEnd).
     private double _horizon = double.NaN;
 
     /// <summary>
@@ -242,6 +242,12 @@ public abstract class ExactSimulator
     }
 
     /// <summary>
+    /// Tolerances of the integrator of the continuous variables (rate rules); read when the first
+    /// window is integrated, so set it before the first <see cref="Reset"/>. Default: <see cref="OdeTolerances.Default"/>.
+    /// </summary>
+    internal OdeTolerances ContinuousTolerances { get; set; } = OdeTolerances.Default;
+
+    /// <summary>
     /// Whether a firing that changes a species some rate rule reads ends the window (true: exact). Only
     /// tests turn it off, to show that their criteria see the error of keeping the stale solution.
     /// </summary>
@@ -331,7 +337,7 @@ public abstract class ExactSimulator
     private double ChooseCoupledWindowEnd(double time)
     {
         var net = Network;
-        _continuous ??= new ContinuousVariables(net);
+        _continuous ??= new ContinuousVariables(net, ContinuousTolerances);
         double breakpoint = net.NextBreakpoint(Parameters, time);
         double limit = breakpoint;
         if (_readSpecies.Length > 0 && RestartsOnReadSpecies)
@@ -392,7 +398,7 @@ public abstract class ExactSimulator
         double a = Network.Propensity(r, State, Parameters, t);
         if (a > bound)
             throw new SimulationException(_coupled
-                ? $"propensity {a} of reaction '{Network.ReactionNames[r]}' at t = {t} exceeds its bound {bound} over the window ending at {WindowEnd}: the continuous variables (rate rules) left the range their integration gave; tighter ODE tolerances may help"
+                ? $"propensity {a} of reaction '{Network.ReactionNames[r]}' at t = {t} exceeds its bound {bound} over the window ending at {WindowEnd}: the continuous variables (rate rules) left the range their integration gave; tighter tolerances (--rtol, --atol) may help"
                 : $"propensity {a} of reaction '{Network.ReactionNames[r]}' at t = {t} exceeds its bound {bound} over the window ending at {WindowEnd}");
         return a;
     }
