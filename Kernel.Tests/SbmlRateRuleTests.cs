@@ -12,8 +12,10 @@ namespace Stochastic.Tests;
 
 /// <summary>
 /// SBML rate rules as continuous variables: on parameters, species (concentration semantics) and
-/// compartments; integrated by <c>--method ode</c> with the reactions; refused by the stochastic
-/// methods; the range stepper for thinning; and a curated BioModels model that uses them.
+/// compartments; integrated by <c>--method ode</c> with the reactions; run by the exact methods
+/// (ContinuousCouplingTests holds their statistical criteria) and refused by the others; the range
+/// stepper for thinning; and a curated BioModels model that uses them (no reactions, and an event on a
+/// continuous variable: ode only).
 /// </summary>
 /// <remarks>
 /// Tolerances are those of <see cref="OdeMethodTests"/>: 1e-6 relative (100 × the default rtol) plus
@@ -100,20 +102,57 @@ public class SbmlRateRuleTests
     }
 
     [Fact]
-    public void StochasticMethods_RefuseRateRules_NamingTheRule_AndPointingToOde()
+    public void InexactMethods_RefuseRateRules_NamingTheRule_AndPointingToExactAndOde()
     {
         var model = SbmlReader.Parse(Drug, "drug.xml");
         var network = NetworkCompiler.Compile(model);
         Assert.True(network.HasRateRules);
-        foreach (var method in MethodCatalog.All.Where(m => !m.IsDeterministic))
+        foreach (var method in MethodCatalog.All.Where(m => !m.IsDeterministic && !m.IsExact))
         {
             var ex = Assert.Throws<ModelException>(() => method.RunEnsemble(model, network, new EnsembleOptions(2, 1, new TimeGrid(0, 1, 2)), MethodSettings.Default));
             Assert.Contains("rate rule for 'D'", ex.Message);
+            Assert.Contains("--method ssa", ex.Message);
             Assert.Contains("--method ode", ex.Message);
             Assert.Equal("drug.xml", ex.Errors[0].Position.File);
             Assert.True(ex.Errors[0].Position.Line > 1, method.Name);
             if (method.SimulatesCells)
-                Assert.Throws<ModelException>(() => method.CreateCellEngine(model, network, MethodSettings.Default));
+                Assert.Contains("population cells", Assert.Throws<ModelException>(() => method.CreateCellEngine(model, network, MethodSettings.Default)).Message);
+        }
+    }
+
+    [Fact]
+    public void ExactMethods_RunRateRules_ButPopulationCellsRefuseThem()
+    {
+        // P is made at kp·D(t) with D(t) = 10·e^(−kt): Poisson with mean Λ(t) = kp·10·(1 − e^(−kt))/k. With
+        // n = 2,000 runs the mean at t = 4 is within 4 standard errors √(Λ/n) (a check that every exact
+        // method runs the model; ContinuousCouplingTests holds the full criteria).
+        var model = SbmlReader.Parse(Drug, "drug.xml");
+        var network = NetworkCompiler.Compile(model);
+        double lambda = 3 * 10 * (1 - System.Math.Exp(-0.5 * 4)) / 0.5;
+        foreach (var method in MethodCatalog.All.Where(m => m.IsExact))
+        {
+            var result = method.RunEnsemble(model, network, new EnsembleOptions(2_000, 5, new TimeGrid(0, 4, 3)), MethodSettings.Default);
+            double mean = result.Mean(2, Output(result, "P"));
+            Assert.True(System.Math.Abs(mean - lambda) < 4 * System.Math.Sqrt(lambda / 2_000), $"{method.Name}: mean P(4) = {mean}, expected {lambda}");
+            Close(20 * System.Math.Exp(-0.5 * 4), result.Mean(2, Output(result, "D")), $"{method.Name}: amount of D(4)");
+            var ex = Assert.Throws<ModelException>(() => method.CreateCellEngine(model, network, MethodSettings.Default));
+            Assert.Contains("rate rule for 'D'", ex.Message);
+            Assert.Contains("population cells", ex.Message);
+        }
+    }
+
+    [Fact]
+    public void ExactMethods_RefuseATriggerThatReadsAContinuousVariable()
+    {
+        // Izhikevich's model (BIOMD0000000127) resets v when v crosses 30: between firings (it has no
+        // reactions) nothing would see the crossing, so the exact methods refuse it and point to ode.
+        var model = SbmlReader.Read(BioModel);
+        var network = NetworkCompiler.Compile(model);
+        foreach (var method in MethodCatalog.All.Where(m => m.IsExact))
+        {
+            var ex = Assert.Throws<ModelException>(() => method.RunEnsemble(model, network, new EnsembleOptions(2, 1, new TimeGrid(0, 1, 2)), MethodSettings.Default));
+            Assert.Contains("continuous variable 'v'", ex.Message);
+            Assert.Contains("--method ode", ex.Message);
         }
     }
 
@@ -151,6 +190,19 @@ public class SbmlRateRuleTests
         // bound adds ≈ 2e-5 at the peak (pieces of a fifth of a step), the margin RangeMargin × (rtol·2 + atol) ≈ 2e-7.
         Assert.InRange(max[0], 2, 2 + 1e-4);
         Assert.InRange(min[0], -1e-4, 0);
+        // Dense output inside the window (what thinning reads at a candidate's time): within the same
+        // 1e-6 of 2·sin(t), at the ends exactly the values the window started and ended with.
+        var at = (double[])network.Parameters.Clone();
+        int x = model.ParameterIndex("X");
+        for (int i = 0; i <= 300; i++)
+        {
+            double t = 3.0 * i / 300;
+            continuous.ValueAt(t, at);
+            Close(2 * System.Math.Sin(t), at[x], $"X({t})");
+        }
+        continuous.ValueAt(3, at);
+        Assert.Equal(parameters[x], at[x]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => continuous.ValueAt(3.5, at));
     }
 
     [Fact]
@@ -215,7 +267,8 @@ public class SbmlRateRuleTests
 
         (code, _, error) = await CliHarness.Run("simulate", BioModel, "--method", "ssa", "--t-end", "100", "--out", csv);
         Assert.NotEqual(0, code);
-        Assert.Contains("rate rule for 'v'", error);
+        Assert.Contains("continuous variable 'v'", error);
         Assert.Contains("--method ode", error);
+        Assert.DoesNotContain("   at ", error); // one readable line, no stack trace
     }
 }

@@ -26,7 +26,7 @@ public class TimeDependentRateTests
 {
     public static TheoryData<string> Algorithms() => [.. ExactAlgorithms.All.Select(a => a.Name)];
 
-    private const int Runs = 10_000;
+    internal const int Runs = 10_000;
 
     private static CompiledNetwork Compile(string bngl) => NetworkCompiler.Compile(BnglReader.Parse(bngl, "test.bngl"));
 
@@ -60,7 +60,7 @@ public class TimeDependentRateTests
     }
 
     // Decaying immigration k0·e^{−λt} (a drug washing out): m(t) = k0/(μ − λ) (e^{−λt} − e^{−μt}).
-    private const double K0 = 30, Lambda = 1, DecayMu = 0.5;
+    internal const double K0 = 30, Lambda = 1, DecayMu = 0.5;
 
     private static CompiledNetwork Decaying() => Compile($"""
         begin parameters
@@ -80,12 +80,12 @@ public class TimeDependentRateTests
         end reactions
         """);
 
-    private static double DecayingMean(double t) => K0 / (DecayMu - Lambda) * (Math.Exp(-Lambda * t) - Math.Exp(-DecayMu * t));
+    internal static double DecayingMean(double t) => K0 / (DecayMu - Lambda) * (Math.Exp(-Lambda * t) - Math.Exp(-DecayMu * t));
 
-    private static readonly TimeGrid Grid = new(0, 10, 41);
+    internal static readonly TimeGrid Grid = new(0, 10, 41);
 
     /// <summary>The largest |Z| and |Y| of the DSMTS criterion over the grid against a Poisson law of mean <paramref name="mean"/>.</summary>
-    private static (double Z, double Y) WorstCriteria(Func<int, double> sampleMean, Func<int, double> sampleSd, Func<double, double> mean)
+    internal static (double Z, double Y) WorstCriteria(Func<int, double> sampleMean, Func<int, double> sampleSd, Func<double, double> mean)
     {
         double worstZ = 0, worstY = 0;
         for (int k = 0; k < Grid.Points; k++)

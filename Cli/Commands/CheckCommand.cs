@@ -24,7 +24,7 @@ internal static class CheckCommand
                              (model.Rules.Length > 0 ? $", {model.Rules.Length} assignment rules" : "") +
                              (model.RateRules.Length > 0 ? $", {model.RateRules.Length} rate rules" : ""));
             if (model.RateRules.Length > 0)
-                output.WriteLine($"continuous variables (rate rules; --method ode integrates them, stochastic methods refuse them): {string.Join(", ", model.RateRules.Select(r => r.Target.Name))}");
+                output.WriteLine($"continuous variables (rate rules; --method ode and the exact methods integrate them, the leaping and hybrid methods refuse them): {string.Join(", ", model.RateRules.Select(r => r.Target.Name))}");
             var kinds = network.PropensityKinds.ToArray().GroupBy(k => k).OrderBy(g => g.Key).Select(g => $"{g.Key.ToString().ToLowerInvariant()} {g.Count()}");
             if (network.ReactionCount > 0) output.WriteLine($"propensities: {string.Join(", ", kinds)}");
             if (model.DefaultRun is { } run)

@@ -25,8 +25,8 @@ internal static class SimulateCommand
         var trajectories = new Option<FileInfo?>("--trajectories") { Description = "also write every trajectory (long CSV: run,time,NAME…)" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write a PNG of mean ± sd over time" };
         var epsilon = EngineOptions.EpsilonOption("tau-leaping error control ε (Cao, Gillespie & Petzold 2006)");
-        var rtol = new Option<double>("--rtol") { Description = "ode: relative tolerance of the integrator (CVODE)", DefaultValueFactory = _ => Simulation.Ode.OdeTolerances.Default.Relative };
-        var atol = new Option<double>("--atol") { Description = "ode: absolute tolerance of the integrator, in molecules (or the variable's units)", DefaultValueFactory = _ => Simulation.Ode.OdeTolerances.Default.Absolute };
+        var rtol = new Option<double>("--rtol") { Description = "ode, and rate rules in exact methods: relative tolerance of the integrator (CVODE)", DefaultValueFactory = _ => Simulation.Ode.OdeTolerances.Default.Relative };
+        var atol = new Option<double>("--atol") { Description = "ode, and rate rules in exact methods: absolute tolerance of the integrator, in molecules (or the variable's units)", DefaultValueFactory = _ => Simulation.Ode.OdeTolerances.Default.Absolute };
         foreach (var tolerance in new[] { rtol, atol })
             tolerance.Validators.Add(r =>
             {

@@ -28,7 +28,7 @@ internal sealed class BatchMethod : SimulationMethod
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
     {
-        RefuseRateRules(model, network);
+        RefuseRateRulesInCells(model, network);
         double epsilon = settings.Epsilon;
         return new CellEngine(n => new BatchCellSimulator(n, epsilon), FormattableString.Invariant($"batch tau-leaping, ε = {epsilon}"));
     }

@@ -19,6 +19,8 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
         ?? "Gillespie (1977); direct, sorting direct, RSSA-CR or composition-rejection by network size (docs/algorithms.md)";
     public override string WhenToUse => "the reference: exact trajectories, one step per firing, so stiff or abundant systems are slow";
     public override bool IsExact => true;
+    // The ODE tolerances, for the continuous variables of a model with rate rules.
+    public override MethodNeeds Needs => MethodNeeds.OdeTolerances;
     public override bool SimulatesCells => true;
     public override bool ResumesCells => true;
 
@@ -27,13 +29,21 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
         IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        RefuseRateRules(model, network);
-        return Ensemble.Run(network, For(network), options, progress, cancellationToken);
+        RefuseUncoupledRateRules(model, network, Name);
+        var chosen = For(network);
+        if (!network.HasRateRules) return Ensemble.Run(network, chosen, options, progress, cancellationToken);
+        // Continuous variables (rate rules) are integrated at the ODE tolerances (--rtol, --atol).
+        return Ensemble.Run(() =>
+        {
+            var simulator = chosen.CreateSimulator(network);
+            simulator.ContinuousTolerances = settings.Ode;
+            return new ExactTrajectorySimulator(network, simulator);
+        }, options, progress, cancellationToken);
     }
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
     {
-        RefuseRateRules(model, network);
+        RefuseRateRulesInCells(model, network);
         var chosen = For(network);
         return new CellEngine(n => new ExactCellSimulator(n, chosen), algorithm is null ? "exact SSA" : $"exact SSA ({chosen.Name})");
     }

@@ -33,7 +33,7 @@ internal sealed class HybridMethod : SimulationMethod
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
     {
-        RefuseRateRules(model, network);
+        RefuseRateRulesInCells(model, network);
         var reduced = SlowScaleReduction.Hybrid(model, settings.Epsilon, network);
         return new CellEngine(n => new SlowScaleCellSimulator(SlowScaleCellSimulator.Matching(reduced, n)),
             FormattableString.Invariant($"hybrid SSA / tau-leaping, ε = {settings.Epsilon}"), reduced);

@@ -1,3 +1,4 @@
+using Stochastic.Expressions;
 using Stochastic.Model;
 using Stochastic.Network;
 using Stochastic.Simulation;
@@ -71,18 +72,75 @@ public abstract class SimulationMethod
         throw new NotSupportedException($"method '{Name}' does not simulate population cells; methods that do: {string.Join(", ", MethodCatalog.All.Where(m => m.SimulatesCells).Select(m => m.Name))}");
 
     /// <summary>
-    /// Refuses a model with continuous variables (SBML rate rules): a stochastic method would have to
-    /// integrate them between firings and bound the propensities that read them (thinning), which it
-    /// does not do yet. Refusing is better than treating them as constants.
+    /// Refuses a model with continuous variables (SBML rate rules) for a method that does not couple
+    /// them to its steps: a leap or a hybrid step holds each propensity fixed over the step, and its
+    /// error control knows nothing of the variables' drift, so the error would be neither bounded nor
+    /// reported. Refusing is better than treating them as constants; the exact methods couple them
+    /// exactly (<see cref="RefuseUncoupledRateRules"/>) and <c>--method ode</c> integrates them.
     /// </summary>
-    /// <exception cref="ModelException">The model has a rate rule; the message names it and points to <c>--method ode</c>.</exception>
+    /// <exception cref="ModelException">The model has a rate rule; the message names it and the methods that run it.</exception>
     private protected void RefuseRateRules(ReactionModel model, CompiledNetwork network)
     {
         if (!network.HasRateRules) return;
         var rule = model.RateRules.Length > 0 ? model.RateRules[0] : null;
         string which = rule is null ? "a rate rule" : $"a rate rule for '{rule.Target.Name}'";
         throw ThrowHelper.Model(rule?.Position ?? new SourcePosition(model.Name, 0, 0),
-            $"the model has {which} (a continuous variable) and method '{Name}' cannot simulate it yet: stochastic methods do not couple continuous variables to the reactions; use --method ode for the deterministic solution");
+            $"the model has {which} (a continuous variable) and method '{Name}' cannot simulate it: it does not couple continuous variables to its steps; use an exact method (--method ssa or one of {string.Join(", ", Simulation.Exact.ExactAlgorithms.All.Select(a => a.Name))}) or --method ode for the deterministic solution");
+    }
+
+    /// <summary>
+    /// Refuses a model with continuous variables (SBML rate rules) in population cells, whatever the
+    /// method: cells pause and resume runs (a shared pool, divisions), which would have to carry the
+    /// continuous variables' integration along, and no cell simulator does that yet.
+    /// </summary>
+    /// <exception cref="ModelException">The model has a rate rule; the message names it and says what runs it.</exception>
+    private protected void RefuseRateRulesInCells(ReactionModel model, CompiledNetwork network)
+    {
+        if (!network.HasRateRules) return;
+        var rule = model.RateRules.Length > 0 ? model.RateRules[0] : null;
+        string which = rule is null ? "a rate rule" : $"a rate rule for '{rule.Target.Name}'";
+        throw ThrowHelper.Model(rule?.Position ?? new SourcePosition(model.Name, 0, 0),
+            $"the model has {which} (a continuous variable) and population cells do not couple continuous variables yet (method '{Name}'); stochastic simulate runs it with an exact method (--method ssa) or --method ode");
+    }
+
+    /// <summary>
+    /// For the exact methods, which couple continuous variables (SBML rate rules) exactly: refuses what
+    /// that coupling cannot schedule exactly, namely an event trigger or a rate law's comparison of time
+    /// that reads a continuous variable (its crossing would have to be located by root finding between
+    /// firings, which the exact methods do not do). <c>--method ode</c> locates such crossings.
+    /// </summary>
+    /// <exception cref="ModelException">An event trigger or a time comparison in a rate law reads a continuous variable.</exception>
+    private protected static void RefuseUncoupledRateRules(ReactionModel model, CompiledNetwork network, string method)
+    {
+        if (!network.HasRateRules) return;
+        bool Continuous(Expr e, out string name)
+        {
+            foreach (var s in Expressions.ExpressionEvaluator.Symbols(e))
+            {
+                if (s.Kind != SymbolKind.Parameter || !model.RateRules.Any(r => r.Target.Index == s.Index)) continue;
+                name = model.Parameters[s.Index].Name;
+                return true;
+            }
+            name = "";
+            return false;
+        }
+        foreach (var e in model.Events)
+        {
+            if (Continuous(model.Lower(e.Trigger), out string name))
+                throw ThrowHelper.Model(e.Position,
+                    $"the trigger of event '{e.Id}' reads the continuous variable '{name}' (a rate rule) and method '{method}' cannot locate when it changes between firings; use --method ode");
+        }
+        foreach (var reaction in model.Reactions)
+        {
+            var thresholds = new List<Expr>();
+            Network.TimeThresholds.Collect(model.Lower(reaction.Rate), thresholds, []);
+            foreach (var threshold in thresholds)
+            {
+                if (Continuous(threshold, out string name))
+                    throw ThrowHelper.Model(reaction.Position,
+                        $"a rate law compares time with the continuous variable '{name}' (a rate rule) and method '{method}' cannot schedule when that comparison changes; use --method ode");
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -99,7 +157,7 @@ public enum MethodNeeds
     Epsilon = 1,
     /// <summary>The fast-pair criterion and leaping of <see cref="MethodSettings.SlowScale"/>, judged per scenario × cell type in a population.</summary>
     SlowScale = 2,
-    /// <summary>The ODE integrator's tolerances <see cref="MethodSettings.Ode"/>.</summary>
+    /// <summary>The ODE integrator's tolerances <see cref="MethodSettings.Ode"/> (<c>ode</c>; the exact methods, for continuous variables).</summary>
     OdeTolerances = 4,
 }
 
@@ -108,7 +166,7 @@ public enum MethodNeeds
 /// <param name="SlowScale">Slow-scale criterion, reservoir tolerance and leaping.</param>
 public sealed record MethodSettings(double Epsilon, SlowScaleOptions SlowScale)
 {
-    /// <summary>Tolerances of the ODE integrator (<c>--method ode</c>).</summary>
+    /// <summary>Tolerances of the ODE integrator (<c>--method ode</c>, and the continuous variables of rate rules in the exact methods).</summary>
     public Simulation.Ode.OdeTolerances Ode { get; init; } = Simulation.Ode.OdeTolerances.Default;
 
 

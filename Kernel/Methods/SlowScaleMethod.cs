@@ -35,7 +35,7 @@ internal sealed class SlowScaleMethod : SimulationMethod
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
     {
-        RefuseRateRules(model, network);
+        RefuseRateRulesInCells(model, network);
         var reduced = SlowScaleReduction.Reduce(model, settings.SlowScale, reference, network);
         return new CellEngine(n => new SlowScaleCellSimulator(SlowScaleCellSimulator.Matching(reduced, n)), reduced.Description, reduced);
     }

@@ -104,8 +104,10 @@ public sealed class CompiledNetwork
     /// </summary>
     internal CompiledExpression[] Breakpoints { get; init; } = [];
     /// <summary>
-    /// Reactions whose rate reads time other than in comparisons with constants (a decaying dose, say):
-    /// exact methods thin them against <see cref="PropensityBound"/>. Empty for most networks.
+    /// Reactions whose rate reads time other than in comparisons with constants (a decaying dose, say),
+    /// or reads a continuous variable (<see cref="ContinuousParameters"/>), which changes between firings
+    /// too: exact methods thin them against <see cref="PropensityBound"/> (over the continuous variables'
+    /// ranges for the latter). Empty for most networks.
     /// </summary>
     internal int[] SmoothTimeReactions { get; init; } = [];
     /// <summary>True when some propensity changes with time between breakpoints (<see cref="SmoothTimeReactions"/> is not empty).</summary>
@@ -181,17 +183,23 @@ public sealed class CompiledNetwork
     /// (the method then thins). Mass-action kinds take the same inline path as <see cref="Propensity"/>.
     /// </summary>
     /// <exception cref="SimulationException">The bound is not finite.</exception>
+    /// <param name="r">The reaction.</param>
+    /// <param name="x">Species counts.</param>
+    /// <param name="parameters">Parameter values.</param>
+    /// <param name="t">Now.</param>
+    /// <param name="windowEnd">End of the window the bound must hold over.</param>
+    /// <param name="parameterRanges">The range of every parameter over the window when some change continuously (rate rules), else null.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal double DrawRate(int r, double[] x, double[] parameters, double t, double windowEnd)
+    internal double DrawRate(int r, double[] x, double[] parameters, double t, double windowEnd, Interval[]? parameterRanges = null)
     {
-        return MassAction(in Terms[r], x, out double value) ? value : SlowDrawRate(r, x, parameters, t, windowEnd);
+        return MassAction(in Terms[r], x, out double value) ? value : SlowDrawRate(r, x, parameters, t, windowEnd, parameterRanges);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private double SlowDrawRate(int r, double[] x, double[] parameters, double t, double windowEnd)
+    private double SlowDrawRate(int r, double[] x, double[] parameters, double t, double windowEnd, Interval[]? parameterRanges)
     {
         if (!IsSmoothInTime[r]) return SlowPropensity(r, x, parameters, t);
-        double bound = PropensityBound(r, x, parameters, t, windowEnd, out _);
+        double bound = PropensityBound(r, x, parameters, t, windowEnd, out _, parameterRanges);
         if (!double.IsFinite(bound)) ThrowHelper.Unbounded(ReactionNames[r], t, windowEnd);
         return bound;
     }
@@ -202,7 +210,11 @@ public sealed class CompiledNetwork
     internal CompiledExpression[] ContinuousDerivatives { get; init; } = [];
     /// <summary>The same derivatives as lowered expressions (for bounds over a time window).</summary>
     internal ImmutableArray<Expr> ContinuousDerivativeExpressions { get; init; } = [];
-    /// <summary>True when some parameter is a continuous variable (an SBML rate rule): only <c>--method ode</c> integrates it today.</summary>
+    /// <summary>
+    /// True when some parameter is a continuous variable (an SBML rate rule): <c>--method ode</c> integrates
+    /// it with the reaction rate equations; the exact methods integrate it between firings and thin the
+    /// reactions that read it (docs/algorithms.md, "Continuous variables").
+    /// </summary>
     public bool HasRateRules => ContinuousParameters.Length > 0;
 
     /// <summary>Names of the recorded outputs: the observables, or every species when there are none.</summary>

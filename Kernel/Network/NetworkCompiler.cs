@@ -104,7 +104,8 @@ public static class NetworkCompiler
                 // time: the thresholds are breakpoints. Any other use of time is smooth: thinned.
                 timeOther.Clear();
                 TimeThresholds.Collect(rate, breakpoints, timeOther);
-                if (timeOther.Count > 0) smooth.Add(r);
+                // A rate that reads a continuous variable (rate rule) changes between firings too: thinned the same way.
+                if (timeOther.Count > 0 || ReadsContinuous(model, rate)) smooth.Add(r);
             }
 
             // Species the propensity reads: the reactants, then those the rate expression reads.

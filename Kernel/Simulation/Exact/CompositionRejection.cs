@@ -42,7 +42,7 @@ internal sealed class CompositionRejection : IExactAlgorithm
             groups.Clear();
             for (int r = 0; r < Network.ReactionCount; r++)
             {
-                double a = Network.DrawRate(r, State, Parameters, time, WindowEnd);
+                double a = Network.DrawRate(r, State, Parameters, time, WindowEnd, ParameterRanges);
                 groups.Add(r, a);
             }
             groups.Resum();
@@ -69,6 +69,7 @@ internal sealed class CompositionRejection : IExactAlgorithm
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
             double windowEnd = WindowEnd;
+            var ranges = ParameterRanges; // null without rate rules
             var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
@@ -91,7 +92,7 @@ internal sealed class CompositionRejection : IExactAlgorithm
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
                     int j = dependents[k];
-                    groups.Set(j, net.DrawRate(j, x, p, t, windowEnd));
+                    groups.Set(j, net.DrawRate(j, x, p, t, windowEnd, ranges));
                 }
                 fired++;
                 groups.CountEvent();

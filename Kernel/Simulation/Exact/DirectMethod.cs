@@ -31,7 +31,7 @@ internal sealed class DirectMethod : IExactAlgorithm
             var a = _propensities;
             for (int r = 0; r < a.Length; r++)
             {
-                a[r] = Network.DrawRate(r, State, Parameters, time, WindowEnd);
+                a[r] = Network.DrawRate(r, State, Parameters, time, WindowEnd, ParameterRanges);
             }
             Resum(_propensities);
         }
@@ -51,6 +51,7 @@ internal sealed class DirectMethod : IExactAlgorithm
             bool pending = _pending;
             int sinceResum = _sinceResum, resumInterval = ResumInterval;
             double windowEnd = WindowEnd;
+            var ranges = ParameterRanges; // null without rate rules
             var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
@@ -80,7 +81,7 @@ internal sealed class DirectMethod : IExactAlgorithm
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
                     int j = dependents[k];
-                    double value = net.DrawRate(j, x, p, t, windowEnd);
+                    double value = net.DrawRate(j, x, p, t, windowEnd, ranges);
                     delta += value - a[j];
                     a[j] = value;
                 }

@@ -1,6 +1,8 @@
 using System.Runtime.CompilerServices;
+using Stochastic.Expressions;
 using Stochastic.Network;
 using Stochastic.Random;
+using Stochastic.Simulation.Ode;
 
 namespace Stochastic.Simulation.Exact;
 
@@ -28,6 +30,20 @@ namespace Stochastic.Simulation.Exact;
 /// probability a(x, s)/bound, else nothing happens (thinning: Lewis &amp; Shedler 1979; Ogata 1981).
 /// Networks without time dependence never leave the algorithm's own loop.
 /// </para>
+/// <para>
+/// Continuous variables (SBML rate rules, <see cref="CompiledNetwork.HasRateRules"/>) are coupled the
+/// same way. At each window's start they are integrated over the whole window with the counts fixed
+/// (<see cref="ContinuousVariables.Advance"/>, SUNDIALS CVODE), which gives their range over it; every
+/// reaction that reads one is thinned against the bound of its propensity over those ranges
+/// (<see cref="ParameterRanges"/>), and a candidate at time s is accepted against its propensity with
+/// the variables at their value at s (dense output). A firing that changes a species some rate rule
+/// reads changes the variables' future, so the window ends there and a new one starts from the new
+/// counts (a restart, exact by memorylessness); other firings leave the window's solution valid. At
+/// every time <see cref="Advance"/> stops, <see cref="Parameters"/> holds the variables' values then.
+/// A propensity found above its bound is not clipped: the run throws a <see cref="SimulationException"/>
+/// (the bound holds with a margin of ten integrator tolerances, so this means the integration was
+/// not resolved, and a law silently changed would be worse than an error).
+/// </para>
 /// </remarks>
 public abstract class ExactSimulator
 {
@@ -37,7 +53,51 @@ public abstract class ExactSimulator
         Network = network;
         State = new double[network.SpeciesCount];
         Parameters = (double[])network.Parameters.Clone();
-        _timed = network.Breakpoints.Length > 0 || network.SmoothTime;
+        _coupled = network.HasRateRules;
+        _timed = network.Breakpoints.Length > 0 || network.SmoothTime || _coupled;
+        if (_coupled)
+        {
+            ParameterRanges = new Interval[network.Parameters.Length];
+            _min = new double[network.ContinuousParameters.Length];
+            _max = new double[network.ContinuousParameters.Length];
+            _scratch = new double[network.Parameters.Length];
+            _readSpecies = ContinuousReadSpecies(network);
+            _restarting = [.. Enumerable.Range(0, network.ReactionCount).Where(r =>
+                network.ChangeSpecies.AsSpan(network.ChangeOffsets[r], network.ChangeOffsets[r + 1] - network.ChangeOffsets[r]).ToArray().Any(_readSpecies.Contains))];
+            _readCounts = new double[_readSpecies.Length];
+        }
+    }
+
+    // Continuous variables (rate rules): their integrator (made on first use: it needs CVODE), the
+    // range buffers, and the species their derivatives read that some reaction changes, with the
+    // counts those had when the current window started.
+    private readonly bool _coupled;
+    private ContinuousVariables? _continuous;
+    private readonly double[] _min = [], _max = [], _scratch = [], _readCounts = [];
+    private readonly int[] _readSpecies = [];
+    // Reactions that change a read species (their firings end the window), and how many mean waiting
+    // times for such a firing a window may last.
+    private readonly int[] _restarting = [];
+    private const double RestartWaits = 3;
+    // The last horizon Advance was given (see ChooseCoupledWindowEnd).
+    private double _horizon = double.NaN;
+
+    /// <summary>
+    /// With continuous variables (rate rules): the range of every parameter over the current window
+    /// (a point for the others), for <see cref="CompiledNetwork.DrawRate"/> and
+    /// <see cref="CompiledNetwork.PropensityBound"/>; null for networks without rate rules.
+    /// </summary>
+    private protected Interval[]? ParameterRanges { get; }
+
+    // Species read by some rate rule's derivative and changed by some reaction: a firing that changes one ends the window.
+    private static int[] ContinuousReadSpecies(CompiledNetwork network)
+    {
+        var changed = new HashSet<int>(network.ChangeSpecies);
+        var read = new SortedSet<int>();
+        foreach (var derivative in network.ContinuousDerivativeExpressions)
+            foreach (var symbol in ExpressionEvaluator.Symbols(derivative))
+                if (symbol.Kind == SymbolKind.Species && changed.Contains(symbol.Index)) read.Add(symbol.Index);
+        return [.. read];
     }
 
     // Whether the network has breakpoints or smooth time dependence: only then are runs cut into windows.
@@ -89,6 +149,7 @@ public abstract class ExactSimulator
         Events = 0;
         ThinningRejections = 0;
         _windowLength = InitialWindowLength;
+        _horizon = double.NaN;
         OnNewRun();
         Restart(startTime);
     }
@@ -116,6 +177,7 @@ public abstract class ExactSimulator
         Events = 0;
         ThinningRejections = 0;
         _windowLength = InitialWindowLength;
+        _horizon = double.NaN;
         OnNewRun();
         Restart(time);
     }
@@ -124,7 +186,7 @@ public abstract class ExactSimulator
     /// <remarks>Also starts a new window (<see cref="WindowEnd"/>) at <paramref name="time"/>.</remarks>
     public void Restart(double time)
     {
-        if (_timed) WindowEnd = ChooseWindowEnd(time);
+        if (_timed) WindowEnd = _coupled ? ChooseCoupledWindowEnd(time) : ChooseWindowEnd(time);
         RestartCore(time);
     }
 
@@ -142,7 +204,67 @@ public abstract class ExactSimulator
     public long Advance(double horizon, long maxEvents = long.MaxValue)
     {
         if (!_timed) return AdvanceCore(horizon, maxEvents);
+        if (_coupled) return AdvanceCoupled(horizon, maxEvents);
         return AdvanceByWindows(horizon, maxEvents);
+    }
+
+    // AdvanceByWindows with continuous variables: a firing that changes a species a rate rule reads ends
+    // the window (runs then go one firing at a time to see it); Parameters hold the variables' values at
+    // the time the call stops (the horizon, or the last firing when maxEvents stopped it).
+    private long AdvanceCoupled(double horizon, long maxEvents)
+    {
+        if (double.IsPositiveInfinity(horizon))
+            throw new SimulationException("a run without a finite end time cannot be simulated when the model has continuous variables (rate rules)");
+        _horizon = horizon;
+        long fired = 0;
+        bool stepwise = _readSpecies.Length > 0 && RestartsOnReadSpecies;
+        while (true)
+        {
+            double stop = Math.Min(horizon, WindowEnd);
+            if (!stepwise) fired += AdvanceCore(stop, maxEvents - fired);
+            else
+            {
+                while (fired < maxEvents && AdvanceCore(stop, 1) == 1)
+                {
+                    fired++;
+                    if (!ReadSpeciesChanged()) continue;
+                    // The rate rules' solution from here on depends on the new counts: a new window at the firing.
+                    SetContinuousAt(Time);
+                    Restart(Time);
+                    stop = Math.Min(horizon, WindowEnd);
+                }
+            }
+            if (fired >= maxEvents) { SetContinuousAt(Time); return fired; }
+            if (stop >= horizon) { SetContinuousAt(horizon); return fired; }
+            SetContinuousAt(stop);
+            Restart(stop);
+        }
+    }
+
+    /// <summary>
+    /// Tolerances of the integrator of the continuous variables (rate rules); read when the first
+    /// window is integrated, so set it before the first <see cref="Reset"/>. Default: <see cref="OdeTolerances.Default"/>.
+    /// </summary>
+    internal OdeTolerances ContinuousTolerances { get; set; } = OdeTolerances.Default;
+
+    /// <summary>
+    /// Whether a firing that changes a species some rate rule reads ends the window (true: exact). Only
+    /// tests turn it off, to show that their criteria see the error of keeping the stale solution.
+    /// </summary>
+    internal bool RestartsOnReadSpecies { get; set; } = true;
+
+    private bool ReadSpeciesChanged()
+    {
+        var read = _readSpecies;
+        for (int i = 0; i < read.Length; i++)
+            if (State[read[i]] != _readCounts[i]) return true;
+        return false;
+    }
+
+    // Writes the continuous variables' values at t (within the current window) into Parameters.
+    private void SetContinuousAt(double t)
+    {
+        if (_continuous is { } c && t >= c.WindowStart && t <= c.WindowEnd) c.ValueAt(t, Parameters);
     }
 
     // Stops at every window's end (a breakpoint or the end of the bounds) and restarts there: exact by memorylessness.
@@ -202,6 +324,57 @@ public abstract class ExactSimulator
     }
 
     /// <summary>
+    /// The end of the window starting at <paramref name="time"/> for a network with continuous variables:
+    /// as <see cref="ChooseWindowEnd"/>, but each trial length integrates the variables over the window
+    /// (with the counts fixed) to get their ranges, against which the thinned propensities are bounded.
+    /// When firings that change a species a rate rule reads end windows, a window also ends at the
+    /// horizon Advance was last given (an output time, typically) and after a few mean waiting times
+    /// for such a firing (<see cref="RestartWaits"/>): integrating past the firing that will end it is
+    /// wasted. Otherwise a window may span output times (fewer integrations; at most one window runs
+    /// past the run's end). Leaves <see cref="ParameterRanges"/> and
+    /// the dense output set for the window chosen; <see cref="Parameters"/> keep their values at <paramref name="time"/>.
+    /// </summary>
+    private double ChooseCoupledWindowEnd(double time)
+    {
+        var net = Network;
+        _continuous ??= new ContinuousVariables(net, ContinuousTolerances);
+        double breakpoint = net.NextBreakpoint(Parameters, time);
+        double limit = breakpoint;
+        if (_readSpecies.Length > 0 && RestartsOnReadSpecies)
+        {
+            // A firing that changes a read species will end the window: integrating far past the expected
+            // next one is wasted. Up to the horizon, and to a few mean waiting times for such a firing.
+            if (_horizon > time) limit = Math.Min(limit, _horizon);
+            double rate = 0;
+            foreach (int j in _restarting) rate += net.Propensity(j, State, Parameters, time);
+            if (rate > 0) limit = Math.Min(limit, time + RestartWaits / rate);
+        }
+        var smooth = net.SmoothTimeReactions;
+        double now = 0;
+        foreach (int j in smooth) now += net.Propensity(j, State, Parameters, time);
+        for (int i = 0; i < _readSpecies.Length; i++) _readCounts[i] = State[_readSpecies[i]];
+        var ranges = ParameterRanges!;
+        var continuous = net.ContinuousParameters;
+        for (int halvings = 0; ; halvings++)
+        {
+            double end = Math.Min(limit, Math.Max(time + _windowLength, Math.BitIncrement(time)));
+            Parameters.CopyTo(_scratch, 0);
+            _continuous.Advance(State, _scratch, time, end, _min, _max);
+            for (int p = 0; p < ranges.Length; p++) ranges[p] = Interval.Point(Parameters[p]);
+            for (int i = 0; i < continuous.Length; i++) ranges[continuous[i]] = new Interval(_min[i], _max[i]);
+            double bound = 0;
+            foreach (int j in smooth) bound += net.PropensityBound(j, State, Parameters, time, end, out _, ranges);
+            double excess = (bound - now) * (end - time);
+            if (bound <= 2 * now || excess <= 1 || halvings >= MaxHalvings || end == Math.BitIncrement(time))
+            {
+                if ((bound <= 1.25 * now || excess <= 0.25) && end == time + _windowLength && _windowLength < 1e300) _windowLength *= 2;
+                return end;
+            }
+            _windowLength = Math.Min(_windowLength, end - time) / 2;
+        }
+    }
+
+    /// <summary>
     /// Thinning: whether a candidate of smoothly time-dependent reaction <paramref name="r"/> at time
     /// <paramref name="t"/>, drawn at rate <paramref name="bound"/>, fires (probability a(x, t)/bound).
     /// Counts a rejection in <see cref="ThinningRejections"/>.
@@ -219,9 +392,14 @@ public abstract class ExactSimulator
     /// <exception cref="SimulationException">The propensity exceeds <paramref name="bound"/> (the bound is wrong).</exception>
     protected double BoundedPropensity(int r, double bound, double t)
     {
+        // With continuous variables the propensity reads them at t (the window's dense output). Above its
+        // bound it is never clipped (that would change the law): the run throws, see the class remarks.
+        if (_coupled) SetContinuousAt(t);
         double a = Network.Propensity(r, State, Parameters, t);
         if (a > bound)
-            throw new SimulationException($"propensity {a} of reaction '{Network.ReactionNames[r]}' at t = {t} exceeds its bound {bound} over the window ending at {WindowEnd}");
+            throw new SimulationException(_coupled
+                ? $"propensity {a} of reaction '{Network.ReactionNames[r]}' at t = {t} exceeds its bound {bound} over the window ending at {WindowEnd}: the continuous variables (rate rules) left the range their integration gave; tighter tolerances (--rtol, --atol) may help"
+                : $"propensity {a} of reaction '{Network.ReactionNames[r]}' at t = {t} exceeds its bound {bound} over the window ending at {WindowEnd}");
         return a;
     }
 }

@@ -47,7 +47,7 @@ internal sealed class NextReactionMethod : IExactAlgorithm
             int n = _propensities.Length;
             for (int r = 0; r < n; r++)
             {
-                double a = Network.DrawRate(r, State, Parameters, time, WindowEnd);
+                double a = Network.DrawRate(r, State, Parameters, time, WindowEnd, ParameterRanges);
                 _propensities[r] = a;
                 _times[r] = a > 0 ? time + Random.NextExponential() / a : double.PositiveInfinity;
                 _heap[r] = r;
@@ -70,6 +70,7 @@ internal sealed class NextReactionMethod : IExactAlgorithm
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
             double windowEnd = WindowEnd;
+            var ranges = ParameterRanges; // null without rate rules
             var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
@@ -91,7 +92,7 @@ internal sealed class NextReactionMethod : IExactAlgorithm
                 {
                     int j = dependents[k];
                     if (j == r) firedUpdated = true;
-                    Update(j, j == r, net.DrawRate(j, x, p, t, windowEnd), t);
+                    Update(j, j == r, net.DrawRate(j, x, p, t, windowEnd, ranges), t);
                 }
                 if (!firedUpdated) Update(r, true, a[r], t);
                 fired++;

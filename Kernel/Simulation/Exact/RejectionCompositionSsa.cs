@@ -198,7 +198,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
             var net = Network;
             if (_smooth is not null && _smooth[r])
             {
-                up = net.PropensityBound(r, State, Parameters, time, WindowEnd, out lo);
+                up = net.PropensityBound(r, State, Parameters, time, WindowEnd, out lo, ParameterRanges);
                 if (!double.IsFinite(up)) ThrowHelper.Unbounded(net.ReactionNames[r], time, WindowEnd);
             }
             else if (_exactKind[r])

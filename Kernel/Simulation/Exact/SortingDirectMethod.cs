@@ -32,7 +32,7 @@ internal sealed class SortingDirectMethod : IExactAlgorithm
             _pending = false;
             // The search order starts fresh, so a run depends only on its seed, not on earlier runs of this simulator.
             LinearSearch.ResetOrder(_order);
-            for (int r = 0; r < _propensities.Length; r++) _propensities[r] = Network.DrawRate(r, State, Parameters, time, WindowEnd);
+            for (int r = 0; r < _propensities.Length; r++) _propensities[r] = Network.DrawRate(r, State, Parameters, time, WindowEnd, ParameterRanges);
             Resum(_propensities);
         }
 
@@ -47,6 +47,7 @@ internal sealed class SortingDirectMethod : IExactAlgorithm
             var dependentOffsets = net.DependentOffsets;
             var dependents = net.Dependents;
             double windowEnd = WindowEnd;
+            var ranges = ParameterRanges; // null without rate rules
             var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
@@ -72,7 +73,7 @@ internal sealed class SortingDirectMethod : IExactAlgorithm
                 for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
                 {
                     int j = dependents[k];
-                    double value = net.DrawRate(j, x, p, t, windowEnd);
+                    double value = net.DrawRate(j, x, p, t, windowEnd, ranges);
                     delta += value - a[j];
                     a[j] = value;
                 }
