@@ -33,6 +33,12 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     /// </summary>
     public double? Coupling { get; init; }
 
+    /// <summary>
+    /// With a <c>lineage</c> block: how many root cells per scenario × cell type (the first ones) have their
+    /// history recorded, with every descendant (<see cref="PopulationResult.Histories"/>, <c>histories.csv</c>).
+    /// </summary>
+    public int HistoryRoots { get; init; } = 3;
+
     /// <summary>Fast-pair criterion of the slow-scale method (docs/algorithms.md, "Slow-scale SSA").</summary>
     public Transforms.SlowScaleOptions SlowScale { get; init; } = new();
 
@@ -105,6 +111,8 @@ public static class PopulationRunner
             for (int c = 0; c < study.CellTypes.Length; c++)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames));
         var engines = CellEngines.For(study, network, groups, options, engine);
+        if (study.Lineage is { } lineage)
+            return LineagePopulationRunner.Run(study, lineage, scenarios, options, study.Settings.LigandPool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         if (study.Settings.LigandPool is { } pool)
             return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         var sampler = new CellParameterSampler(study.Model);

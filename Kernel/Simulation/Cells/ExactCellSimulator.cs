@@ -77,4 +77,11 @@ public sealed class ExactCellSimulator : IResumableCellSimulator
         cell.Random = sim.RandomStream;
         cell.Time = stops[^1];
     }
+
+    /// <inheritdoc />
+    public int[] PausedLayout() => [.. Enumerable.Range(0, _network.SpeciesCount)];
+
+    /// <inheritdoc />
+    public void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs) =>
+        _network.Outputs(cell.Counts, parameters.ToArray(), cell.Time, outputs);
 }

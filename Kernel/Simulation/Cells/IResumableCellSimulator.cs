@@ -25,6 +25,17 @@ public interface IResumableCellSimulator : ICellSimulator
     /// </summary>
     void Advance(PausedCell cell, ReadOnlySpan<double> parameters, ReadOnlySpan<double> stops, Span<double> outputs,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Where each full-model species is held in a paused cell's counts: entry <c>s</c> is the index of the
+    /// paused count that holds species <c>s</c> (several species share one when the engine lumps them).
+    /// A cell division edits paused counts through it.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The engine's paused counts cannot be edited species by species.</exception>
+    int[] PausedLayout();
+
+    /// <summary>Writes the outputs of <paramref name="cell"/>'s state at its time, as <see cref="Advance"/> would record them there; the cell is not changed.</summary>
+    void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs);
 }
 
 /// <summary>
@@ -33,6 +44,7 @@ public interface IResumableCellSimulator : ICellSimulator
 /// </summary>
 public sealed class PausedCell
 {
+    /// <summary>A paused cell with <paramref name="counts"/> (in the engine's layout), stream <paramref name="random"/> and time <paramref name="time"/>.</summary>
     internal PausedCell(double[] counts, Xoshiro256StarStar random, double time)
     {
         Counts = counts;

@@ -143,4 +143,23 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
         cell.Random = sim.RandomStream;
         cell.Time = stops[^1];
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// A group's members share their total's count. A reservoir's total also counts the molecules of it
+    /// that other groups hold, so those counts cannot be edited one by one: a reduction with a reservoir
+    /// is refused.
+    /// </remarks>
+    public int[] PausedLayout() => _reduced.HasReservoirs
+        ? throw new NotSupportedException("the slow-scale reduction of this model has a reservoir species (a free count shared by several fast groups), whose paused count cannot be divided species by species; run cells that divide with the exact SSA (--method ssa) or raise --theta so that no reservoir is lumped")
+        : [.. _reduced.SpeciesMap];
+
+    /// <inheritdoc />
+    public void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs)
+    {
+        var sim = _simulator;
+        sim.Resume(cell.Counts, parameters, cell.Random, cell.Time);
+        Expected(sim);
+        _full.Outputs(_fullState, sim.Parameters, cell.Time, outputs);
+    }
 }
