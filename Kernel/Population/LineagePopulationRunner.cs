@@ -156,13 +156,15 @@ internal static class LineagePopulationRunner
             Classify(live, 0, grid.Start, grid.Start);
             Record(0);
 
-            int nextRecord = 1, interval = 0;
+            int nextRecord = 1, interval = 0, checksSinceRecord = 0;
             double lastRecord = grid.Start;
             for (double t = grid.Start; t < scenario.Duration && !cancelled; interval++)
             {
-                double end = well?.NextEnd(t, coupling, scenario.Duration) ?? Math.Min(t + coupling, scenario.Duration);
+                // Without a pool: every 'every' from the last recorded time (counted, so that no rounding adds a check).
+                double end = well?.NextEnd(t, coupling, scenario.Duration) ?? Math.Min(lastRecord + ++checksSinceRecord * coupling, scenario.Duration);
                 bool record = nextRecord < grid.Points && end >= grid[nextRecord] - 1e-9 * Math.Max(1, Math.Abs(grid[nextRecord]));
-                if (record) end = grid[nextRecord];
+                if (!record && well is null && nextRecord < grid.Points && grid[nextRecord] - end < 1e-6 * coupling) record = true;
+                if (record) { end = grid[nextRecord]; checksSinceRecord = 0; }
                 double[] stops = [end];
                 double sinceRecord = end - lastRecord;
 
