@@ -78,17 +78,8 @@ internal static class LineagePopulationRunner
             threads + 1)).ToArray();
         IResumableCellSimulator Rent(int kind) => engines[kind].Get();
 
-        // How each kind's paused counts are shared at a division (a lumped total must hold species of one kind only).
-        var shares = new Share[cellEngines.Kinds][];
-        for (int kind = 0; kind < shares.Length; kind++)
-        {
-            var engine = Rent(kind);
-            int[] layout;
-            try { layout = engine.PausedLayout(); }
-            catch (NotSupportedException e) { throw ThrowHelper.Model(lineage.Position, e.Message); }
-            engines[kind].Return(engine);
-            shares[kind] = SharesOf(study.Model, lineage, layout);
-        }
+        // How each species is shared at a division.
+        var shares = SharesOf(study.Model, lineage);
 
         long total = (long)groups.Count * cells;
         var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, options.SlowScale);
@@ -229,6 +220,7 @@ internal static class LineagePopulationRunner
                 // Deaths, then divisions, in cell order.
                 var next = new List<LiveCell>(current.Length + current.Length / 8);
                 IResumableCellSimulator?[] serial = new IResumableCellSimulator?[cellEngines.Kinds];
+                var full = new double[s];
                 foreach (var c in current)
                 {
                     if (c.Flag == Dies)
@@ -242,8 +234,8 @@ internal static class LineagePopulationRunner
                     divisions[c.Type] += c.Weight;
                     int kind = KindOf(c.Type);
                     var engine = serial[kind] ??= Rent(kind);
-                    var (d1, d2) = Divide(c, shares[kind], wellSeed, end);
                     var row = parameters.AsSpan(c.Root * p, p);
+                    var (d1, d2) = Divide(c, engine, row, shares, full, wellSeed, end);
                     foreach (var d in (ReadOnlySpan<LiveCell>)[d1, d2])
                     {
                         engine.Outputs(d.Paused, row, d.Sums.AsSpan(0, o));
@@ -423,54 +415,29 @@ internal static class LineagePopulationRunner
         return value != 0 && !double.IsNaN(value);
     }
 
-    /// <summary>
-    /// Per paused count, how a division shares it: the rule of the species it holds (reset, replicated,
-    /// clamped species kept, the rest split). Counts the engine lumps must hold species of one rule.
-    /// </summary>
-    internal static Share[] SharesOf(ReactionModel model, Lineage lineage, int[] layout)
-    {
-        int paused = layout.Length == 0 ? 0 : layout.Max() + 1;
-        var shares = new Share[paused];
-        var owner = new int[paused];
-        Array.Fill(owner, -1);
-        Array.Fill(shares, Share.Keep);  // a count no species maps to (none today) is left as it is
-        for (int species = 0; species < layout.Length; species++)
-        {
-            var share = lineage.Reset.Contains(species) ? Share.Reset
-                : lineage.Replicate.Contains(species) ? Share.Replicate
-                : model.Species[species].Clamped ? Share.Keep : Share.Split;
-            int slot = layout[species];
-            if (owner[slot] >= 0 && shares[slot] != share)
-                throw ThrowHelper.Model(lineage.Position,
-                    $"species '{model.Species[owner[slot]].Name}' ({Describe(shares[slot])}) and '{model.Species[species].Name}' ({Describe(share)}) are lumped into one count by the cell engine (a fast pair of the slow-scale method), so a division cannot share them differently; give them the same rule, or run with --method ssa");
-            if (owner[slot] < 0) { owner[slot] = species; shares[slot] = share; }
-        }
-        return shares;
-
-        static string Describe(Share share) => share switch
-        {
-            Share.Reset => "reset",
-            Share.Replicate => "replicated",
-            Share.Keep => "clamped",
-            _ => "split",
-        };
-    }
+    /// <summary>Per species of the model, how a division shares it: reset, replicated, kept (clamped species) or split.</summary>
+    internal static Share[] SharesOf(ReactionModel model, Lineage lineage) =>
+        [.. model.Species.Select((sp, i) => lineage.Reset.Contains(i) ? Share.Reset
+            : lineage.Replicate.Contains(i) ? Share.Replicate
+            : sp.Clamped ? Share.Keep : Share.Split)];
 
     /// <summary>
-    /// The two daughters of <paramref name="parent"/> at <paramref name="time"/>: each paused count shared by its
-    /// rule with the parent's stream (split: Binomial(n, 1/2) and the rest; replicated: Binomial(2n, 1/2) and
-    /// the rest of 2n; reset: 0; clamped: kept), each daughter's stream from its lineage key.
+    /// The two daughters of <paramref name="parent"/> at <paramref name="time"/>: its full-model counts (drawn by
+    /// the engine when it lumps species) shared species by species with the parent's stream (split:
+    /// Binomial(n, 1/2) and the rest; replicated: Binomial(2n, 1/2) and the rest of 2n; reset: 0; clamped:
+    /// kept), each daughter started on its share with the stream of its lineage key.
     /// </summary>
-    private static (LiveCell, LiveCell) Divide(LiveCell parent, Share[] shares, ulong wellSeed, double time)
+    private static (LiveCell, LiveCell) Divide(LiveCell parent, IResumableCellSimulator engine, ReadOnlySpan<double> parameters, Share[] shares,
+        double[] full, ulong wellSeed, double time)
     {
-        var from = parent.Paused.Counts;
-        var a = new double[from.Length];
-        var b = new double[from.Length];
         ref var random = ref parent.Paused.Random;
-        for (int i = 0; i < from.Length; i++)
+        engine.FullCounts(parent.Paused, parameters, full, ref random);
+        var a = new double[full.Length];
+        var b = new double[full.Length];
+        for (int i = 0; i < full.Length; i++)
         {
-            double n = from[i];
-            switch (i < shares.Length ? shares[i] : Share.Keep)
+            double n = Math.Max(0, Math.Round(full[i]));
+            switch (shares[i])
             {
                 case Share.Split:
                     a[i] = BinomialSampler.Sample(n, 0.5, ref random);
@@ -483,7 +450,7 @@ internal static class LineagePopulationRunner
                 case Share.Reset:
                     break;
                 default:
-                    a[i] = b[i] = n;
+                    a[i] = b[i] = full[i];
                     break;
             }
         }
@@ -492,7 +459,7 @@ internal static class LineagePopulationRunner
             ulong key = SplitMix64.Mix(parent.Key ^ salt);
             return new LiveCell
             {
-                Paused = new PausedCell(counts, new Xoshiro256StarStar(wellSeed, key), time),
+                Paused = engine.Start(counts, wellSeed, key, time),
                 Root = parent.Root,
                 Type = parent.Type,
                 Key = key,

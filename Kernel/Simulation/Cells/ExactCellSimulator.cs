@@ -79,7 +79,8 @@ public sealed class ExactCellSimulator : IResumableCellSimulator
     }
 
     /// <inheritdoc />
-    public int[] PausedLayout() => [.. Enumerable.Range(0, _network.SpeciesCount)];
+    public void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Random.Xoshiro256StarStar random) =>
+        cell.Counts.CopyTo(full);
 
     /// <inheritdoc />
     public void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs) =>

@@ -27,12 +27,12 @@ public interface IResumableCellSimulator : ICellSimulator
         CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Where each full-model species is held in a paused cell's counts: entry <c>s</c> is the index of the
-    /// paused count that holds species <c>s</c> (several species share one when the engine lumps them).
-    /// A cell division edits paused counts through it.
+    /// Writes full-model counts for <paramref name="cell"/>'s state into <paramref name="full"/>: its counts
+    /// for an engine that keeps the full state; for one that lumps species, a draw of the lumped members
+    /// from their conditional law given the paused state, with <paramref name="random"/>. A cell division
+    /// partitions these counts and starts each daughter from its share (<see cref="Start"/>).
     /// </summary>
-    /// <exception cref="NotSupportedException">The engine's paused counts cannot be edited species by species.</exception>
-    int[] PausedLayout();
+    void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Xoshiro256StarStar random);
 
     /// <summary>Writes the outputs of <paramref name="cell"/>'s state at its time, as <see cref="Advance"/> would record them there; the cell is not changed.</summary>
     void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs);
