@@ -379,4 +379,119 @@ public class LineageTests(ITestOutputHelper output)
         var e = Assert.Throws<ModelException>(() => Parse(PoolStudy("  die Dead >= 1"), PoolModel));
         Assert.Contains(e.Errors, x => x.ToString().StartsWith("lineage.study:27:3: the 'lineage' block needs a 'divide CONDITION' line", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void TheSlowScaleEngineDrawsLumpedMembersFromTheirConditionalLaw()
+    {
+        // A + G <-> B lumped with reservoir G (the slow-scale reduction at θ = 1): a division needs the full
+        // counts, which the engine draws given the slow state (A + B = A_T, G + B = G_T): the draws must keep
+        // both totals exactly and have B's mean at its equilibrium value (the expected full state).
+        var model = BnglReader.Parse("""
+            begin parameters
+              kf 0.003333333
+              kr 1
+              k  0.01
+            end parameters
+            begin seed species
+              A 200
+              G 400
+              B 0
+              C 0
+            end seed species
+            begin observables
+              Molecules Obs B
+            end observables
+            begin reaction rules
+              A + G <-> B  kf, kr
+              B -> C  k
+            end reaction rules
+            """, "binding.bngl");
+        var reduced = Stochastic.Transforms.SlowScaleReduction.Reduce(model, new Stochastic.Transforms.SlowScaleOptions { Theta = 1 });
+        Assert.True(reduced.HasReservoirs);
+        var engine = new Stochastic.Simulation.Cells.SlowScaleCellSimulator(reduced);
+        var network = reduced.Full;
+        var parameters = network.Parameters.ToArray();
+        var cell = engine.Start([200, 400, 0, 0], 7, 0, 0);
+        var outputs = new double[1];
+        engine.Advance(cell, parameters, [5.0], outputs);
+        double recorded = outputs[0];
+        // The expected state at the paused state (the reservoir's free count at its fixed point, solved anew).
+        engine.Outputs(cell, parameters, outputs);
+        double expectedB = outputs[0];
+        var full = new double[4];
+        var again = new double[reduced.Network.SpeciesCount];
+        var random = new Stochastic.Random.Xoshiro256StarStar(9, 1);
+        const int draws = 4000;
+        var b = new double[draws];
+        for (int i = 0; i < draws; i++)
+        {
+            engine.FullCounts(cell, parameters, full, ref random);
+            reduced.ReduceCounts(full, again);
+            for (int j = 0; j < again.Length; j++)
+                if (reduced.ReservoirFree[1] != j) Assert.Equal(cell.Counts[j], again[j]);   // totals kept exactly
+            Assert.Equal(200 - full[3], full[0] + full[2]);
+            b[i] = full[2];
+        }
+        double mean = b.Average(), sd = Math.Sqrt(b.Sum(x => (x - mean) * (x - mean)) / (draws - 1));
+        output.WriteLine(FormattableString.Invariant($"B drawn: mean {mean:F3} ± {sd / Math.Sqrt(draws):F3} (sd {sd:F2}), expected {expectedB:F3} (recorded at the pause {recorded:F3})"));
+        // Multinomial (here binomial) draws around the expected state: 4 standard errors.
+        Assert.True(Math.Abs(mean - expectedB) < 4 * sd / Math.Sqrt(draws) + 1e-9);
+    }
+
+    [Fact]
+    public void Il2CellsDivideOnTheStudysSlowScaleEngine_WithMassBalanceAndReproducibility()
+    {
+        // The IL-2 model on its validated engine (slow-scale θ = 2 with leaping; its reduction lumps fast
+        // groups around reservoirs such as CD122): a cell divides when pSTAT5 exceeds 40 (pSTAT5 restarts
+        // at 0 in both daughters), the receptors and STAT5 are replicated, every ligand-carrying complex split.
+        string study = """
+            begin study
+              model il2.bngl
+              cells 6
+              seed 3
+              output_every 30
+              dose_parameter dose_pM
+              readout pSTAT5_obs
+              readout_time 30
+              time_unit min
+              dose_unit pM
+              ligand_pool uptake=LigandTaken cells_per_liter=6.7e10 coupling=5
+            end study
+            begin ligands
+              IL2  lig_CD25=1 lig_PD1=0
+            end ligands
+            begin cell types
+              Treg  CD25_0   lognormal(3480, 0.8)
+              Treg  CD122_0  lognormal(660, 0.7)
+              NK    CD25_0   lognormal(22, 0.9)
+              NK    CD122_0  lognormal(8500, 1.15)
+            end cell types
+            begin scenarios
+              IL2  ligand=IL2 dose=30 aPD1_nM=0 duration=120
+            end scenarios
+            begin fates
+              high: pSTAT5_obs > 20
+              low: 1
+            end fates
+            begin lineage
+              divide pSTAT5_obs > 40
+              reset pSTAT5
+              replicate STAT5 CD25 CD122 gc PD1
+              cap 30
+            end lineage
+            """;
+        string il2 = Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "il2.bngl");
+        var parsed = StudyReader.Parse(study, "il2-lineage.study", _ => ModelLoader.Load(il2));
+        PopulationResult Go(int threads, int block) => PopulationRunner.Run(parsed,
+            parsed.Settings.Engine.ApplyTo(new PopulationOptions(Threads: threads, BlockSize: block) { HistoryRoots = 6 }));
+        var one = Go(1, 1);
+        var many = Go(3, 4);
+        Assert.Equal(Outputs(one), Outputs(many));
+        var t = one.LigandPools.Single();
+        double lost = t.InitialMolecules * (1 - t.FinalFreeFraction);
+        double divisions = one.Groups.Sum(g => g.Lineage!.Divisions.Sum());
+        output.WriteLine(FormattableString.Invariant($"IL-2, slow-scale: {divisions} divisions; ligand lost from the fluid {lost:F3}, taken by the cells {t.CellUptake:F3}; bytes per cell {one.BytesPerCell}"));
+        Assert.True(divisions > 0);
+        Assert.True(Math.Abs(lost - t.CellUptake) < 1e-9 * t.InitialMolecules + 1e-6, $"{lost} vs {t.CellUptake}");
+    }
 }
