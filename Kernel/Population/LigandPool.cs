@@ -228,8 +228,11 @@ public sealed record LigandPoolTrace(string Scenario, int Cells, double Coupling
     /// <summary>
     /// With a <c>lineage</c> block: the ligand the cells took over the run (molecules) as their states say it,
     /// Σ over live cells of weight × mix × uptake at the end, plus the same at death for the cells that died
-    /// or were thinned, less the cells' uptake at the start; equal to what left the fluid (mass balance).
-    /// NaN without a lineage block.
+    /// or were thinned, less the cells' uptake at the start; equal to what left the fluid (mass balance) when
+    /// no cell was thinned (thinning changes weights, which the fluid's accounting applies from then on). A
+    /// daughter born at the last check counts its share of its parent's uptake (with the slow-scale engine its
+    /// own expected uptake can differ slightly; that difference is charged at the next interval). NaN without
+    /// a lineage block.
     /// </summary>
     public double CellUptake { get; init; } = double.NaN;
 

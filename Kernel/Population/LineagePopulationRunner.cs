@@ -301,7 +301,9 @@ internal static class LineagePopulationRunner
             {
                 var ligand = well.Agents[0];
                 double cellUptake = deadUptake - uptakeStart;
-                foreach (var c in live) cellUptake += c.Weight * pool!.WeightOf(c.Type) * c.Sums[uptake];
+                // Each live cell's uptake as last charged (its output then; a daughter born at the last check holds
+                // its share of its parent's, the difference to its own output being charged at the next interval).
+                foreach (var c in live) cellUptake += c.Weight * pool!.WeightOf(c.Type) * c.UptakeBefore;
                 traces.Add(new LigandPoolTrace(scenario.Name, wellCells, coupling, initial, [.. well.Times],
                     [.. ligand.FreeTrace.Select(c => initial > 0 && ligand.Plasma is null ? c * well.MoleculesPerMolar / initial : double.NaN)], well.MaxRelativeChange)
                 {
