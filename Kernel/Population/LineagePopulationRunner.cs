@@ -27,6 +27,9 @@ internal static class LineagePopulationRunner
 
     private const byte Dies = 1, Divides = 2;
 
+    /// <summary>Largest weighted growth of a group over its start (a guard against runaway division conditions).</summary>
+    internal const double MaxFold = 1e9;
+
     // Daughter k's lineage key: SplitMix64 of the parent's key xor a constant per daughter.
     private const ulong Daughter1 = 0x6A09E667F3BCC909UL, Daughter2 = 0xBB67AE8584CAA73BUL;
     // The thinning stream of interval i: (SplitMix64(well seed xor this), i).
@@ -284,6 +287,14 @@ internal static class LineagePopulationRunner
                     }
                 }
                 live = next;
+                // A divide condition that still holds in the daughters doubles the population at every check:
+                // stop with a clear error before the weights overflow.
+                var weighted = new double[types];
+                foreach (var c in live) weighted[c.Type] += c.Weight;
+                for (int type = 0; type < types; type++)
+                    if (!(weighted[type] <= MaxFold * cells))
+                        throw ThrowHelper.Model(lineage.Position, FormattableString.Invariant(
+                            $"scenario {scenario.Name}, cell type {study.CellTypes[type].Name}: the population grew more than {MaxFold:G0}-fold by time {end:G6} ({weighted[type]:G3} cells from {cells}); does the 'divide' condition still hold in the daughters (reset the cycle species), or divide far faster than the checks can resolve?"));
 
                 if (record)
                 {
