@@ -495,4 +495,32 @@ public class LineageTests(ITestOutputHelper output)
         // held is reported apart (the coupling's overshoot), so the balance is lost + beyond supply = taken.
         Assert.True(Math.Abs(lost + t.Deficit - t.CellUptake) < 1e-9 * t.InitialMolecules + 1e-6, $"{lost} + {t.Deficit} vs {t.CellUptake}");
     }
+
+    [Fact]
+    public async Task TheCliWritesTheLineageFiles_WithoutAPoolInAConstantBath()
+    {
+        var dir = Directory.CreateTempSubdirectory("stochastic-lineage-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "cell.bngl"), Model(0.2, 0.02));
+            File.WriteAllText(Path.Combine(dir, "growth.study"), GrowthStudy(20, 8, 0.5, "  divide Cyc >= 1\n  die Dead >= 1\n  reset Cycle\n  cap 30"));
+            string outDir = Path.Combine(dir, "out");
+            var (code, stdout, error) = await CliHarness.Run("population", Path.Combine(dir, "growth.study"), "--method", "ssa", "--histories", "2",
+                "--threads", "2", "--out", outDir);
+            Assert.True(code == 0, error);
+            Assert.Contains("fates_time.csv, timecourse.csv, histories.csv", stdout);
+            string Header(string name) => File.ReadLines(Path.Combine(outDir, name)).First();
+            Assert.Equal("scenario,cell_type,fate,cells,fraction,ci_low,ci_high,start_cells", Header("fates.csv"));
+            Assert.Equal("scenario,cell_type,time,fate,cells,fraction,low,high", Header("fates_time.csv"));
+            Assert.Equal("scenario,cell_type,time,cells,simulated,divisions,deaths,Cyc,Dead,Aobs,Bobs", Header("timecourse.csv"));
+            Assert.Equal("scenario,cell_type,cell,parent,generation,birth,death,divided,time,Cyc,Dead,Aobs,Bobs", Header("histories.csv"));
+            var roots = File.ReadLines(Path.Combine(outDir, "histories.csv")).Skip(1).Select(l => l.Split(',')[2].Split('.')[0]).Distinct().Order().ToArray();
+            Assert.Equal(["0", "1"], roots);
+            // 5 recorded times (0, 2, 4, 6, 8): the timecourse has one row per time; fates_time one per time and fate (early, late, unclassified).
+            Assert.Equal(5, File.ReadLines(Path.Combine(outDir, "timecourse.csv")).Count() - 1);
+            Assert.Equal(15, File.ReadLines(Path.Combine(outDir, "fates_time.csv")).Count() - 1);
+            Assert.Contains("fold expansion", File.ReadAllText(Path.Combine(outDir, "report.md")));
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
 }
