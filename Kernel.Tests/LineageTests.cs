@@ -438,49 +438,87 @@ public class LineageTests(ITestOutputHelper output)
         Assert.True(Math.Abs(mean - expectedB) < 4 * sd / Math.Sqrt(draws) + 1e-9);
     }
 
+    private const string Il2Study = """
+        begin study
+          model il2.bngl
+          cells 6
+          seed 3
+          output_every 30
+          dose_parameter dose_pM
+          readout pSTAT5_obs
+          readout_time 30
+          time_unit min
+          dose_unit pM
+          ligand_pool uptake=LigandTaken cells_per_liter=6.7e10 coupling=5
+        end study
+        begin ligands
+          IL2  lig_CD25=1 lig_PD1=0
+        end ligands
+        begin cell types
+          Treg  CD25_0   lognormal(3480, 0.8)
+          Treg  CD122_0  lognormal(660, 0.7)
+          NK    CD25_0   lognormal(22, 0.9)
+          NK    CD122_0  lognormal(8500, 1.15)
+        end cell types
+        begin scenarios
+          IL2  ligand=IL2 dose=30 aPD1_nM=0 duration=120
+        end scenarios
+        begin fates
+          high: pSTAT5_obs > 20
+          low: 1
+        end fates
+        begin lineage
+          divide pSTAT5_obs > 25
+          reset pSTAT5
+          replicate STAT5 CD25 CD122 gc PD1
+        end lineage
+        """;
+
+    private static Study Il2() => StudyReader.Parse(Il2Study, "il2-lineage.study",
+        _ => ModelLoader.Load(Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "il2.bngl")));
+
+    [Fact]
+    public void Il2SlowScaleDrawsKeepEveryTotal_HomeGroupsIncluded()
+    {
+        // The IL-2 reduction of a Treg at 30 pM lumps groups around reservoirs, some of them home groups (free
+        // CD122 is a member of its own group and the reservoir of others): every draw of the full counts must
+        // give back the paused totals exactly when lumped again.
+        var study = Il2();
+        var network = Stochastic.Network.NetworkCompiler.Compile(study.Model);
+        var options = study.Settings.Engine.ApplyTo(new PopulationOptions());
+        var names = CellVariables.Names(network.OutputNames);
+        var groups = study.CellTypes.Select((c, i) => new PopulationGroup(study.Scenarios[0], c, i, 1, names.Length, study.FateNames)).ToList();
+        var engines = CellEngines.For(study, network, groups, options, null);
+        var reduced = engines.Reduced[0]!;
+        Assert.True(reduced.HasReservoirs);
+        Assert.Contains(reduced.Groups, g => g.Home >= 0);
+        var engine = (Stochastic.Simulation.Cells.IResumableCellSimulator)engines.Create(engines.KindOf[0], network);
+        var parameters = new double[network.Parameters.Length];
+        var counts = new double[network.SpeciesCount];
+        new CellParameterSampler(study.Model).Sample(3, study.Scenarios[0], study.CellTypes[0], 0, 0, parameters, counts);
+        var cell = engine.Start(counts, 3, 0, 0);
+        engine.Advance(cell, parameters, [30.0], new double[network.OutputCount]);
+        var full = new double[network.SpeciesCount];
+        var again = new double[cell.Counts.Length];
+        var random = new Stochastic.Random.Xoshiro256StarStar(1, 2);
+        var aux = reduced.ReservoirFree.Where(i => i >= 0).ToHashSet();
+        for (int draw = 0; draw < 500; draw++)
+        {
+            engine.FullCounts(cell, parameters, full, ref random);
+            Assert.All(full, x => Assert.True(x >= 0 && x == Math.Floor(x)));
+            reduced.ReduceCounts(full, again);
+            for (int j = 0; j < again.Length; j++)
+                if (!aux.Contains(j)) Assert.Equal(cell.Counts[j], again[j]);
+        }
+    }
+
     [Fact]
     public void Il2CellsDivideOnTheStudysSlowScaleEngine_WithMassBalanceAndReproducibility()
     {
         // The IL-2 model on its validated engine (slow-scale θ = 2 with leaping; its reduction lumps fast
         // groups around reservoirs such as CD122): a cell divides when pSTAT5 exceeds 25 (pSTAT5 restarts
         // at 0 in both daughters), the receptors and STAT5 are replicated, every ligand-carrying complex split.
-        string study = """
-            begin study
-              model il2.bngl
-              cells 6
-              seed 3
-              output_every 30
-              dose_parameter dose_pM
-              readout pSTAT5_obs
-              readout_time 30
-              time_unit min
-              dose_unit pM
-              ligand_pool uptake=LigandTaken cells_per_liter=6.7e10 coupling=5
-            end study
-            begin ligands
-              IL2  lig_CD25=1 lig_PD1=0
-            end ligands
-            begin cell types
-              Treg  CD25_0   lognormal(3480, 0.8)
-              Treg  CD122_0  lognormal(660, 0.7)
-              NK    CD25_0   lognormal(22, 0.9)
-              NK    CD122_0  lognormal(8500, 1.15)
-            end cell types
-            begin scenarios
-              IL2  ligand=IL2 dose=30 aPD1_nM=0 duration=120
-            end scenarios
-            begin fates
-              high: pSTAT5_obs > 20
-              low: 1
-            end fates
-            begin lineage
-              divide pSTAT5_obs > 25
-              reset pSTAT5
-              replicate STAT5 CD25 CD122 gc PD1
-            end lineage
-            """;
-        string il2 = Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "il2.bngl");
-        var parsed = StudyReader.Parse(study, "il2-lineage.study", _ => ModelLoader.Load(il2));
+        var parsed = Il2();
         PopulationResult Go(int threads, int block) => PopulationRunner.Run(parsed,
             parsed.Settings.Engine.ApplyTo(new PopulationOptions(Threads: threads, BlockSize: block) { HistoryRoots = 6 }));
         var one = Go(1, 1);
