@@ -543,7 +543,7 @@ public class LineageTests(ITestOutputHelper output)
             File.WriteAllText(Path.Combine(dir, "cell.bngl"), Model(0.2, 0.02));
             File.WriteAllText(Path.Combine(dir, "growth.study"), GrowthStudy(20, 8, 0.5, "  divide Cyc >= 1\n  die Dead >= 1\n  reset Cycle\n  cap 30"));
             string outDir = Path.Combine(dir, "out");
-            var (code, stdout, error) = await CliHarness.Run("population", Path.Combine(dir, "growth.study"), "--method", "ssa", "--histories", "2",
+            var (code, stdout, error) = await CliHarness.Run("population", Path.Combine(dir, "growth.study"), "--method", "ssa", "--histories", "2", "--coupling", "0.25",
                 "--threads", "2", "--out", outDir);
             Assert.True(code == 0, error);
             Assert.Contains("fates_time.csv, timecourse.csv, histories.csv", stdout);

@@ -16,7 +16,7 @@ internal static class PopulationCommand
         var scenarios = new Option<string[]>("--scenario") { Description = "scenario(s) to run (default: all)", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores); results do not depend on it", DefaultValueFactory = _ => 0 };
-        var coupling = new Option<double?>("--coupling") { Description = "coupling interval of the study's shared ligand pool (model time units; default: the study's ligand_pool coupling=)" };
+        var coupling = new Option<double?>("--coupling") { Description = "coupling interval of the study's shared ligand pool (model time units; default: the study's ligand_pool coupling=); without a pool, the check interval of its lineage block (default: its every)" };
         coupling.Validators.Add(r =>
         {
             double? c = r.GetValueOrDefault<double?>();
@@ -41,9 +41,9 @@ internal static class PopulationCommand
             study.RequireScenarios(parse.GetValue(scenarios) ?? [], "--scenario");
             var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine)
                 with { Coupling = parse.GetValue(coupling), HistoryRoots = parse.GetValue(historyRoots) };
-            if (study.Settings.LigandPool is null && options.Coupling is not null)
+            if (study.Settings.LigandPool is null && study.Lineage is null && options.Coupling is not null)
             {
-                error.WriteLine("error: --coupling needs a study with a 'ligand_pool' setting (docs/study-files.md)");
+                error.WriteLine("error: --coupling needs a study with a 'ligand_pool' setting or a 'lineage' block (docs/study-files.md)");
                 return Task.FromResult(CliApp.InputError);
             }
             if ((study.Settings.LigandPool is not null || study.Lineage is not null) && !options.Method.ResumesCells)

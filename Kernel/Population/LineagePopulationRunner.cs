@@ -58,7 +58,7 @@ internal static class LineagePopulationRunner
         CompiledNetwork network, CellEngines cellEngines, List<PopulationGroup> groups, int cells, ulong seed, int blockSize,
         IProgress<PopulationProgress>? progress, CancellationToken cancellationToken)
     {
-        double coupling = pool is null ? (double.IsNaN(lineage.Every) ? study.Settings.OutputInterval : lineage.Every) : options.Coupling ?? pool.Coupling;
+        double coupling = options.Coupling ?? pool?.Coupling ?? (double.IsNaN(lineage.Every) ? study.Settings.OutputInterval : lineage.Every);
         var sampler = new CellParameterSampler(study.Model);
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);

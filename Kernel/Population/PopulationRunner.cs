@@ -29,7 +29,8 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
 
     /// <summary>
     /// Coupling interval of the shared ligand pool (model time units), overriding the study's
-    /// <c>ligand_pool coupling=</c>; null: the study's. Used only when the study has a pool.
+    /// <c>ligand_pool coupling=</c>; null: the study's. Used only when the study has a pool, or, without
+    /// one, a <c>lineage</c> block (then it overrides the check interval <c>every</c>).
     /// </summary>
     public double? Coupling { get; init; }
 
@@ -90,7 +91,7 @@ public static class PopulationRunner
     /// </remarks>
     /// <exception cref="NotSupportedException">The study has a ligand pool and the engine is not an <see cref="IResumableCellSimulator"/> (the batch engine).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="PopulationOptions.Coupling"/> is not a positive number.</exception>
-    /// <exception cref="ArgumentException"><see cref="PopulationOptions.Coupling"/> is set but the study has no ligand pool.</exception>
+    /// <exception cref="ArgumentException"><see cref="PopulationOptions.Coupling"/> is set but the study has neither a ligand pool nor a lineage block.</exception>
     public static PopulationResult Run(Study study, IReadOnlyList<Scenario> scenarios, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine = null,
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -102,7 +103,7 @@ public static class PopulationRunner
         if (options.Coupling is { } coupling)
         {
             if (!(coupling > 0) || double.IsInfinity(coupling)) throw new ArgumentOutOfRangeException(nameof(options), $"the coupling interval must be a positive number, got {coupling}");
-            if (study.Settings.LigandPool is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting", nameof(options));
+            if (study.Settings.LigandPool is null && study.Lineage is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting (nor a lineage block)", nameof(options));
         }
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
