@@ -42,7 +42,8 @@ public static class DoseResponse
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         double t = study.Settings.ReadoutTime;
-        if (study.Settings.LigandPool is not null)
+        // A curve belongs to one cell type at a bath concentration: no shared pool, no divisions or deaths.
+        if (study.Settings.LigandPool is not null || study.Lineage is not null)
             study = new Study(study.Model, study.CellTypes, study.Scenarios, study.Fates, study.Ligands, study.Settings with { LigandPool = null });
         var scenarios = new List<Scenario>();
         foreach (var ligand in ligands)

@@ -226,6 +226,17 @@ public sealed record LigandPoolTrace(string Scenario, int Cells, double Coupling
     public double Deficit { get; init; }
 
     /// <summary>
+    /// With a <c>lineage</c> block: the ligand the cells took over the run (molecules) as their states say it,
+    /// Σ over live cells of weight × mix × uptake at the end, plus the same at death for the cells that died
+    /// or were thinned, less the cells' uptake at the start; equal to what left the fluid (mass balance) when
+    /// no cell was thinned (thinning changes weights, which the fluid's accounting applies from then on). A
+    /// daughter born at the last check counts its share of its parent's uptake (with the slow-scale engine its
+    /// own expected uptake can differ slightly; that difference is charged at the next interval). NaN without
+    /// a lineage block.
+    /// </summary>
+    public double CellUptake { get; init; } = double.NaN;
+
+    /// <summary>
     /// Whether a free concentration changed by more than <see cref="LigandPool.RecommendedMaxRelativeChange"/> over
     /// some interval: the coupling error (about half that change, relative, in that interval's uptake) may
     /// matter, and a shorter interval is advised. With few molecules per well the change also holds

@@ -14,15 +14,88 @@ public static class PopulationCsv
     /// <c>scenario,cell_type,fate,cells,fraction,ci_low,ci_high</c> (95% Wilson intervals); per cell type
     /// only the fates its rules can give, then "unclassified" (<see cref="Study.FateNamesFor"/>).
     /// </summary>
+    /// <remarks>
+    /// With a <c>lineage</c> block: <c>cells</c> is the weighted number of cells of the fate alive at the end
+    /// (after divisions, deaths and thinning), the fraction is over the weighted live cells with the
+    /// interval at Kish's effective sample size (Σw)²/Σw², and a column <c>start_cells</c> gives the cells
+    /// the group started with. Without one the file is as it always was.
+    /// </remarks>
     public static void WriteFates(PopulationResult result, TextWriter w)
     {
-        w.WriteLine("scenario,cell_type,fate,cells,fraction,ci_low,ci_high");
+        bool lineage = result.Study.Lineage is not null;
+        w.WriteLine("scenario,cell_type,fate,cells,fraction,ci_low,ci_high" + (lineage ? ",start_cells" : ""));
         foreach (var g in result.Groups)
             foreach (var fate in result.Study.FateNamesFor(g.CellType.Name))
             {
                 var (p, lo, hi) = g.FateFraction(fate);
-                w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{g.FateCount(fate)},{F(p)},{F(lo)},{F(hi)}");
+                if (g.Lineage is { } l)
+                {
+                    int f = result.FateNames.ToList().IndexOf(fate);
+                    w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{F(l.FateCells[^1][f])},{F(p)},{F(lo)},{F(hi)},{l.StartCells}");
+                }
+                else w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{g.FateCount(fate)},{F(p)},{F(lo)},{F(hi)}{(lineage ? $",{g.Completed}" : "")}");
             }
+    }
+
+    /// <summary>
+    /// <c>scenario,cell_type,time,fate,cells,fraction,low,high</c> (<c>fates_time.csv</c>, with a <c>lineage</c> block):
+    /// the fates of the live cells at every recorded time, weighted, the fraction's 95% Wilson interval at
+    /// the effective sample size; per cell type the fates its rules can give. Only the header without a lineage.
+    /// </summary>
+    public static void WriteFatesOverTime(PopulationResult result, TextWriter w)
+    {
+        w.WriteLine("scenario,cell_type,time,fate,cells,fraction,low,high");
+        var names = result.FateNames.ToList();
+        foreach (var g in result.Groups)
+        {
+            if (g.Lineage is not { } l) continue;
+            var fates = result.Study.FateNamesFor(g.CellType.Name);
+            for (int k = 0; k < l.Times.Length; k++)
+                foreach (var fate in fates)
+                {
+                    int f = names.IndexOf(fate);
+                    var (p, lo, hi) = l.Fraction(k, f);
+                    w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{F(l.Times[k])},{fate},{F(l.FateCells[k][f])},{F(p)},{F(lo)},{F(hi)}");
+                }
+        }
+    }
+
+    /// <summary>
+    /// <c>scenario,cell_type,time,cells,simulated,divisions,deaths,</c> then one column per output
+    /// (<c>timecourse.csv</c>, with a <c>lineage</c> block): at every recorded time the weighted live cells,
+    /// the simulated ones, the weighted divisions and deaths since the previous recorded time, and each
+    /// output's weighted mean over the live cells. Only the header without a lineage.
+    /// </summary>
+    public static void WriteTimecourse(PopulationResult result, TextWriter w)
+    {
+        w.WriteLine("scenario,cell_type,time,cells,simulated,divisions,deaths" + string.Concat(result.OutputNames.Select(n => "," + n)));
+        foreach (var g in result.Groups)
+        {
+            if (g.Lineage is not { } l) continue;
+            for (int k = 0; k < l.Times.Length; k++)
+                w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{F(l.Times[k])},{F(l.Cells[k])},{l.Simulated[k]},{F(l.Divisions[k])},{F(l.Deaths[k])}"
+                    + string.Concat(l.Means[k].Select(m => "," + F(m))));
+        }
+    }
+
+    /// <summary>
+    /// <c>scenario,cell_type,cell,parent,generation,birth,death,divided,time,</c> then one column per output
+    /// (<c>histories.csv</c>, with a <c>lineage</c> block): one row per sampled cell and recorded time while it
+    /// lived. <c>cell</c> is the lineage id (root number, then <c>.1</c>/<c>.2</c> per division), <c>death</c>
+    /// the time it died (empty if it did not; <c>thinned</c> when the cap removed it), <c>divided</c> the
+    /// time of the division that ended it (empty if none).
+    /// </summary>
+    public static void WriteHistories(PopulationResult result, TextWriter w)
+    {
+        w.WriteLine("scenario,cell_type,cell,parent,generation,birth,death,divided,time" + string.Concat(result.OutputNames.Select(n => "," + n)));
+        foreach (var h in result.Histories)
+        {
+            string death = double.IsNaN(h.Death) ? "" : h.Thinned ? $"thinned {F(h.Death)}" : F(h.Death);
+            string divided = double.IsNaN(h.Division) ? "" : F(h.Division);
+            for (int k = 0; k < h.Times.Count; k++)
+                w.WriteLine($"{h.Scenario},{h.CellType},{h.Id},{h.Parent},{h.Generation},{F(h.Birth)},{death},{divided},{F(h.Times[k])}"
+                    + string.Concat(h.Outputs[k].Select(x => "," + F(x))));
+        }
     }
 
     /// <summary><c>scenario,cell_type,variable,cells,mean,q05,q25,q50,q75,q95</c> for every per-cell variable.</summary>
@@ -57,12 +130,18 @@ public static class PopulationCsv
             foreach (var line in criterion) w.WriteLine("- " + line);
             w.WriteLine();
         }
+        if (result.Study.Lineage is not null) WriteLineageSection(result, w);
         w.WriteLine("## Fate fractions (95% Wilson interval)");
         w.WriteLine();
+        if (result.Study.Lineage is not null)
+        {
+            w.WriteLine("Over the cells alive at the end, weighted; intervals at Kish's effective sample size (Σw)²/Σw². Cells: weighted live cells at the end.");
+            w.WriteLine();
+        }
         w.WriteLine("| scenario | cell type | cells | " + string.Join(" | ", result.FateNames) + " |");
         w.WriteLine("|---|---|---|" + string.Concat(result.FateNames.Select(_ => "---|")));
         foreach (var g in result.Groups)
-            w.WriteLine($"| {g.Scenario.Name} | {g.CellType.Name} | {g.Completed} | " + string.Join(" | ", result.FateNames.Select(f =>
+            w.WriteLine($"| {g.Scenario.Name} | {g.CellType.Name} | {(g.Lineage is { } gl ? F(gl.Cells[^1]) : g.Completed.ToString(CultureInfo.InvariantCulture))} | " + string.Join(" | ", result.FateNames.Select(f =>
             {
                 if (!result.Study.FateNamesFor(g.CellType.Name).Contains(f)) return "—";  // no rule for this type gives f
                 var (p, lo, hi) = g.FateFraction(f);
@@ -93,6 +172,28 @@ public static class PopulationCsv
                 for (int k = 0; k < trace.Times.Length; k++)
                     w.WriteLine($"{trace.Scenario},{F(trace.Times[k])},{agent.Agent},{agent.Parameter},{F(agent.Plasma[k])},{F(agent.Free[k])},{(a == 0 ? F(trace.FreeFraction[k]) : "")}");
             }
+    }
+
+    private static void WriteLineageSection(PopulationResult result, TextWriter w)
+    {
+        var lineage = result.Study.Lineage!;
+        string I(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
+        w.WriteLine("## Lineage: division and death");
+        w.WriteLine();
+        w.WriteLine($"Cells divide when `{lineage.DivideText}`{(lineage.DieText is { } die ? $" and die when `{die}`" : "")}, checked at every " +
+            (result.Study.Settings.LigandPool is null ? "check time" : "coupling time") + " (so late by at most one interval; docs/study-files.md, \"Lineage: division and death\")." +
+            (lineage.Cap > 0 ? I($" Above {lineage.Cap} simulated cells a group is thinned at random and the survivors' weights scaled (unbiased).") : ""));
+        w.WriteLine();
+        w.WriteLine("| scenario | cell type | start cells | end cells (weighted) | fold expansion | divisions | deaths | simulated at end | effective cells |");
+        w.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var g in result.Groups)
+        {
+            if (g.Lineage is not { } l) continue;
+            w.WriteLine(I($"| {g.Scenario.Name} | {g.CellType.Name} | {l.StartCells} | {l.Cells[^1]:G4} | {l.FoldExpansion:G4} | {l.Divisions.Sum():G4} | {l.Deaths.Sum():G4} | {l.Simulated[^1]} | {l.EffectiveCells(l.Times.Length - 1):G4} |"));
+        }
+        w.WriteLine();
+        w.WriteLine(I($"Memory per live simulated cell: about {result.BytesPerCell:F0} bytes (counts, random stream, running sums of the outputs; the parameters are kept once per starting cell)."));
+        w.WriteLine();
     }
 
     private static void WriteLigandPoolSection(PopulationResult result, TextWriter w)

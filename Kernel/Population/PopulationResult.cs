@@ -4,9 +4,9 @@ namespace Stochastic.Population;
 public sealed class PopulationGroup
 {
     private readonly int _variables;
-    private readonly double[] _values;
-    private readonly int[] _fates;
-    private readonly bool[] _done;
+    private double[] _values;
+    private int[] _fates;
+    private bool[] _done;
     private readonly IReadOnlyList<string> _fateNames;
 
     internal PopulationGroup(Scenario scenario, CellType cellType, int cellTypeIndex, int cells, int variables, IReadOnlyList<string> fateNames)
@@ -28,10 +28,27 @@ public sealed class PopulationGroup
     public CellType CellType { get; }
     /// <summary>Index of the cell type in the study.</summary>
     public int CellTypeIndex { get; }
-    /// <summary>Cells requested.</summary>
+    /// <summary>Cells requested (with a <c>lineage</c> block: the cells the group started with).</summary>
     public int Cells { get; }
-    /// <summary>Cells finished (fewer than <see cref="Cells"/> after a cancellation).</summary>
+
+    /// <summary>
+    /// With a <c>lineage</c> block, the group's weighted population over time (<see cref="LineageTrace"/>);
+    /// the per-cell values and fates are then those of the cells alive at the end. Null otherwise.
+    /// </summary>
+    public LineageTrace? Lineage { get; internal set; }
+
+    /// <summary>Cells stored: <see cref="Cells"/>, or with a lineage the simulated cells alive at the end.</summary>
+    private int Stored => _fates.Length;
+    /// <summary>Cells finished (fewer than <see cref="Cells"/> after a cancellation; with a lineage the simulated cells alive at the end).</summary>
     public int Completed => _done.Count(d => d);
+
+    /// <summary>Replaces the stored cells by <paramref name="fates"/>.Length cells (a lineage's live cells at the end), variables row by row.</summary>
+    internal void StoreAll(double[] values, int[] fates)
+    {
+        _values = values;
+        _fates = fates;
+        _done = [.. fates.Select(_ => true)];
+    }
 
     internal void Store(int cell, ReadOnlySpan<double> variables, int fate)
     {
@@ -46,16 +63,16 @@ public sealed class PopulationGroup
     /// <summary>Variable <paramref name="variable"/> of every finished cell, in cell order.</summary>
     public double[] Values(int variable)
     {
-        var list = new List<double>(Cells);
-        for (int i = 0; i < Cells; i++) if (_done[i]) list.Add(_values[i * _variables + variable]);
+        var list = new List<double>(Stored);
+        for (int i = 0; i < Stored; i++) if (_done[i]) list.Add(_values[i * _variables + variable]);
         return [.. list];
     }
 
     /// <summary>Fate index (into the study's fate names) of every finished cell, in cell order.</summary>
     public int[] Fates()
     {
-        var list = new List<int>(Cells);
-        for (int i = 0; i < Cells; i++) if (_done[i]) list.Add(_fates[i]);
+        var list = new List<int>(Stored);
+        for (int i = 0; i < Stored; i++) if (_done[i]) list.Add(_fates[i]);
         return [.. list];
     }
 
@@ -63,13 +80,17 @@ public sealed class PopulationGroup
     public int FateCount(string fate)
     {
         int f = IndexOfFate(fate), n = 0;
-        for (int i = 0; i < Cells; i++) if (_done[i] && _fates[i] == f) n++;
+        for (int i = 0; i < Stored; i++) if (_done[i] && _fates[i] == f) n++;
         return n;
     }
 
-    /// <summary>Fraction of finished cells in fate <paramref name="fate"/>, with its 95% Wilson interval.</summary>
+    /// <summary>
+    /// Fraction of finished cells in fate <paramref name="fate"/>, with its 95% Wilson interval; with a lineage,
+    /// the weighted fraction of the live cells at the end, the interval at Kish's effective sample size.
+    /// </summary>
     public (double Fraction, double Low, double High) FateFraction(string fate)
     {
+        if (Lineage is { } lineage) return lineage.Fraction(lineage.Times.Length - 1, IndexOfFate(fate));
         int n = Completed, k = FateCount(fate);
         var (lo, hi) = WilsonInterval.Compute(k, n);
         return (n > 0 ? (double)k / n : double.NaN, lo, hi);
@@ -122,6 +143,15 @@ public sealed class PopulationResult
     public IReadOnlyList<SlowScaleCriterionRow> SlowScaleCriterion { get; init; } = [];
     /// <summary>True when the run was cancelled; groups then hold the finished cells only.</summary>
     public bool Cancelled { get; }
+
+    /// <summary>With a <c>lineage</c> block: the sampled cells' histories (<see cref="PopulationOptions.HistoryRoots"/> roots per group and their descendants); empty otherwise.</summary>
+    public IReadOnlyList<CellHistory> Histories { get; init; } = [];
+
+    /// <summary>With a <c>lineage</c> block: memory held per live simulated cell during the run (bytes, estimated from the layout; the per-root parameters not included); 0 otherwise.</summary>
+    public double BytesPerCell { get; init; }
+
+    /// <summary>The recorded outputs (the model's observables), the first <see cref="VariableNames"/>.</summary>
+    public string[] OutputNames => VariableNames[..(VariableNames.Length / CellVariables.PerOutput)];
 
     /// <summary>The group of <paramref name="scenario"/> × <paramref name="cellType"/>.</summary>
     public PopulationGroup Group(string scenario, string cellType) =>

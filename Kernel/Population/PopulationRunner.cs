@@ -29,9 +29,16 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
 
     /// <summary>
     /// Coupling interval of the shared ligand pool (model time units), overriding the study's
-    /// <c>ligand_pool coupling=</c>; null: the study's. Used only when the study has a pool.
+    /// <c>ligand_pool coupling=</c>; null: the study's. Used only when the study has a pool, or, without
+    /// one, a <c>lineage</c> block (then it overrides the check interval <c>every</c>).
     /// </summary>
     public double? Coupling { get; init; }
+
+    /// <summary>
+    /// With a <c>lineage</c> block: how many root cells per scenario × cell type (the first ones) have their
+    /// history recorded, with every descendant (<see cref="PopulationResult.Histories"/>, <c>histories.csv</c>).
+    /// </summary>
+    public int HistoryRoots { get; init; } = 3;
 
     /// <summary>Fast-pair criterion of the slow-scale method (docs/algorithms.md, "Slow-scale SSA").</summary>
     public Transforms.SlowScaleOptions SlowScale { get; init; } = new();
@@ -84,7 +91,7 @@ public static class PopulationRunner
     /// </remarks>
     /// <exception cref="NotSupportedException">The study has a ligand pool and the engine is not an <see cref="IResumableCellSimulator"/> (the batch engine).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="PopulationOptions.Coupling"/> is not a positive number.</exception>
-    /// <exception cref="ArgumentException"><see cref="PopulationOptions.Coupling"/> is set but the study has no ligand pool.</exception>
+    /// <exception cref="ArgumentException"><see cref="PopulationOptions.Coupling"/> is set but the study has neither a ligand pool nor a lineage block.</exception>
     public static PopulationResult Run(Study study, IReadOnlyList<Scenario> scenarios, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine = null,
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -96,7 +103,7 @@ public static class PopulationRunner
         if (options.Coupling is { } coupling)
         {
             if (!(coupling > 0) || double.IsInfinity(coupling)) throw new ArgumentOutOfRangeException(nameof(options), $"the coupling interval must be a positive number, got {coupling}");
-            if (study.Settings.LigandPool is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting", nameof(options));
+            if (study.Settings.LigandPool is null && study.Lineage is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting (nor a lineage block)", nameof(options));
         }
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
@@ -105,6 +112,8 @@ public static class PopulationRunner
             for (int c = 0; c < study.CellTypes.Length; c++)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames));
         var engines = CellEngines.For(study, network, groups, options, engine);
+        if (study.Lineage is { } lineage)
+            return LineagePopulationRunner.Run(study, lineage, scenarios, options, study.Settings.LigandPool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         if (study.Settings.LigandPool is { } pool)
             return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         var sampler = new CellParameterSampler(study.Model);

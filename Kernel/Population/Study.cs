@@ -82,6 +82,9 @@ public sealed class Study
     /// <summary>Run settings.</summary>
     public StudySettings Settings { get; }
 
+    /// <summary>Division and death of the simulated cells (the <c>lineage</c> block), or null: cells neither divide nor die.</summary>
+    public Lineage? Lineage { get; init; }
+
     /// <summary>The fate names in rule order, then "unclassified" (cells no rule matched).</summary>
     public IReadOnlyList<string> FateNames => [.. Fates.Select(f => f.Fate).Distinct(), Unclassified];
 

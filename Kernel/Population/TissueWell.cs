@@ -35,6 +35,9 @@ internal sealed class TissueWell
     /// <summary>Smallest interval, as a fraction of the coupling interval.</summary>
     public const int Subdivisions = 64;
 
+    /// <summary>Most integration steps per interval; beyond it (an uptake rate far above every other) the balance is integrated implicitly.</summary>
+    public const int MaxSteps = 100_000;
+
     private readonly List<double> _breakpoints;
 
     /// <summary>One agent's state.</summary>
@@ -177,9 +180,25 @@ internal sealed class TissueWell
         double dt = end - t;
         if (!(dt > 0)) return (from, 0);
         double fastest = a.Exchange + k + (a.Plasma?.FastestRate ?? 0);
-        int steps = Math.Max(1, (int)Math.Ceiling(dt * fastest / 0.05));
-        double h = dt / steps, c = from, integral = 0;
+        double wanted = Math.Ceiling(dt * fastest / 0.05);
         double F(double s, double x) => a.Exchange * (a.Partition * a.PlasmaAt(s) - x) - k * x - u;
+        if (wanted > MaxSteps)
+        {
+            // Very fast uptake (a weighted population grown far beyond the well's cells): backward Euler,
+            // stable at any step, with the integral by the trapezoid rule; the concentration then sits at
+            // its quasi-steady value, which is what RK4 with enough steps would give.
+            double hb = dt / MaxSteps, cb = from, ib = 0;
+            for (int i = 1; i <= MaxSteps; i++)
+            {
+                double sb = t + i * hb;
+                double next = (cb + hb * (a.Exchange * a.Partition * a.PlasmaAt(sb) - u)) / (1 + hb * (a.Exchange + k));
+                ib += hb * (cb + next) / 2;
+                cb = next;
+            }
+            return (cb, ib);
+        }
+        int steps = Math.Max(1, (int)wanted);
+        double h = dt / steps, c = from, integral = 0;
         for (int i = 0; i < steps; i++)
         {
             double s = t + i * h;

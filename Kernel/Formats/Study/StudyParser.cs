@@ -13,7 +13,7 @@ namespace Stochastic.Formats;
 /// </summary>
 internal sealed partial class StudyParser(string fileName)
 {
-    private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates", "pharmacokinetics", "dosing"];
+    private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates", "pharmacokinetics", "dosing", "lineage"];
 
     private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit", "ligand_pool", "engine", "body_weight"];
 
@@ -48,8 +48,9 @@ internal sealed partial class StudyParser(string fileName)
         var pk = ReadPharmacokinetics(settings);
         settings = settings with { Pharmacokinetics = pk };
         scenarios = ReadDosing(scenarios, pk, settings, BodyWeight());
+        var lineage = ReadLineage(settings.LigandPool);
         _errors.ThrowIfAny();
-        return new Study(_model, cellTypes, scenarios, fates, ligands, settings);
+        return new Study(_model, cellTypes, scenarios, fates, ligands, settings) { Lineage = lineage };
     }
 
     /// <summary>Checks the <c>begin</c>/<c>end</c> structure and files every other line under its block.</summary>

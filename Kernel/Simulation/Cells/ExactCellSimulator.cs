@@ -77,4 +77,12 @@ public sealed class ExactCellSimulator : IResumableCellSimulator
         cell.Random = sim.RandomStream;
         cell.Time = stops[^1];
     }
+
+    /// <inheritdoc />
+    public void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Random.Xoshiro256StarStar random) =>
+        cell.Counts.CopyTo(full);
+
+    /// <inheritdoc />
+    public void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs) =>
+        _network.Outputs(cell.Counts, parameters.ToArray(), cell.Time, outputs);
 }

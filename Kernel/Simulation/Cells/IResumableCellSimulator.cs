@@ -25,6 +25,17 @@ public interface IResumableCellSimulator : ICellSimulator
     /// </summary>
     void Advance(PausedCell cell, ReadOnlySpan<double> parameters, ReadOnlySpan<double> stops, Span<double> outputs,
         CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Writes full-model counts for <paramref name="cell"/>'s state into <paramref name="full"/>: its counts
+    /// for an engine that keeps the full state; for one that lumps species, a draw of the lumped members
+    /// from their conditional law given the paused state, with <paramref name="random"/>. A cell division
+    /// partitions these counts and starts each daughter from its share (<see cref="Start"/>).
+    /// </summary>
+    void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Xoshiro256StarStar random);
+
+    /// <summary>Writes the outputs of <paramref name="cell"/>'s state at its time, as <see cref="Advance"/> would record them there; the cell is not changed.</summary>
+    void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs);
 }
 
 /// <summary>
@@ -33,6 +44,7 @@ public interface IResumableCellSimulator : ICellSimulator
 /// </summary>
 public sealed class PausedCell
 {
+    /// <summary>A paused cell with <paramref name="counts"/> (in the engine's layout), stream <paramref name="random"/> and time <paramref name="time"/>.</summary>
     internal PausedCell(double[] counts, Xoshiro256StarStar random, double time)
     {
         Counts = counts;

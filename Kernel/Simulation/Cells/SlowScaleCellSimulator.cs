@@ -143,4 +143,68 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
         cell.Random = sim.RandomStream;
         cell.Time = stops[^1];
     }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The slow-scale approximation's own law of the full state given the slow one: the members of each group
+    /// are multinomial over its total with the equilibrium shares (the expected full state over the total),
+    /// at the reservoirs' free counts of the fixed point. Groups without a home reservoir first; then each
+    /// reservoir's home group (or the free reservoir itself) gets its total less what the other groups were
+    /// drawn to bind. Slow species are copied.
+    /// </remarks>
+    public void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Random.Xoshiro256StarStar random)
+    {
+        var sim = _simulator;
+        sim.Resume(cell.Counts, parameters, cell.Random, cell.Time);
+        Expected(sim);
+        var y = cell.Counts;
+        var map = _reduced.SpeciesMap;
+        for (int sp = 0; sp < full.Length; sp++) full[sp] = _fullState[sp];
+        var bound = new Dictionary<int, double>();
+        foreach (var g in _reduced.Groups)
+        {
+            if (g.Home >= 0) continue;
+            Multinomial(g.Members, y[g.Total], full, ref random);
+            for (int q = 0; q < g.Reservoirs.Length; q++)
+                for (int i = 0; i < g.Members.Length; i++)
+                    bound[g.Reservoirs[q]] = bound.GetValueOrDefault(g.Reservoirs[q]) + g.Content[i][q] * full[g.Members[i]];
+        }
+        var homes = new HashSet<int>();
+        foreach (var g in _reduced.Groups)
+        {
+            if (g.Home < 0) continue;
+            homes.Add(g.Home);
+            Multinomial(g.Members, Math.Max(0, y[g.Total] - bound.GetValueOrDefault(g.Home)), full, ref random);
+        }
+        // A reservoir that is no group's member: its total less what the groups hold of it.
+        foreach (var (reservoir, held) in bound)
+            if (!homes.Contains(reservoir)) full[reservoir] = Math.Max(0, y[map[reservoir]] - held);
+    }
+
+    // The members' counts: Multinomial(total, expected member / their sum) by sequential binomials (the
+    // expected full state is still in _fullState and full holds it for the members not drawn yet).
+    private void Multinomial(System.Collections.Immutable.ImmutableArray<int> members, double total, Span<double> full, ref Random.Xoshiro256StarStar random)
+    {
+        double mass = 0;
+        foreach (int m in members) mass += Math.Max(0, _fullState[m]);
+        double left = Math.Round(total);
+        for (int i = 0; i < members.Length; i++)
+        {
+            double share = Math.Max(0, _fullState[members[i]]);
+            double k = i == members.Length - 1 || mass <= 0 ? left : Random.BinomialSampler.Sample(left, Math.Min(1, share / mass), ref random);
+            if (mass <= 0 && i < members.Length - 1) k = i == 0 ? left : 0;
+            full[members[i]] = k;
+            left -= k;
+            mass -= share;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs)
+    {
+        var sim = _simulator;
+        sim.Resume(cell.Counts, parameters, cell.Random, cell.Time);
+        Expected(sim);
+        _full.Outputs(_fullState, sim.Parameters, cell.Time, outputs);
+    }
 }

@@ -1,0 +1,485 @@
+using System.Runtime.ExceptionServices;
+using Stochastic.Expressions;
+using Stochastic.Model;
+using Stochastic.Network;
+using Stochastic.Random;
+using Stochastic.Simulation;
+using Stochastic.Simulation.Cells;
+
+namespace Stochastic.Population;
+
+/// <summary>
+/// The population run of a study with a <c>lineage</c> block (docs/study-files.md, "Lineage: division and
+/// death"): each scenario's cells run interval by interval as paused cells (with a ligand pool at its
+/// coupling times, <see cref="TissueWell"/>; without one in a constant bath, checked every
+/// <see cref="Lineage.Every"/>). In each interval the live cells advance in parallel; then a serial step
+/// in cell order charges their uptake to the fluid, removes the cells whose <c>die</c> condition holds,
+/// replaces each cell whose <c>divide</c> condition holds by two daughters, thins a group above the cap
+/// and, at a recorded time, adds the group's weighted statistics. A daughter's molecules come from its
+/// parent's stream, its own stream from its lineage key, so results do not depend on thread count or
+/// block size. Per cell only running sums are kept (last, integral and maximum of each output), not
+/// its recorded grid.
+/// </summary>
+internal static class LineagePopulationRunner
+{
+    /// <summary>How a paused count is shared at a division.</summary>
+    internal enum Share : byte { Split, Replicate, Reset, Keep }
+
+    private const byte Dies = 1, Divides = 2;
+
+    /// <summary>Largest weighted growth of a group over its start (a guard against runaway division conditions).</summary>
+    internal const double MaxFold = 1e9;
+
+    // Daughter k's lineage key: SplitMix64 of the parent's key xor a constant per daughter.
+    private const ulong Daughter1 = 0x6A09E667F3BCC909UL, Daughter2 = 0xBB67AE8584CAA73BUL;
+    // The thinning stream of interval i: (SplitMix64(well seed xor this), i).
+    private const ulong ThinningSalt = 0x3C6EF372FE94F82BUL;
+
+    /// <summary>A live simulated cell.</summary>
+    private sealed class LiveCell
+    {
+        public required PausedCell Paused;
+        public int Root;              // row of its parameters (the root's draw, inherited)
+        public int Type;
+        public ulong Key;             // lineage key of its random stream
+        public double Weight = 1;
+        public double UptakeBefore;   // uptake output at the last coupling (what the fluid was charged up to)
+        public required double[] Sums; // per output: now, last recorded, integral (trapezoid on the recorded grid), max
+        public int Fate;
+        public byte Flag;
+        public CellHistory? History;
+    }
+
+    /// <summary>Estimated bytes per live cell: the objects above, their arrays, the paused cell and its counts (64-bit runtime).</summary>
+    internal static double BytesPerCell(int outputs, int pausedCounts) =>
+        88 + (24 + 8 * 4 * outputs) + 64 + (24 + 8 * pausedCounts);
+
+    internal static PopulationResult Run(Study study, Lineage lineage, IReadOnlyList<Scenario> scenarios, PopulationOptions options, LigandPool? pool,
+        CompiledNetwork network, CellEngines cellEngines, List<PopulationGroup> groups, int cells, ulong seed, int blockSize,
+        IProgress<PopulationProgress>? progress, CancellationToken cancellationToken)
+    {
+        double coupling = options.Coupling ?? pool?.Coupling ?? (double.IsNaN(lineage.Every) ? study.Settings.OutputInterval : lineage.Every);
+        var sampler = new CellParameterSampler(study.Model);
+        var outputNames = network.OutputNames;
+        var variableNames = CellVariables.Names(outputNames);
+        int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
+        int uptake = -1;
+        if (pool is not null)
+        {
+            uptake = Array.IndexOf(outputNames, pool.Uptake);
+            if (uptake < 0) throw ThrowHelper.Model(pool.Position, $"ligand pool uptake '{pool.Uptake}' is not an output of the model ({string.Join(", ", outputNames)})");
+        }
+        int dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
+        var fateNames = study.FateNames;
+        int types = study.CellTypes.Length, wellCells = types * cells;
+        int historyRoots = Math.Max(0, options.HistoryRoots);
+
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        var engines = Enumerable.Range(0, cellEngines.Kinds).Select(kind => new WorkerPool<IResumableCellSimulator>(() =>
+            cellEngines.Create(kind, network) as IResumableCellSimulator ?? throw new NotSupportedException(
+                $"the cell engine ({cellEngines.Description}) cannot pause and resume a cell, which cells that divide and die need; use the exact SSA or the slow-scale SSA"),
+            threads + 1)).ToArray();
+        IResumableCellSimulator Rent(int kind) => engines[kind].Get();
+
+        // How each species is shared at a division.
+        var shares = SharesOf(study.Model, lineage);
+
+        long total = (long)groups.Count * cells;
+        var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, options.SlowScale);
+        var traces = new List<LigandPoolTrace>();
+        var histories = new List<CellHistory>();
+        int maxPaused = 0;
+        bool cancelled = false;
+        for (int si = 0; si < scenarios.Count && !cancelled; si++)
+        {
+            var scenario = scenarios[si];
+            var grid = PopulationRunner.GridFor(scenario, study.Settings.OutputInterval);
+            var recordTimes = grid.Times();
+            ulong wellSeed = seed ^ PopulationRunner.ScenarioHash(scenario.Name);
+            int KindOf(int type) => cellEngines.KindOf[si * types + type];
+
+            // The roots: parameters (kept per root, shared by its descendants) and paused cells.
+            var parameters = new double[wellCells * p];
+            var live = new List<LiveCell>(wellCells);
+            var counts = new double[s];
+            var startOutputs = new double[o];
+            double uptakeStart = 0;
+            for (int w = 0; w < wellCells; w++)
+            {
+                int type = w / cells, cell = w % cells;
+                var starter = Rent(KindOf(type));
+                var row = parameters.AsSpan(w * p, p);
+                sampler.Sample(seed, scenario, study.CellTypes[type], type, cell, row, counts);
+                criterion?.Check(si * types + type, counts, row);
+                ulong key = CellParameterSampler.ParameterStream(type, cell);
+                var paused = starter.Start(counts, wellSeed, key, grid.Start);
+                maxPaused = Math.Max(maxPaused, paused.Counts.Length);
+                var sums = new double[4 * o];
+                starter.Outputs(paused, row, sums.AsSpan(0, o));
+                sums.AsSpan(0, o).CopyTo(sums.AsSpan(o, o));
+                sums.AsSpan(0, o).CopyTo(sums.AsSpan(3 * o, o));
+                var c = new LiveCell { Paused = paused, Root = w, Type = type, Key = key, Sums = sums };
+                if (uptake >= 0)
+                {
+                    // As in the pooled run: the uptake from the initial counts, so that what the engine holds
+                    // bound from the first instant (the slow-scale engine's fast pairs) is charged to the well.
+                    network.Outputs(counts, row.ToArray(), grid.Start, startOutputs);
+                    c.UptakeBefore = startOutputs[uptake];
+                    uptakeStart += (pool!.WeightOf(type)) * c.UptakeBefore;
+                }
+                if (cell < historyRoots)
+                {
+                    c.History = new CellHistory(scenario.Name, study.CellTypes[type].Name, cell.ToString(System.Globalization.CultureInfo.InvariantCulture), "", 0, grid.Start);
+                    histories.Add(c.History);
+                }
+                live.Add(c);
+                engines[KindOf(type)].Return(starter);
+            }
+
+            double dose0 = wellCells > 0 ? parameters[dose] : 0;
+            var well = pool is null ? null : PooledPopulationRunner.WellFor(study, scenario, pool, dose, dose0, wellCells, coupling, recordTimes);
+            var agentParameters = well?.Agents.Select(a => a.Parameter).ToArray() ?? [];
+            double initial = pool is null ? 0 : dose0 * pool.DoseMolar * well!.MoleculesPerMolar;
+            var lineageTraces = Enumerable.Range(0, types).Select(_ => new LineageTrace(cells, recordTimes, o, fateNames.Count)).ToArray();
+            var divisions = new double[types];
+            var deaths = new double[types];
+            var typeTaken = new double[types];
+            double deadUptake = 0;
+            long wellsBefore = (long)si * wellCells;
+
+            Classify(live, 0, grid.Start, grid.Start);
+            Record(0);
+
+            int nextRecord = 1, interval = 0, checksSinceRecord = 0;
+            double lastRecord = grid.Start;
+            for (double t = grid.Start; t < scenario.Duration && !cancelled; interval++)
+            {
+                // Without a pool: every 'every' from the last recorded time (counted, so that no rounding adds a check).
+                double end = well?.NextEnd(t, coupling, scenario.Duration) ?? Math.Min(lastRecord + ++checksSinceRecord * coupling, scenario.Duration);
+                bool record = nextRecord < grid.Points && end >= grid[nextRecord] - 1e-9 * Math.Max(1, Math.Abs(grid[nextRecord]));
+                if (!record && well is null && nextRecord < grid.Points && grid[nextRecord] - end < 1e-6 * coupling) record = true;
+                if (record) { end = grid[nextRecord]; checksSinceRecord = 0; }
+                double[] stops = [end];
+                double sinceRecord = end - lastRecord;
+
+                var averages = well?.Averages(t, end) ?? [];
+                for (int w = 0; w < wellCells; w++)
+                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
+                var current = live.ToArray();
+                int chunks = (current.Length + blockSize - 1) / blockSize;
+                try
+                {
+                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
+                        () => (Engines: new IResumableCellSimulator?[cellEngines.Kinds], Vars: new double[o + p]),
+                        (chunk, _, local) =>
+                        {
+                            int stop = Math.Min(current.Length, (chunk + 1) * blockSize);
+                            for (int i = chunk * blockSize; i < stop; i++)
+                            {
+                                var c = current[i];
+                                int kind = KindOf(c.Type);
+                                var simulator = local.Engines[kind] ??= Rent(kind);
+                                var row = parameters.AsSpan(c.Root * p, p);
+                                var sums = c.Sums;
+                                simulator.Advance(c.Paused, row, stops, sums.AsSpan(0, o), cancellationToken);
+                                if (record)
+                                    for (int j = 0; j < o; j++)
+                                    {
+                                        double now = sums[j];
+                                        sums[2 * o + j] += 0.5 * (sums[o + j] + now) * sinceRecord;
+                                        sums[o + j] = now;
+                                        if (now > sums[3 * o + j]) sums[3 * o + j] = now;
+                                    }
+                                sums.AsSpan(0, o).CopyTo(local.Vars);
+                                row.CopyTo(local.Vars.AsSpan(o));
+                                c.Flag = lineage.Die is { } die && Holds(die, local.Vars) ? Dies : Holds(lineage.Divide, local.Vars) ? Divides : (byte)0;
+                            }
+                            return local;
+                        },
+                        local =>
+                        {
+                            for (int kind = 0; kind < local.Engines.Length; kind++) if (local.Engines[kind] is { } e) engines[kind].Return(e);
+                        });
+                }
+                catch (OperationCanceledException) { cancelled = true; break; }
+                catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException)) { cancelled = true; break; }
+                catch (AggregateException e) when (e.InnerExceptions.Count == 1) { ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
+
+                // Coupling, in cell order: what the cells took in this interval, each weighted by its own
+                // weight and its type's mix weight.
+                if (well is not null)
+                {
+                    double taken = 0;
+                    foreach (var c in current)
+                    {
+                        double delta = c.Weight * (c.Sums[uptake] - c.UptakeBefore);
+                        typeTaken[c.Type] += delta;
+                        taken += pool!.WeightOf(c.Type) * delta;
+                        c.UptakeBefore = c.Sums[uptake];
+                    }
+                    well.Commit(t, end, taken, averages);
+                }
+
+                // Deaths, then divisions, in cell order.
+                var next = new List<LiveCell>(current.Length + current.Length / 8);
+                IResumableCellSimulator?[] serial = new IResumableCellSimulator?[cellEngines.Kinds];
+                var full = new double[s];
+                foreach (var c in current)
+                {
+                    if (c.Flag == Dies)
+                    {
+                        deaths[c.Type] += c.Weight;
+                        if (uptake >= 0) deadUptake += c.Weight * pool!.WeightOf(c.Type) * c.Sums[uptake];
+                        if (c.History is { } h) h.Death = end;
+                        continue;
+                    }
+                    if (c.Flag != Divides) { next.Add(c); continue; }
+                    divisions[c.Type] += c.Weight;
+                    int kind = KindOf(c.Type);
+                    var engine = serial[kind] ??= Rent(kind);
+                    var row = parameters.AsSpan(c.Root * p, p);
+                    var (d1, d2) = Divide(c, engine, row, shares, full, wellSeed, end);
+                    foreach (var d in (ReadOnlySpan<LiveCell>)[d1, d2])
+                    {
+                        engine.Outputs(d.Paused, row, d.Sums.AsSpan(0, o));
+                        // Born at a recorded time: its own value there starts its next trapezoid.
+                        if (record) d.Sums.AsSpan(0, o).CopyTo(d.Sums.AsSpan(o, o));
+                    }
+                    if (uptake >= 0)
+                    {
+                        // The two daughters' baselines add up to the parent's, so what the fluid was charged
+                        // stays exact whatever the engine reports for each.
+                        d1.UptakeBefore = d1.Sums[uptake];
+                        d2.UptakeBefore = c.UptakeBefore - d1.UptakeBefore;
+                    }
+                    if (c.History is { } ph)
+                    {
+                        ph.Division = end;
+                        d1.History = new CellHistory(ph.Scenario, ph.CellType, ph.Id + ".1", ph.Id, ph.Generation + 1, end);
+                        d2.History = new CellHistory(ph.Scenario, ph.CellType, ph.Id + ".2", ph.Id, ph.Generation + 1, end);
+                        histories.Add(d1.History);
+                        histories.Add(d2.History);
+                    }
+                    next.Add(d1);
+                    next.Add(d2);
+                }
+                for (int kind = 0; kind < serial.Length; kind++) if (serial[kind] is { } e) engines[kind].Return(e);
+
+                // The cap: above it a group keeps each cell with probability q = cap / N, survivors' weights / q.
+                if (lineage.Cap > 0)
+                {
+                    var sizes = new int[types];
+                    foreach (var c in next) sizes[c.Type]++;
+                    if (sizes.Any(n => n > lineage.Cap))
+                    {
+                        var thinning = new Xoshiro256StarStar(SplitMix64.Mix(wellSeed ^ ThinningSalt), (ulong)interval);
+                        var kept = new List<LiveCell>(next.Count);
+                        foreach (var c in next)
+                        {
+                            if (sizes[c.Type] <= lineage.Cap) { kept.Add(c); continue; }
+                            double q = (double)lineage.Cap / sizes[c.Type];
+                            if (thinning.NextDouble() < q) { c.Weight /= q; kept.Add(c); continue; }
+                            // Thinned: its uptake so far stays taken (as at a death), not counted as a death.
+                            if (uptake >= 0) deadUptake += c.Weight * pool!.WeightOf(c.Type) * c.Sums[uptake];
+                            if (c.History is { } h) { h.Death = end; h.Thinned = true; }
+                        }
+                        next = kept;
+                    }
+                }
+                live = next;
+                // A divide condition that still holds in the daughters doubles the population at every check:
+                // stop with a clear error before the weights overflow.
+                var weighted = new double[types];
+                foreach (var c in live) weighted[c.Type] += c.Weight;
+                for (int type = 0; type < types; type++)
+                    if (!(weighted[type] <= MaxFold * cells))
+                        throw ThrowHelper.Model(lineage.Position, FormattableString.Invariant(
+                            $"scenario {scenario.Name}, cell type {study.CellTypes[type].Name}: the population grew more than {MaxFold:G0}-fold by time {end:G6} ({weighted[type]:G3} cells from {cells}); does the 'divide' condition still hold in the daughters (reset the cycle species), or divide far faster than the checks can resolve?"));
+
+                if (record)
+                {
+                    Classify(live, nextRecord, end, grid.Start);
+                    Record(nextRecord);
+                    lastRecord = end;
+                    nextRecord++;
+                }
+                t = end;
+                progress?.Report(new PopulationProgress(wellsBefore + (long)(wellCells * Math.Min(1, t / scenario.Duration)), total));
+            }
+            if (cancelled) break;
+
+            if (well is not null)
+            {
+                var ligand = well.Agents[0];
+                double cellUptake = deadUptake - uptakeStart;
+                // Each live cell's uptake as last charged (its output then; a daughter born at the last check holds
+                // its share of its parent's, the difference to its own output being charged at the next interval).
+                foreach (var c in live) cellUptake += c.Weight * pool!.WeightOf(c.Type) * c.UptakeBefore;
+                traces.Add(new LigandPoolTrace(scenario.Name, wellCells, coupling, initial, [.. well.Times],
+                    [.. ligand.FreeTrace.Select(c => initial > 0 && ligand.Plasma is null ? c * well.MoleculesPerMolar / initial : double.NaN)], well.MaxRelativeChange)
+                {
+                    Agents = [.. well.Agents.Select(a => new AgentTrace(a.Name, a.Parameter == dose ? study.Settings.DoseParameter : network.ParameterNames[a.Parameter],
+                        [.. a.PlasmaTrace.Select(c => c / a.ParameterMolar)], [.. a.FreeTrace.Select(c => c / a.ParameterMolar)]))],
+                    UptakePerCell = [.. typeTaken.Select(x => x / cells)],
+                    Deficit = well.Deficit,
+                    CellUptake = cellUptake,
+                });
+            }
+            // The groups keep their live cells at the end (variables and fates as classified last).
+            var end0 = new double[v + p];
+            for (int type = 0; type < types; type++)
+            {
+                var members = live.Where(c => c.Type == type).ToArray();
+                var values = new double[members.Length * v];
+                for (int i = 0; i < members.Length; i++)
+                {
+                    Variables(members[i], scenario.Duration, grid.Start, end0);
+                    end0.AsSpan(0, v).CopyTo(values.AsSpan(i * v, v));
+                }
+                var group = groups[si * types + type];
+                group.StoreAll(values, [.. members.Select(c => c.Fate)]);
+                group.Lineage = lineageTraces[type];
+            }
+
+            // Fates of every live cell at a recorded time (in parallel; each cell's own), fate rules reading
+            // the scenario's dose.
+            void Classify(List<LiveCell> cellsNow, int k, double time, double start)
+            {
+                var array = cellsNow.ToArray();
+                Parallel.For(0, (array.Length + 255) / 256, new ParallelOptions { MaxDegreeOfParallelism = threads },
+                    () => new double[v + p],
+                    (chunk, _, vars) =>
+                    {
+                        for (int i = chunk * 256; i < Math.Min(array.Length, (chunk + 1) * 256); i++)
+                        {
+                            var c = array[i];
+                            Variables(c, time, start, vars);
+                            c.Fate = PopulationRunner.Classify(study, study.CellTypes[c.Type].Name, vars, fateNames);
+                        }
+                        return vars;
+                    },
+                    _ => { });
+            }
+
+            // A cell's fate variables at a recorded time from its running sums, then its parameters (the dose: the scenario's).
+            void Variables(LiveCell c, double time, double start, double[] vars)
+            {
+                var sums = c.Sums;
+                double duration = time - start;
+                for (int j = 0; j < o; j++)
+                {
+                    vars[j] = sums[j];
+                    vars[o + j] = sums[2 * o + j];
+                    vars[2 * o + j] = duration > 0 ? sums[2 * o + j] / duration : sums[j];
+                    vars[3 * o + j] = sums[3 * o + j];
+                }
+                parameters.AsSpan(c.Root * p, p).CopyTo(vars.AsSpan(v));
+                vars[v + dose] = dose0;
+            }
+
+            // The groups' weighted statistics at recorded time k, in cell order; the sampled histories.
+            void Record(int k)
+            {
+                for (int type = 0; type < types; type++)
+                {
+                    lineageTraces[type].Divisions[k] = divisions[type];
+                    lineageTraces[type].Deaths[k] = deaths[type];
+                }
+                Array.Clear(divisions);
+                Array.Clear(deaths);
+                foreach (var c in live)
+                {
+                    var trace = lineageTraces[c.Type];
+                    double w = c.Weight;
+                    trace.Cells[k] += w;
+                    trace.SquaredWeights[k] += w * w;
+                    trace.Simulated[k]++;
+                    trace.FateCells[k][c.Fate] += w;
+                    var means = trace.Means[k];
+                    for (int j = 0; j < o; j++) means[j] += w * c.Sums[j];
+                    if (c.History is { } h)
+                    {
+                        h.Times.Add(recordTimes[k]);
+                        h.Outputs.Add(c.Sums.AsSpan(0, o).ToArray());
+                    }
+                }
+                foreach (var trace in lineageTraces)
+                    if (trace.Cells[k] > 0)
+                        for (int j = 0; j < o; j++) trace.Means[k][j] /= trace.Cells[k];
+                    else Array.Fill(trace.Means[k], double.NaN);
+            }
+        }
+
+        var counters = engines.SelectMany(e => e.Created).Aggregate(new Simulation.SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
+        return new PopulationResult(study, scenarios, variableNames, fateNames, groups, counters.Events, cancelled || cancellationToken.IsCancellationRequested)
+        {
+            Method = cellEngines.Description,
+            LeapedEvents = counters.LeapedFirings,
+            LigandPools = traces,
+            SlowScaleCriterion = criterion?.Rows(groups) ?? [],
+            Histories = histories,
+            BytesPerCell = BytesPerCell(o, maxPaused),
+        };
+    }
+
+    private static bool Holds(Expr condition, double[] vars)
+    {
+        double value = ExpressionEvaluator.Evaluate(condition, sym => vars[sym.Index]);
+        return value != 0 && !double.IsNaN(value);
+    }
+
+    /// <summary>Per species of the model, how a division shares it: reset, replicated, kept (clamped species) or split.</summary>
+    internal static Share[] SharesOf(ReactionModel model, Lineage lineage) =>
+        [.. model.Species.Select((sp, i) => lineage.Reset.Contains(i) ? Share.Reset
+            : lineage.Replicate.Contains(i) ? Share.Replicate
+            : sp.Clamped ? Share.Keep : Share.Split)];
+
+    /// <summary>
+    /// The two daughters of <paramref name="parent"/> at <paramref name="time"/>: its full-model counts (drawn by
+    /// the engine when it lumps species) shared species by species with the parent's stream (split:
+    /// Binomial(n, 1/2) and the rest; replicated: Binomial(2n, 1/2) and the rest of 2n; reset: 0; clamped:
+    /// kept), each daughter started on its share with the stream of its lineage key.
+    /// </summary>
+    private static (LiveCell, LiveCell) Divide(LiveCell parent, IResumableCellSimulator engine, ReadOnlySpan<double> parameters, Share[] shares,
+        double[] full, ulong wellSeed, double time)
+    {
+        ref var random = ref parent.Paused.Random;
+        engine.FullCounts(parent.Paused, parameters, full, ref random);
+        var a = new double[full.Length];
+        var b = new double[full.Length];
+        for (int i = 0; i < full.Length; i++)
+        {
+            double n = Math.Max(0, Math.Round(full[i]));
+            switch (shares[i])
+            {
+                case Share.Split:
+                    a[i] = BinomialSampler.Sample(n, 0.5, ref random);
+                    b[i] = n - a[i];
+                    break;
+                case Share.Replicate:
+                    a[i] = BinomialSampler.Sample(2 * n, 0.5, ref random);
+                    b[i] = 2 * n - a[i];
+                    break;
+                case Share.Reset:
+                    break;
+                default:
+                    a[i] = b[i] = full[i];
+                    break;
+            }
+        }
+        LiveCell Daughter(double[] counts, ulong salt)
+        {
+            ulong key = SplitMix64.Mix(parent.Key ^ salt);
+            return new LiveCell
+            {
+                Paused = engine.Start(counts, wellSeed, key, time),
+                Root = parent.Root,
+                Type = parent.Type,
+                Key = key,
+                Weight = parent.Weight,
+                Sums = (double[])parent.Sums.Clone(),
+            };
+        }
+        return (Daughter(a, Daughter1), Daughter(b, Daughter2));
+    }
+}
