@@ -46,6 +46,7 @@ internal static class LineagePopulationRunner
         public double UptakeBefore;   // uptake output at the last coupling (what the fluid was charged up to)
         public required double[] Sums; // per output: now, last recorded, integral (trapezoid on the recorded grid), max
         public int Fate;
+        public bool[]? Traits;        // per study trait, as classified last (null without traits)
         public byte Flag;
         public CellHistory? History;
     }
@@ -71,6 +72,7 @@ internal static class LineagePopulationRunner
         }
         int dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
         var fateNames = study.FateNames;
+        int nTraits = study.Traits.Length;
         int types = study.CellTypes.Length, wellCells = types * cells;
         int historyRoots = Math.Max(0, options.HistoryRoots);
 
@@ -140,7 +142,7 @@ internal static class LineagePopulationRunner
             var well = pool is null ? null : PooledPopulationRunner.WellFor(study, scenario, pool, dose, dose0, wellCells, coupling, recordTimes);
             var agentParameters = well?.Agents.Select(a => a.Parameter).ToArray() ?? [];
             double initial = pool is null ? 0 : dose0 * pool.DoseMolar * well!.MoleculesPerMolar;
-            var lineageTraces = Enumerable.Range(0, types).Select(_ => new LineageTrace(cells, recordTimes, o, fateNames.Count)).ToArray();
+            var lineageTraces = Enumerable.Range(0, types).Select(_ => new LineageTrace(cells, recordTimes, o, fateNames.Count, study.Traits.Length)).ToArray();
             var divisions = new double[types];
             var deaths = new double[types];
             var typeTaken = new double[types];
@@ -337,7 +339,7 @@ internal static class LineagePopulationRunner
                     end0.AsSpan(0, v).CopyTo(values.AsSpan(i * v, v));
                 }
                 var group = groups[si * types + type];
-                group.StoreAll(values, [.. members.Select(c => c.Fate)]);
+                group.StoreAll(values, [.. members.Select(c => c.Fate)], [.. members.SelectMany(c => c.Traits ?? new bool[nTraits])], [.. members.Select(c => c.Weight)]);
                 group.Lineage = lineageTraces[type];
             }
 
@@ -355,6 +357,7 @@ internal static class LineagePopulationRunner
                             var c = array[i];
                             Variables(c, time, start, vars);
                             c.Fate = PopulationRunner.Classify(study, study.CellTypes[c.Type].Name, vars, fateNames);
+                            if (nTraits > 0) PopulationRunner.EvaluateTraits(study, study.CellTypes[c.Type].Name, vars, c.Traits ??= new bool[nTraits]);
                         }
                         return vars;
                     },
@@ -395,6 +398,8 @@ internal static class LineagePopulationRunner
                     trace.SquaredWeights[k] += w * w;
                     trace.Simulated[k]++;
                     trace.FateCells[k][c.Fate] += w;
+                    if (c.Traits is { } traits)
+                        for (int t = 0; t < nTraits; t++) if (traits[t]) trace.TraitCells[k][c.Fate * nTraits + t] += w;
                     var means = trace.Means[k];
                     for (int j = 0; j < o; j++) means[j] += w * c.Sums[j];
                     if (c.History is { } h)

@@ -7,8 +7,10 @@ namespace Stochastic.Population;
 /// </summary>
 public sealed class LineageTrace
 {
-    internal LineageTrace(int startCells, double[] times, int outputs, int fates)
+    internal LineageTrace(int startCells, double[] times, int outputs, int fates, int traits = 0)
     {
+        TraitCount = traits;
+        TraitCells = [.. times.Select(_ => new double[fates * traits])];
         StartCells = startCells;
         Times = times;
         Cells = new double[times.Length];
@@ -38,6 +40,14 @@ public sealed class LineageTrace
     public double[][] Means { get; }
     /// <summary>Per time, the weighted cells in each fate (index into the study's fate names).</summary>
     public double[][] FateCells { get; }
+
+    /// <summary>The study's traits (<see cref="Study.Traits"/>) counted in <see cref="TraitCells"/>.</summary>
+    public int TraitCount { get; }
+    /// <summary>
+    /// Per time, the weighted cells of each fate with each trait, at <c>fate * TraitCount + trait</c> (indices into
+    /// the study's fate names and traits); zero where the trait does not apply to the cell type.
+    /// </summary>
+    public double[][] TraitCells { get; }
 
     /// <summary>Weighted cells at the end over the cells at the start.</summary>
     public double FoldExpansion => StartCells > 0 ? Cells[^1] / StartCells : double.NaN;

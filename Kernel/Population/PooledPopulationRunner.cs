@@ -156,6 +156,7 @@ internal static class PooledPopulationRunner
             });
             var gridTimes = grid.Times();
             var vars = new double[v + p];
+            var traits = new bool[study.Traits.Length];
             for (int w = 0; w < wellCells; w++)
             {
                 int type = w / cells, cell = w % cells;
@@ -163,7 +164,8 @@ internal static class PooledPopulationRunner
                 parameters[w * p + dose] = dose0;
                 CellVariables.Compute(records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o), gridTimes, o, vars);
                 parameters.AsSpan(w * p, p).CopyTo(vars.AsSpan(v));
-                groups[si * types + type].Store(cell, vars.AsSpan(0, v), PopulationRunner.Classify(study, study.CellTypes[type].Name, vars, fateNames));
+                PopulationRunner.EvaluateTraits(study, study.CellTypes[type].Name, vars, traits);
+                groups[si * types + type].Store(cell, vars.AsSpan(0, v), PopulationRunner.Classify(study, study.CellTypes[type].Name, vars, fateNames), traits);
             }
         }
 

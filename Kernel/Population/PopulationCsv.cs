@@ -15,6 +15,8 @@ public static class PopulationCsv
     /// only the fates its rules can give, then "unclassified" (<see cref="Study.FateNamesFor"/>).
     /// </summary>
     /// <remarks>
+    /// <para>With a <c>traits</c> block, one column per trait after the others: the (weighted) cells of the row's
+    /// fate that have the trait, empty where the trait does not apply to the cell type.</para>
     /// With a <c>lineage</c> block: <c>cells</c> is the weighted number of cells of the fate alive at the end
     /// (after divisions, deaths and thinning), the fraction is over the weighted live cells with the
     /// interval at Kish's effective sample size (Σw)²/Σw², and a column <c>start_cells</c> gives the cells
@@ -23,28 +25,38 @@ public static class PopulationCsv
     public static void WriteFates(PopulationResult result, TextWriter w)
     {
         bool lineage = result.Study.Lineage is not null;
-        w.WriteLine("scenario,cell_type,fate,cells,fraction,ci_low,ci_high" + (lineage ? ",start_cells" : ""));
+        var traits = result.Study.Traits;
+        w.WriteLine("scenario,cell_type,fate,cells,fraction,ci_low,ci_high" + (lineage ? ",start_cells" : "") + TraitHeader(traits));
+        var names = result.FateNames.ToList();
         foreach (var g in result.Groups)
             foreach (var fate in result.Study.FateNamesFor(g.CellType.Name))
             {
                 var (p, lo, hi) = g.FateFraction(fate);
+                int f = names.IndexOf(fate);
                 if (g.Lineage is { } l)
-                {
-                    int f = result.FateNames.ToList().IndexOf(fate);
-                    w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{F(l.FateCells[^1][f])},{F(p)},{F(lo)},{F(hi)},{l.StartCells}");
-                }
-                else w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{g.FateCount(fate)},{F(p)},{F(lo)},{F(hi)}{(lineage ? $",{g.Completed}" : "")}");
+                    w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{F(l.FateCells[^1][f])},{F(p)},{F(lo)},{F(hi)},{l.StartCells}" + TraitCells(traits, g, l, l.Times.Length - 1, f));
+                else w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{fate},{g.FateCount(fate)},{F(p)},{F(lo)},{F(hi)}{(lineage ? $",{g.Completed}" : "")}"
+                    + string.Concat(traits.Select(t => "," + (t.AppliesTo(g.CellType.Name) ? F(g.TraitCount(t.Trait, fate)) : ""))));
             }
     }
+
+    /// <summary>The trait columns of the fate tables: one per trait, after the others (nothing without traits).</summary>
+    private static string TraitHeader(IReadOnlyList<TraitRule> traits) => string.Concat(traits.Select(t => "," + t.Trait));
+
+    /// <summary>The trait columns of a lineage group's fate row at recorded time <paramref name="k"/>: weighted cells with each trait, empty where it does not apply.</summary>
+    private static string TraitCells(IReadOnlyList<TraitRule> traits, PopulationGroup g, LineageTrace l, int k, int fate) =>
+        string.Concat(traits.Select((t, j) => "," + (t.AppliesTo(g.CellType.Name) ? F(l.TraitCells[k][fate * traits.Count + j]) : "")));
 
     /// <summary>
     /// <c>scenario,cell_type,time,fate,cells,fraction,low,high</c> (<c>fates_time.csv</c>, with a <c>lineage</c> block):
     /// the fates of the live cells at every recorded time, weighted, the fraction's 95% Wilson interval at
-    /// the effective sample size; per cell type the fates its rules can give. Only the header without a lineage.
+    /// the effective sample size; per cell type the fates its rules can give; then, with traits, the weighted cells of
+    /// the fate with each trait (as <see cref="WriteFates"/>). Only the header without a lineage.
     /// </summary>
     public static void WriteFatesOverTime(PopulationResult result, TextWriter w)
     {
-        w.WriteLine("scenario,cell_type,time,fate,cells,fraction,low,high");
+        var traits = result.Study.Traits;
+        w.WriteLine("scenario,cell_type,time,fate,cells,fraction,low,high" + TraitHeader(traits));
         var names = result.FateNames.ToList();
         foreach (var g in result.Groups)
         {
@@ -55,7 +67,7 @@ public static class PopulationCsv
                 {
                     int f = names.IndexOf(fate);
                     var (p, lo, hi) = l.Fraction(k, f);
-                    w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{F(l.Times[k])},{fate},{F(l.FateCells[k][f])},{F(p)},{F(lo)},{F(hi)}");
+                    w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{F(l.Times[k])},{fate},{F(l.FateCells[k][f])},{F(p)},{F(lo)},{F(hi)}" + TraitCells(traits, g, l, k, f));
                 }
         }
     }
@@ -147,6 +159,7 @@ public static class PopulationCsv
                 var (p, lo, hi) = g.FateFraction(f);
                 return string.Create(CultureInfo.InvariantCulture, $"{p:F2} ({lo:F2}–{hi:F2})");
             })) + " |");
+        if (result.Study.Traits.Length > 0) WriteTraitsSection(result, w);
         variables ??= [.. result.VariableNames.Where(n => !n.EndsWith("_max", StringComparison.Ordinal) && !n.EndsWith("_auc", StringComparison.Ordinal))];
         w.WriteLine();
         w.WriteLine("## Median per cell (final values; _mean = time average)");
@@ -171,6 +184,33 @@ public static class PopulationCsv
                 var agent = trace.Agents[a];
                 for (int k = 0; k < trace.Times.Length; k++)
                     w.WriteLine($"{trace.Scenario},{F(trace.Times[k])},{agent.Agent},{agent.Parameter},{F(agent.Plasma[k])},{F(agent.Free[k])},{(a == 0 ? F(trace.FreeFraction[k]) : "")}");
+            }
+    }
+
+    /// <summary>
+    /// The "Traits" section: per scenario × cell type and trait, the fraction of the cells with the trait, over all
+    /// of them and per fate, with 95% Wilson intervals (weighted at Kish's effective sample size with a lineage).
+    /// </summary>
+    private static void WriteTraitsSection(PopulationResult result, TextWriter w)
+    {
+        w.WriteLine();
+        w.WriteLine("## Traits (fraction of cells with the trait, 95% Wilson interval)");
+        w.WriteLine();
+        w.WriteLine("A trait is read apart from the fate (docs/study-files.md, \"Traits\"): over all cells of the type, then over the cells of each fate. " +
+            (result.Study.Lineage is not null ? "Over the cells alive at the end, weighted; intervals at Kish's effective sample size (Σw)²/Σw². " : "") +
+            "—: the fate is not one the type's rules give; empty: no cell has the fate.");
+        w.WriteLine();
+        w.WriteLine("| scenario | cell type | trait | all cells | " + string.Join(" | ", result.FateNames) + " |");
+        w.WriteLine("|---|---|---|---|" + string.Concat(result.FateNames.Select(_ => "---|")));
+        static string Cell((double P, double Lo, double Hi) x) =>
+            double.IsNaN(x.P) ? "" : string.Create(CultureInfo.InvariantCulture, $"{x.P:F2} ({x.Lo:F2}–{x.Hi:F2})");
+        foreach (var g in result.Groups)
+            foreach (var t in result.Study.Traits)
+            {
+                if (!t.AppliesTo(g.CellType.Name)) continue;
+                var fates = result.Study.FateNamesFor(g.CellType.Name);
+                w.WriteLine($"| {g.Scenario.Name} | {g.CellType.Name} | {t.Trait} | {Cell(g.TraitFraction(t.Trait))} | " + string.Join(" | ", result.FateNames.Select(f =>
+                    fates.Contains(f) ? Cell(g.TraitFraction(t.Trait, f)) : "—")) + " |");
             }
     }
 

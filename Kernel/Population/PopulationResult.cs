@@ -8,9 +8,15 @@ public sealed class PopulationGroup
     private int[] _fates;
     private bool[] _done;
     private readonly IReadOnlyList<string> _fateNames;
+    private readonly IReadOnlyList<TraitRule> _traitRules;
+    private bool[] _traits;
+    private double[]? _weights;
 
-    internal PopulationGroup(Scenario scenario, CellType cellType, int cellTypeIndex, int cells, int variables, IReadOnlyList<string> fateNames)
+    internal PopulationGroup(Scenario scenario, CellType cellType, int cellTypeIndex, int cells, int variables, IReadOnlyList<string> fateNames,
+        IReadOnlyList<TraitRule>? traits = null)
     {
+        _traitRules = traits ?? [];
+        _traits = new bool[cells * _traitRules.Count];
         Scenario = scenario;
         CellType = cellType;
         CellTypeIndex = cellTypeIndex;
@@ -42,18 +48,24 @@ public sealed class PopulationGroup
     /// <summary>Cells finished (fewer than <see cref="Cells"/> after a cancellation; with a lineage the simulated cells alive at the end).</summary>
     public int Completed => _done.Count(d => d);
 
-    /// <summary>Replaces the stored cells by <paramref name="fates"/>.Length cells (a lineage's live cells at the end), variables row by row.</summary>
-    internal void StoreAll(double[] values, int[] fates)
+    /// <summary>
+    /// Replaces the stored cells by <paramref name="fates"/>.Length cells (a lineage's live cells at the end), variables
+    /// and traits (one per study trait) row by row, with their weights.
+    /// </summary>
+    internal void StoreAll(double[] values, int[] fates, bool[] traits, double[] weights)
     {
         _values = values;
         _fates = fates;
+        _traits = traits;
+        _weights = weights;
         _done = [.. fates.Select(_ => true)];
     }
 
-    internal void Store(int cell, ReadOnlySpan<double> variables, int fate)
+    internal void Store(int cell, ReadOnlySpan<double> variables, int fate, ReadOnlySpan<bool> traits)
     {
         variables.CopyTo(_values.AsSpan(cell * _variables, _variables));
         _fates[cell] = fate;
+        traits.CopyTo(_traits.AsSpan(cell * _traitRules.Count, _traitRules.Count));
         _done[cell] = true;
     }
 
@@ -94,6 +106,71 @@ public sealed class PopulationGroup
         int n = Completed, k = FateCount(fate);
         var (lo, hi) = WilsonInterval.Compute(k, n);
         return (n > 0 ? (double)k / n : double.NaN, lo, hi);
+    }
+
+    /// <summary>Whether trait <paramref name="trait"/> applies to this group's cell type (<see cref="TraitRule.AppliesTo"/>).</summary>
+    public bool TraitApplies(string trait) => _traitRules[IndexOfTrait(trait)].AppliesTo(CellType.Name);
+
+    /// <summary>
+    /// Trait <paramref name="trait"/> of every finished cell, in cell order (as <see cref="Fates"/>); null for every
+    /// cell when the trait does not apply to the cell type.
+    /// </summary>
+    public bool?[] Traits(string trait)
+    {
+        int t = IndexOfTrait(trait), n = _traitRules.Count;
+        bool applies = _traitRules[t].AppliesTo(CellType.Name);
+        var list = new List<bool?>(Stored);
+        for (int i = 0; i < Stored; i++) if (_done[i]) list.Add(applies ? _traits[i * n + t] : null);
+        return [.. list];
+    }
+
+    /// <summary>
+    /// Cells with trait <paramref name="trait"/>, of fate <paramref name="fate"/> (null: of any fate); with a lineage,
+    /// weighted (the live cells at the end). NaN when the trait does not apply to the cell type.
+    /// </summary>
+    public double TraitCount(string trait, string? fate = null) => TraitSums(trait, fate).With;
+
+    /// <summary>
+    /// Fraction of the finished cells of fate <paramref name="fate"/> (null: all) that have trait <paramref name="trait"/>,
+    /// with its 95% Wilson interval; with a lineage, weighted over the live cells at the end, the interval at Kish's
+    /// effective sample size (Σw)²/Σw² of those cells, as <see cref="FateFraction"/>. NaN when the trait does not
+    /// apply to the cell type or no cell has the fate.
+    /// </summary>
+    public (double Fraction, double Low, double High) TraitFraction(string trait, string? fate = null)
+    {
+        var (with, total, squares) = TraitSums(trait, fate);
+        if (double.IsNaN(with) || !(total > 0)) return (double.NaN, 0, 1);
+        if (_weights is null)
+        {
+            var (l, h) = WilsonInterval.Compute((int)with, (int)total);
+            return (with / total, l, h);
+        }
+        double p = with / total;
+        var (lo, hi) = WilsonInterval.Compute(p, total * total / squares);
+        return (p, lo, hi);
+    }
+
+    /// <summary>Σw of the cells (of <paramref name="fate"/>) with the trait, Σw and Σw² of all of them; NaN counts where the trait does not apply.</summary>
+    private (double With, double Total, double Squares) TraitSums(string trait, string? fate)
+    {
+        int t = IndexOfTrait(trait), n = _traitRules.Count, f = fate is null ? -1 : IndexOfFate(fate);
+        if (!_traitRules[t].AppliesTo(CellType.Name)) return (double.NaN, double.NaN, double.NaN);
+        double with = 0, total = 0, squares = 0;
+        for (int i = 0; i < Stored; i++)
+        {
+            if (!_done[i] || (f >= 0 && _fates[i] != f)) continue;
+            double w = _weights?[i] ?? 1;
+            total += w;
+            squares += w * w;
+            if (_traits[i * n + t]) with += w;
+        }
+        return (with, total, squares);
+    }
+
+    private int IndexOfTrait(string trait)
+    {
+        for (int i = 0; i < _traitRules.Count; i++) if (_traitRules[i].Trait == trait) return i;
+        throw new ArgumentException($"unknown trait '{trait}'", nameof(trait));
     }
 
     private int IndexOfFate(string fate)

@@ -110,7 +110,7 @@ public static class PopulationRunner
         var groups = new List<PopulationGroup>();
         foreach (var scenario in scenarios)
             for (int c = 0; c < study.CellTypes.Length; c++)
-                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames));
+                groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames, study.Traits));
         var engines = CellEngines.For(study, network, groups, options, engine);
         if (study.Lineage is { } lineage)
             return LineagePopulationRunner.Run(study, lineage, scenarios, options, study.Settings.LigandPool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
@@ -156,11 +156,13 @@ public static class PopulationRunner
                     try { simulator.Simulate(block, grid, record, cancellationToken); }
                     catch (OperationCanceledException) { return local; }
                     var vars = new double[v + p];
+                    var traits = new bool[study.Traits.Length];
                     for (int i = 0; i < count; i++)
                     {
                         CellVariables.Compute(record.AsSpan(i * grid.Points * o, grid.Points * o), times, o, vars);
                         block.Parameters.AsSpan(i * p, p).CopyTo(vars.AsSpan(v));
-                        group.Store(first + i, vars.AsSpan(0, v), Classify(study, group.CellType.Name, vars, fateNames));
+                        EvaluateTraits(study, group.CellType.Name, vars, traits);
+                        group.Store(first + i, vars.AsSpan(0, v), Classify(study, group.CellType.Name, vars, fateNames), traits);
                     }
                     progress?.Report(new PopulationProgress(Interlocked.Add(ref done, count), total));
                     return local;
@@ -199,6 +201,16 @@ public static class PopulationRunner
             if (value != 0 && !double.IsNaN(value)) return IndexOf(fateNames, rule.Fate);
         }
         return fateNames.Count - 1;
+    }
+
+    /// <summary>
+    /// The traits of a cell of type <paramref name="cellType"/> (<see cref="Study.Traits"/>, in order) into
+    /// <paramref name="traits"/>: whether each holds; false where the trait does not apply to the type.
+    /// </summary>
+    public static void EvaluateTraits(Study study, string cellType, double[] variables, Span<bool> traits)
+    {
+        for (int t = 0; t < study.Traits.Length; t++)
+            traits[t] = study.Traits[t].AppliesTo(cellType) && study.Traits[t].Holds(variables);
     }
 
     private static int IndexOf(IReadOnlyList<string> names, string name)

@@ -52,6 +52,27 @@ public sealed record FateRule(string Fate, Expr Condition, string Text, SourcePo
 }
 
 /// <summary>
+/// A trait: a yes/no read-out of a cell (the <c>traits</c> block), evaluated like a fate rule but apart
+/// from the fate: a cell of a type the trait applies to has it when its variables satisfy
+/// <see cref="Condition"/>; a cell of another type has no value for it.
+/// </summary>
+public sealed record TraitRule(string Trait, Expr Condition, string Text, SourcePosition Position)
+{
+    /// <summary>Cell types the trait applies to (<c>trait (A, B): condition</c>); empty: every cell type.</summary>
+    public ImmutableArray<string> CellTypes { get; init; } = [];
+
+    /// <summary>Whether the trait applies to cells of type <paramref name="cellType"/>.</summary>
+    public bool AppliesTo(string cellType) => CellTypes.IsDefaultOrEmpty || CellTypes.Contains(cellType);
+
+    /// <summary>Whether a cell with <paramref name="variables"/> (<see cref="CellVariables"/>, then the parameters) has the trait.</summary>
+    public bool Holds(double[] variables)
+    {
+        double value = ExpressionEvaluator.Evaluate(Condition, sym => variables[sym.Index]);
+        return value != 0 && !double.IsNaN(value);
+    }
+}
+
+/// <summary>
 /// A population study: the model, cell types, scenarios and fate rules, read from a study file
 /// (<see cref="Formats.StudyReader"/>, docs/study-files.md).
 /// </summary>
@@ -84,6 +105,9 @@ public sealed class Study
 
     /// <summary>Division and death of the simulated cells (the <c>lineage</c> block), or null: cells neither divide nor die.</summary>
     public Lineage? Lineage { get; init; }
+
+    /// <summary>Traits (the <c>traits</c> block), in file order; empty without one.</summary>
+    public ImmutableArray<TraitRule> Traits { get; init; } = [];
 
     /// <summary>The fate names in rule order, then "unclassified" (cells no rule matched).</summary>
     public IReadOnlyList<string> FateNames => [.. Fates.Select(f => f.Fate).Distinct(), Unclassified];

@@ -13,7 +13,7 @@ namespace Stochastic.Formats;
 /// </summary>
 internal sealed partial class StudyParser(string fileName)
 {
-    private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates", "pharmacokinetics", "dosing", "lineage"];
+    private static readonly string[] Blocks = ["study", "ligands", "cell types", "scenarios", "fates", "traits", "pharmacokinetics", "dosing", "lineage"];
 
     private static readonly string[] SettingKeys = ["model", "cells", "seed", "output_every", "dose_parameter", "readout", "readout_time", "time_unit", "dose_unit", "ligand_pool", "engine", "body_weight"];
 
@@ -37,6 +37,7 @@ internal sealed partial class StudyParser(string fileName)
         var cellTypes = ReadCellTypes();
         var scenarios = ReadScenarios(ligands, settings.DoseParameter);
         var fates = ReadFates(cellTypes);
+        var traits = ReadTraits(cellTypes, fates);
         CheckWhole(cellTypes, scenarios, fates);
         if (_poolLine is { } pool)
             settings = settings with
@@ -50,7 +51,7 @@ internal sealed partial class StudyParser(string fileName)
         scenarios = ReadDosing(scenarios, pk, settings, BodyWeight());
         var lineage = ReadLineage(settings.LigandPool);
         _errors.ThrowIfAny();
-        return new Study(_model, cellTypes, scenarios, fates, ligands, settings) { Lineage = lineage };
+        return new Study(_model, cellTypes, scenarios, fates, ligands, settings) { Lineage = lineage, Traits = traits };
     }
 
     /// <summary>Checks the <c>begin</c>/<c>end</c> structure and files every other line under its block.</summary>
