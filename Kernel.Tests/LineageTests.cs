@@ -43,7 +43,7 @@ public class LineageTests(ITestOutputHelper output)
         end reaction rules
         """;
 
-    private static string GrowthStudy(int cells, double duration, double every, string lineage, string rates = "") => $$"""
+    internal static string GrowthStudy(int cells, double duration, double every, string lineage, string rates = "") => $$"""
         begin study
           model cell.bngl
           cells {{cells}}
@@ -74,13 +74,13 @@ public class LineageTests(ITestOutputHelper output)
 
     private static string Inv(double x) => x.ToString("R", CultureInfo.InvariantCulture);
 
-    private static Study Parse(string study, string model) =>
+    internal static Study Parse(string study, string model) =>
         StudyReader.Parse(study, "lineage.study", _ => BnglReader.Parse(model, "cell.bngl"));
 
     private static PopulationResult Run(Study study, ulong seed = 5, int threads = 2, int block = 0, int histories = 3) =>
         PopulationRunner.Run(study, new PopulationOptions(Seed: seed, Threads: threads, BlockSize: block) { Method = MethodCatalog.Ssa, HistoryRoots = histories });
 
-    private static string Model(double lambda, double mu) => GrowthModel
+    internal static string Model(double lambda, double mu) => GrowthModel
         .Replace("lambda  0.1", "lambda  " + Inv(lambda)).Replace("mu      0", "mu      " + Inv(mu));
 
     /// <summary>
@@ -215,7 +215,7 @@ public class LineageTests(ITestOutputHelper output)
 
     // The receptor model of the pool tests with a cycle and a death hazard: R is made by the cell (replicated),
     // C and I hold ligand (split).
-    private const string PoolModel = """
+    internal const string PoolModel = """
         begin parameters
           L_pM  0
           kon   0.004
@@ -250,7 +250,7 @@ public class LineageTests(ITestOutputHelper output)
         end reaction rules
         """;
 
-    private static string PoolStudy(string lineage) => $$"""
+    internal static string PoolStudy(string lineage) => $$"""
         begin study
           model cell.bngl
           cells 12
