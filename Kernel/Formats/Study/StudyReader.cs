@@ -6,7 +6,7 @@ namespace Stochastic.Formats;
 /// <summary>
 /// Reads a study file (docs/study-files.md): BNGL-like blocks <c>begin study</c>,
 /// <c>begin ligands</c>, <c>begin cell types</c>, <c>begin scenarios</c>, <c>begin fates</c> (and the
-/// optional <c>pharmacokinetics</c>, <c>dosing</c> and <c>lineage</c>), each
+/// optional <c>traits</c>, <c>pharmacokinetics</c>, <c>dosing</c> and <c>lineage</c>), each
 /// closed by <c>end …</c>, with <c>#</c> comments and <c>\</c> continuations as in BNGL. Every error
 /// is reported with file:line:column through <see cref="ModelException"/>; the reader collects all
 /// it can find.
