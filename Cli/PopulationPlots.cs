@@ -137,7 +137,7 @@ internal static class PopulationPlots
     //  lineages.png    Lineage trees of the sampled histories (histories.csv): one panel per scenario, up to 3 roots of one group
     //                  (the first fate-programme cell type with divisions, else the first group with divisions). Each cell is a
     //                  horizontal segment from its birth to its division, death or the end of the run; grey vertical connectors join a
-    //                  dividing cell to its two daughters; × marks a death, ○ a cell removed by the cap's thinning. Segments are
+    //                  dividing cell to its two daughters; × marks a death, ○ a cell removed by the cap's thinning, ◇ a cell whose further divisions are not drawn (at most 40 rows per panel). Segments are
     //                  coloured by the output the first fate rule of that cell type reads (e.g. Teff_obs), at the cell's last
     //                  recorded time, in four bands of its range. A tree shows what the population curves cannot — which cells
     //                  divide, when, and whether daughters of one cell share a fate — whereas per-cell time courses coloured by
@@ -192,9 +192,9 @@ internal static class PopulationPlots
         return new ScottPlot.TickGenerators.NumericManual([.. ticks]);
     }
 
-    private static string FormatCount(double x) => x >= 1e5 || x < 0.01
+    private static string FormatCount(double x) => x == 0 ? "0" : x >= 1e5 || x < 0.01
         ? x.ToString("0e0", System.Globalization.CultureInfo.InvariantCulture)
-        : x.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture);
+        : x.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A grid of <paramref name="panels"/> plots, <paramref name="columns"/> wide, saved as one PNG.</summary>
     private static void SaveGrid(IReadOnlyList<Plot> panels, int columns, int panelWidth, int panelHeight, string path)
@@ -323,7 +323,7 @@ internal static class PopulationPlots
     /// <summary>lineages.png: trees of up to 3 sampled roots per scenario (see the list above); false when no history divided.</summary>
     public static bool LineageTrees(PopulationResult result, string path)
     {
-        const int MaxRoots = 3;
+        const int MaxRoots = 3, MaxRows = 40;
         var histories = result.Histories;
         if (histories.Count == 0) return false;
         // the group to draw: the first fate-programme cell type with a division in some scenario, else any cell type with one
@@ -353,10 +353,18 @@ internal static class PopulationPlots
             if (cells.Count == 0) continue;
             var byId = cells.ToDictionary(h => h.Id);
             var children = cells.Where(h => h.Parent.Length > 0).GroupBy(h => h.Parent).ToDictionary(x => x.Key, x => x.OrderBy(h => h.Id, StringComparer.Ordinal).ToList());
-            // roots with the most descendants first: their trees say the most
+            // roots that divided first, then in id order
+            bool Under(CellHistory h, CellHistory r) => h.Id == r.Id || h.Id.StartsWith(r.Id + ".", StringComparison.Ordinal);
             var roots = cells.Where(h => h.Parent.Length == 0 || !byId.ContainsKey(h.Parent))
-                .OrderByDescending(r => cells.Count(h => h.Id.StartsWith(r.Id + ".", StringComparison.Ordinal))).ThenBy(r => r.Id, StringComparer.Ordinal)
+                .OrderBy(r => double.IsNaN(r.Division) ? 1 : 0).ThenBy(r => r.Id.Length).ThenBy(r => r.Id, StringComparer.Ordinal)
                 .Take(MaxRoots).ToList();
+            // a tree of hundreds of cells is a blur: draw the generations up to the deepest that keeps to MaxRows rows
+            // (a cell of that generation that divided again ends in a ◇, its descendants not drawn)
+            var drawn = cells.Where(h => roots.Any(r => Under(h, r))).ToList();
+            int Rows(int g) => drawn.Count(h => h.Generation <= g && (h.Generation == g || !children.ContainsKey(h.Id)));
+            int deepest = drawn.Max(h => h.Generation), shown = 0;
+            while (shown < deepest && Rows(shown + 1) <= MaxRows) shown++;
+            drawn = [.. drawn.Where(h => h.Generation <= shown)];
             var plot = new Plot();
             Fonts(plot);
             var ys = new Dictionary<string, double>();
@@ -365,7 +373,7 @@ internal static class PopulationPlots
             // leaves get consecutive rows; a dividing cell sits midway between its daughters
             double Place(CellHistory h)
             {
-                double y = children.TryGetValue(h.Id, out var kids) && kids.Count > 0 ? kids.Select(Place).Average() : nextLeaf++;
+                double y = h.Generation < shown && children.TryGetValue(h.Id, out var kids) && kids.Count > 0 ? kids.Select(Place).Average() : nextLeaf++;
                 ys[h.Id] = y;
                 return y;
             }
@@ -377,16 +385,24 @@ internal static class PopulationPlots
                 nextLeaf += 0.8;  // a gap between trees
             }
             var bandUsed = new bool[4];
+            bool truncated = false;
             foreach (var (id, y) in ys)
             {
                 var h = byId[id];
+                if (h.Generation > shown) continue;
                 double stop = !double.IsNaN(h.Division) ? h.Division : !double.IsNaN(h.Death) ? h.Death : end;
                 int band = Band(Last(h));
                 bandUsed[band] = true;
                 var seg = plot.Add.Line(h.Birth / div, y, stop / div, y);
                 seg.Color = bandColors[band];
                 seg.LineWidth = 4;
-                if (children.TryGetValue(id, out var kids) && kids.Count > 0)
+                if (children.TryGetValue(id, out var kids) && kids.Count > 0 && h.Generation >= shown)
+                {
+                    var more = plot.Add.Marker(stop / div, y, MarkerShape.OpenDiamond, 9);
+                    more.Color = Colors.DimGray;
+                    truncated = true;
+                }
+                else if (children.TryGetValue(id, out kids) && kids.Count > 0)
                 {
                     var conn = plot.Add.Line(h.Division / div, kids.Min(k => ys[k.Id]), h.Division / div, kids.Max(k => ys[k.Id]));
                     conn.Color = Colors.Gray;
@@ -394,7 +410,7 @@ internal static class PopulationPlots
                 }
                 if (!double.IsNaN(h.Death))
                 {
-                    var m = plot.Add.Marker(stop / div, y, h.Thinned ? MarkerShape.OpenCircle : MarkerShape.Eks, 10);
+                    var m = plot.Add.Marker(stop / div, y, h.Thinned ? MarkerShape.OpenCircle : MarkerShape.Eks, h.Thinned ? 7 : 10);
                     m.Color = Colors.Black;
                 }
             }
@@ -402,18 +418,19 @@ internal static class PopulationPlots
             plot.Axes.SetLimits(0, end / div * 1.02, nextLeaf - 0.3, -0.7);  // first root at the top
             plot.Axes.Left.MajorTickStyle.Length = 0;
             plot.Grid.YAxisStyle.MajorLineStyle.Width = 0;
-            plot.Title($"{scenario.Name}: {cellType} lineages ({cells.Count(h => roots.Any(r => h.Id == r.Id || h.Id.StartsWith(r.Id + ".", StringComparison.Ordinal)))} cells)");
+            plot.Title($"{scenario.Name}: {cellType} lineages, {roots.Count} root{(roots.Count == 1 ? "" : "s")}" + (shown < deepest ? $", generations 0–{shown} of {deepest}" : ""));
             plot.XLabel(xLabel);
             for (int b = 0; b < 4; b++)
                 if (bandUsed[b]) plot.Legend.ManualItems.Add(new LegendItem { LineColor = bandColors[b], LineWidth = 4, LabelText = $"{outputName} {FormatCount(b * max / 4)}–{FormatCount((b + 1) * max / 4)} at end" });
             plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.Eks, MarkerColor = Colors.Black, MarkerSize = 10, LabelText = "died" });
+            if (drawn.Any(h => h.Thinned)) plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.OpenCircle, MarkerColor = Colors.Black, MarkerSize = 7, LabelText = "removed by the cap" });
+            if (truncated) plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.OpenDiamond, MarkerColor = Colors.DimGray, MarkerSize = 9, LabelText = "divides further" });
             plot.Legend.ManualItems.Add(new LegendItem { LineColor = Colors.Gray, LineWidth = 1.5f, LabelText = "division" });
-            plot.Legend.Alignment = Alignment.LowerLeft;
-            plot.ShowLegend();
+            plot.ShowLegend(Edge.Right);
             panels.Add(plot);
         }
         if (panels.Count == 0) return false;
-        SaveGrid(panels, Math.Min(2, panels.Count), 760, 480, path);
+        SaveGrid(panels, Math.Min(2, panels.Count), 900, 560, path);
         return true;
     }
 }
