@@ -194,7 +194,7 @@ internal static class PopulationPlots
 
     private static string FormatCount(double x) => x == 0 ? "0" : x >= 1e5 || x < 0.01
         ? x.ToString("0e0", System.Globalization.CultureInfo.InvariantCulture)
-        : x.ToString("G3", System.Globalization.CultureInfo.InvariantCulture);
+        : x.ToString(x >= 100 ? "0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A grid of <paramref name="panels"/> plots, <paramref name="columns"/> wide, saved as one PNG.</summary>
     private static void SaveGrid(IReadOnlyList<Plot> panels, int columns, int panelWidth, int panelHeight, string path)
@@ -265,7 +265,7 @@ internal static class PopulationPlots
             }
             else plot.Axes.SetLimitsY(0, groups.Max(h => h.Lineage!.Cells.Max()) * 1.05);
             plot.Axes.SetLimitsX(0, end / div);
-            plot.Title($"{g.Scenario.Name}: {g.CellType.Name}");
+            plot.Title($"{g.Scenario.Name}: {g.CellType.Name} cells by fate");
             plot.XLabel(xLabel);
             plot.YLabel(log ? "cells (weighted, log scale)" : "cells (weighted)");
             plot.Legend.Alignment = Alignment.UpperLeft;
@@ -421,7 +421,7 @@ internal static class PopulationPlots
             plot.Title($"{scenario.Name}: {cellType} lineages, {roots.Count} root{(roots.Count == 1 ? "" : "s")}" + (shown < deepest ? $", generations 0–{shown} of {deepest}" : ""));
             plot.XLabel(xLabel);
             for (int b = 0; b < 4; b++)
-                if (bandUsed[b]) plot.Legend.ManualItems.Add(new LegendItem { LineColor = bandColors[b], LineWidth = 4, LabelText = $"{outputName} {FormatCount(b * max / 4)}–{FormatCount((b + 1) * max / 4)} at end" });
+                if (bandUsed[b]) plot.Legend.ManualItems.Add(new LegendItem { LineColor = bandColors[b], LineWidth = 4, LabelText = $"{outputName} {FormatCount(b * max / 4)}–{FormatCount((b + 1) * max / 4)} (last value)" });
             plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.Eks, MarkerColor = Colors.Black, MarkerSize = 10, LabelText = "died" });
             if (drawn.Any(h => h.Thinned)) plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.OpenCircle, MarkerColor = Colors.Black, MarkerSize = 7, LabelText = "removed by the cap" });
             if (truncated) plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.OpenDiamond, MarkerColor = Colors.DimGray, MarkerSize = 9, LabelText = "divides further" });
