@@ -151,10 +151,8 @@ internal static class PopulationPlots
     {
         if (!HasLineage(result)) return [];
         var written = new List<string>();
-        FatesOverTime(result, Path.Combine(directory, "fates_time.png"));
-        written.Add("fates_time.png");
-        Expansion(result, Path.Combine(directory, "expansion.png"));
-        written.Add("expansion.png");
+        if (FatesOverTime(result, Path.Combine(directory, "fates_time.png"))) written.Add("fates_time.png");
+        if (Expansion(result, Path.Combine(directory, "expansion.png"))) written.Add("expansion.png");
         if (LineageTrees(result, Path.Combine(directory, "lineages.png"))) written.Add("lineages.png");
         return written;
     }
@@ -222,14 +220,14 @@ internal static class PopulationPlots
         plot.Legend.FontSize = 11;
     }
 
-    /// <summary>fates_time.png: weighted cells of each fate over time, one panel per scenario × fate-programme cell type.</summary>
-    public static void FatesOverTime(PopulationResult result, string path)
+    /// <summary>fates_time.png: weighted cells of each fate over time, one panel per scenario × fate-programme cell type; false when nothing was recorded.</summary>
+    public static bool FatesOverTime(PopulationResult result, string path)
     {
         var palette = new ScottPlot.Palettes.Category10();
         var types = FateProgrammeCellTypes(result);
         var groups = types.SelectMany(t => result.Scenarios.Select(s => result.Groups.FirstOrDefault(g => g.Scenario.Name == s.Name && g.CellType.Name == t)))
-            .Where(g => g?.Lineage is not null).Select(g => g!).ToList();
-        if (groups.Count == 0) return;
+            .Where(g => g?.Lineage is { Times.Length: > 0 }).Select(g => g!).ToList();
+        if (groups.Count == 0) return false;
         double end = groups.Max(g => g.Lineage!.Times[^1]);
         var (div, xLabel) = TimeAxis(result, end);
         // one y scale for all panels, so that scenarios compare at a glance
@@ -274,14 +272,15 @@ internal static class PopulationPlots
         }
         int columns = result.Scenarios.Count <= 4 ? result.Scenarios.Count : 4;
         SaveGrid(panels, columns, 560, 420, path);
+        return true;
     }
 
-    /// <summary>expansion.png: fold expansion over time, one panel per cell type, one line per scenario (log y).</summary>
-    public static void Expansion(PopulationResult result, string path)
+    /// <summary>expansion.png: fold expansion over time, one panel per cell type, one line per scenario (log y); false when nothing was recorded.</summary>
+    public static bool Expansion(PopulationResult result, string path)
     {
         var palette = new ScottPlot.Palettes.Category10();
-        var traces = result.Groups.Where(g => g.Lineage is { StartCells: > 0 }).ToList();
-        if (traces.Count == 0) return;
+        var traces = result.Groups.Where(g => g.Lineage is { StartCells: > 0, Times.Length: > 0 }).ToList();
+        if (traces.Count == 0) return false;
         double end = traces.Max(g => g.Lineage!.Times[^1]);
         var (div, xLabel) = TimeAxis(result, end);
         double low = 1, high = 1;
@@ -318,6 +317,7 @@ internal static class PopulationPlots
             }
         }
         SaveGrid(panels, Math.Min(3, panels.Count), 560, 420, path);
+        return true;
     }
 
     /// <summary>lineages.png: trees of up to 3 sampled roots per scenario (see the list above); false when no history divided.</summary>
@@ -338,7 +338,7 @@ internal static class PopulationPlots
         if (output < 0) output = Math.Max(0, Array.IndexOf(outputs, result.Study.Settings.Readout));
         string outputName = outputs.Length > 0 ? outputs[output] : "";
         double end = histories.Max(h => h.Times.Count > 0 ? h.Times[^1] : h.Birth);
-        end = Math.Max(end, result.Groups.Where(g => g.Lineage is not null).Select(g => g.Lineage!.Times[^1]).DefaultIfEmpty(end).Max());
+        end = Math.Max(end, result.Groups.Where(g => g.Lineage is { Times.Length: > 0 }).Select(g => g.Lineage!.Times[^1]).DefaultIfEmpty(end).Max());
         var (div, xLabel) = TimeAxis(result, end);
         double Last(CellHistory h) => h.Outputs.Count > 0 && output < h.Outputs[^1].Length ? h.Outputs[^1][output] : double.NaN;
         var ofType = histories.Where(h => h.CellType == cellType).ToList();
