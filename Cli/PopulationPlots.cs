@@ -131,17 +131,20 @@ internal static class PopulationPlots
     //  fates_time.png  Weighted cells of each fate over time: one panel per scenario × cell type, for the cell types with the most
     //                  fates (those with a fate programme, e.g. the antigen-specific CD8 types of tissue.study, rather than the
     //                  responding/quiescent read-out alone). Log y when the counts span more than a decade and a half (0 drawn at
-    //                  the bottom tick, "0"); time in days when the time unit is min (or h) and the run is longer than 2 days.
+    //                  the bottom tick, "0"); a dashed black line gives all live cells. Time in days when the time unit is min
+    //                  (or h, s) and the run is longer than 2 days (all three figures).
     //  expansion.png   Fold expansion (weighted live cells / cells at the start) over time: one panel per cell type, one line per
     //                  scenario, log y, dotted line at 1 (no net growth).
     //  lineages.png    Lineage trees of the sampled histories (histories.csv): one panel per scenario, up to 3 roots of one group
     //                  (the first fate-programme cell type with divisions, else the first group with divisions). Each cell is a
     //                  horizontal segment from its birth to its division, death or the end of the run; grey vertical connectors join a
-    //                  dividing cell to its two daughters; × marks a death, ○ a cell removed by the cap's thinning, ◇ a cell whose further divisions are not drawn (at most 40 rows per panel). Segments are
-    //                  coloured by the output the first fate rule of that cell type reads (e.g. Teff_obs), at the cell's last
-    //                  recorded time, in four bands of its range. A tree shows what the population curves cannot — which cells
-    //                  divide, when, and whether daughters of one cell share a fate — whereas per-cell time courses coloured by
-    //                  generation overlap into a tangle after a few divisions.
+    //                  dividing cell to its two daughters; × marks a death, ○ a cell removed by the cap's thinning, ◇ a cell whose
+    //                  further divisions are not drawn (at most 40 rows per panel: the deepest generations that fit; the title
+    //                  says which). Segments are coloured by the output the first fate rule of that cell type reads (e.g.
+    //                  Teff_obs; else the study's read-out), at the cell's last recorded time, in four equal bands from 0 to its
+    //                  largest value. Not written when no sampled cell divided. A tree rather than per-cell time courses: it shows
+    //                  what the population curves cannot (which cells divide, when, and whether the daughters of one cell share a
+    //                  fate), whereas time courses coloured by generation overlap into a tangle after a few divisions.
 
     /// <summary>Whether <paramref name="result"/> has lineage traces (a study with a <c>lineage</c> block).</summary>
     public static bool HasLineage(PopulationResult result) => result.Groups.Any(g => g.Lineage is not null);
