@@ -193,6 +193,8 @@ internal static class PopulationPlots
         return new ScottPlot.TickGenerators.NumericManual([.. ticks]);
     }
 
+    private static string Round(double x) => x.ToString(Math.Abs(x) >= 100 ? "0" : "G3", System.Globalization.CultureInfo.InvariantCulture);
+
     private static string FormatCount(double x) => x == 0 ? "0" : x >= 1e5 || x < 0.01
         ? x.ToString("0e0", System.Globalization.CultureInfo.InvariantCulture)
         : x.ToString(x >= 100 ? "0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
@@ -424,7 +426,7 @@ internal static class PopulationPlots
             plot.Title($"{scenario.Name}: {cellType} lineages, {roots.Count} root{(roots.Count == 1 ? "" : "s")}" + (shown < deepest ? $", generations 0–{shown} of {deepest}" : ""));
             plot.XLabel(xLabel);
             for (int b = 0; b < 4; b++)
-                if (bandUsed[b]) plot.Legend.ManualItems.Add(new LegendItem { LineColor = bandColors[b], LineWidth = 4, LabelText = $"{outputName} {FormatCount(b * max / 4)}–{FormatCount((b + 1) * max / 4)} (last value)" });
+                if (bandUsed[b]) plot.Legend.ManualItems.Add(new LegendItem { LineColor = bandColors[b], LineWidth = 4, LabelText = $"{outputName} {Round(b * max / 4)}–{Round((b + 1) * max / 4)} (last value)" });
             plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.Eks, MarkerColor = Colors.Black, MarkerSize = 10, LabelText = "died" });
             if (drawn.Any(h => h.Thinned)) plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.OpenCircle, MarkerColor = Colors.Black, MarkerSize = 7, LabelText = "removed by the cap" });
             if (truncated) plot.Legend.ManualItems.Add(new LegendItem { MarkerShape = MarkerShape.OpenDiamond, MarkerColor = Colors.DimGray, MarkerSize = 9, LabelText = "divides further" });
