@@ -79,7 +79,8 @@ internal static class PopulationCommand
                 error.WriteLine(FormattableString.Invariant($"warning: some cells start with a lumped pair below θ = {result.SlowScaleCriterion[0].Theta:G3} ({string.Join("; ", criterion)}); see report.md"));
             PopulationPlots.FateFractions(result, Path.Combine(dir.FullName, "fates.png"));
             PopulationPlots.Distributions(result, dir.FullName);
-            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}report.md, *.png");
+            var lineagePlots = PopulationPlots.Lineage(result, dir.FullName);
+            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}{string.Concat(lineagePlots.Select(f => f + ", "))}report.md, *.png");
             if (result.Cancelled) error.WriteLine($"interrupted: wrote the {result.Groups.Sum(g => g.Completed)} cells that finished");
             return Task.FromResult(result.Cancelled ? CliApp.Interrupted : 0);
         });
