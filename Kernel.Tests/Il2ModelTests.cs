@@ -71,8 +71,8 @@ public class Il2ModelTests
         var r = PopulationRunner.Run(study, scenarios, new PopulationOptions(CellsPerType: 8, Threads: 2));
         int tox = r.Variable("Tox_obs"), cd25 = r.Variable("CD25_surface");
         double Median(string s, int v) => PopulationResult.Quantile(r.Group(s, "stem_like").Values(v), 0.5);
-        // Same antigen, same PD-1 blockade: IL-2's pSTAT5 represses Tox synthesis (K_S_tox 0.15 of
-        // the STAT5 pool); full size the median Tox is less than half.
+        // Same antigen, same PD-1 blockade: IL-2's pSTAT5 represses TCR-induced Tox synthesis (K_S_tox,
+        // 0.01 of the STAT5 pool) and drives the Teff program, which represses Tox.
         Assert.True(Median("IL2_aPD1", tox) < 0.7 * Median("aPD1", tox));
         // CD25 is induced by pSTAT5 over hours (t1/2 5 h): at 12 h it is several-fold the resting ~100.
         Assert.True(Median("IL2_aPD1", cd25) > 3 * Median("aPD1", cd25));
@@ -106,18 +106,20 @@ public class Il2ModelTests
         double Mean(string s) => r.Group(s, "stem_like").Values(eff).Average();
         double Median(string s) => PopulationResult.Quantile(r.Group(s, "stem_like").Values(eff), 0.5);
 
-        // PD-1 blockade alone: mostly terminally exhausted (20/20 for every seed; full size 100/100).
+        // Effector molecules (Eff_obs) follow the Teff program (docs/il2-model.md, "Exhaustion circuit").
+        // PD-1 blockade alone: mostly terminally exhausted (20/20 for every seed 1-6).
         Assert.True(r.Group("aPD1", "stem_like").FateCount("terminal") >= 16);
-        // IL-2 alone: effector output arises but PD-1/PD-L1 keeps it low. Median ratio to IL-2 +
-        // blockade 0.15-0.22 (full size 39 vs 231).
+        // IL-2 alone: the effector program barely starts while PD-L1 damps the TCR. Median ratio to
+        // IL-2 + blockade 0.11-0.14 over seeds 1-6 (medians 24-36 vs 199-255).
         Assert.True(Median("IL2") < 0.4 * Median("IL2_aPD1"), $"median effector IL-2 {Median("IL2")}, IL-2 + aPD1 {Median("IL2_aPD1")}");
-        // IL-2v + blockade: fewer better effectors than IL-2 wt + blockade. Mean effector ratio
-        // 0.47-0.59 (mean 0.54, sd 0.04); full-size better-effector fractions 0.12 vs 0.32.
+        // IL-2v + blockade: less effector output than IL-2 wt + blockade. Mean ratio 0.46-0.56 (mean
+        // 0.51, sd 0.04); 0.7 is more than 3 sd above.
         Assert.True(Mean("IL2v_aPD1") < 0.7 * Mean("IL2_aPD1"), $"mean effector IL-2v + aPD1 {Mean("IL2v_aPD1")}, IL-2 + aPD1 {Mean("IL2_aPD1")}");
-        // PD1-IL2v: at least as many better effectors as IL-2 wt + blockade. Mean effector ratio
-        // 1.01-1.11 (mean 1.06, sd 0.035); full size 0.34 vs 0.32 better effectors. Asserted as
-        // non-inferiority with a 5% margin: 0.95 is 3 sd below the mean (a bare "> 1" is only 1.6 sd).
-        Assert.True(Mean("PD1IL2v") > 0.95 * Mean("IL2_aPD1"), $"mean effector PD1-IL2v {Mean("PD1IL2v")}, IL-2 + aPD1 {Mean("IL2_aPD1")}");
+        // PD1-IL2v (10 nM, its arm blocking most PD-1) against IL-2 wt + blockade: mean ratio 0.95-1.02
+        // (mean 0.98, sd 0.03) over seeds 1-6, so in this 48-h bath the two are about equal. Asserted as
+        // non-inferiority at 0.89, 3 sd below the mean: a margin of 11%, wider than the 5% this test had
+        // with the earlier, memoryless circuit (ratio 1.01-1.11), because the current model gives less.
+        Assert.True(Mean("PD1IL2v") > 0.89 * Mean("IL2_aPD1"), $"mean effector PD1-IL2v {Mean("PD1IL2v")}, IL-2 + aPD1 {Mean("IL2_aPD1")}");
     }
 
     [Fact]

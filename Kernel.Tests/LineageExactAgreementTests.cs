@@ -92,6 +92,11 @@ public class LineageExactAgreementTests(ITestOutputHelper output)
         string[] outputs = ["pSTAT5_obs", "CD25_surface", "Teff_obs"];
         foreach (var type in new[] { "Treg", "stem_like" })
         {
+            // The comparison must see divisions: a lineage test in which no cell divides proves nothing.
+            // Measured (seed 11): 24 roots per type divide 20-30 times in 3 days in each run.
+            double Divisions(PopulationResult r) => r.Groups.Single(g => g.CellType.Name == type).Lineage!.Divisions.Sum();
+            output.WriteLine(FormattableString.Invariant($"{type} divisions: slow-scale {Divisions(slow)}, exact {Divisions(exact)}"));
+            Assert.True(Divisions(exact) >= 10 && Divisions(slow) >= 10, $"{type}: too few divisions to compare");
             var a = PerRoot(slow, type, outputs);
             var b = PerRoot(exact, type, outputs);
             for (int k = 0; k <= outputs.Length; k++)
@@ -108,8 +113,7 @@ public class LineageExactAgreementTests(ITestOutputHelper output)
                 // about 0.05% per comparison, 16 comparisons ~1% family-wise; the slow-scale error (a few %,
                 // docs/il2-results.md) is far below one standard error at this size, so only a gross error fails.
                 Assert.True(Math.Abs(z) < 3.5, $"{type} {what}: slow-scale {mx}, exact {my}, z {z}");
-                // The comparison must see divisions: a lineage test in which no cell divides proves nothing.
-                if (k == 0) Assert.True(my > 1.5, $"{type}: only {my} live descendants per root in the exact run");
+
             }
         }
     }
