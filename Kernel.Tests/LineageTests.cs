@@ -325,6 +325,23 @@ public class LineageTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void PoolMassBalanceHoldsWithTheCap()
+    {
+        // With thinning, a survivor's weight rises; its later release is credited at the average weight its
+        // held ligand was charged at, so the fluid and the cells still balance exactly, and a closed well never
+        // holds more free ligand than it started with. (Crediting a release at the survivor's new weight broke
+        // both: the well then gained ligand from nowhere, by as much as the thinning noise.)
+        var study = Parse(PoolStudy(PoolLineage + "\n  cap 8"), PoolModel);
+        var r = Run(study);
+        var t = r.LigandPools.Single();
+        double lost = t.InitialMolecules * (1 - t.FinalFreeFraction);
+        output.WriteLine(FormattableString.Invariant($"capped: lost {lost:F6}, taken {t.CellUptake:F6}, deficit {t.Deficit}, max free fraction {t.FreeFraction.Max():F6}"));
+        Assert.True(r.Groups.Any(g => g.Lineage!.Cells[^1] > g.Lineage.Simulated[^1] + 0.5), "the cap thinned a group");
+        Assert.True(Math.Abs(lost + t.Deficit - t.CellUptake) < 1e-9 * t.InitialMolecules, $"{lost} + {t.Deficit} vs {t.CellUptake}");
+        Assert.True(t.FreeFraction.Max() <= 1 + 1e-12, "a closed well gained ligand");
+    }
+
+    [Fact]
     public void WritersAndHistoriesHaveTheDocumentedColumns()
     {
         var study = Parse(PoolStudy(PoolLineage), PoolModel);

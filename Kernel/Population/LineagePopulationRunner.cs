@@ -44,6 +44,7 @@ internal static class LineagePopulationRunner
         public ulong Key;             // lineage key of its random stream
         public double Weight = 1;
         public double UptakeBefore;   // uptake output at the last coupling (what the fluid was charged up to)
+        public double Charged;        // what the fluid was charged for that uptake, in weighted molecules, at the weights the cell had then
         public required double[] Sums; // per output: now, last recorded, integral (trapezoid on the recorded grid), max
         public int Fate;
         public bool[]? Traits;        // per study trait, as classified last (null without traits)
@@ -53,7 +54,7 @@ internal static class LineagePopulationRunner
 
     /// <summary>Estimated bytes per live cell: the objects above, their arrays, the paused cell and its counts (64-bit runtime).</summary>
     internal static double BytesPerCell(int outputs, int pausedCounts) =>
-        88 + (24 + 8 * 4 * outputs) + 64 + (24 + 8 * pausedCounts);
+        96 + (24 + 8 * 4 * outputs) + 64 + (24 + 8 * pausedCounts);
 
     internal static PopulationResult Run(Study study, Lineage lineage, IReadOnlyList<Scenario> scenarios, PopulationOptions options, LigandPool? pool,
         CompiledNetwork network, CellEngines cellEngines, List<PopulationGroup> groups, int cells, ulong seed, int blockSize,
@@ -127,6 +128,7 @@ internal static class LineagePopulationRunner
                     // bound from the first instant (the slow-scale engine's fast pairs) is charged to the well.
                     network.Outputs(counts, row.ToArray(), grid.Start, startOutputs);
                     c.UptakeBefore = startOutputs[uptake];
+                    c.Charged = c.UptakeBefore;
                     uptakeStart += (pool!.WeightOf(type)) * c.UptakeBefore;
                 }
                 if (cell < historyRoots)
@@ -214,7 +216,15 @@ internal static class LineagePopulationRunner
                     double taken = 0;
                     foreach (var c in current)
                     {
-                        double delta = c.Weight * (c.Sums[uptake] - c.UptakeBefore);
+                        // Uptake is charged at the cell's weight now; a release is credited at the average
+                        // weight its held ligand was charged at (Charged / UptakeBefore). After thinning raised
+                        // a survivor's weight, crediting its release at the new weight would return more
+                        // ligand than the fluid gave it: unbiased on average, but turned into ligand without
+                        // supply by the fluid's floor at zero. So the fluid never gets back more than it was
+                        // charged for a cell, and its balance with the cells stays exact with the cap too.
+                        double du = c.Sums[uptake] - c.UptakeBefore;
+                        double delta = du >= 0 || !(c.UptakeBefore > 0) ? c.Weight * du : c.Charged / c.UptakeBefore * du;
+                        c.Charged += delta;
                         typeTaken[c.Type] += delta;
                         taken += pool!.WeightOf(c.Type) * delta;
                         c.UptakeBefore = c.Sums[uptake];
@@ -231,7 +241,7 @@ internal static class LineagePopulationRunner
                     if (c.Flag == Dies)
                     {
                         deaths[c.Type] += c.Weight;
-                        if (uptake >= 0) deadUptake += c.Weight * pool!.WeightOf(c.Type) * c.Sums[uptake];
+                        if (uptake >= 0) deadUptake += pool!.WeightOf(c.Type) * c.Charged;
                         if (c.History is { } h) h.Death = end;
                         continue;
                     }
@@ -253,6 +263,9 @@ internal static class LineagePopulationRunner
                         // stays exact whatever the engine reports for each.
                         d1.UptakeBefore = d1.Sums[uptake];
                         d2.UptakeBefore = c.UptakeBefore - d1.UptakeBefore;
+                        double perMolecule = c.UptakeBefore > 0 ? c.Charged / c.UptakeBefore : c.Weight;
+                        d1.Charged = perMolecule * d1.UptakeBefore;
+                        d2.Charged = c.Charged - d1.Charged;
                     }
                     if (c.History is { } ph)
                     {
@@ -282,7 +295,7 @@ internal static class LineagePopulationRunner
                             double q = (double)lineage.Cap / sizes[c.Type];
                             if (thinning.NextDouble() < q) { c.Weight /= q; kept.Add(c); continue; }
                             // Thinned: its uptake so far stays taken (as at a death), not counted as a death.
-                            if (uptake >= 0) deadUptake += c.Weight * pool!.WeightOf(c.Type) * c.Sums[uptake];
+                            if (uptake >= 0) deadUptake += pool!.WeightOf(c.Type) * c.Charged;
                             if (c.History is { } h) { h.Death = end; h.Thinned = true; }
                         }
                         next = kept;
@@ -316,7 +329,7 @@ internal static class LineagePopulationRunner
                 double cellUptake = deadUptake - uptakeStart;
                 // Each live cell's uptake as last charged (its output then; a daughter born at the last check holds
                 // its share of its parent's, the difference to its own output being charged at the next interval).
-                foreach (var c in live) cellUptake += c.Weight * pool!.WeightOf(c.Type) * c.UptakeBefore;
+                foreach (var c in live) cellUptake += pool!.WeightOf(c.Type) * c.Charged;
                 traces.Add(new LigandPoolTrace(scenario.Name, wellCells, coupling, initial, [.. well.Times],
                     [.. ligand.FreeTrace.Select(c => initial > 0 && ligand.Plasma is null ? c * well.MoleculesPerMolar / initial : double.NaN)], well.MaxRelativeChange)
                 {
