@@ -226,13 +226,13 @@ public sealed record LigandPoolTrace(string Scenario, int Cells, double Coupling
     public double Deficit { get; init; }
 
     /// <summary>
-    /// With a <c>lineage</c> block: the ligand the cells took over the run (molecules) as their states say it,
-    /// Σ over live cells of weight × mix × uptake at the end, plus the same at death for the cells that died
-    /// or were thinned, less the cells' uptake at the start; equal to what left the fluid (mass balance) when
-    /// no cell was thinned (thinning changes weights, which the fluid's accounting applies from then on). A
-    /// daughter born at the last check counts its share of its parent's uptake (with the slow-scale engine its
-    /// own expected uptake can differ slightly; that difference is charged at the next interval). NaN without
-    /// a lineage block.
+    /// With a <c>lineage</c> block: the ligand the fluid charged the cells over the run (molecules), Σ over
+    /// live cells of mix × what each was charged for the uptake it holds (uptake at its weight, releases at the
+    /// weight the ligand was charged at), plus the same at death for the cells that died or were thinned, less
+    /// the cells' uptake at the start; equal to what left the fluid plus <see cref="Deficit"/> (mass balance),
+    /// with or without the cap. A daughter born at the last check counts its share of its parent's charge (with
+    /// the slow-scale engine its own expected uptake can differ slightly; that difference is charged at the
+    /// next interval). NaN without a lineage block.
     /// </summary>
     public double CellUptake { get; init; } = double.NaN;
 
