@@ -279,7 +279,7 @@ public static class DoseResponse
         for (int n = steps; n <= Math.Max(steps, 1) * 1000; n += steps)
             if (times.All(t => Math.Abs(Math.Round(t / end * n) * end / n - t) <= 1e-9 * end)) return new TimeGrid(0, end, n + 1);
         throw new ArgumentOutOfRangeException(nameof(times), FormattableString.Invariant(
-            $"the read-out times {string.Join(", ", times)} share no recording grid finer than the study's output_interval ({interval}); give times on a common step"));
+            $"the read-out times {string.Join(", ", times.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)))} share no recording grid finer than the study's output_every ({interval}); give times on a common step"));
     }
 
     /// <summary>
