@@ -201,7 +201,7 @@ public sealed class DoseResponseIntervalTests(ITestOutputHelper log) : IDisposab
             Assert.Equal(high / low, r.Ratio, 12);
         }
         // The last time is the end of each cell's run: the same numbers as a run read at that time alone
-        // (the grids differ, 0.5 against 1, which the exact SSA's trajectories do not depend on).
+        // (the grids differ, 0.5 against 0.9, which the exact SSA's trajectories do not depend on).
         var alone = DoseResponse.Run(study, ["L", "M"], Doses, options, new DoseResponseSettings([4.5], Bootstrap: 200));
         foreach (var c in alone.Curves)
             Assert.Equal(c.Mean, several.Curves.Single(x => x.Ligand == c.Ligand && x.CellType == c.CellType && x.Time == 4.5).Mean);
@@ -210,6 +210,19 @@ public sealed class DoseResponseIntervalTests(ITestOutputHelper log) : IDisposab
         Assert.Equal(several.Curves.Select(c => (c.Ec50, c.Ec50Low, c.Ec50High)), threaded.Curves.Select(c => (c.Ec50, c.Ec50Low, c.Ec50High)));
         Assert.Equal(several.Ratios, threaded.Ratios);
         Assert.All(several.Curves, c => Assert.True(c.MeanLow.Zip(c.MeanHigh).All(p => p.First <= p.Second)));
+    }
+
+    [Theory]
+    [InlineData("30,60,120,240", 30.0, 9)]   // the IL-2 study's times on its output_every 30 grid
+    [InlineData("60", 30.0, 3)]              // the default: the study's grid to readout_time
+    [InlineData("45,100", 10.0, 21)]         // off the study's grid: the coarsest finer grid, a step of 5
+    [InlineData("1,2,4.5", 1.0, 10)]         // 4.5 / 9 steps = 0.5
+    public void TheReadoutGridHoldsEveryTime(string times, double interval, int points)
+    {
+        double[] t = [.. times.Split(',').Select(x => double.Parse(x, System.Globalization.CultureInfo.InvariantCulture))];
+        var grid = DoseResponse.ReadoutGrid(t, interval);
+        Assert.Equal(points, grid.Points);
+        Assert.All(t, x => Assert.Contains(grid.Times(), g => Math.Abs(g - x) < 1e-9));
     }
 
     [Fact]

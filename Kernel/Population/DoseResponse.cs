@@ -276,7 +276,7 @@ public static class DoseResponse
     {
         double end = times[^1];
         int steps = PopulationRunner.GridFor(new Scenario("", "", 0, end, System.Collections.Immutable.ImmutableDictionary<string, double>.Empty, Stochastic.SourcePosition.None), interval).Points - 1;
-        for (int n = steps; n <= Math.Max(steps, 1) * 1000; n += steps)
+        for (int n = steps; n <= Math.Max(steps, 1) * 1000; n++)
             if (times.All(t => Math.Abs(Math.Round(t / end * n) * end / n - t) <= 1e-9 * end)) return new TimeGrid(0, end, n + 1);
         throw new ArgumentOutOfRangeException(nameof(times), FormattableString.Invariant(
             $"the read-out times {string.Join(", ", times.Select(t => t.ToString(System.Globalization.CultureInfo.InvariantCulture)))} share no recording grid finer than the study's output_every ({interval}); give times on a common step"));
