@@ -22,7 +22,7 @@ internal static class DoseResponseCommand
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("dose-response") };
         var engine = EngineOptions.Create();
 
-        var command = new Command("dose-response", "pSTAT5 dose-response curves and EC50 per ligand and cell type.");
+        var command = new Command("dose-response", "pSTAT5 dose-response curves, EC50s and EC50 ratios with 95% bootstrap intervals, per ligand, cell type and read-out time.");
         command.Arguments.Add(file);
         foreach (var o in new Option[] { ligands, doses, times, cells, seed, threads, bootstrap }) command.Options.Add(o);
         engine.AddTo(command);
