@@ -104,26 +104,75 @@ internal static class PopulationPlots
         }
     }
 
-    /// <summary>Read-out mean vs dose (log axis), one line per ligand × cell type.</summary>
-    public static void DoseResponseCurves(IReadOnlyList<DoseResponseCurve> curves, string doseUnit, string path)
+    /// <summary>
+    /// Read-out mean vs dose (log axis), one line per ligand × cell type, one panel per read-out time. A shaded
+    /// band gives the 95% bootstrap interval of each mean (only with at most 6 curves a panel, where the bands stay
+    /// readable; dose_response.csv has them all); a marker at half-maximum the EC50, with a horizontal bar over its
+    /// 95% interval (the legend, beside the panel, gives the numbers).
+    /// </summary>
+    public static void DoseResponseCurves(IReadOnlyList<DoseResponseCurve> curves, string doseUnit, string timeUnit, string path)
     {
-        var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         var cellTypes = curves.Select(c => c.CellType).Distinct().ToList();
         var ligands = curves.Select(c => c.Ligand).Distinct().ToList();
+        var times = curves.Select(c => c.Time).Distinct().Order().ToList();
         var patterns = new[] { LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed };
-        foreach (var c in curves)
+        var panels = new List<Plot>();
+        foreach (double time in times)
         {
-            var line = plot.Add.ScatterLine(c.Doses.Select(Math.Log10).ToArray(), c.Mean, palette.GetColor(cellTypes.IndexOf(c.CellType)));
-            line.LinePattern = patterns[ligands.IndexOf(c.Ligand) % patterns.Length];
-            line.LineWidth = 2;
-            line.LegendText = $"{c.Ligand} {c.CellType}";
+            var plot = new Plot();
+            Fonts(plot);
+            var panel = curves.Where(c => c.Time == time).ToList();
+            foreach (var c in panel)
+            {
+                var color = palette.GetColor(cellTypes.IndexOf(c.CellType));
+                double[] x = [.. c.Doses.Select(Math.Log10)];
+                if (panel.Count <= 6 && c.MeanLow.Length == c.Doses.Length && c.MeanLow.All(double.IsFinite) && c.MeanHigh.All(double.IsFinite))
+                {
+                    var band = plot.Add.FillY(x, c.MeanLow, c.MeanHigh);
+                    band.FillColor = color.WithAlpha(0.15);
+                    band.LineWidth = 0;
+                }
+                var line = plot.Add.ScatterLine(x, c.Mean, color);
+                line.LinePattern = patterns[ligands.IndexOf(c.Ligand) % patterns.Length];
+                line.LineWidth = 2;
+                line.LegendText = $"{c.Ligand} {c.CellType}: EC50 {Ec50Text(c)}";
+                if (double.IsFinite(c.Ec50))
+                {
+                    double half = c.Baseline + (c.Mean.Max() - c.Baseline) / 2;
+                    if (double.IsFinite(c.Ec50Low) && double.IsFinite(c.Ec50High))
+                    {
+                        var bar = plot.Add.Line(Math.Log10(c.Ec50Low), half, Math.Log10(c.Ec50High), half);
+                        bar.Color = color;
+                        bar.LineWidth = 3;
+                        foreach (double end in new[] { c.Ec50Low, c.Ec50High })
+                        {
+                            double span = (c.Mean.Max() - c.Baseline) * 0.03;
+                            var cap = plot.Add.Line(Math.Log10(end), half - span, Math.Log10(end), half + span);
+                            cap.Color = color;
+                            cap.LineWidth = 2;
+                        }
+                    }
+                    var marker = plot.Add.Marker(Math.Log10(c.Ec50), half, MarkerShape.FilledCircle, 9, color);
+                    marker.MarkerLineColor = Colors.Black;
+                }
+            }
+            plot.XLabel($"log10 dose ({doseUnit})");
+            plot.YLabel("read-out (mean over cells)");
+            plot.Title(times.Count > 1 || !double.IsNaN(time) ? $"Dose-response at {time:G4} {timeUnit}" : "Dose-response");
+            plot.ShowLegend(Edge.Right);
+            panels.Add(plot);
         }
-        plot.XLabel($"log10 dose ({doseUnit})");
-        plot.YLabel("read-out (mean over cells)");
-        plot.Title("Dose-response");
-        plot.ShowLegend(Alignment.UpperLeft);
-        plot.SavePng(path, 1100, 700);
+        if (panels.Count == 1) panels[0].SavePng(path, 1300, 700);
+        else SaveGrid(panels, 2, 1300, 700, path);
+    }
+
+    private static string Ec50Text(DoseResponseCurve c)
+    {
+        if (!double.IsFinite(c.Ec50)) return "not bracketed";
+        string text = Round(c.Ec50);
+        if (double.IsFinite(c.Ec50Low) && double.IsFinite(c.Ec50High)) text += $" [{Round(c.Ec50Low)}–{Round(c.Ec50High)}]";
+        return c.Unbracketed > 0 ? $"{text} ({c.Unbracketed}/{c.Replicates} unbracketed)" : text;
     }
 
     // ---- Figures of a run with a 'lineage' block (cells divide and die); written only when the groups carry a LineageTrace ----

@@ -17,12 +17,14 @@ internal static class DoseResponseCommand
         var cells = new Option<int>("--cells") { Description = "cells per cell type and dose", DefaultValueFactory = _ => 10 };
         var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
+        var times = new Option<string?>("--times") { Description = "read-out times, comma-separated, in the study's time unit (default: its readout_time); each cell is simulated once to the last and read at each" };
+        var bootstrap = new Option<int>("--bootstrap") { Description = "bootstrap replicates over cells for the 95% intervals of means, EC50s and EC50 ratios (0: none)", DefaultValueFactory = _ => DoseResponse.DefaultReplicates };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("dose-response") };
         var engine = EngineOptions.Create();
 
-        var command = new Command("dose-response", "pSTAT5 dose-response curves and EC50 per ligand and cell type.");
+        var command = new Command("dose-response", "pSTAT5 dose-response curves, EC50s and EC50 ratios with 95% bootstrap intervals, per ligand, cell type and read-out time.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { ligands, doses, cells, seed, threads }) command.Options.Add(o);
+        foreach (var o in new Option[] { ligands, doses, times, cells, seed, threads, bootstrap }) command.Options.Add(o);
         engine.AddTo(command);
         command.Options.Add(outDir);
         command.SetAction((parse, cancellationToken) =>
@@ -35,23 +37,39 @@ internal static class DoseResponseCommand
                 || !int.TryParse(parts[2], CultureInfo.InvariantCulture, out int count))
                 throw new ArgumentOutOfRangeException(nameof(doses), $"--doses must be from:to:count, e.g. 1:10000:9; got '{parse.GetValue(doses)}'");
             var doseList = DoseResponse.LogSpaced(from, to, count);
+            double[]? timeList = parse.GetValue(times) is { } text ? ParseTimes(text) : null;
+            int replicates = parse.GetValue(bootstrap);
+            if (replicates < 0) throw new ArgumentOutOfRangeException(nameof(bootstrap), $"--bootstrap must be 0 or more replicates; got {replicates}");
             string[] ligandList = parse.GetValue(ligands) is { Length: > 0 } l ? l : [.. study.Ligands.Keys.Where(k => k != "none").Order(StringComparer.Ordinal)];
             study.RequireLigands(ligandList, "--ligand");
             var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads)), parse, study.Settings.Engine);
             long total = (long)ligandList.Length * (doseList.Length + 1) * study.CellTypes.Length * Math.Max(1, options.CellsPerType);
-            var curves = ProgressDisplay.Run($"dose-response: {total} cells", total, (PopulationProgress p) => p.CellsDone,
-                progress => DoseResponse.Run(study, ligandList, doseList, options, progress: progress, cancellationToken: cancellationToken));
+            var settings = new DoseResponseSettings(timeList, replicates);
+            var result = ProgressDisplay.Run($"dose-response: {total} cells", total, (PopulationProgress p) => p.CellsDone,
+                progress => DoseResponse.Run(study, ligandList, doseList, options, settings, progress: progress, cancellationToken: cancellationToken));
             var dir = parse.GetValue(outDir)!;
             dir.Create();
-            string unit = study.Settings.DoseUnit;
-            PopulationCommand.Write(Path.Combine(dir.FullName, "dose_response.csv"), w => PopulationCsv.WriteDoseResponse(curves, unit, w));
-            PopulationCommand.Write(Path.Combine(dir.FullName, "ec50.csv"), w => PopulationCsv.WriteEc50(curves, unit, w));
-            PopulationPlots.DoseResponseCurves(curves, unit, Path.Combine(dir.FullName, "dose_response.png"));
-            output.WriteLine($"wrote {dir.FullName}/dose_response.csv, ec50.csv, dose_response.png");
+            string unit = study.Settings.DoseUnit, timeUnit = study.Settings.TimeUnit;
+            PopulationCommand.Write(Path.Combine(dir.FullName, "dose_response.csv"), w => PopulationCsv.WriteDoseResponse(result.Curves, unit, timeUnit, w));
+            PopulationCommand.Write(Path.Combine(dir.FullName, "ec50.csv"), w => PopulationCsv.WriteEc50(result.Curves, unit, timeUnit, w));
+            PopulationCommand.Write(Path.Combine(dir.FullName, "ec50_ratios.csv"), w => PopulationCsv.WriteEc50Ratios(result.Ratios, timeUnit, w));
+            PopulationPlots.DoseResponseCurves(result.Curves, unit, timeUnit, Path.Combine(dir.FullName, "dose_response.png"));
+            output.WriteLine($"wrote {dir.FullName}/dose_response.csv, ec50.csv, ec50_ratios.csv, dose_response.png");
             bool cancelled = cancellationToken.IsCancellationRequested;
             if (cancelled) error.WriteLine("interrupted: curves use the cells that finished");
             return Task.FromResult(cancelled ? CliApp.Interrupted : 0);
         });
         return command;
+    }
+
+    /// <summary>The read-out times of <c>--times</c>: positive numbers, comma-separated.</summary>
+    internal static double[] ParseTimes(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var list = new double[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!double.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out list[i]) || !(list[i] > 0) || double.IsInfinity(list[i]))
+                throw new ArgumentOutOfRangeException("times", $"--times must be positive numbers separated by commas, e.g. 30,60,120,240; got '{text}'");
+        return list;
     }
 }

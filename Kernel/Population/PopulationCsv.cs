@@ -298,21 +298,44 @@ public static class PopulationCsv
         w.WriteLine();
     }
 
-    /// <summary><c>ligand,cell_type,dose,pstat5_mean,pstat5_sd</c> (the dose column named after the study's dose unit).</summary>
-    public static void WriteDoseResponse(IReadOnlyList<DoseResponseCurve> curves, string doseUnit, TextWriter w)
+    /// <summary>
+    /// <c>ligand,cell_type,time,dose,pstat5_mean,pstat5_sd,pstat5_mean_low,pstat5_mean_high</c> (the time and dose
+    /// columns named after the study's units): one row per ligand, read-out time, cell type and dose (dose 0: the
+    /// baseline, without sd); the last two columns are the 95% bootstrap interval of the mean (empty without replicates).
+    /// </summary>
+    public static void WriteDoseResponse(IReadOnlyList<DoseResponseCurve> curves, string doseUnit, string timeUnit, TextWriter w)
     {
-        w.WriteLine($"ligand,cell_type,dose_{doseUnit},pstat5_mean,pstat5_sd");
+        w.WriteLine($"ligand,cell_type,time_{timeUnit},dose_{doseUnit},pstat5_mean,pstat5_sd,pstat5_mean_low,pstat5_mean_high");
         foreach (var c in curves)
         {
-            w.WriteLine($"{c.Ligand},{c.CellType},0,{F(c.Baseline)},");
-            for (int i = 0; i < c.Doses.Length; i++) w.WriteLine($"{c.Ligand},{c.CellType},{F(c.Doses[i])},{F(c.Mean[i])},{F(c.StandardDeviation[i])}");
+            bool ci = c.MeanLow.Length == c.Doses.Length;
+            w.WriteLine($"{c.Ligand},{c.CellType},{F(c.Time)},0,{F(c.Baseline)},,{(ci ? F(c.BaselineInterval.Low) : "")},{(ci ? F(c.BaselineInterval.High) : "")}");
+            for (int i = 0; i < c.Doses.Length; i++)
+                w.WriteLine($"{c.Ligand},{c.CellType},{F(c.Time)},{F(c.Doses[i])},{F(c.Mean[i])},{F(c.StandardDeviation[i])},{(ci ? F(c.MeanLow[i]) : "")},{(ci ? F(c.MeanHigh[i]) : "")}");
         }
     }
 
-    /// <summary><c>ligand,cell_type,ec50</c>.</summary>
-    public static void WriteEc50(IReadOnlyList<DoseResponseCurve> curves, string doseUnit, TextWriter w)
+    /// <summary>
+    /// <c>ligand,cell_type,time,ec50,ec50_low,ec50_high,replicates,unbracketed</c>: per ligand, read-out time and
+    /// cell type, the EC50 (NaN when not bracketed) with its 95% percentile-bootstrap interval over the bracketed
+    /// replicates, the replicates drawn and how many of them had no bracketed EC50 (left out of the interval).
+    /// </summary>
+    public static void WriteEc50(IReadOnlyList<DoseResponseCurve> curves, string doseUnit, string timeUnit, TextWriter w)
     {
-        w.WriteLine($"ligand,cell_type,ec50_{doseUnit}");
-        foreach (var c in curves) w.WriteLine($"{c.Ligand},{c.CellType},{F(c.Ec50)}");
+        w.WriteLine($"ligand,cell_type,time_{timeUnit},ec50_{doseUnit},ec50_low,ec50_high,replicates,unbracketed");
+        foreach (var c in curves)
+            w.WriteLine($"{c.Ligand},{c.CellType},{F(c.Time)},{F(c.Ec50)},{F(c.Ec50Low)},{F(c.Ec50High)},{c.Replicates},{c.Unbracketed}");
+    }
+
+    /// <summary>
+    /// <c>ligand,time,cell_type,reference,ratio,low,high,replicates,unbracketed</c>: EC50(cell type) / EC50(reference)
+    /// with the 95% interval of the same bootstrap replicates' ratios; unbracketed counts the replicates in which
+    /// either EC50 was not bracketed (left out).
+    /// </summary>
+    public static void WriteEc50Ratios(IReadOnlyList<Ec50Ratio> ratios, string timeUnit, TextWriter w)
+    {
+        w.WriteLine($"ligand,time_{timeUnit},cell_type,reference,ratio,low,high,replicates,unbracketed");
+        foreach (var r in ratios)
+            w.WriteLine($"{r.Ligand},{F(r.Time)},{r.CellType},{r.Reference},{F(r.Ratio)},{F(r.Low)},{F(r.High)},{r.Replicates},{r.Unbracketed}");
     }
 }
