@@ -303,8 +303,7 @@ public static class DoseResponse
             for (int c = 0; c < study.CellTypes.Length; c++)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames));
         var engines = CellEngines.For(study, network, groups, options, engine);
-        var sampler = new CellParameterSampler(study.Model);
-        int p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
+        int o = outputNames.Length;
         var gridTimes = grid.Times();
         int[] at = [.. times.Select(t => (int)Math.Round(t / grid.End * (grid.Points - 1)))];
         var values = new double[groups.Count][][];
@@ -314,47 +313,19 @@ public static class DoseResponse
             values[g] = [.. times.Select(_ => new double[cells])];
             done[g] = new bool[cells];
         }
-        var units = new List<(int Group, int First, int Count)>();
-        for (int g = 0; g < groups.Count; g++)
-            for (int first = 0; first < cells; first += blockSize)
-                units.Add((g, first, Math.Min(blockSize, cells - first)));
-        long total = (long)groups.Count * cells, finished = 0;
-        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
-        var workers = new WorkerPool<ICellSimulator?[]>(() => new ICellSimulator?[engines.Kinds], threads);
-        try
-        {
-            Parallel.For(0, units.Count, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken }, workers.Get,
-                (u, _, local) =>
-                {
-                    var (gi, first, count) = units[u];
-                    var group = groups[gi];
-                    var simulator = local[engines.KindOf[gi]] ??= engines.Create(engines.KindOf[gi], network);
-                    var block = new CellBlock(count, s, p) { Seed = seed ^ PopulationRunner.ScenarioHash(group.Scenario.Name) };
-                    for (int i = 0; i < count; i++)
+        PopulationRunner.RunBlocks(study, network, groups, engines, cells, seed, blockSize, options.Threads, criterion: null, _ => grid,
+            (gi, first, block, _, record) =>
+            {
+                var vars = new double[variableNames.Length];
+                for (int i = 0; i < block.Count; i++)
+                    for (int t = 0; t < times.Length; t++)
                     {
-                        int cell = first + i;
-                        block.StreamIndices[i] = CellParameterSampler.ParameterStream(group.CellTypeIndex, cell);
-                        sampler.Sample(seed, group.Scenario, group.CellType, group.CellTypeIndex, cell,
-                            block.Parameters.AsSpan(i * p, p), block.InitialCounts.AsSpan(i * s, s));
+                        // the variables of the run up to time t: its record to grid point at[t]
+                        CellVariables.Compute(record.AsSpan(i * grid.Points * o, (at[t] + 1) * o), gridTimes[..(at[t] + 1)], o, vars);
+                        values[gi][t][first + i] = vars[readout];
+                        done[gi][first + i] = true;
                     }
-                    var record = new double[count * grid.Points * o];
-                    try { simulator.Simulate(block, grid, record, cancellationToken); }
-                    catch (OperationCanceledException) { return local; }
-                    var vars = new double[variableNames.Length];
-                    for (int i = 0; i < count; i++)
-                        for (int t = 0; t < times.Length; t++)
-                        {
-                            // the variables of the run up to time t: its record to grid point at[t]
-                            CellVariables.Compute(record.AsSpan(i * grid.Points * o, (at[t] + 1) * o), gridTimes[..(at[t] + 1)], o, vars);
-                            values[gi][t][first + i] = vars[readout];
-                            done[gi][first + i] = true;
-                        }
-                    progress?.Report(new PopulationProgress(Interlocked.Add(ref finished, count), total));
-                    return local;
-                },
-                workers.Return);
-        }
-        catch (OperationCanceledException) { }
+            }, progress, cancellationToken);
         // finished cells only, in cell order
         return [.. Enumerable.Range(0, groups.Count).Select(g => values[g].Select(v => v.Where((_, i) => done[g][i]).ToArray()).ToArray())];
     }

@@ -116,17 +116,54 @@ public static class PopulationRunner
             return LineagePopulationRunner.Run(study, lineage, scenarios, options, study.Settings.LigandPool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         if (study.Settings.LigandPool is { } pool)
             return PooledPopulationRunner.Run(study, scenarios, options, pool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
-        var sampler = new CellParameterSampler(study.Model);
-        int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
+        int v = variableNames.Length, p = network.Parameters.Length, o = outputNames.Length;
         var fateNames = study.FateNames;
         var criterion = SlowScaleCriterionCheck.For(engines.Reduced, options.SlowScale);
+        var (work, cancelled) = RunBlocks(study, network, groups, engines, cells, seed, blockSize, options.Threads, criterion,
+            group => GridFor(group.Scenario, study.Settings.OutputInterval),
+            (gi, first, block, grid, record) =>
+            {
+                var group = groups[gi];
+                var times = grid.Times();
+                var vars = new double[v + p];
+                var traits = new bool[study.Traits.Length];
+                for (int i = 0; i < block.Count; i++)
+                {
+                    CellVariables.Compute(record.AsSpan(i * grid.Points * o, grid.Points * o), times, o, vars);
+                    block.Parameters.AsSpan(i * p, p).CopyTo(vars.AsSpan(v));
+                    EvaluateTraits(study, group.CellType.Name, vars, traits);
+                    group.Store(first + i, vars.AsSpan(0, v), Classify(study, group.CellType.Name, vars, fateNames), traits);
+                }
+            }, progress, cancellationToken);
+        return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, work.Events, cancelled || cancellationToken.IsCancellationRequested)
+        {
+            Method = engines.Description,
+            LeapedEvents = work.LeapedFirings,
+            SlowScaleCriterion = criterion?.Rows(groups) ?? [],
+        };
+    }
+
+    /// <summary>
+    /// The run without a ligand pool: every group's cells in blocks of <paramref name="blockSize"/>, on all
+    /// cores. Each cell's parameters and initial counts come from stream (seed, cell type, cell), its
+    /// trajectory from stream (seed ⊕ hash(scenario name), cell type, cell); each block is simulated on its
+    /// group's grid and handed, with its record, to <paramref name="store"/> (called concurrently for
+    /// different blocks). A cancellation keeps the blocks already stored.
+    /// </summary>
+    /// <returns>The engines' work, and whether the run was cancelled.</returns>
+    internal static (SimulationCounters Work, bool Cancelled) RunBlocks(Study study, CompiledNetwork network, IReadOnlyList<PopulationGroup> groups,
+        CellEngines engines, int cells, ulong seed, int blockSize, int threads, SlowScaleCriterionCheck? criterion,
+        Func<PopulationGroup, TimeGrid> gridOf, Action<int, int, CellBlock, TimeGrid, double[]> store,
+        IProgress<PopulationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var sampler = new CellParameterSampler(study.Model);
+        int p = network.Parameters.Length, s = network.SpeciesCount, o = network.OutputCount;
         var units = new List<(int Group, int First, int Count)>();
         for (int g = 0; g < groups.Count; g++)
             for (int first = 0; first < cells; first += blockSize)
                 units.Add((g, first, Math.Min(blockSize, cells - first)));
-
         long total = (long)groups.Count * cells, done = 0;
-        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        if (threads <= 0) threads = Environment.ProcessorCount;
         // Per worker, one simulator per engine kind, made when first needed and reused by later tasks.
         var workers = new WorkerPool<ICellSimulator?[]>(() => new ICellSimulator?[engines.Kinds], threads);
         bool cancelled = false;
@@ -141,8 +178,7 @@ public static class PopulationRunner
                     var group = groups[gi];
                     int kind = engines.KindOf[gi];
                     var simulator = local[kind] ??= engines.Create(kind, network);
-                    var grid = GridFor(group.Scenario, study.Settings.OutputInterval);
-                    var times = grid.Times();
+                    var grid = gridOf(group);
                     var block = new CellBlock(count, s, p) { Seed = seed ^ ScenarioHash(group.Scenario.Name) };
                     for (int i = 0; i < count; i++)
                     {
@@ -155,15 +191,7 @@ public static class PopulationRunner
                     var record = new double[count * grid.Points * o];
                     try { simulator.Simulate(block, grid, record, cancellationToken); }
                     catch (OperationCanceledException) { return local; }
-                    var vars = new double[v + p];
-                    var traits = new bool[study.Traits.Length];
-                    for (int i = 0; i < count; i++)
-                    {
-                        CellVariables.Compute(record.AsSpan(i * grid.Points * o, grid.Points * o), times, o, vars);
-                        block.Parameters.AsSpan(i * p, p).CopyTo(vars.AsSpan(v));
-                        EvaluateTraits(study, group.CellType.Name, vars, traits);
-                        group.Store(first + i, vars.AsSpan(0, v), Classify(study, group.CellType.Name, vars, fateNames), traits);
-                    }
+                    store(gi, first, block, grid, record);
                     progress?.Report(new PopulationProgress(Interlocked.Add(ref done, count), total));
                     return local;
                 },
@@ -172,12 +200,7 @@ public static class PopulationRunner
         catch (OperationCanceledException) { cancelled = true; }
         var work = workers.Created.SelectMany(w => w).OfType<ICellSimulator>()
             .Aggregate(new SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
-        return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, work.Events, cancelled || cancellationToken.IsCancellationRequested)
-        {
-            Method = engines.Description,
-            LeapedEvents = work.LeapedFirings,
-            SlowScaleCriterion = criterion?.Rows(groups) ?? [],
-        };
+        return (work, cancelled);
     }
 
     /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>
