@@ -38,6 +38,7 @@ internal static class ExpressionCompiler
     private static L Build(Expr expr, ParameterExpression species, ParameterExpression parameters, ParameterExpression time)
     {
         L Recurse(Expr e) => Build(e, species, parameters, time);
+        ExpressionLimits.EnsureStack(expr);
         switch (expr)
         {
             case NumberExpr n: return L.Constant(n.Value);

@@ -14,6 +14,7 @@ internal static class ExpressionEvaluator
     /// <param name="checkedDivision">When true, a division by zero throws a <see cref="ModelException"/> at the operator.</param>
     public static double Evaluate(Expr expr, Func<SymbolExpr, double> lookup, bool checkedDivision = false)
     {
+        ExpressionLimits.EnsureStack(expr);
         switch (expr)
         {
             case NumberExpr n: return n.Value;
@@ -117,30 +118,26 @@ internal static class ExpressionEvaluator
     /// <summary>Every symbol the expression reads, in order of appearance (with repeats).</summary>
     public static IEnumerable<SymbolExpr> Symbols(Expr expr)
     {
-        switch (expr)
+        // Iterative (an explicit stack): nested iterators would cost O(depth) per symbol and recurse.
+        var stack = new Stack<Expr>();
+        stack.Push(expr);
+        while (stack.Count > 0)
         {
-            case SymbolExpr s: yield return s; break;
-            case UnaryExpr u: foreach (var x in Symbols(u.Operand)) yield return x; break;
-            case BinaryExpr b:
-                foreach (var x in Symbols(b.Left)) yield return x;
-                foreach (var x in Symbols(b.Right)) yield return x;
-                break;
-            case CallExpr c:
-                foreach (var a in c.Arguments) foreach (var x in Symbols(a)) yield return x;
-                break;
-            case PiecewiseExpr p:
-                foreach (var piece in p.Pieces)
-                {
-                    foreach (var x in Symbols(piece.Value)) yield return x;
-                    foreach (var x in Symbols(piece.Condition)) yield return x;
-                }
-                if (p.Otherwise is not null) foreach (var x in Symbols(p.Otherwise)) yield return x;
-                break;
+            var node = stack.Pop();
+            if (node is SymbolExpr s) { yield return s; continue; }
+            var children = ExpressionLimits.Children(node).ToList();
+            for (int i = children.Count - 1; i >= 0; i--) stack.Push(children[i]);
         }
     }
 
     /// <summary>Rebuilds an expression with every symbol replaced by what <paramref name="replace"/> returns.</summary>
-    public static Expr Substitute(Expr expr, Func<SymbolExpr, Expr> replace) => expr switch
+    public static Expr Substitute(Expr expr, Func<SymbolExpr, Expr> replace)
+    {
+        ExpressionLimits.EnsureStack(expr);
+        return SubstituteNode(expr, replace);
+    }
+
+    private static Expr SubstituteNode(Expr expr, Func<SymbolExpr, Expr> replace) => expr switch
     {
         SymbolExpr s => replace(s),
         UnaryExpr u => u with { Operand = Substitute(u.Operand, replace) },

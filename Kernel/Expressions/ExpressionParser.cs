@@ -22,6 +22,7 @@ internal sealed class ExpressionParser
     private readonly Func<int, SourcePosition> _positionOf;
     private readonly NameResolver _resolve;
     private int _pos;
+    private int _nesting;
 
     private ExpressionParser(string text, Func<int, SourcePosition> positionOf, NameResolver resolve)
     {
@@ -42,7 +43,9 @@ internal sealed class ExpressionParser
         if (parser._pos >= text.Length) throw parser.Error(parser._pos, "expected an expression");
         var e = parser.ParseOr();
         parser.SkipSpace();
-        if (parser._pos < text.Length) throw parser.Error(parser._pos, $"unexpected '{text[parser._pos]}' in expression");
+        if (parser._pos < text.Length) throw parser.Error(parser._pos, $"unexpected '{SourceExcerpt.Char(text[parser._pos])}' in expression");
+        // Chains of operators (a+b+c+…) are parsed in loops but nest in the tree: bound the tree too.
+        ExpressionLimits.CheckDepth(e);
         return e;
     }
 
@@ -140,6 +143,14 @@ internal sealed class ExpressionParser
     {
         SkipSpace();
         int at = _pos;
+        // Every level of nesting (parentheses, signs, exponents, arguments) passes here: bound the recursion.
+        if (++_nesting > ExpressionLimits.MaxDepth) throw Error(at, $"expression nested more than {ExpressionLimits.MaxDepth} levels deep");
+        try { return ParseUnaryNested(at); }
+        finally { _nesting--; }
+    }
+
+    private Expr ParseUnaryNested(int at)
+    {
         if (Accept("-")) return new UnaryExpr(UnaryOperator.Negate, ParseUnary(), _positionOf(at));
         if (Accept("+")) return ParseUnary();
         if (_pos < _text.Length && _text[_pos] == '!' && !(_pos + 1 < _text.Length && _text[_pos + 1] == '='))
@@ -197,7 +208,7 @@ internal sealed class ExpressionParser
             if (name == "_e") return new NumberExpr(Math.E, position);
             return _resolve(name, false, position) ?? throw ThrowHelper.Model(position, $"unknown name '{name}'");
         }
-        throw Error(at, $"unexpected '{c}' in expression");
+        throw Error(at, $"unexpected '{SourceExcerpt.Char(c)}' in expression");
     }
 
     private ImmutableArray<Expr> ParseArguments()

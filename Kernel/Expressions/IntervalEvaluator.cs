@@ -27,6 +27,7 @@ internal static class IntervalEvaluator
     public static Interval Evaluate(Expr expr, double[] species, double[] parameters, Interval time, Interval[]? parameterRanges = null)
     {
         Interval Recurse(Expr e) => Evaluate(e, species, parameters, time, parameterRanges);
+        ExpressionLimits.EnsureStack(expr);
         switch (expr)
         {
             case NumberExpr n: return Interval.Point(n.Value);

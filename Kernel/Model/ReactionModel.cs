@@ -152,7 +152,13 @@ public sealed class ReactionModel
     /// weighted sums of species, functions are inlined, and species or parameters set by assignment
     /// rules are replaced by their rule's expression. Readers reject cycles, so this terminates.
     /// </summary>
-    public Expr Lower(Expr expr) => NeedsLowering(expr) ? ExpressionEvaluator.Substitute(expr, LowerSymbol) : expr;
+    /// <exception cref="ModelException">The inlined expression would have more than <see cref="ExpressionLimits.MaxNodes"/> nodes (functions that call each other twice per level grow exponentially) or nest too deeply for the stack.</exception>
+    public Expr Lower(Expr expr)
+    {
+        if (!NeedsLowering(expr)) return expr;
+        int nodes = 0;
+        return LowerNode(expr, ref nodes);
+    }
 
     // Rule targets by (kind, index), built on first use so lowering costs O(1) per symbol, not O(rules).
     private Dictionary<(SymbolKind, int), AssignmentRule>? _ruleTargets;
@@ -171,6 +177,7 @@ public sealed class ReactionModel
     /// <summary>True when <paramref name="expr"/> reads something <see cref="Lower"/> replaces (no allocation; most rates read parameters only).</summary>
     private bool NeedsLowering(Expr expr)
     {
+        ExpressionLimits.EnsureStack(expr);
         switch (expr)
         {
             case NumberExpr: return false;
@@ -186,20 +193,52 @@ public sealed class ReactionModel
         }
     }
 
-    private Expr LowerSymbol(SymbolExpr s)
+    // Substitution with a budget: every node built counts, so inlining cannot grow without bound.
+    private Expr LowerNode(Expr expr, ref int nodes)
+    {
+        ExpressionLimits.EnsureStack(expr);
+        if (++nodes > ExpressionLimits.MaxNodes)
+            throw ThrowHelper.Model(expr.Position, $"expression has more than {ExpressionLimits.MaxNodes:N0} terms once its functions, observables and rules are inlined");
+        switch (expr)
+        {
+            case SymbolExpr s: return LowerSymbol(s, ref nodes);
+            case UnaryExpr u: return u with { Operand = LowerNode(u.Operand, ref nodes) };
+            case BinaryExpr b:
+                var left = LowerNode(b.Left, ref nodes);
+                return b with { Left = left, Right = LowerNode(b.Right, ref nodes) };
+            case CallExpr c:
+                var args = ImmutableArray.CreateBuilder<Expr>(c.Arguments.Length);
+                foreach (var a in c.Arguments) args.Add(LowerNode(a, ref nodes));
+                return c with { Arguments = args.MoveToImmutable() };
+            case PiecewiseExpr p:
+                var pieces = ImmutableArray.CreateBuilder<Piece>(p.Pieces.Length);
+                foreach (var x in p.Pieces)
+                {
+                    var value = LowerNode(x.Value, ref nodes);
+                    pieces.Add(new Piece(value, LowerNode(x.Condition, ref nodes)));
+                }
+                return p with { Pieces = pieces.MoveToImmutable(), Otherwise = p.Otherwise is null ? null : LowerNode(p.Otherwise, ref nodes) };
+            default: return expr;
+        }
+    }
+
+    private Expr LowerSymbol(SymbolExpr s, ref int nodes)
     {
         switch (s.Kind)
         {
             case SymbolKind.Observable:
                 var terms = Observables[s.Index].Terms;
+                nodes += 2 * terms.Length;
+                if (nodes > ExpressionLimits.MaxNodes)
+                    throw ThrowHelper.Model(s.Position, $"expression has more than {ExpressionLimits.MaxNodes:N0} terms once its functions, observables and rules are inlined");
                 if (terms.Length == 0) return new NumberExpr(0, s.Position);
                 Expr sum = Term(terms[0], s.Position);
                 for (int i = 1; i < terms.Length; i++) sum = new BinaryExpr(BinaryOperator.Add, sum, Term(terms[i], s.Position), s.Position);
                 return sum;
             case SymbolKind.Function:
-                return Lower(Functions[s.Index].Body);
+                return LowerNode(Functions[s.Index].Body, ref nodes);
             default:
-                return Rules.Length > 0 && RuleTargets.TryGetValue((s.Kind, s.Index), out var rule) ? Lower(rule.Value) : s;
+                return Rules.Length > 0 && RuleTargets.TryGetValue((s.Kind, s.Index), out var rule) ? LowerNode(rule.Value, ref nodes) : s;
         }
     }
 

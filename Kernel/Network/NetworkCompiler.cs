@@ -268,6 +268,7 @@ public static class NetworkCompiler
     /// <summary>Same as <see cref="ExpressionEvaluator.IsConstant"/>, without allocating (called once per reaction).</summary>
     private static bool ReadsOnlyParameters(Expr expr)
     {
+        ExpressionLimits.EnsureStack(expr);
         switch (expr)
         {
             case NumberExpr: return true;

@@ -18,6 +18,7 @@ internal static class TimeThresholds
     /// </summary>
     public static void Collect(Expr expr, List<Expr> thresholds, List<Expr> other)
     {
+        ExpressionLimits.EnsureStack(expr);
         switch (expr)
         {
             case BinaryExpr b when IsRelational(b.Operator) && (IsTime(b.Left) || IsTime(b.Right)):

@@ -390,6 +390,7 @@ public static class SlowScaleReduction
     /// <summary>Polynomial degree of <paramref name="e"/> in the species <paramref name="inGroup"/> accepts, jointly: 0, 1, or −1 when not affine.</summary>
     internal static int Degree(Expr e, Func<int, bool> inGroup)
     {
+        ExpressionLimits.EnsureStack(e);
         switch (e)
         {
             case NumberExpr: return 0;

@@ -33,6 +33,11 @@ internal sealed class MathMLReader
     private readonly Func<string, SourcePosition, Expr> _resolve;
     private readonly IReadOnlyDictionary<string, SbmlFunctionDefinition> _functions;
     private int _depth;
+    // Elements nested in the expression being read, and elements read for it (function bodies once per call).
+    private int _nesting;
+    private int _reads;
+    // Expanded function bodies nest deeper than any expression as written: allow each its own depth.
+    private const int MaxExpandedDepth = 4 * ExpressionLimits.MaxDepth;
 
     /// <summary>Creates a reader for <paramref name="file"/>.</summary>
     /// <param name="file">File name used in positions.</param>
@@ -61,7 +66,11 @@ internal sealed class MathMLReader
         var children = math.Elements().ToList();
         if (children.Count != 1)
             throw ThrowHelper.Model(Pos(math), $"<math> in {where} must hold exactly one expression, found {children.Count}");
-        return Read(children[0], ImmutableDictionary<string, Expr>.Empty, where);
+        _reads = 0;
+        var expr = Read(children[0], ImmutableDictionary<string, Expr>.Empty, where);
+        // Function definitions expanded inline can share arguments many times over: bound the tree's size and depth too.
+        ExpressionLimits.CheckDepth(expr, MaxExpandedDepth);
+        return expr;
     }
 
     /// <summary>Reads the body of a function definition's <c>lambda</c> into its argument names and body element.</summary>
@@ -92,6 +101,17 @@ internal sealed class MathMLReader
         new(Pos(e), $"{what} is not supported (in {where})");
 
     private Expr Read(XElement e, ImmutableDictionary<string, Expr> bound, string where)
+    {
+        if (_nesting >= ExpressionLimits.MaxDepth)
+            throw ThrowHelper.Model(Pos(e), $"MathML nested more than {ExpressionLimits.MaxDepth} elements deep (in {where})");
+        if (++_reads > ExpressionLimits.MaxNodes)
+            throw ThrowHelper.Model(Pos(e), $"MathML expression has more than {ExpressionLimits.MaxNodes:N0} elements with its function definitions expanded (in {where})");
+        _nesting++;
+        try { return ReadNested(e, bound, where); }
+        finally { _nesting--; }
+    }
+
+    private Expr ReadNested(XElement e, ImmutableDictionary<string, Expr> bound, string where)
     {
         var pos = Pos(e);
         if (e.Name.Namespace != Namespace)

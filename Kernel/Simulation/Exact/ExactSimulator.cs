@@ -201,7 +201,32 @@ public abstract class ExactSimulator
     /// (not allowed when a rate changes smoothly with time: the run could not end).</remarks>
     /// <returns>The number of reactions fired.</returns>
     /// <exception cref="SimulationException">A rate cannot be bounded, or the horizon is +∞ with a rate that changes smoothly with time.</exception>
+    /// <exception cref="OperationCanceledException">The run was cancelled (<see cref="RunGuard"/>).</exception>
     public long Advance(double horizon, long maxEvents = long.MaxValue)
+    {
+        // The algorithms' loops run in slices of RunGuard.CheckEvery firings with a look at the limits
+        // between them (cancellation, firing budget, counts past 2^53). A slice that stops on its count
+        // keeps the pending firing, so slicing changes no trajectory.
+        long fired = 0;
+        while (true)
+        {
+            long slice = Math.Min(maxEvents - fired, _untilCheck);
+            long n = AdvanceUnsliced(horizon, slice);
+            fired += n;
+            _untilCheck -= n;
+            if (_untilCheck <= 0)
+            {
+                _untilCheck = RunGuard.CheckEvery;
+                RunGuard.Check(Events, State, Time, Network.SpeciesNames);
+            }
+            if (n < slice || fired >= maxEvents) return fired;
+        }
+    }
+
+    // Firings left before the next look at the run's limits.
+    private long _untilCheck = RunGuard.CheckEvery;
+
+    private long AdvanceUnsliced(double horizon, long maxEvents)
     {
         if (!_timed) return AdvanceCore(horizon, maxEvents);
         if (_coupled) return AdvanceCoupled(horizon, maxEvents);
