@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using Stochastic.Cli.Commands;
 using Stochastic.Model;
 using Stochastic.Simulation;
@@ -27,7 +29,37 @@ public static class CliApp
         root.Subcommands.Add(DsmtsCommand.Create(output, error));
         root.Subcommands.Add(PopulationCommand.Create(output, error));
         root.Subcommands.Add(DoseResponseCommand.Create(output, error));
+        foreach (var command in root.Subcommands)
+        {
+            // Counts (cells, runs, threads, points, replicates) are never negative: one check for all.
+            foreach (var option in command.Options)
+            {
+                if (option is Option<int> count) count.Validators.Add(r => NonNegative(r, count.Name, r.GetValueOrDefault<int>()));
+                else if (option is Option<int?> optional) optional.Validators.Add(r => NonNegative(r, optional.Name, r.GetValueOrDefault<int?>() ?? 0));
+            }
+            // Every command that simulates takes the firing budget.
+            if (command.Name is "simulate" or "population" or "dose-response" or "dsmts") command.Options.Add(MaxFiringsOption());
+        }
         return root;
+    }
+
+    /// <summary>The name of the firing-budget option.</summary>
+    internal const string MaxFiringsName = "--max-firings";
+
+    private static Option<long> MaxFiringsOption()
+    {
+        var option = new Option<long>(MaxFiringsName)
+        {
+            Description = $"most reaction firings per run or cell before it stops with an error (runaway growth); 0 = no budget",
+            DefaultValueFactory = _ => RunLimits.DefaultMaxFirings,
+        };
+        option.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 0) r.AddError($"{MaxFiringsName} must be 0 (no budget) or a positive count, got {r.GetValueOrDefault<long>()}"); });
+        return option;
+    }
+
+    private static void NonNegative(OptionResult result, string name, int value)
+    {
+        if (value < 0) result.AddError($"{name} must be 0 or more, got {value}");
     }
 
     /// <summary>Runs the command line; returns the process exit code.</summary>
@@ -41,21 +73,69 @@ public static class CliApp
             error.WriteLine($"error: {parse.Errors[0].Message.ReplaceLineEndings(" ").Replace("\t", "")} (see {string.Join(' ', ["stochastic", .. CommandPath(parse), "--help"])})");
             return InputError;
         }
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        // Ctrl+C and SIGTERM cancel every loop (the simulators look every 65,536 firings), and what is
+        // done is written; a second signal ends the process at once (the system's default action).
+        // System.CommandLine's own handler is off: it raced with ours and failed on a second signal.
+        using var interrupt = new CancellationTokenSource();
+        int signals = 0;
+        void OnSignal(PosixSignalContext context)
+        {
+            if (Interlocked.Increment(ref signals) > 1) return;
+            context.Cancel = true;
+            try { interrupt.Cancel(); } catch (ObjectDisposedException) { }
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+        long maxFirings = parse.CommandResult.Command.Options.Any(o => o.Name == MaxFiringsName) ? parse.GetValue<long>(MaxFiringsName) : RunLimits.DefaultMaxFirings;
+        using var limits = RunGuard.Enter(new RunLimits(maxFirings == 0 ? long.MaxValue : maxFirings, interrupt.Token));
         try
         {
-            return await parse.InvokeAsync(config);
+            return await parse.InvokeAsync(config, interrupt.Token);
         }
         catch (Exception e) when (Describe(e) is { } message)
         {
             error.WriteLine(message);
             return InputError;
         }
+        catch (OperationCanceledException) when (interrupt.IsCancellationRequested)
+        {
+            error.WriteLine("interrupted");
+            return Interrupted;
+        }
         catch (Exception e)
         {
             // Not a user mistake: a bug. One line, no stack trace on the terminal (EX_SOFTWARE).
-            error.WriteLine($"internal error (a bug in stochastic, please report it with the command line): {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}");
+            var inner = Unwrap(e);
+            error.WriteLine(SourceExcerpt.Clean($"internal error (a bug in stochastic, please report it with the command line): {inner.GetType().Name}: {inner.Message.ReplaceLineEndings(" ")}"));
             return InternalError;
+        }
+    }
+
+    /// <summary>
+    /// The exception that says what went wrong: parallel loops wrap the failure of a cell or run in an
+    /// <see cref="AggregateException"/> (and reflection in a <see cref="TargetInvocationException"/>);
+    /// the first of the library's family inside, else the first inner one.
+    /// </summary>
+    internal static Exception Unwrap(Exception e)
+    {
+        while (true)
+        {
+            switch (e)
+            {
+                case AggregateException a when a.InnerExceptions.Count > 0:
+                    var flat = a.Flatten().InnerExceptions;
+                    e = flat.FirstOrDefault(x => x is StochasticException) ?? flat.FirstOrDefault(x => x is not OperationCanceledException) ?? flat[0];
+                    continue;
+                case TargetInvocationException { InnerException: { } inner }:
+                    e = inner;
+                    continue;
+                case TypeInitializationException { InnerException: { } inner }:
+                    e = inner;
+                    continue;
+                default:
+                    return e;
+            }
         }
     }
 
@@ -66,16 +146,25 @@ public static class CliApp
         return names;
     }
 
+    // A broken file can have an error on every line: the first ones say enough.
+    private const int MaxErrorLines = 10;
+
     /// <summary>The one-line (or one line per model error) message for a user mistake, or null for a bug.</summary>
-    internal static string? Describe(Exception e) => e switch
+    /// Every line is escaped and cut to a short excerpt (<see cref="SourceExcerpt"/>).
+    internal static string? Describe(Exception e)
     {
-        ModelException m => string.Join(Environment.NewLine, m.Errors.Select(x => x.ToString())),
-        SimulationException s => $"error: {s.Message}",
-        ArgumentOutOfRangeException a => $"error: {a.Message.Split(" (Parameter")[0]}",
-        FileNotFoundException f => $"error: file not found: {f.FileName ?? f.Message}",
-        DirectoryNotFoundException d => $"error: {d.Message}",
-        UnauthorizedAccessException u => $"error: {u.Message}",
-        IOException io => $"error: {io.Message}",
-        _ => null,
-    };
+        string? message = Unwrap(e) switch
+        {
+            ModelException m => string.Join(Environment.NewLine, m.Errors.Take(MaxErrorLines).Select(x => x.ToString())
+                .Concat(m.Errors.Count > MaxErrorLines ? [$"({m.Errors.Count - MaxErrorLines} more errors)"] : [])),
+            SimulationException s => $"error: {s.Message}",
+            ArgumentOutOfRangeException a => $"error: {a.Message.Split(" (Parameter")[0]}",
+            FileNotFoundException f => $"error: file not found: {f.FileName ?? f.Message}",
+            DirectoryNotFoundException d => $"error: {d.Message}",
+            UnauthorizedAccessException u => $"error: {u.Message}",
+            IOException io => $"error: {io.Message}",
+            _ => null,
+        };
+        return message is null ? null : string.Join(Environment.NewLine, message.Split(Environment.NewLine).Select(line => SourceExcerpt.Clean(line.ReplaceLineEndings(" "))));
+    }
 }

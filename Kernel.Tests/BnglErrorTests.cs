@@ -142,7 +142,8 @@ public class BnglErrorTests
     [Theory]
     [InlineData("A 2.5", "initial count of 'A' is 2.5; it must be a whole number")]
     [InlineData("A -3", "initial count of 'A' is -3; it must not be negative")]
-    [InlineData("A 1e16", "exceeds 2^53")]
+    [InlineData("A 1e16", "must be below 2^53")]
+    [InlineData("A 9007199254740993", "must be below 2^53")] // reads as 2^53: not the count written
     [InlineData("A 1/0", "division by zero")]
     public void BadInitialCount(string species, string message)
     {
@@ -154,7 +155,7 @@ public class BnglErrorTests
 
     [Fact]
     public void LargestExactCount_IsAccepted() =>
-        Assert.Equal(9007199254740992.0, BnglReader.Parse(Model(species: "A 2^53"), File).Species[0].InitialCount);
+        Assert.Equal(9007199254740991.0, BnglReader.Parse(Model(species: "A 2^53-1"), File).Species[0].InitialCount);
 
     [Theory]
     [InlineData("")]

@@ -1,3 +1,4 @@
+using Stochastic.Simulation;
 using System.Collections.Concurrent;
 using Stochastic.Expressions;
 using Stochastic.Model;
@@ -127,6 +128,10 @@ internal sealed class CellParameterSampler
         for (int i = 0; i < _model.Species.Length; i++)
         {
             double c = ExpressionEvaluator.Evaluate(_model.Species[i].InitialExpression, s => s.Kind == SymbolKind.Parameter ? values[s.Index] : double.NaN);
+            // Past 2^53 a count is no longer exact (…993 would become …992): refuse it rather than round it.
+            if (Math.Round(c) >= RunLimits.MaxExactCount)
+                throw new SimulationException(FormattableString.Invariant(
+                    $"a cell's initial count of '{_model.Species[i].Name}' is {c:G6}; counts must be below 2^53 = 9007199254740992 (see the study's cell values)"));
             counts[i] = double.IsFinite(c) ? Math.Max(0, Math.Round(c)) : 0;
         }
     }

@@ -68,8 +68,8 @@ public static class Ensemble
                     lock (progressLock)
                     {
                         completedRuns += last - first;
-                        events += counters.Events;
-                        leaps += counters.Leaps;
+                        events = SimulationCounters.Add(events, counters.Events);
+                        leaps = SimulationCounters.Add(leaps, counters.Leaps);
                         progress?.Report(new EnsembleProgress(completedRuns, options.Runs, new SimulationCounters(events, leaps)));
                     }
                     return worker;

@@ -8,9 +8,16 @@ public readonly record struct SimulationCounters(long Events, long Leaps)
     /// <summary>Of <see cref="Events"/>, the firings realized by leaps of a hybrid method (0 for the others).</summary>
     public long LeapedFirings { get; init; }
 
-    /// <summary>Sum of two counters.</summary>
+    /// <summary>Sum of two counters (saturating at <see cref="long.MaxValue"/>: a count never wraps to a negative number).</summary>
     public static SimulationCounters operator +(SimulationCounters a, SimulationCounters b) =>
-        new(a.Events + b.Events, a.Leaps + b.Leaps) { LeapedFirings = a.LeapedFirings + b.LeapedFirings };
+        new(Add(a.Events, b.Events), Add(a.Leaps, b.Leaps)) { LeapedFirings = Add(a.LeapedFirings, b.LeapedFirings) };
+
+    /// <summary><paramref name="a"/> + <paramref name="b"/> for non-negative counts, saturating at <see cref="long.MaxValue"/>.</summary>
+    public static long Add(long a, long b)
+    {
+        long sum = unchecked(a + b);
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : sum;
+    }
 }
 
 /// <summary>

@@ -74,7 +74,7 @@ public static class RunGuard
     {
         for (int i = 0; i < counts.Length; i++)
         {
-            if (!(Math.Abs(counts[i]) <= RunLimits.MaxExactCount))
+            if (!(Math.Abs(counts[i]) < RunLimits.MaxExactCount))
                 throw new SimulationException(FormattableString.Invariant(
                     $"the count of '{(i < speciesNames.Count ? speciesNames[i] : $"#{i}")}' passed 2^53 (9.007e15) at t = {time:G6}: counts past it are not exact in doubles; the model grows without bound"));
         }

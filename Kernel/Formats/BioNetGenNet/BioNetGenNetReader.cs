@@ -294,6 +294,9 @@ public static class BioNetGenNetReader
             if (!double.IsFinite(amount) || amount < 0)
                 throw ThrowHelper.Model(At(line, pos), $"initial amount of '{name}' is {amount.ToString(CultureInfo.InvariantCulture)}; it must be finite and non-negative");
             double count = Math.Round(amount, MidpointRounding.AwayFromZero);
+            // 2^53 + 1 reads as 2^53: a count there or above is not the one written.
+            if (count >= Simulation.RunLimits.MaxExactCount)
+                throw ThrowHelper.Model(At(line, pos), $"initial amount of '{name}' is {amount.ToString(CultureInfo.InvariantCulture)}; it must be below 2^53 = 9007199254740992, the counts stored exactly");
             if (count != amount)
                 _warnings.Add(new ModelError(At(line, pos), $"initial amount {amount.ToString(CultureInfo.InvariantCulture)} of '{name}' rounded to {count.ToString(CultureInfo.InvariantCulture)} molecules"));
             _species.Add(new Species(name, expr, count, clamped, At(line, nameStart)));

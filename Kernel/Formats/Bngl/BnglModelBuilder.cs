@@ -506,7 +506,7 @@ internal sealed class BnglModelBuilder(string file)
                             !double.IsFinite(v) ? "it must be a finite, non-negative whole number"
                             : v < 0 ? "it must not be negative"
                             : v != Math.Floor(v) ? "it must be a whole number (a molecule count)"
-                            : v > MaxExactCount ? "it exceeds 2^53 = 9007199254740992, the largest count stored exactly"
+                            : v >= MaxExactCount ? "it must be below 2^53 = 9007199254740992 (2^53 + 1 already reads as 2^53)"
                             : null;
                         if (problem is not null) Errors.Add(d.Line.At(d.ExprStart), $"initial count of '{d.Name}' is {Describe(v)}; {problem}");
                         count = v;

@@ -50,7 +50,7 @@ public sealed class BatchResult
     public SimulationCounters TotalCounters()
     {
         long e = 0, l = 0;
-        for (int i = 0; i < Cells; i++) { e += _events[i]; l += _leaps[i]; }
+        for (int i = 0; i < Cells; i++) { e = SimulationCounters.Add(e, _events[i]); l = SimulationCounters.Add(l, _leaps[i]); }
         return new SimulationCounters(e, l);
     }
 
@@ -76,7 +76,7 @@ public sealed class BatchResult
             for (int c = first; c < last; c++)
             {
                 block.Add(Trajectory(c));
-                e += _events[c]; l += _leaps[c];
+                e = SimulationCounters.Add(e, _events[c]); l = SimulationCounters.Add(l, _leaps[c]);
                 kept?.Add(Trajectory(c).ToArray());
             }
             total.Merge(block);

@@ -112,7 +112,7 @@ public static class BatchSimulator
                                 records, integrals, events, leaps, options.Parameters), options.Seed);
                         }
                         long e = 0, l = 0;
-                        for (int c = first; c < last; c++) { done[c] = true; e += events[c]; l += leaps[c]; }
+                        for (int c = first; c < last; c++) { done[c] = true; e = SimulationCounters.Add(e, events[c]); l = SimulationCounters.Add(l, leaps[c]); }
                         lock (progressLock)
                         {
                             completed += last - first;

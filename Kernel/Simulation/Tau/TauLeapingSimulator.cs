@@ -64,6 +64,15 @@ public sealed class TauLeapingSimulator : ITrajectorySimulator
         }
         _streams[0] = run;
         _kernel.Run(new ChunkJob(_initial, _rates, 1, 0, _cells, _streams, 0, 1, _records, null, _events, _leaps), seed);
+        // Leaps can carry a growing count far in one step: refuse a run whose outputs left the exact
+        // range of doubles (past 2^53 the sd would come out NaN) instead of writing them.
+        for (int i = 0; i < _records.Length; i++)
+        {
+            if (!(Math.Abs(_records[i]) < RunLimits.MaxExactCount))
+                throw new SimulationException(FormattableString.Invariant(
+                    $"run {run}: '{_network.OutputNames[i % _network.OutputCount]}' passed 2^53 (9.007e15) by t = {grid[i / _network.OutputCount]:G6}: counts past it are not exact in doubles; the model grows without bound"));
+        }
+        RunGuard.Limits.Cancellation.ThrowIfCancellationRequested();
         _records.CopyTo(record);
         return new SimulationCounters(_events[0], _leaps[0]);
     }
