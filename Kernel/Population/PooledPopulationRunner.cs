@@ -128,8 +128,8 @@ internal static class PooledPopulationRunner
                         });
                 }
                 catch (OperationCanceledException) { cancelled = true; break; }
-                catch (AggregateException e) when (e.InnerExceptions.All(x => x is OperationCanceledException)) { cancelled = true; break; }
-                catch (AggregateException e) when (e.InnerExceptions.Count == 1) { ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw(); }
+                catch (AggregateException e) when (ParallelErrors.IsCancellation(e)) { cancelled = true; break; }
+                catch (AggregateException e) { ParallelErrors.Rethrow(e); }
 
                 // Coupling, in cell order: what the cells took in this interval, each cell counted as
                 // as many well cells as its type's mix weight says.

@@ -198,6 +198,8 @@ public static class PopulationRunner
                 workers.Return);
         }
         catch (OperationCanceledException) { cancelled = true; }
+        catch (AggregateException e) when (ParallelErrors.IsCancellation(e)) { cancelled = true; }
+        catch (AggregateException e) { ParallelErrors.Rethrow(e); }
         var work = workers.Created.SelectMany(w => w).OfType<ICellSimulator>()
             .Aggregate(new SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
         return (work, cancelled);

@@ -77,6 +77,8 @@ public static class Ensemble
                 pool.Return);
         }
         catch (OperationCanceledException) { }
+        catch (AggregateException e) when (ParallelErrors.IsCancellation(e)) { }
+        catch (AggregateException e) { ParallelErrors.Rethrow(e); }
 
         var total = new BlockStatistics(width);
         bool cancelled = false;

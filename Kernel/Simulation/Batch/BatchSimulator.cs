@@ -124,11 +124,9 @@ public static class BatchSimulator
                     _ => { });
             }
             catch (OperationCanceledException) { }
+            catch (AggregateException e) when (ParallelErrors.IsCancellation(e)) { }
             // A worker's model error (a bad propensity) surfaces as itself, not wrapped.
-            catch (AggregateException e) when (e.InnerExceptions.Count > 0 && e.InnerExceptions[0] is SimulationException)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-            }
+            catch (AggregateException e) { ParallelErrors.Rethrow(e); }
             return new BatchResult(options.Grid, network.OutputNames, cells, records, integrals, events, leaps, done, width, stopwatch.Elapsed);
         }
         finally
