@@ -41,6 +41,9 @@ public static class SbmlReader
         return new SbmlModelBuilder(fileName, document).Build();
     }
 
+    /// <summary>The deepest nesting of elements read: MathML's limit (<see cref="Expressions.ExpressionLimits.MaxDepth"/>) with room for the model around it.</summary>
+    public const int MaxXmlDepth = Expressions.ExpressionLimits.MaxDepth + 100;
+
     /// <summary>Parses XML with DTD processing prohibited and no resolver, keeping line information.</summary>
     internal static XDocument LoadXml(string text, string fileName)
     {
@@ -54,6 +57,21 @@ public static class SbmlReader
         };
         try
         {
+            // XDocument.Load costs time quadratic in the nesting depth (40,000 levels: seconds; 100,000:
+            // minutes): a first pass with the reader alone, linear, refuses a document nested deeper than
+            // any SBML model is (MathML's own limit plus the levels of the model around it).
+            using (var scan = XmlReader.Create(new StringReader(text), settings))
+            {
+                while (scan.Read())
+                {
+                    if (scan.Depth > MaxXmlDepth)
+                    {
+                        var info = (IXmlLineInfo)scan;
+                        throw ThrowHelper.Model(new SourcePosition(fileName, info.LineNumber, info.LinePosition),
+                            $"XML nested more than {MaxXmlDepth} elements deep (<{SourceExcerpt.Clean(scan.LocalName, 60)}>)");
+                    }
+                }
+            }
             using var reader = XmlReader.Create(new StringReader(text), settings);
             return XDocument.Load(reader, LoadOptions.SetLineInfo);
         }
