@@ -38,6 +38,9 @@ internal sealed class MathMLReader
     private int _reads;
     // Expanded function bodies nest deeper than any expression as written: allow each its own depth.
     private const int MaxExpandedDepth = 4 * ExpressionLimits.MaxDepth;
+    // Elements read for one expression, function bodies once per call: a kinetic law of the field reads
+    // hundreds; definitions that call the one before twice would read 2^depth.
+    private const int MaxElementsRead = 100_000;
 
     /// <summary>Creates a reader for <paramref name="file"/>.</summary>
     /// <param name="file">File name used in positions.</param>
@@ -104,8 +107,8 @@ internal sealed class MathMLReader
     {
         if (_nesting >= ExpressionLimits.MaxDepth)
             throw ThrowHelper.Model(Pos(e), $"MathML nested more than {ExpressionLimits.MaxDepth} elements deep (in {where})");
-        if (++_reads > ExpressionLimits.MaxNodes)
-            throw ThrowHelper.Model(Pos(e), $"MathML expression has more than {ExpressionLimits.MaxNodes:N0} elements with its function definitions expanded (in {where})");
+        if (++_reads > MaxElementsRead)
+            throw ThrowHelper.Model(Pos(e), $"MathML expression has more than {MaxElementsRead:N0} elements with its function definitions expanded (in {where})");
         _nesting++;
         try { return ReadNested(e, bound, where); }
         finally { _nesting--; }
