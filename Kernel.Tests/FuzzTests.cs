@@ -28,7 +28,7 @@ public sealed partial class FuzzTests(ITestOutputHelper log) : IDisposable
     // a budget of 10^5 firings each) in well under a second; 20 s only catches a hang or super-linear work.
     private static readonly TimeSpan PerInput = TimeSpan.FromSeconds(20);
 
-    private const int DefaultMutants = 150;
+    private const int DefaultMutants = 200;
     private const int LongMutants = 2500;
 
     private static string Data(params string[] parts) => Path.Combine([AppContext.BaseDirectory, .. parts]);
