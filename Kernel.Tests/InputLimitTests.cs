@@ -177,6 +177,16 @@ public sealed class InputLimitTests : IDisposable
     }
 
     [Fact]
+    public async Task LongMisspelledName_GetsItsErrorQuickly()
+    {
+        // "Did you mean" compared every known name letter by letter: two 100,000-letter names cost 10^10 steps.
+        string defined = new('a', 100_000), used = new string('a', 99_999) + "b";
+        string path = WriteFile("long.bngl", Bngl(parameters: $"{defined} 1", rules: $"X -> 0 {used}"));
+        string line = await AssertOneLineError(path + ":", "check", path);
+        Assert.Contains("unknown", line);
+    }
+
+    [Fact]
     public void SourceExcerpt_EscapesControlsAndBidiOverrides_AndCuts()
     {
         Assert.Equal("a\\x1b[31mb\\u202ec", SourceExcerpt.Clean("a\u001b[31mb\u202ec"));

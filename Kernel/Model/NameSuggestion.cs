@@ -8,17 +8,30 @@ internal static class NameSuggestion
     /// is within about one edit per three letters ('paramters' → 'parameters', not 'foo' → 'model');
     /// otherwise null.
     /// </summary>
+    /// <remarks>Bounded work on any input: names longer than <see cref="MaxLength"/> get no suggestion,
+    /// candidates whose length alone rules them out are skipped, and at most <see cref="MaxCandidates"/>
+    /// are compared, so a file of long or many names cannot make an error message slow.</remarks>
     public static string? Closest(string name, IEnumerable<string> candidates)
     {
+        if (name.Length > MaxLength) return null;
+        int limit = Math.Max(1, name.Length / 3);
         string? best = null;
-        int bestDistance = int.MaxValue;
+        int bestDistance = int.MaxValue, compared = 0;
         foreach (string candidate in candidates)
         {
+            if (Math.Abs(candidate.Length - name.Length) > limit) continue;
+            if (++compared > MaxCandidates) break;
             int d = EditDistance(name, candidate);
             if (d < bestDistance) { best = candidate; bestDistance = d; }
         }
-        return bestDistance <= Math.Max(1, name.Length / 3) ? best : null;
+        return bestDistance <= limit ? best : null;
     }
+
+    /// <summary>The longest name that gets a suggestion.</summary>
+    public const int MaxLength = 64;
+
+    /// <summary>The most candidates compared for one suggestion.</summary>
+    public const int MaxCandidates = 10_000;
 
     /// <summary>Levenshtein distance (insert, delete, substitute; each costs 1).</summary>
     public static int EditDistance(string a, string b)
