@@ -281,6 +281,21 @@ public sealed class InputLimitTests : IDisposable
         finally { File.Delete(study); }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("--method|batch")]
+    [InlineData("--method|ssa")]
+    public async Task HugeRateInAStudy_StopsWithAClearMessage_InEveryEngine(string method)
+    {
+        // dose = 1e308 makes a synthesis propensity so large that the clock no longer moves: the study's
+        // slow-scale engine leapt intervals forever (found by FuzzTests), ignoring the budget and SIGTERM.
+        File.WriteAllText(Path.Combine(_dir, "tiny.bngl"), StudyReaderTests.TinyModel);
+        string study = WriteFile("huge.study", StudyReaderTests.TinyStudy.Replace("dose=5", "dose=1e308"));
+        string[] args = ["population", study, "--cells", "2", "--threads", "1", "--max-firings", "100000", "--out", Path.Combine(_dir, "huge"),
+            .. method.Split('|', StringSplitOptions.RemoveEmptyEntries)];
+        await AssertOneLineError("error: ", args);
+    }
+
     [Fact]
     public void WorkCounters_Saturate_InsteadOfWrappingNegative()
     {

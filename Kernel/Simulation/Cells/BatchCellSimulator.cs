@@ -70,6 +70,13 @@ public sealed class BatchCellSimulator : ICellSimulator
         cancellationToken.ThrowIfCancellationRequested();
         int width = grid.Points * _network.OutputCount;
         for (int i = 0; i < n; i++) result.Trajectory(i).CopyTo(record.Slice(i * width, width));
+        // Leaps can carry a count far in one step: refuse outputs past 2^53 (or not finite) rather than pass them on.
+        for (int i = 0; i < n * width; i++)
+        {
+            if (!(Math.Abs(record[i]) < RunLimits.MaxExactCount))
+                throw new SimulationException(FormattableString.Invariant(
+                    $"a cell's '{_network.OutputNames[i % width % _network.OutputCount]}' is {record[i]:G6} at t = {grid[i % width / _network.OutputCount]:G6}, past 2^53 (counts past it are not exact in doubles); the model grows without bound"));
+        }
         var counters = result.TotalCounters();
         Events += counters.Events;
         Leaps += counters.Leaps;

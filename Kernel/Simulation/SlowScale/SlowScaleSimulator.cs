@@ -220,6 +220,8 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         _leapList.Clear();
         _decays.End();
         _shift.Clear();
+        _intervalsSinceCheck = 0;
+        _intervals = 0;
     }
 
     // Recomputes every propensity at `time` and, when leaping, chooses the next interval's leaped
@@ -349,6 +351,9 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         if (corrected) LeapCorrections++;
     }
 
+    // Leap intervals ended since the last look at the run's limits, and in this run before it.
+    private long _intervalsSinceCheck, _intervals;
+
     /// <inheritdoc />
     protected override long AdvanceCore(double horizon, long maxEvents)
     {
@@ -380,6 +385,15 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 rng = Random;
                 t = end;
                 pending = false;
+                // Intervals end without firings counted by Advance: look at the run's limits here too, every
+                // RunGuard.CheckEvery intervals, each counted as a firing (propensities so large that the
+                // interval no longer moves the clock would otherwise loop here unseen).
+                if (++_intervalsSinceCheck >= RunGuard.CheckEvery)
+                {
+                    _intervalsSinceCheck = 0;
+                    _intervals += RunGuard.CheckEvery;
+                    RunGuard.Check(Events + fired + _intervals, State, t, Network.SpeciesNames);
+                }
                 if (end >= horizon) { total = _total; break; }
                 if (_shift.Pending) ApplyShift(t, horizon);
                 total = _total;

@@ -85,6 +85,17 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         _gridIndex = new int[TL.Count];
     }
 
+    // The rare path of the step loop: cancellation and the firing budget (counted in steps, each at least one firing).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void CheckLimits(long steps)
+    {
+        var limits = RunGuard.Limits;
+        limits.Cancellation.ThrowIfCancellationRequested();
+        if (steps > limits.MaxFirings)
+            throw new SimulationException(FormattableString.Invariant(
+                $"a run took more than {limits.MaxFirings:N0} tau-leaping steps (the firing budget); the model may grow without bound. Raise it with --max-firings (0: no budget)"));
+    }
+
     /// <summary>Runs the chunk's lanes from the grid's start to its end.</summary>
     // Hot loop rule: no allocation and no virtual calls; the work per iteration is a fixed sequence of
     // masked vector operations over reactions and species; per-lane scalar work only for random
@@ -134,8 +145,12 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         bool hasBreakpoints = net.Breakpoints.Length > 0;
         TV nextStop = hasBreakpoints ? NextStops(t, nextOutput) : nextOutput;
 
+        long steps = 0;
         while (TL.MaskBits(active) != 0)
         {
+            // Each step fires or leaps at least once in a lane: a look at the run's limits (cancellation,
+            // firing budget) every RunGuard.CheckEvery steps, out of line.
+            if ((++steps & (RunGuard.CheckEvery - 1)) == 0) CheckLimits(steps);
             // Propensities: c·Π x(x−1)…(x−m+1), or through the rate function per lane.
             if (hasFunctions) EvaluateFunctions(TL.MaskBits(active), t);
             TV a0 = zero;
