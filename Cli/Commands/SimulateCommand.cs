@@ -12,7 +12,7 @@ namespace Stochastic.Cli.Commands;
 /// <summary><c>stochastic simulate FILE …</c>: run an ensemble and write mean/sd CSV, optionally trajectories and a plot.</summary>
 internal static class SimulateCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, RunContext context)
     {
         var file = new Argument<FileInfo>("FILE") { Description = "model file (.bngl, .net, .xml/.sbml)" };
         var tEnd = new Option<double?>("--t-end") { Description = "end time (default: the file's simulate action)" };

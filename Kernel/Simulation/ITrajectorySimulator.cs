@@ -11,6 +11,10 @@ public readonly record struct SimulationCounters(long Events, long Leaps)
     /// <summary>Sum of two counters.</summary>
     public static SimulationCounters operator +(SimulationCounters a, SimulationCounters b) =>
         new(a.Events + b.Events, a.Leaps + b.Leaps) { LeapedFirings = a.LeapedFirings + b.LeapedFirings };
+
+    /// <summary>Difference of two counters (the work between two readings).</summary>
+    public static SimulationCounters operator -(SimulationCounters a, SimulationCounters b) =>
+        new(a.Events - b.Events, a.Leaps - b.Leaps) { LeapedFirings = a.LeapedFirings - b.LeapedFirings };
 }
 
 /// <summary>
