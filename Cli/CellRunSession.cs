@@ -131,7 +131,7 @@ internal sealed partial class CellRunOptions
     }
 
     /// <summary>The keys two parts of one run must agree on.</summary>
-    public static readonly string[] SameRunKeys = [CommandKey, ArgsKey, StudyHashKey, SeedKey, CellsKey, VersionKey];
+    public static readonly string[] SameRunKeys = [CommandKey, StudyHashKey, SeedKey, CellsKey, ArgsKey, VersionKey];
 
     /// <summary>The command line (after the command name) that recomputes a run from its identity, into <paramref name="outDir"/>.</summary>
     public static string[] ReplayArgs(IReadOnlyDictionary<string, string> identity, string outDir) =>

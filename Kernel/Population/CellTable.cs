@@ -96,7 +96,7 @@ public static class CellTable
         {
             return ReadMetadataAsync(path).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is not IOException and not UnauthorizedAccessException)
+        catch (Exception e) when (e is not FileNotFoundException and not DirectoryNotFoundException and not UnauthorizedAccessException)
         {
             throw new SimulationException($"{Path.GetFileName(path)}: not a readable Parquet file ({e.Message.ReplaceLineEndings(" ")})");
         }
@@ -117,7 +117,7 @@ public static class CellTable
         {
             return ReadAsync(path, layout).GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is not SimulationException and not IOException and not UnauthorizedAccessException)
+        catch (Exception e) when (e is not SimulationException and not FileNotFoundException and not DirectoryNotFoundException and not UnauthorizedAccessException)
         {
             throw new SimulationException($"{Path.GetFileName(path)}: not a readable Parquet file ({e.Message.ReplaceLineEndings(" ")})");
         }
