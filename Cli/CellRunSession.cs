@@ -100,26 +100,37 @@ internal sealed partial class CellRunOptions
     /// The run's identity: the command, its output-affecting arguments (the study as a full path, in the order given),
     /// the study's and model's content hash, the seed, the number of cells and the build's version.
     /// </summary>
-    public static Dictionary<string, string> Identity(ParseResult parse, string command, string studyPath, Population.Study study, ulong seed, long cells)
+    public static Dictionary<string, string> Identity(ParseResult parse, string command, string studyPath, Population.Study study, ulong seed, long cells) =>
+        Identity(parse, command, studyPath, StudyHash(studyPath, study), seed, cells, []);
+
+    /// <summary>
+    /// The identity of a run of <paramref name="inputPath"/> (whose content hash is <paramref name="inputHash"/>);
+    /// the values of <paramref name="fileNameOptions"/> (output files) are kept as file names only.
+    /// </summary>
+    public static Dictionary<string, string> Identity(ParseResult parse, string command, string inputPath, string inputHash, ulong seed, long cells,
+        IReadOnlyCollection<string> fileNameOptions)
     {
-        var args = new List<string> { Path.GetFullPath(studyPath) };
+        var args = new List<string> { Path.GetFullPath(inputPath) };
         foreach (var child in parse.CommandResult.Children)
         {
             if (child is not OptionResult { Implicit: false } option || NotIdentity.Contains(option.Option.Name)) continue;
             args.Add(option.Option.Name);
-            args.AddRange(option.Tokens.Select(t => t.Value));
+            args.AddRange(option.Tokens.Select(t => fileNameOptions.Contains(option.Option.Name) ? Path.GetFileName(t.Value) : t.Value));
         }
         return new Dictionary<string, string>
         {
             [CommandKey] = command,
             [ArgsKey] = JsonSerializer.Serialize(args),
-            [StudyKey] = Path.GetFullPath(studyPath),
-            [StudyHashKey] = StudyHash(studyPath, study),
+            [StudyKey] = Path.GetFullPath(inputPath),
+            [StudyHashKey] = inputHash,
             [SeedKey] = seed.ToString(CultureInfo.InvariantCulture),
             [CellsKey] = cells.ToString(CultureInfo.InvariantCulture),
             [VersionKey] = Version,
         };
     }
+
+    /// <summary>SHA-256 of a file's bytes.</summary>
+    public static string FileHash(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 
     /// <summary>SHA-256 of the study file's bytes and its model file's bytes.</summary>
     public static string StudyHash(string studyPath, Population.Study study)

@@ -73,8 +73,9 @@ internal static class MergeCommand
                 throw new SimulationException($"{CellRunOptions.ShardFileName(i, reference.Count)} is missing ({shards.Count} of {reference.Count} shards in {dir.FullName})");
         var meta0 = reference.Metadata;
         string study = meta0.GetValueOrDefault(CellRunOptions.StudyKey) ?? "";
+        bool simulate = meta0.GetValueOrDefault(CellRunOptions.CommandKey) == "simulate";
         if (meta0.GetValueOrDefault(CellRunOptions.StudyHashKey) is { } hash && File.Exists(study)
-            && CellRunOptions.StudyHash(study, Formats.StudyReader.Read(study)) != hash)
+            && (simulate ? CellRunOptions.FileHash(study) : CellRunOptions.StudyHash(study, Formats.StudyReader.Read(study))) != hash)
             throw new SimulationException($"{study} (or its model file) changed since the shards were computed; compute them again");
         return shards;
     }
