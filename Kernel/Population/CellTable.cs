@@ -21,7 +21,29 @@ public static class CellTable
     /// <summary>Metadata key of the firings made by leaps.</summary>
     public const string LeapedKey = "stochastic.leaped_firings";
 
+    /// <summary>Metadata key of the SHA-256 of the rows (<see cref="RowsHash"/>): a reader checks it, so a damaged page is found.</summary>
+    public const string RowsHashKey = "stochastic.rows_sha256";
+
     private static readonly string[] Keys = ["scenario", "cell_type", "cell"];
+
+    /// <summary>SHA-256 over every row: scenario, cell type (UTF-8, each ended by a zero byte), cell, and the numbers' bits.</summary>
+    public static string RowsHash(CellRows rows)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> eight = stackalloc byte[8];
+        for (int r = 0; r < rows.Count; r++)
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(rows.Scenario(r) + "\0" + rows.CellType(r) + "\0"));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(eight, rows.Cell(r));
+            hash.AppendData(eight);
+            foreach (double x in rows.Row(r))
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(eight, BitConverter.DoubleToInt64Bits(x));
+                hash.AppendData(eight);
+            }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     /// <summary>Writes <paramref name="rows"/> with <paramref name="metadata"/> (and their work) to <paramref name="stream"/>.</summary>
     public static void Write(Stream stream, CellRows rows, IReadOnlyDictionary<string, string>? metadata = null) =>
@@ -60,6 +82,7 @@ public static class CellTable
             [EventsKey] = rows.Work.Events.ToString(CultureInfo.InvariantCulture),
             [LeapsKey] = rows.Work.Leaps.ToString(CultureInfo.InvariantCulture),
             [LeapedKey] = rows.Work.LeapedFirings.ToString(CultureInfo.InvariantCulture),
+            [RowsHashKey] = RowsHash(rows),
         };
         writer.CustomMetadata = all;
         using var group = writer.CreateRowGroup();
@@ -179,6 +202,8 @@ public static class CellTable
                 rows.Add(scenarios[r] ?? "", types[r] ?? "", cells[r], row);
             }
         }
+        if (!meta.TryGetValue(RowsHashKey, out var expectedHash) || RowsHash(rows) != expectedHash)
+            throw new SimulationException($"{Path.GetFileName(path)}: its rows do not match their checksum ({RowsHashKey}): the file is damaged");
         return rows;
     }
 

@@ -49,6 +49,7 @@ public static class EnsembleTable
         await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields.Cast<Field>().ToArray()), stream);
         var all = new Dictionary<string, string>(metadata)
         {
+            [HashKey] = Hash(run, block, runs, point, value, m2),
             ["stochastic.events"] = result.Counters.Events.ToString(CultureInfo.InvariantCulture),
             ["stochastic.leaps"] = result.Counters.Leaps.ToString(CultureInfo.InvariantCulture),
         };
@@ -61,6 +62,22 @@ public static class EnsembleTable
         await group.WriteAsync<double>(fields[4], time.ToArray());
         for (int k = 0; k < o; k++) await group.WriteAsync<double>(fields[5 + k], value[k].ToArray());
         for (int k = 0; k < o; k++) await group.WriteAsync<double>(fields[5 + o + k], m2[k].ToArray());
+    }
+
+    private const string HashKey = "stochastic.rows_sha256";
+
+    /// <summary>SHA-256 over the columns' values (bits of the numbers), so that a reader finds a damaged page.</summary>
+    private static string Hash(IReadOnlyList<int> run, IReadOnlyList<int> block, IReadOnlyList<long> runs, IReadOnlyList<int> point, IReadOnlyList<double>[] value, IReadOnlyList<double>[] m2)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        var eight = new byte[8];
+        void Add(long x) { System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(eight, x); hash.AppendData(eight); }
+        for (int r = 0; r < run.Count; r++)
+        {
+            Add(run[r]); Add(block[r]); Add(runs[r]); Add(point[r]);
+            for (int k = 0; k < value.Length; k++) { Add(BitConverter.DoubleToInt64Bits(value[k][r])); Add(BitConverter.DoubleToInt64Bits(m2[k][r])); }
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     /// <summary>The blocks, trajectories (run → record) and work of a shard written by <see cref="WriteAtomic"/> for <paramref name="outputNames"/> on <paramref name="points"/> time points.</summary>
@@ -87,6 +104,7 @@ public static class EnsembleTable
         if (!fields.Select(f => f.Name).SequenceEqual(expected)) throw new SimulationException($"{Path.GetFileName(path)}: its columns are not this run's");
         var blocks = new SortedDictionary<int, EnsembleBlock>();
         var trajectories = new SortedDictionary<int, double[]>();
+        if (reader.RowGroupCount != 1) throw new SimulationException($"{Path.GetFileName(path)}: not a shard of this version (one row group expected)");
         for (int g = 0; g < reader.RowGroupCount; g++)
         {
             using var group = reader.OpenRowGroupReader(g);
@@ -103,6 +121,8 @@ public static class EnsembleTable
                 await group.ReadAsync<double>(fields[5 + k], value[k].AsMemory());
                 await group.ReadAsync<double>(fields[5 + o + k], m2[k].AsMemory());
             }
+            if (!reader.CustomMetadata.TryGetValue(HashKey, out var checksum) || Hash(run, block, runs, point, value, m2) != checksum)
+                throw new SimulationException($"{Path.GetFileName(path)}: its rows do not match their checksum ({HashKey}): the file is damaged");
             for (int r = 0; r < n; r++)
             {
                 int p = point[r];
