@@ -17,8 +17,8 @@ public sealed class ShardMergeTests : IDisposable
 
     private static string Study => StudyReaderTests.StudyPath;
 
-    // 2 scenarios × 6 cell types × 2 cells: 24 cells, so that 3 shards split groups in their middle (8 cells each).
-    private static readonly string[] Population = ["population", Study, "--cells", "2", "--scenario", "untreated", "aPD1"];
+    // 1 scenario × 6 cell types × 2 cells: 12 cells, 4 per shard.
+    private static readonly string[] Population = ["population", Study, "--cells", "2", "--scenario", "untreated"];
 
     private string Dir(string name) => Path.Combine(_dir, name);
 
@@ -58,9 +58,10 @@ public sealed class ShardMergeTests : IDisposable
     [Fact]
     public async Task DoseResponse_ThreeShardsMerged_AreByteIdenticalToTheWholeRun()
     {
+        // 4 doses (the baseline included) × 6 cell types × 2 cells = 48 cells; 5 shards cut groups in their middle (at 9, 19, 28, 38).
         string[] command = ["dose-response", Study, "--ligand", "IL2", "--doses", "1:1000:3", "--cells", "2", "--bootstrap", "20", "--times", "30,60"];
         await Succeeds([.. command, "--out", Dir("whole")]);
-        await Succeeds("merge", await Shards(command, "shards"), "--out", Dir("merged"));
+        await Succeeds("merge", await Shards(command, "shards", 5), "--out", Dir("merged"));
         SameFiles(Dir("whole"), Dir("merged"));
     }
 
@@ -69,9 +70,9 @@ public sealed class ShardMergeTests : IDisposable
     {
         // 100 runs: 4 blocks of 32 (the last of 4 runs), so 3 shards hold 1, 1 and 2 blocks.
         string model = Path.Combine(AppContext.BaseDirectory, "Reactions", "examples", "dimerization-decay.bngl");
-        string[] command = ["simulate", model, "--runs", "100", "--seed", "5", "--trajectories", "traj.csv", "--plot", "plot.png"];
+        string[] command = ["simulate", model, "--runs", "100", "--seed", "5", "--t-end", "2", "--points", "11", "--trajectories", "traj.csv", "--plot", "plot.png"];
         Directory.CreateDirectory(Dir("whole"));
-        await Succeeds("simulate", model, "--runs", "100", "--seed", "5", "--out", Path.Combine(Dir("whole"), "results.csv"),
+        await Succeeds("simulate", model, "--runs", "100", "--seed", "5", "--t-end", "2", "--points", "11", "--out", Path.Combine(Dir("whole"), "results.csv"),
             "--trajectories", Path.Combine(Dir("whole"), "traj.csv"), "--plot", Path.Combine(Dir("whole"), "plot.png"));
         await Succeeds("merge", await Shards(command, "shards"), "--out", Dir("merged"));
         SameFiles(Dir("whole"), Dir("merged"));

@@ -57,6 +57,10 @@ public sealed class CellCheckpoint
     /// <exception cref="SimulationException">There is no checkpoint, or its manifest is unreadable.</exception>
     public static IReadOnlyDictionary<string, string> ReadMetadata(string directory) => ReadManifest(directory).Metadata;
 
+    /// <summary>The cells the manifest in <paramref name="directory"/> records (reads the manifest only; safe while the run writes).</summary>
+    /// <exception cref="SimulationException">There is no checkpoint, or its manifest is unreadable.</exception>
+    public static long RecordedCells(string directory) => ReadManifest(directory).Parts.Sum(p => (long)p.Cells);
+
     /// <summary>Opens the checkpoint in <paramref name="directory"/> to continue its run; new parts are numbered after the old.</summary>
     /// <exception cref="SimulationException">There is no checkpoint, or its manifest is unreadable.</exception>
     public static CellCheckpoint Resume(string directory, TimeSpan interval)
