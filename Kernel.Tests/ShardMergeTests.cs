@@ -17,7 +17,7 @@ public sealed class ShardMergeTests : IDisposable
 
     private static string Study => StudyReaderTests.StudyPath;
 
-    // 1 scenario × 6 cell types × 2 cells: 12 cells, 4 per shard.
+    // 1 scenario × 6 cell types × 2 cells: 12 cells; 4 shards of 3 cut groups in their middle.
     private static readonly string[] Population = ["population", Study, "--cells", "2", "--scenario", "untreated"];
 
     private string Dir(string name) => Path.Combine(_dir, name);
@@ -45,11 +45,11 @@ public sealed class ShardMergeTests : IDisposable
     }
 
     [Fact]
-    public async Task Population_ThreeShardsMerged_AreByteIdenticalToTheWholeRun()
+    public async Task Population_FourShardsMerged_AreByteIdenticalToTheWholeRun()
     {
         await Succeeds([.. Population, "--out", Dir("whole"), "--threads", "2"]);
-        var shards = await Shards(Population, "shards");
-        Assert.Equal(3, Directory.GetFiles(shards).Length);  // exactly one file per shard
+        var shards = await Shards(Population, "shards", 4);
+        Assert.Equal(4, Directory.GetFiles(shards).Length);  // exactly one file per shard
         await Succeeds("merge", shards, "--out", Dir("merged"));
         SameFiles(Dir("whole"), Dir("merged"));
         Assert.Contains("cells.parquet", Directory.GetFiles(Dir("merged")).Select(Path.GetFileName));
@@ -58,10 +58,10 @@ public sealed class ShardMergeTests : IDisposable
     [Fact]
     public async Task DoseResponse_ThreeShardsMerged_AreByteIdenticalToTheWholeRun()
     {
-        // 4 doses (the baseline included) × 6 cell types × 2 cells = 48 cells; 5 shards cut groups in their middle (at 9, 19, 28, 38).
-        string[] command = ["dose-response", Study, "--ligand", "IL2", "--doses", "1:1000:3", "--cells", "2", "--bootstrap", "20", "--times", "30,60"];
+        // 3 doses (the baseline included) × 6 cell types × 2 cells = 36 cells, read at two times.
+        string[] command = ["dose-response", Study, "--ligand", "IL2", "--doses", "1:1000:2", "--cells", "2", "--bootstrap", "10", "--times", "30,60"];
         await Succeeds([.. command, "--out", Dir("whole")]);
-        await Succeeds("merge", await Shards(command, "shards", 5), "--out", Dir("merged"));
+        await Succeeds("merge", await Shards(command, "shards"), "--out", Dir("merged"));
         SameFiles(Dir("whole"), Dir("merged"));
     }
 
