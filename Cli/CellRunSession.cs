@@ -36,7 +36,7 @@ internal sealed partial class CellRunOptions
         RangeKey = "stochastic.range", PartialKey = "stochastic.partial";
 
     // Options that do not change what a run computes: left out of its identity.
-    private static readonly HashSet<string> NotIdentity = ["--threads", "--out", "--shard", "--resume", "--force", "--checkpoint-every"];
+    private static readonly HashSet<string> NotIdentity = ["--threads", "--out", "--shard", "--resume", "--force", "--checkpoint-every", "--stats"];
 
     public Option<string?> Shard { get; } = new("--shard") { Description = "compute only shard i of n (1 ≤ i ≤ n), a contiguous range of the cells, into OUT/shard-i-of-n.parquet; join the shards with 'stochastic merge'" };
     public Option<DirectoryInfo?> Resume { get; } = new("--resume") { Description = "continue the interrupted run whose output folder is DIR (its checkpoint); the other arguments are taken from it" };

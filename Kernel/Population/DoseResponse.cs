@@ -302,7 +302,8 @@ public static class DoseResponse
         foreach (var scenario in scenarios)
             for (int c = 0; c < study.CellTypes.Length; c++)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames));
-        var engines = CellEngines.For(study, network, groups, options, engine);
+        Func<int, bool>? needed = options.Plan?.Range is { } range ? g => (long)g * cells < range.End && (long)(g + 1) * cells > range.First : null;
+        var engines = CellEngines.For(study, network, groups, options, engine, needed);
         int o = outputNames.Length;
         var gridTimes = grid.Times();
         int[] at = [.. times.Select(t => (int)Math.Round(t / grid.End * (grid.Points - 1)))];

@@ -69,16 +69,25 @@ public sealed class PopulationGroup
     /// </summary>
     internal void StoreRow(int cell, ReadOnlySpan<double> row, int variables, int parameters)
     {
-        if (_parameterCount != parameters)
-        {
-            _parameterCount = parameters;
-            _parameters = new double[_fates.Length * parameters];
-        }
-        row.Slice(variables, parameters).CopyTo(_parameters.AsSpan(cell * parameters, parameters));
+        StoreParameters(cell, row.Slice(variables, parameters));
         int n = _traitRules.Count;
         Span<bool> traits = stackalloc bool[n];
         for (int t = 0; t < n; t++) traits[t] = row[variables + parameters + 2 + t] != 0;
         Store(cell, row[..variables], (int)row[variables + parameters + 1], traits);
+    }
+
+    /// <summary>Keeps cell <paramref name="cell"/>'s sampled parameters (<see cref="PopulationResult.SampledParameters"/>, in order) for <c>cells.parquet</c>.</summary>
+    internal void StoreParameters(int cell, ReadOnlySpan<double> sampled)
+    {
+        lock (_fates)
+        {
+            if (_parameterCount != sampled.Length)
+            {
+                _parameterCount = sampled.Length;
+                _parameters = new double[_fates.Length * sampled.Length];
+            }
+        }
+        sampled.CopyTo(_parameters.AsSpan(cell * sampled.Length, sampled.Length));
     }
 
     /// <summary>
