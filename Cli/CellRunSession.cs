@@ -39,7 +39,7 @@ internal sealed partial class CellRunOptions
     private static readonly HashSet<string> NotIdentity = ["--threads", "--out", "--shard", "--resume", "--force", "--checkpoint-every", "--stats"];
 
     public Option<string?> Shard { get; } = new("--shard") { Description = "compute only shard i of n (1 ≤ i ≤ n), a contiguous range of the cells, into OUT/shard-i-of-n.parquet; join the shards with 'stochastic merge'" };
-    public Option<DirectoryInfo?> Resume { get; } = new("--resume") { Description = "continue the interrupted run whose output folder is DIR (its checkpoint); the other arguments are taken from it" };
+    public Option<DirectoryInfo?> Resume { get; } = new("--resume") { Description = "continue the interrupted run whose output folder is DIR (its checkpoint); the study and options are taken from it (--threads may be given)" };
     public Option<bool> Force { get; } = new("--force") { Description = "overwrite an existing output folder" };
     public Option<double> CheckpointEvery { get; } = new("--checkpoint-every") { Description = "write finished cells to OUT/checkpoint every this many seconds (0: no checkpoint)", DefaultValueFactory = _ => 10 };
 
@@ -73,7 +73,7 @@ internal sealed partial class CellRunOptions
     /// <summary>
     /// <c>--resume DIR</c>: reruns the command recorded in DIR's checkpoint, into DIR, restoring the cells it holds.
     /// </summary>
-    public static async Task<int> ResumeAsync(DirectoryInfo dir, bool studyGiven, TextWriter output, TextWriter error)
+    public static async Task<int> ResumeAsync(DirectoryInfo dir, bool studyGiven, int threads, TextWriter output, TextWriter error)
     {
         if (studyGiven)
         {
@@ -84,7 +84,8 @@ internal sealed partial class CellRunOptions
         var identity = CellCheckpoint.ReadMetadata(checkpoint);
         if (!identity.ContainsKey(CommandKey) || !identity.ContainsKey(ArgsKey))
             throw new SimulationException($"{checkpoint}: the checkpoint does not say which run it belongs to");
-        return await CliApp.RunAsync(ReplayArgs(identity, dir.FullName), output, error, new RunContext(ResumeCheckpoint: checkpoint));
+        string[] args = [.. ReplayArgs(identity, dir.FullName), "--threads", threads.ToString(CultureInfo.InvariantCulture)];
+        return await CliApp.RunAsync(args, output, error, new RunContext(ResumeCheckpoint: checkpoint));
     }
 
     /// <summary>The file name of shard i of n.</summary>

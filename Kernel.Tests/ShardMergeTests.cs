@@ -50,7 +50,9 @@ public sealed class ShardMergeTests : IDisposable
         await Succeeds([.. Population, "--out", Dir("whole"), "--threads", "2"]);
         var shards = await Shards(Population, "shards", 4);
         Assert.Equal(4, Directory.GetFiles(shards).Length);  // exactly one file per shard
-        await Succeeds("merge", shards, "--out", Dir("merged"));
+        var (code, output, error) = await CliHarness.Run("merge", shards, "--out", Dir("merged"));
+        Assert.True(code == 0, error);
+        Assert.Contains("merged 4 shards: 12 cells, none simulated again", output);
         SameFiles(Dir("whole"), Dir("merged"));
         Assert.Contains("cells.parquet", Directory.GetFiles(Dir("merged")).Select(Path.GetFileName));
     }
@@ -77,6 +79,31 @@ public sealed class ShardMergeTests : IDisposable
         await Succeeds("merge", await Shards(command, "shards"), "--out", Dir("merged"));
         SameFiles(Dir("whole"), Dir("merged"));
     }
+
+    [Fact]
+    public async Task DoseResponse_ResumedFromACheckpointHoldingHalfItsCells_IsByteIdenticalToTheWholeRun()
+    {
+        // A checkpoint made by hand from shard 1 of 2 (its rows, and the run's identity from its metadata): resuming
+        // must restore those cells, simulate the others and write the whole run's bytes.
+        string[] command = ["dose-response", Study, "--ligand", "IL2v", "--doses", "10:1000:2", "--cells", "2", "--bootstrap", "10"];
+        await Succeeds([.. command, "--out", Dir("whole")]);
+        await Succeeds([.. command, "--shard", "1/2", "--out", Dir("half")]);
+        string shard = Path.Combine(Dir("half"), "shard-1-of-2.parquet");
+        var identity = CellTable.ReadMetadata(shard).Where(kv => kv.Key is not ("stochastic.shard" or "stochastic.range" or "stochastic.kind") && !kv.Key.StartsWith("stochastic.events", StringComparison.Ordinal)
+            && kv.Key is not ("stochastic.leaps" or "stochastic.leaped_firings" or CellTable.RowsHashKey)).ToDictionary();
+        identity["stochastic.kind"] = "checkpoint";
+        var layout = DoseResponse.CellLayout(ReadStudy(), [60]);
+        var rows = CellTable.Read(shard, layout);
+        var checkpoint = CellCheckpoint.Start(Path.Combine(Dir("resumed"), "checkpoint"), identity, TimeSpan.Zero);
+        checkpoint.Add(rows);
+        Assert.Equal(rows.Count, CellCheckpoint.RecordedCells(Path.Combine(Dir("resumed"), "checkpoint")));
+        var (code, output, error) = await CliHarness.Run("dose-response", "--resume", Dir("resumed"));
+        Assert.True(code == 0, error);
+        Assert.Contains($"resumed: {rows.Count} cells restored from the checkpoint", output);  // taken, not simulated again
+        SameFiles(Dir("whole"), Dir("resumed"));
+    }
+
+    private static Stochastic.Population.Study ReadStudy() => Stochastic.Formats.StudyReader.Read(Study);
 
     [Fact]
     public async Task Merge_RefusesCorruptMissingDuplicatedAndForeignShards_ByName()

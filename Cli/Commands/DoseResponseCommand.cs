@@ -32,7 +32,7 @@ internal static class DoseResponseCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(runOptions.Resume) is { } resumeDir && context.ResumeCheckpoint is null)
-                return await CellRunOptions.ResumeAsync(resumeDir, parse.GetValue(file) is not null, output, error);
+                return await CellRunOptions.ResumeAsync(resumeDir, parse.GetValue(file) is not null, parse.GetValue(threads), output, error);
             if (parse.GetValue(file) is not { } studyFile)
             {
                 error.WriteLine("error: dose-response needs a STUDY file (or --resume DIR)");
@@ -81,6 +81,8 @@ internal static class DoseResponseCommand
             PopulationCommand.WriteTable(Path.Combine(dir.FullName, "ec50_ratios.csv"), note, w => PopulationCsv.WriteEc50Ratios(result.Ratios, timeUnit, w));
             PopulationPlots.DoseResponseCurves(result.Curves, unit, timeUnit, Path.Combine(dir.FullName, "dose_response.png"));
             session.Finish(cancelled);
+            if (session.Plan?.RestoredCells is > 0 and long restored)
+                output.WriteLine(context.Shards is not null ? $"merged {context.Shards.Count} shards: {restored} cells, none simulated again" : $"resumed: {restored} cells restored from the checkpoint, the rest simulated");
             output.WriteLine($"wrote {dir.FullName}/dose_response.csv, ec50.csv, ec50_ratios.csv, dose_response.png");
             if (cancelled) error.WriteLine("interrupted: curves use the cells that finished (the files say they are partial)");
             return cancelled ? CliApp.Interrupted : 0;

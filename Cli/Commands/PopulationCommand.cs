@@ -40,7 +40,7 @@ internal static class PopulationCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(runOptions.Resume) is { } resumeDir && context.ResumeCheckpoint is null)
-                return await CellRunOptions.ResumeAsync(resumeDir, parse.GetValue(file) is not null, output, error);
+                return await CellRunOptions.ResumeAsync(resumeDir, parse.GetValue(file) is not null, parse.GetValue(threads), output, error);
             if (parse.GetValue(file) is not { } studyFile)
             {
                 error.WriteLine("error: population needs a STUDY file (or --resume DIR)");
@@ -108,6 +108,8 @@ internal static class PopulationCommand
             PopulationPlots.Distributions(result, dir.FullName);
             var lineagePlots = PopulationPlots.Lineage(result, dir.FullName);
             session.Finish(result.Cancelled);
+            if (session.Plan?.RestoredCells is > 0 and long restored)
+                output.WriteLine(context.Shards is not null ? $"merged {context.Shards.Count} shards: {restored} cells, none simulated again" : $"resumed: {restored} cells restored from the checkpoint, the rest simulated");
             output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, cells.parquet, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}{string.Concat(lineagePlots.Select(f => f + ", "))}report.md, *.png");
             if (result.Cancelled) error.WriteLine($"interrupted: wrote the {done} cells that finished (the files say they are partial){(session.Checkpoint is not null ? $"; continue with --resume {dir.FullName}" : "")}");
             return result.Cancelled ? CliApp.Interrupted : 0;

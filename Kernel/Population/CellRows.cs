@@ -104,6 +104,9 @@ public sealed class CellRunPlan
     /// <summary>Called with the rows of every block of cells that finishes (concurrently from worker threads).</summary>
     public Action<CellRows>? Finished { get; init; }
 
+    /// <summary>After the run: how many cells were restored (taken as they were, not simulated).</summary>
+    public long RestoredCells { get; internal set; }
+
     /// <summary>The cell range of shard <paramref name="index"/> (1-based) of <paramref name="count"/> over <paramref name="total"/> cells.</summary>
     public static (long First, long End) ShardRange(long total, int index, int count)
     {

@@ -290,6 +290,7 @@ public static class PopulationRunner
         if (plan?.Restore is not { } restore) return restored;
         var index = new Dictionary<(string, string), int>();
         for (int g = 0; g < groups.Count; g++) index[(groups[g].Scenario.Name, groups[g].CellType.Name)] = g;
+        plan.RestoredCells = 0;
         foreach (var rows in restore(layout))
         {
             for (int r = 0; r < rows.Count; r++)
@@ -304,6 +305,7 @@ public static class PopulationRunner
                 apply(g, c, rows.Row(r));
             }
             work += rows.Work;
+            plan.RestoredCells += rows.Count;
         }
         return restored;
     }
