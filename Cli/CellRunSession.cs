@@ -112,9 +112,10 @@ internal sealed partial class CellRunOptions
         IReadOnlyCollection<string> fileNameOptions)
     {
         var args = new List<string> { Path.GetFullPath(inputPath) };
-        foreach (var child in parse.CommandResult.Children)
+        // options in name order (the order they were typed in does not change the run), each with its values as given
+        foreach (var option in parse.CommandResult.Children.OfType<OptionResult>().Where(o => !o.Implicit && !NotIdentity.Contains(o.Option.Name))
+            .OrderBy(o => o.Option.Name, StringComparer.Ordinal))
         {
-            if (child is not OptionResult { Implicit: false } option || NotIdentity.Contains(option.Option.Name)) continue;
             args.Add(option.Option.Name);
             args.AddRange(option.Tokens.Select(t => fileNameOptions.Contains(option.Option.Name) ? Path.GetFileName(t.Value) : t.Value));
         }
