@@ -67,15 +67,17 @@ public sealed class ShardMergeTests : IDisposable
         SameFiles(Dir("whole"), Dir("merged"));
     }
 
-    [Fact]
-    public async Task Simulate_ThreeShardsMerged_AreByteIdenticalToTheWholeRun()
+    [Theory]
+    [InlineData("traj.csv")]
+    [InlineData("traj.parquet")]
+    public async Task Simulate_ThreeShardsMerged_AreByteIdenticalToTheWholeRun(string trajectories)
     {
         // 100 runs: 4 blocks of 32 (the last of 4 runs), so 3 shards hold 1, 1 and 2 blocks.
         string model = Path.Combine(AppContext.BaseDirectory, "Reactions", "examples", "dimerization-decay.bngl");
-        string[] command = ["simulate", model, "--runs", "100", "--seed", "5", "--t-end", "2", "--points", "11", "--trajectories", "traj.csv", "--plot", "plot.png"];
+        string[] command = ["simulate", model, "--runs", "100", "--seed", "5", "--t-end", "2", "--points", "11", "--trajectories", trajectories, "--plot", "plot.png"];
         Directory.CreateDirectory(Dir("whole"));
         await Succeeds("simulate", model, "--runs", "100", "--seed", "5", "--t-end", "2", "--points", "11", "--out", Path.Combine(Dir("whole"), "results.csv"),
-            "--trajectories", Path.Combine(Dir("whole"), "traj.csv"), "--plot", Path.Combine(Dir("whole"), "plot.png"));
+            "--trajectories", Path.Combine(Dir("whole"), trajectories), "--plot", Path.Combine(Dir("whole"), "plot.png"));
         await Succeeds("merge", await Shards(command, "shards"), "--out", Dir("merged"));
         SameFiles(Dir("whole"), Dir("merged"));
     }

@@ -22,7 +22,7 @@ internal static class SimulateCommand
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var method = EngineOptions.MethodOption(MethodCatalog.All, "simulation method", "ssa");
         var outFile = new Option<FileInfo>("--out") { Description = "results CSV: time, NAME-mean…, NAME-sd…", DefaultValueFactory = _ => new FileInfo("results.csv") };
-        var trajectories = new Option<FileInfo?>("--trajectories") { Description = "also write every trajectory (long CSV: run,time,NAME…)" };
+        var trajectories = new Option<FileInfo?>("--trajectories") { Description = "also write every trajectory, a long table run,time,NAME… (CSV; Parquet when the name ends in .parquet)" };
         var plot = new Option<FileInfo?>("--plot") { Description = "write a PNG of mean ± sd over time" };
         var epsilon = EngineOptions.EpsilonOption("tau-leaping error control ε (Cao, Gillespie & Petzold 2006)");
         var rtol = new Option<double>("--rtol") { Description = "ode, and rate rules in exact methods: relative tolerance of the integrator (CVODE)", DefaultValueFactory = _ => Simulation.Ode.OdeTolerances.Default.Relative };
@@ -122,7 +122,15 @@ internal static class SimulateCommand
             var resultsFile = merging ? new FileInfo(Path.Combine(outDir.FullName, "results.csv")) : parse.GetValue(outFile)!;
             string? note = result.Cancelled ? $"# partial: the run was interrupted; {result.Runs} of {runCount} runs finished" : null;
             Write(resultsFile, note, w => ResultsCsv.WriteSummary(result, w));
-            if (parse.GetValue(trajectories) is { } trajectoryFile) Write(Place(trajectoryFile), note, w => ResultsCsv.WriteTrajectories(result, w));
+            if (parse.GetValue(trajectories) is { } trajectoryFile)
+            {
+                if (trajectoryFile.Extension.Equals(".parquet", StringComparison.OrdinalIgnoreCase))
+                {
+                    Place(trajectoryFile).Directory?.Create();
+                    EnsembleTable.WriteTrajectories(Place(trajectoryFile).FullName, result, result.Cancelled ? new Dictionary<string, string> { ["stochastic.partial"] = "true" } : null);
+                }
+                else Write(Place(trajectoryFile), note, w => ResultsCsv.WriteTrajectories(result, w));
+            }
             if (parse.GetValue(plot) is { } plotFile) Plots.MeanAndSd(result, model.Name, Place(plotFile).FullName);
             if (merging) output.WriteLine($"wrote {resultsFile.FullName}");
             if (result.Cancelled) error.WriteLine($"interrupted: wrote the {result.Runs} runs that finished (the files say they are partial)");

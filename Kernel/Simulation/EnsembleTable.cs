@@ -64,6 +64,50 @@ public static class EnsembleTable
         for (int k = 0; k < o; k++) await group.WriteAsync<double>(fields[5 + o + k], m2[k].ToArray());
     }
 
+    /// <summary>
+    /// Every kept trajectory as a long Parquet table, <c>run,time,NAME…</c> (the columns of the trajectories CSV, numbers
+    /// as doubles, runs as int32), one row per run and output time, written atomically.
+    /// </summary>
+    public static void WriteTrajectories(string path, EnsembleResult result, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        string temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            WriteTrajectoriesAsync(stream, result, metadata).GetAwaiter().GetResult();
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static async Task WriteTrajectoriesAsync(Stream stream, EnsembleResult result, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var names = result.OutputNames;
+        int points = result.Grid.Points, o = names.Count, n = result.Runs * points;
+        var fields = new List<DataField> { new DataField<int>("run"), new DataField<double>("time") };
+        fields.AddRange(names.Select(x => new DataField<double>(x)));
+        var run = new int[n];
+        var time = new double[n];
+        var values = new double[o][];
+        for (int k = 0; k < o; k++) values[k] = new double[n];
+        for (int r = 0; r < result.Runs; r++)
+        {
+            var record = result.Trajectory(r);
+            for (int p = 0; p < points; p++)
+            {
+                int row = r * points + p;
+                run[row] = r;
+                time[row] = result.Grid[p];
+                for (int k = 0; k < o; k++) values[k][row] = record[p * o + k];
+            }
+        }
+        await using var writer = await ParquetWriter.CreateAsync(new ParquetSchema(fields.Cast<Field>().ToArray()), stream);
+        if (metadata is not null) writer.CustomMetadata = new Dictionary<string, string>(metadata);
+        using var group = writer.CreateRowGroup();
+        await group.WriteAsync<int>(fields[0], run);
+        await group.WriteAsync<double>(fields[1], time);
+        for (int k = 0; k < o; k++) await group.WriteAsync<double>(fields[2 + k], values[k]);
+    }
+
     private const string HashKey = "stochastic.rows_sha256";
 
     /// <summary>SHA-256 over the columns' values (bits of the numbers), so that a reader finds a damaged page.</summary>
