@@ -21,14 +21,18 @@ public static class CliApp
     public const int Interrupted = 130;
 
     /// <summary>Builds the root command.</summary>
-    public static RootCommand Build(TextWriter output, TextWriter error)
+    public static RootCommand Build(TextWriter output, TextWriter error) => Build(output, error, RunContext.None);
+
+    /// <summary>Builds the root command for a run started by <c>merge</c> or <c>--resume</c> (<paramref name="context"/>).</summary>
+    internal static RootCommand Build(TextWriter output, TextWriter error, RunContext context)
     {
         var root = new RootCommand("stochastic: exact and tau-leaping stochastic simulation of reaction networks (BNGL, BioNetGen .net, SBML)");
         root.Subcommands.Add(CheckCommand.Create(output, error));
-        root.Subcommands.Add(SimulateCommand.Create(output, error));
+        root.Subcommands.Add(SimulateCommand.Create(output, error, context));
         root.Subcommands.Add(DsmtsCommand.Create(output, error));
-        root.Subcommands.Add(PopulationCommand.Create(output, error));
-        root.Subcommands.Add(DoseResponseCommand.Create(output, error));
+        root.Subcommands.Add(PopulationCommand.Create(output, error, context));
+        root.Subcommands.Add(DoseResponseCommand.Create(output, error, context));
+        root.Subcommands.Add(MergeCommand.Create(output, error));
         foreach (var command in root.Subcommands)
         {
             // Counts (cells, runs, threads, points, replicates) are never negative: one check for all.
@@ -63,9 +67,12 @@ public static class CliApp
     }
 
     /// <summary>Runs the command line; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error)
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error) => RunAsync(args, output, error, RunContext.None);
+
+    /// <summary>Runs the command line in <paramref name="context"/> (a merge or a resumption replaying a recorded command).</summary>
+    internal static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, RunContext context)
     {
-        var root = Build(output, error);
+        var root = Build(output, error, context);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

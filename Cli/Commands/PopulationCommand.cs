@@ -9,9 +9,9 @@ namespace Stochastic.Cli.Commands;
 /// <summary><c>stochastic population STUDY …</c>: run a population study and write fates, observables, a report and figures.</summary>
 internal static class PopulationCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, RunContext context)
     {
-        var file = new Argument<FileInfo>("STUDY") { Description = "study file (docs/study-files.md)" };
+        var file = new Argument<FileInfo?>("STUDY") { Description = "study file (docs/study-files.md); not with --resume", Arity = ArgumentArity.ZeroOrOne };
         var cells = new Option<int>("--cells") { Description = "cells per cell type and scenario (0 = the study's)", DefaultValueFactory = _ => 0 };
         var scenarios = new Option<string[]>("--scenario") { Description = "scenario(s) to run (default: all)", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<ulong?>("--seed") { Description = "master seed (default: the study's)" };
@@ -29,50 +29,77 @@ internal static class PopulationCommand
         });
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("population") };
         var engine = EngineOptions.Create();
+        var runOptions = new CellRunOptions();
 
         var command = new Command("population", "Run a population study: fates per scenario and cell type, observable distributions.");
         command.Arguments.Add(file);
         foreach (var o in new Option[] { cells, scenarios, seed, threads }) command.Options.Add(o);
         engine.AddTo(command);
         foreach (var o in new Option[] { coupling, historyRoots, outDir }) command.Options.Add(o);
-        command.SetAction((parse, cancellationToken) =>
+        runOptions.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
         {
-            var study = StudyReader.Read(parse.GetValue(file)!.ToString());
+            if (parse.GetValue(runOptions.Resume) is { } resumeDir && context.ResumeCheckpoint is null)
+                return await CellRunOptions.ResumeAsync(resumeDir, parse.GetValue(file) is not null, parse.GetValue(threads), output, error);
+            if (parse.GetValue(file) is not { } studyFile)
+            {
+                error.WriteLine("error: population needs a STUDY file (or --resume DIR)");
+                return CliApp.InputError;
+            }
+            var study = StudyReader.Read(studyFile.ToString());
             study.RequireScenarios(parse.GetValue(scenarios) ?? [], "--scenario");
             var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine)
                 with { Coupling = parse.GetValue(coupling), HistoryRoots = parse.GetValue(historyRoots) };
             if (study.Settings.LigandPool is null && study.Lineage is null && options.Coupling is not null)
             {
                 error.WriteLine("error: --coupling needs a study with a 'ligand_pool' setting or a 'lineage' block (docs/study-files.md)");
-                return Task.FromResult(CliApp.InputError);
+                return CliApp.InputError;
             }
             if ((study.Settings.LigandPool is not null || study.Lineage is not null) && !options.Method.ResumesCells)
             {
                 error.WriteLine($"error: the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
-                return Task.FromResult(CliApp.InputError);
+                return CliApp.InputError;
             }
             int n = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
             int scenarioCount = options.Scenarios is { Count: > 0 } s ? s.Count : study.Scenarios.Length;
             long total = (long)n * scenarioCount * study.CellTypes.Length;
+            var dir = parse.GetValue(outDir)!;
+            bool coupled = study.Settings.LigandPool is not null || study.Lineage is not null;
+            var identity = CellRunOptions.Identity(parse, "population", studyFile.ToString(), study, options.Seed ?? study.Settings.Seed, total);
+            if (runOptions.Open(parse, context, dir, identity, total, coupled, error) is not { } session) return CliApp.InputError;
+            options = options with { Plan = session.Plan };
             var result = ProgressDisplay.Run($"{study.Model.Name}: {total} cells", total, (PopulationProgress p) => p.CellsDone,
                 progress => PopulationRunner.Run(study, options, progress: progress, cancellationToken: cancellationToken));
-            var dir = parse.GetValue(outDir)!;
+            long done = result.Groups.Sum(g => (long)g.Completed);
+            if (session.ShardFile is { } shardFile)
+            {
+                if (result.Cancelled)
+                {
+                    error.WriteLine($"interrupted: shard not written ({done} cells had finished)");
+                    return CliApp.Interrupted;
+                }
+                session.WriteShard(result.Cells().Layout);
+                output.WriteLine($"wrote {shardFile}");
+                return 0;
+            }
             dir.Create();
-            Write(Path.Combine(dir.FullName, "fates.csv"), w => PopulationCsv.WriteFates(result, w));
-            Write(Path.Combine(dir.FullName, "observables.csv"), w => PopulationCsv.WriteObservables(result, w));
+            string? note = result.Cancelled ? session.PartialNote(done, total) : null;
+            WriteTable(Path.Combine(dir.FullName, "fates.csv"), note, w => PopulationCsv.WriteFates(result, w));
+            WriteTable(Path.Combine(dir.FullName, "observables.csv"), note, w => PopulationCsv.WriteObservables(result, w));
             Write(Path.Combine(dir.FullName, "report.md"), w => PopulationCsv.WriteReport(result, w));
+            WriteCells(Path.Combine(dir.FullName, "cells.parquet"), result.Cells(), identity, result.Cancelled);
             if (result.LigandPools.Count > 0)
             {
-                Write(Path.Combine(dir.FullName, "ligand.csv"), w => PopulationCsv.WriteLigand(result, w));
+                WriteTable(Path.Combine(dir.FullName, "ligand.csv"), note, w => PopulationCsv.WriteLigand(result, w));
                 PopulationPlots.Ligand(result, Path.Combine(dir.FullName, "ligand.png"));
                 foreach (var t in result.LigandPools.Where(t => t.IntervalTooLong))
                     error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: a free concentration changed by up to {t.MaxRelativeChange:P1} in one coupling interval; a shorter --coupling (a few percent per interval) is advised"));
             }
             if (study.Lineage is not null)
             {
-                Write(Path.Combine(dir.FullName, "fates_time.csv"), w => PopulationCsv.WriteFatesOverTime(result, w));
-                Write(Path.Combine(dir.FullName, "timecourse.csv"), w => PopulationCsv.WriteTimecourse(result, w));
-                Write(Path.Combine(dir.FullName, "histories.csv"), w => PopulationCsv.WriteHistories(result, w));
+                WriteTable(Path.Combine(dir.FullName, "fates_time.csv"), note, w => PopulationCsv.WriteFatesOverTime(result, w));
+                WriteTable(Path.Combine(dir.FullName, "timecourse.csv"), note, w => PopulationCsv.WriteTimecourse(result, w));
+                WriteTable(Path.Combine(dir.FullName, "histories.csv"), note, w => PopulationCsv.WriteHistories(result, w));
             }
             var criterion = SlowScaleCriterionRow.Summary(result.SlowScaleCriterion);
             if (criterion.Count > 0)
@@ -80,9 +107,12 @@ internal static class PopulationCommand
             PopulationPlots.FateFractions(result, Path.Combine(dir.FullName, "fates.png"));
             PopulationPlots.Distributions(result, dir.FullName);
             var lineagePlots = PopulationPlots.Lineage(result, dir.FullName);
-            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}{string.Concat(lineagePlots.Select(f => f + ", "))}report.md, *.png");
-            if (result.Cancelled) error.WriteLine($"interrupted: wrote the {result.Groups.Sum(g => g.Completed)} cells that finished");
-            return Task.FromResult(result.Cancelled ? CliApp.Interrupted : 0);
+            session.Finish(result.Cancelled);
+            if (session.Plan?.RestoredCells is > 0 and long restored)
+                output.WriteLine(context.Shards is not null ? $"merged {context.Shards.Count} shards: {restored} cells, none simulated again" : $"resumed: {restored} cells restored from the checkpoint, the rest simulated");
+            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, cells.parquet, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}{string.Concat(lineagePlots.Select(f => f + ", "))}report.md, *.png");
+            if (result.Cancelled) error.WriteLine($"interrupted: wrote the {done} cells that finished (the files say they are partial){(session.Checkpoint is not null ? $"; continue with --resume {dir.FullName}" : "")}");
+            return result.Cancelled ? CliApp.Interrupted : 0;
         });
         return command;
     }
@@ -91,5 +121,21 @@ internal static class PopulationCommand
     {
         using var writer = new StreamWriter(path);
         write(writer);
+    }
+
+    /// <summary>A CSV table; an interrupted run's opens with <paramref name="partialNote"/> (a <c>#</c> comment line: pandas reads it with <c>comment='#'</c>).</summary>
+    internal static void WriteTable(string path, string? partialNote, Action<TextWriter> write)
+    {
+        using var writer = new StreamWriter(path);
+        if (partialNote is not null) writer.WriteLine(partialNote);
+        write(writer);
+    }
+
+    /// <summary><c>cells.parquet</c>: one row per finished cell, the run's identity in its metadata (docs/outputs.md).</summary>
+    internal static void WriteCells(string path, CellRows cells, IReadOnlyDictionary<string, string> identity, bool partial)
+    {
+        var metadata = new Dictionary<string, string>(identity) { [CellRunOptions.KindKey] = "cells" };
+        if (partial) metadata[CellRunOptions.PartialKey] = "true";
+        CellTable.WriteAtomic(path, cells, metadata);
     }
 }

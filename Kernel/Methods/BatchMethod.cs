@@ -10,6 +10,7 @@ namespace Stochastic.Methods;
 /// <summary>Adaptive tau-leaping on the SIMD batch engine, one trajectory or cell per vector lane (<see cref="BatchSimulator"/>).</summary>
 internal sealed class BatchMethod : SimulationMethod
 {
+    public override bool RunsBlockRanges => false;
     public override string Name => "batch";
     public override string Summary => "tau-leaping, one cell per SIMD lane; same results as tau";
     public override string Paper => "Cao, Gillespie & Petzold 2006, J Chem Phys 124:044109; Philox4x32-10 streams per lane (Salmon et al. 2011)";

@@ -15,6 +15,7 @@ namespace Stochastic.Methods;
 /// </summary>
 internal sealed class OdeMethod : SimulationMethod
 {
+    public override bool RunsBlockRanges => false;
     public override string Name => "ode";
     public override string Summary => "deterministic reaction rate equations (mean field) and rate rules, SUNDIALS CVODE; one run, sd 0";
     public override string Paper => "Hindmarsh et al. 2005, ACM TOMS 31:363 (SUNDIALS CVODE: variable-order BDF with Newton iteration)";

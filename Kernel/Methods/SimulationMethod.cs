@@ -56,6 +56,12 @@ public abstract class SimulationMethod
     public virtual bool ResumesCells => false;
 
     /// <summary>
+    /// Whether <see cref="RunEnsemble"/> runs <see cref="EnsembleOptions.BlockRange"/> alone (the ensemble's fixed
+    /// blocks of runs, for shards); false for methods that summarize otherwise (batch, ode).
+    /// </summary>
+    public virtual bool RunsBlockRanges => true;
+
+    /// <summary>
     /// Runs <paramref name="options"/>.<see cref="EnsembleOptions.Runs"/> trajectories of
     /// <paramref name="network"/> (<paramref name="model"/> compiled; methods that transform the model read it).
     /// </summary>

@@ -37,7 +37,9 @@ internal sealed class CellEngines
     public ICellSimulator Create(int kind, CompiledNetwork network) => _factories[kind](network);
 
     /// <summary>The engines for <paramref name="groups"/>: <paramref name="engine"/> when given, else the options' method (<paramref name="network"/>: the study's model compiled).</summary>
-    public static CellEngines For(Study study, CompiledNetwork network, IReadOnlyList<PopulationGroup> groups, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine)
+    /// <remarks>With <paramref name="needed"/>, the slow-scale reductions are made only for the groups it accepts (a shard's): the others get none and must not be run.</remarks>
+    public static CellEngines For(Study study, CompiledNetwork network, IReadOnlyList<PopulationGroup> groups, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine,
+        Func<int, bool>? needed = null)
     {
         int[] none = new int[groups.Count];
         var noReduction = new ReducedNetwork?[groups.Count];
@@ -58,6 +60,7 @@ internal sealed class CellEngines
         var reduced = new ReducedNetwork?[groups.Count];
         for (int g = 0; g < groups.Count; g++)
         {
+            if (needed is not null && !needed(g)) continue;
             sampler.Median(groups[g].Scenario, groups[g].CellType, parameters, counts);
             var e = method.CreateCellEngine(study.Model, network, settings, new SlowScaleReference(counts, parameters));
             if (!keys.TryGetValue(e.Key, out int kind))
@@ -76,6 +79,7 @@ internal sealed class CellEngines
     // the others with the number of groups that lump them.
     private static string Describe(List<ReducedNetwork> kinds, int[] kindOf)
     {
+        if (kinds.Count == 0) return "slow-scale SSA";
         if (kinds.Count == 1) return kinds[0].Description;
         var names = kinds.Select(r => r.Pairs.Select(p => r.PairName(p)).ToHashSet()).ToList();
         var all = names.SelectMany(n => n).Distinct().ToList();

@@ -302,7 +302,8 @@ public static class DoseResponse
         foreach (var scenario in scenarios)
             for (int c = 0; c < study.CellTypes.Length; c++)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames));
-        var engines = CellEngines.For(study, network, groups, options, engine);
+        Func<int, bool>? needed = options.Plan?.Range is { } range ? g => (long)g * cells < range.End && (long)(g + 1) * cells > range.First : null;
+        var engines = CellEngines.For(study, network, groups, options, engine, needed);
         int o = outputNames.Length;
         var gridTimes = grid.Times();
         int[] at = [.. times.Select(t => (int)Math.Round(t / grid.End * (grid.Points - 1)))];
@@ -313,22 +314,33 @@ public static class DoseResponse
             values[g] = [.. times.Select(_ => new double[cells])];
             done[g] = new bool[cells];
         }
-        PopulationRunner.RunBlocks(study, network, groups, engines, cells, seed, blockSize, options.Threads, criterion: null, _ => grid,
-            (gi, first, block, _, record) =>
+        var layout = CellLayout(study, times);
+        PopulationRunner.RunBlocks(study, network, groups, engines, cells, seed, blockSize, options.Threads, criterion: null, _ => grid, layout,
+            (gi, block, i, _, record, row) =>
             {
                 var vars = new double[variableNames.Length];
-                for (int i = 0; i < block.Count; i++)
-                    for (int t = 0; t < times.Length; t++)
-                    {
-                        // the variables of the run up to time t: its record to grid point at[t]
-                        CellVariables.Compute(record.AsSpan(i * grid.Points * o, (at[t] + 1) * o), gridTimes[..(at[t] + 1)], o, vars);
-                        values[gi][t][first + i] = vars[readout];
-                        done[gi][first + i] = true;
-                    }
-            }, progress, cancellationToken);
+                for (int t = 0; t < times.Length; t++)
+                {
+                    // the variables of the run up to time t: its record to grid point at[t]
+                    CellVariables.Compute(record[..((at[t] + 1) * o)], gridTimes[..(at[t] + 1)], o, vars);
+                    row[t] = vars[readout];
+                }
+            },
+            (gi, cell, row) =>
+            {
+                for (int t = 0; t < times.Length; t++) values[gi][t][cell] = row[t];
+                done[gi][cell] = true;
+            }, options.Plan, progress, cancellationToken);
         // finished cells only, in cell order
         return [.. Enumerable.Range(0, groups.Count).Select(g => values[g].Select(v => v.Where((_, i) => done[g][i]).ToArray()).ToArray())];
     }
+
+    /// <summary>
+    /// The per-cell row of a dose-response run (shards, checkpoints): the study's read-out at each read-out time,
+    /// <c>READOUT@TIME</c>. Its scenarios are named <c>LIGAND@DOSE</c> (<c>@0</c>: the baseline).
+    /// </summary>
+    public static CellLayout CellLayout(Study study, IReadOnlyList<double> times) =>
+        new([.. times.Select(t => new CellColumn(FormattableString.Invariant($"{study.Settings.Readout}@{t:R}"), CellColumnKind.Number))], []);
 
     /// <summary>
     /// EC50 as the dose at which the response first reaches half of its own maximum above

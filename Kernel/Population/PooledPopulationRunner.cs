@@ -28,6 +28,8 @@ internal static class PooledPopulationRunner
         if (uptake < 0) throw ThrowHelper.Model(pool.Position, $"ligand pool uptake '{pool.Uptake}' is not an output of the model ({string.Join(", ", outputNames)})");
         int dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
         var fateNames = study.FateNames;
+        string[] sampled = PopulationRunner.SampledParameters(study);
+        int[] sampledIndex = [.. sampled.Select(network.ParameterIndex)];
         int types = study.CellTypes.Length, wellCells = types * cells;
 
         int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
@@ -157,6 +159,7 @@ internal static class PooledPopulationRunner
             var gridTimes = grid.Times();
             var vars = new double[v + p];
             var traits = new bool[study.Traits.Length];
+            var sampledValues = new double[sampledIndex.Length];
             for (int w = 0; w < wellCells; w++)
             {
                 int type = w / cells, cell = w % cells;
@@ -166,6 +169,8 @@ internal static class PooledPopulationRunner
                 parameters.AsSpan(w * p, p).CopyTo(vars.AsSpan(v));
                 PopulationRunner.EvaluateTraits(study, study.CellTypes[type].Name, vars, traits);
                 groups[si * types + type].Store(cell, vars.AsSpan(0, v), PopulationRunner.Classify(study, study.CellTypes[type].Name, vars, fateNames), traits);
+                for (int k = 0; k < sampledIndex.Length; k++) sampledValues[k] = vars[v + sampledIndex[k]];
+                groups[si * types + type].StoreParameters(cell, sampledValues);
             }
         }
 
@@ -173,6 +178,7 @@ internal static class PooledPopulationRunner
         return new PopulationResult(study, scenarios, variableNames, fateNames, groups, counters.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = cellEngines.Description,
+            SampledParameters = sampled,
             LeapedEvents = counters.LeapedFirings,
             LigandPools = traces,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],

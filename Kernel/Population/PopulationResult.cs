@@ -11,6 +11,8 @@ public sealed class PopulationGroup
     private readonly IReadOnlyList<TraitRule> _traitRules;
     private bool[] _traits;
     private double[]? _weights;
+    private double[] _parameters = [];
+    private int _parameterCount;
 
     internal PopulationGroup(Scenario scenario, CellType cellType, int cellTypeIndex, int cells, int variables, IReadOnlyList<string> fateNames,
         IReadOnlyList<TraitRule>? traits = null)
@@ -59,6 +61,53 @@ public sealed class PopulationGroup
         _traits = traits;
         _weights = weights;
         _done = [.. fates.Select(_ => true)];
+    }
+
+    /// <summary>
+    /// Stores cell <paramref name="cell"/> from its <see cref="PopulationRunner.CellLayout"/> row: <paramref name="variables"/>
+    /// variables, <paramref name="parameters"/> sampled parameters, the weight, the fate and the traits.
+    /// </summary>
+    internal void StoreRow(int cell, ReadOnlySpan<double> row, int variables, int parameters)
+    {
+        StoreParameters(cell, row.Slice(variables, parameters));
+        int n = _traitRules.Count;
+        Span<bool> traits = stackalloc bool[n];
+        for (int t = 0; t < n; t++) traits[t] = row[variables + parameters + 2 + t] != 0;
+        Store(cell, row[..variables], (int)row[variables + parameters + 1], traits);
+    }
+
+    /// <summary>Keeps cell <paramref name="cell"/>'s sampled parameters (<see cref="PopulationResult.SampledParameters"/>, in order) for <c>cells.parquet</c>.</summary>
+    internal void StoreParameters(int cell, ReadOnlySpan<double> sampled)
+    {
+        lock (_fates)
+        {
+            if (_parameterCount != sampled.Length)
+            {
+                _parameterCount = sampled.Length;
+                _parameters = new double[_fates.Length * sampled.Length];
+            }
+        }
+        sampled.CopyTo(_parameters.AsSpan(cell * sampled.Length, sampled.Length));
+    }
+
+    /// <summary>
+    /// Every finished cell as a row of <paramref name="layout"/> (<see cref="PopulationRunner.CellLayout"/>, with
+    /// <paramref name="parameters"/> sampled parameters: NaN where they were not kept, as for a lineage's cells).
+    /// </summary>
+    internal void AddRows(CellRows rows, CellLayout layout, int parameters)
+    {
+        var row = new double[layout.Width];
+        int n = _traitRules.Count;
+        for (int i = 0; i < Stored; i++)
+        {
+            if (!_done[i]) continue;
+            _values.AsSpan(i * _variables, _variables).CopyTo(row);
+            for (int k = 0; k < parameters; k++) row[_variables + k] = _parameterCount == parameters ? _parameters[i * parameters + k] : double.NaN;
+            row[_variables + parameters] = _weights?[i] ?? 1;
+            row[_variables + parameters + 1] = _fates[i];
+            for (int t = 0; t < n; t++) row[_variables + parameters + 2 + t] = _traits[i * n + t] ? 1 : 0;
+            rows.Add(Scenario.Name, CellType.Name, i, row);
+        }
     }
 
     internal void Store(int cell, ReadOnlySpan<double> variables, int fate, ReadOnlySpan<bool> traits)
@@ -226,6 +275,23 @@ public sealed class PopulationResult
 
     /// <summary>With a <c>lineage</c> block: memory held per live simulated cell during the run (bytes, estimated from the layout; the per-root parameters not included); 0 otherwise.</summary>
     public double BytesPerCell { get; init; }
+
+    /// <summary>The parameters sampled per cell (<see cref="PopulationRunner.SampledParameters"/>); empty where they were not kept (a lineage or a pool).</summary>
+    public IReadOnlyList<string> SampledParameters { get; init; } = [];
+
+    /// <summary>
+    /// Every finished cell as a row (<see cref="PopulationRunner.CellLayout"/>: its variables, sampled parameters,
+    /// weight, fate and traits), group by group in cell order: what <c>cells.parquet</c> holds. With a lineage, the
+    /// cells alive at the end, weighted, their parameters NaN.
+    /// </summary>
+    public CellRows Cells()
+    {
+        IReadOnlyList<string> sampled = SampledParameters.Count > 0 ? SampledParameters : PopulationRunner.SampledParameters(Study);
+        var layout = PopulationRunner.CellLayout(Study, VariableNames, sampled);
+        var rows = new CellRows(layout) { Work = new Simulation.SimulationCounters(Events, 0) { LeapedFirings = LeapedEvents } };
+        foreach (var g in Groups) g.AddRows(rows, layout, sampled.Count);
+        return rows;
+    }
 
     /// <summary>The recorded outputs (the model's observables), the first <see cref="VariableNames"/>.</summary>
     public string[] OutputNames => VariableNames[..(VariableNames.Length / CellVariables.PerOutput)];

@@ -40,6 +40,12 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     /// </summary>
     public int HistoryRoots { get; init; } = 3;
 
+    /// <summary>
+    /// A shard's range, cells restored from a checkpoint or shards, and a sink for finished blocks
+    /// (<see cref="CellRunPlan"/>); null: the whole run. Not for studies with a ligand pool or a lineage.
+    /// </summary>
+    public CellRunPlan? Plan { get; init; }
+
     /// <summary>Fast-pair criterion of the slow-scale method (docs/algorithms.md, "Slow-scale SSA").</summary>
     public Transforms.SlowScaleOptions SlowScale { get; init; } = new();
 
@@ -111,7 +117,11 @@ public static class PopulationRunner
         foreach (var scenario in scenarios)
             for (int c = 0; c < study.CellTypes.Length; c++)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames, study.Traits));
-        var engines = CellEngines.For(study, network, groups, options, engine);
+        // A shard makes the engines of its own groups only (the slow-scale reduction of a group costs a few ms).
+        Func<int, bool>? needed = options.Plan?.Range is { } range ? g => (long)g * cells < range.End && (long)(g + 1) * cells > range.First : null;
+        var engines = CellEngines.For(study, network, groups, options, engine, needed);
+        if ((study.Lineage is not null || study.Settings.LigandPool is not null) && options.Plan is not null)
+            throw new NotSupportedException("the cells of a well with a shared ligand pool or a lineage are coupled: such a study is not split into shards or checkpointed by cell (run each scenario as its own job with --scenario)");
         if (study.Lineage is { } lineage)
             return LineagePopulationRunner.Run(study, lineage, scenarios, options, study.Settings.LigandPool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         if (study.Settings.LigandPool is { } pool)
@@ -119,54 +129,111 @@ public static class PopulationRunner
         int v = variableNames.Length, p = network.Parameters.Length, o = outputNames.Length;
         var fateNames = study.FateNames;
         var criterion = SlowScaleCriterionCheck.For(engines.Reduced, options.SlowScale);
+        string[] sampled = SampledParameters(study);
+        int[] sampledIndex = [.. sampled.Select(network.ParameterIndex)];
+        var layout = CellLayout(study, variableNames, sampled);
+        int nt = study.Traits.Length, ps = sampled.Length;
         var (work, cancelled) = RunBlocks(study, network, groups, engines, cells, seed, blockSize, options.Threads, criterion,
-            group => GridFor(group.Scenario, study.Settings.OutputInterval),
-            (gi, first, block, grid, record) =>
+            group => GridFor(group.Scenario, study.Settings.OutputInterval), layout,
+            (gi, block, i, grid, record, row) =>
             {
                 var group = groups[gi];
-                var times = grid.Times();
                 var vars = new double[v + p];
-                var traits = new bool[study.Traits.Length];
-                for (int i = 0; i < block.Count; i++)
-                {
-                    CellVariables.Compute(record.AsSpan(i * grid.Points * o, grid.Points * o), times, o, vars);
-                    block.Parameters.AsSpan(i * p, p).CopyTo(vars.AsSpan(v));
-                    EvaluateTraits(study, group.CellType.Name, vars, traits);
-                    group.Store(first + i, vars.AsSpan(0, v), Classify(study, group.CellType.Name, vars, fateNames), traits);
-                }
-            }, progress, cancellationToken);
+                var traits = new bool[nt];
+                CellVariables.Compute(record, grid.Times(), o, vars);
+                block.Parameters.AsSpan(i * p, p).CopyTo(vars.AsSpan(v));
+                EvaluateTraits(study, group.CellType.Name, vars, traits);
+                vars.AsSpan(0, v).CopyTo(row);
+                for (int k = 0; k < ps; k++) row[v + k] = vars[v + sampledIndex[k]];
+                row[v + ps] = 1;
+                row[v + ps + 1] = Classify(study, group.CellType.Name, vars, fateNames);
+                for (int t = 0; t < nt; t++) row[v + ps + 2 + t] = traits[t] ? 1 : 0;
+            },
+            (gi, cell, row) => groups[gi].StoreRow(cell, row, v, ps),
+            options.Plan, progress, cancellationToken);
         return new PopulationResult(study, [.. scenarios], variableNames, fateNames, groups, work.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = engines.Description,
             LeapedEvents = work.LeapedFirings,
             SlowScaleCriterion = criterion?.Rows(groups) ?? [],
+            SampledParameters = sampled,
         };
     }
+
+    /// <summary>The parameters some cell type of <paramref name="study"/> samples per cell, in model order.</summary>
+    public static string[] SampledParameters(Study study)
+    {
+        var names = study.CellTypes.SelectMany(c => c.Parameters.Select(cp => cp.Parameter)).ToHashSet(StringComparer.Ordinal);
+        return [.. study.Model.Parameters.Select(x => x.Name).Where(names.Contains)];
+    }
+
+    /// <summary>
+    /// The per-cell row of a population run (<c>cells.parquet</c>, shards, checkpoints): every per-cell variable
+    /// (<see cref="CellVariables"/>), the sampled parameters (<c>param:NAME</c>), the cell's weight (1 without a
+    /// lineage), its fate and a flag per trait.
+    /// </summary>
+    public static CellLayout CellLayout(Study study, IEnumerable<string> variableNames, IEnumerable<string> sampledParameters) =>
+        new([.. variableNames.Select(n => new CellColumn(n, CellColumnKind.Number)),
+            .. sampledParameters.Select(n => new CellColumn("param:" + n, CellColumnKind.Number)),
+            new CellColumn("weight", CellColumnKind.Number),
+            new CellColumn("fate", CellColumnKind.Fate),
+            .. study.Traits.Select(t => new CellColumn(t.Trait, CellColumnKind.Flag))], study.FateNames);
+
+    /// <summary>Fills <paramref name="row"/> (a <see cref="CellLayout"/> row) for cell <paramref name="i"/> of <paramref name="block"/> from its <paramref name="record"/> on <paramref name="grid"/>.</summary>
+    internal delegate void CellEvaluator(int group, CellBlock block, int i, TimeGrid grid, ReadOnlySpan<double> record, Span<double> row);
 
     /// <summary>
     /// The run without a ligand pool: every group's cells in blocks of <paramref name="blockSize"/>, on all
     /// cores. Each cell's parameters and initial counts come from stream (seed, cell type, cell), its
-    /// trajectory from stream (seed ⊕ hash(scenario name), cell type, cell); each block is simulated on its
-    /// group's grid and handed, with its record, to <paramref name="store"/> (called concurrently for
-    /// different blocks). A cancellation keeps the blocks already stored.
+    /// trajectory from stream (seed ⊕ hash(scenario name), cell type, cell); each cell of a block simulated on
+    /// its group's grid is turned into a row by <paramref name="evaluate"/> and handed to <paramref name="apply"/>
+    /// (group, cell, row; called concurrently for different cells). <paramref name="plan"/> restricts the cells
+    /// to a range, restores finished cells (applied as they are, not simulated again) and receives each finished
+    /// block's rows. A cancellation keeps the blocks already applied.
     /// </summary>
-    /// <returns>The engines' work, and whether the run was cancelled.</returns>
+    /// <returns>The engines' work (restored cells' included), and whether the run was cancelled.</returns>
     internal static (SimulationCounters Work, bool Cancelled) RunBlocks(Study study, CompiledNetwork network, IReadOnlyList<PopulationGroup> groups,
         CellEngines engines, int cells, ulong seed, int blockSize, int threads, SlowScaleCriterionCheck? criterion,
-        Func<PopulationGroup, TimeGrid> gridOf, Action<int, int, CellBlock, TimeGrid, double[]> store,
+        Func<PopulationGroup, TimeGrid> gridOf, CellLayout layout, CellEvaluator evaluate, Action<int, int, ReadOnlySpan<double>> apply, CellRunPlan? plan,
         IProgress<PopulationProgress>? progress, CancellationToken cancellationToken)
     {
         var sampler = new CellParameterSampler(study.Model);
-        int p = network.Parameters.Length, s = network.SpeciesCount, o = network.OutputCount;
+        int p = network.Parameters.Length, s = network.SpeciesCount, o = network.OutputCount, width = layout.Width;
+        var (lo, hi) = plan?.Range ?? (0, (long)groups.Count * cells);
+        var restored = Restore(groups, cells, layout, plan, apply, out var work);
+        if (criterion is not null)
+        {
+            // The criterion covers every cell of the run, restored ones too: sampled again (cheap), not simulated.
+            var parameters = new double[p];
+            var counts = new double[s];
+            for (int g = 0; g < groups.Count; g++)
+                for (int c = 0; c < cells; c++)
+                    if (restored[g]?[c] == true)
+                    {
+                        sampler.Sample(seed, groups[g].Scenario, groups[g].CellType, groups[g].CellTypeIndex, c, parameters, counts);
+                        criterion.Check(g, counts, parameters);
+                    }
+        }
         var units = new List<(int Group, int First, int Count)>();
+        long total = 0, done = 0;
         for (int g = 0; g < groups.Count; g++)
-            for (int first = 0; first < cells; first += blockSize)
-                units.Add((g, first, Math.Min(blockSize, cells - first)));
-        long total = (long)groups.Count * cells, done = 0;
+        {
+            int first = (int)Math.Clamp(lo - (long)g * cells, 0, cells), end = (int)Math.Clamp(hi - (long)g * cells, 0, cells);
+            total += end - first;
+            // contiguous runs of cells not restored, in blocks of at most blockSize
+            for (int c = first; c < end;)
+            {
+                if (restored[g]?[c] == true) { c++; done++; continue; }
+                int start = c;
+                while (c < end && c - start < blockSize && restored[g]?[c] != true) c++;
+                units.Add((g, start, c - start));
+            }
+        }
         if (threads <= 0) threads = Environment.ProcessorCount;
         // Per worker, one simulator per engine kind, made when first needed and reused by later tasks.
         var workers = new WorkerPool<ICellSimulator?[]>(() => new ICellSimulator?[engines.Kinds], threads);
         bool cancelled = false;
+        var workLock = new object();
         try
         {
             Parallel.For(0, units.Count,
@@ -189,9 +256,19 @@ public static class PopulationRunner
                         criterion?.Check(gi, block.InitialCounts.AsSpan(i * s, s), block.Parameters.AsSpan(i * p, p));
                     }
                     var record = new double[count * grid.Points * o];
+                    var before = simulator.Counters;
                     try { simulator.Simulate(block, grid, record, cancellationToken); }
                     catch (OperationCanceledException) { return local; }
-                    store(gi, first, block, grid, record);
+                    var rows = new CellRows(layout) { Work = simulator.Counters - before };
+                    var row = new double[width];
+                    for (int i = 0; i < count; i++)
+                    {
+                        evaluate(gi, block, i, grid, record.AsSpan(i * grid.Points * o, grid.Points * o), row);
+                        apply(gi, first + i, row);
+                        rows.Add(group.Scenario.Name, group.CellType.Name, first + i, row);
+                    }
+                    lock (workLock) work += rows.Work;
+                    plan?.Finished?.Invoke(rows);
                     progress?.Report(new PopulationProgress(Interlocked.Add(ref done, count), total));
                     return local;
                 },
@@ -200,9 +277,39 @@ public static class PopulationRunner
         catch (OperationCanceledException) { cancelled = true; }
         catch (AggregateException e) when (ParallelErrors.IsCancellation(e)) { cancelled = true; }
         catch (AggregateException e) { ParallelErrors.Rethrow(e); }
-        var work = workers.Created.SelectMany(w => w).OfType<ICellSimulator>()
-            .Aggregate(new SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
         return (work, cancelled);
+    }
+
+    /// <summary>
+    /// Applies the plan's restored rows (each must name a group of the run and a cell in it, once); returns per group
+    /// which cells were restored (null: none), and their work.
+    /// </summary>
+    private static bool[]?[] Restore(IReadOnlyList<PopulationGroup> groups, int cells, CellLayout layout, CellRunPlan? plan,
+        Action<int, int, ReadOnlySpan<double>> apply, out SimulationCounters work)
+    {
+        var restored = new bool[]?[groups.Count];
+        work = new SimulationCounters();
+        if (plan?.Restore is not { } restore) return restored;
+        var index = new Dictionary<(string, string), int>();
+        for (int g = 0; g < groups.Count; g++) index[(groups[g].Scenario.Name, groups[g].CellType.Name)] = g;
+        plan.RestoredCells = 0;
+        foreach (var rows in restore(layout))
+        {
+            for (int r = 0; r < rows.Count; r++)
+            {
+                if (!index.TryGetValue((rows.Scenario(r), rows.CellType(r)), out int g))
+                    throw new SimulationException($"a stored cell belongs to scenario '{rows.Scenario(r)}' × cell type '{rows.CellType(r)}', which this run does not have");
+                int c = rows.Cell(r);
+                if (c < 0 || c >= cells) throw new SimulationException($"a stored cell has index {c}, outside 0..{cells - 1}");
+                var done = restored[g] ??= new bool[cells];
+                if (done[c]) throw new SimulationException($"cell {c} of {rows.Scenario(r)} × {rows.CellType(r)} is stored twice");
+                done[c] = true;
+                apply(g, c, rows.Row(r));
+            }
+            work += rows.Work;
+            plan.RestoredCells += rows.Count;
+        }
+        return restored;
     }
 
     /// <summary>The recorded grid of a scenario: 0 to its duration every <paramref name="interval"/> (the last step may be shorter).</summary>

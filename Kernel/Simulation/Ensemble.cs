@@ -9,14 +9,33 @@ namespace Stochastic.Simulation;
 /// <param name="Grid">Output times.</param>
 /// <param name="Threads">Worker threads; 0 means one per core.</param>
 /// <param name="KeepTrajectories">Keep every run's recorded outputs.</param>
-public sealed record EnsembleOptions(int Runs, ulong Seed, TimeGrid Grid, int Threads = 0, bool KeepTrajectories = false);
+public sealed record EnsembleOptions(int Runs, ulong Seed, TimeGrid Grid, int Threads = 0, bool KeepTrajectories = false)
+{
+    /// <summary>
+    /// Only these blocks of <see cref="Ensemble.BlockSize"/> runs (first, end), for a shard: the result then holds
+    /// their runs and <see cref="EnsembleResult.Blocks"/>, to be joined by <see cref="EnsembleResult.FromBlocks"/>;
+    /// null: every block.
+    /// </summary>
+    public (int First, int End)? BlockRange { get; init; }
+
+    /// <summary>Blocks of the ensemble (of <see cref="Ensemble.BlockSize"/> runs, the last may be shorter).</summary>
+    public int Blocks => (Runs + Ensemble.BlockSize - 1) / Ensemble.BlockSize;
+}
+
+/// <summary>The statistics of one fixed block of runs: run count, Welford means and sums of squared deviations per time × output.</summary>
+/// <param name="Index">Block index (runs Index × <see cref="Ensemble.BlockSize"/> onwards).</param>
+/// <param name="Count">Runs in the block.</param>
+/// <param name="Mean">Mean per time × output (row-major, as a trajectory).</param>
+/// <param name="M2">Sum of squared deviations from the mean, per time × output.</param>
+public sealed record EnsembleBlock(int Index, long Count, double[] Mean, double[] M2);
 
 /// <summary>Runs many independent trajectories over all cores and summarizes them.</summary>
 public static class Ensemble
 {
     // Runs are summarized in fixed blocks of this many, merged in block order: the result does not
     // depend on which thread ran which block. Small enough that cancelling loses little work.
-    internal const int BlockSize = 32;
+    /// <summary>Runs per block: statistics are kept per block and merged in block order (shards hold whole blocks).</summary>
+    public const int BlockSize = 32;
 
     /// <summary>Runs an exact-SSA ensemble of <paramref name="network"/>.</summary>
     public static EnsembleResult Run(CompiledNetwork network, IExactAlgorithm algorithm, EnsembleOptions options,
@@ -40,7 +59,9 @@ public static class Ensemble
         int width = grid.Points * names.Length;
         var pool = new WorkerPool<Worker>(() => new Worker(createSimulator(), new double[width]), threads);
         pool.Return(new Worker(firstSimulator, new double[width]));
-        int blocks = (options.Runs + BlockSize - 1) / BlockSize;
+        int blocks = options.Blocks;
+        var (firstBlock, endBlock) = options.BlockRange ?? (0, blocks);
+        if (firstBlock < 0 || endBlock > blocks || firstBlock > endBlock) throw new ArgumentOutOfRangeException(nameof(options), $"block range {firstBlock}..{endBlock} outside 0..{blocks}");
         var blockStats = new BlockStatistics?[blocks];
         var trajectories = options.KeepTrajectories ? new double[options.Runs][] : null;
         int completedRuns = 0;
@@ -49,7 +70,7 @@ public static class Ensemble
 
         try
         {
-            Parallel.For(0, blocks,
+            Parallel.For(firstBlock, endBlock,
                 new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
                 pool.Get,
                 (block, loop, worker) =>
@@ -83,16 +104,31 @@ public static class Ensemble
         var total = new BlockStatistics(width);
         bool cancelled = false;
         var keptTrajectories = trajectories is null ? null : new List<double[]>();
-        for (int b = 0; b < blocks; b++)
+        var kept = new List<EnsembleBlock>();
+        for (int b = firstBlock; b < endBlock; b++)
         {
             if (blockStats[b] is not { } s) { cancelled = true; continue; }
             total.Merge(s);
+            kept.Add(s.ToBlock(b));
             if (keptTrajectories is not null)
                 for (int run = b * BlockSize; run < Math.Min(options.Runs, (b + 1) * BlockSize); run++) keptTrajectories.Add(trajectories![run]);
         }
         var (mean, sd) = total.MeanAndStandardDeviation();
         return new EnsembleResult(grid, names, (int)total.Count, mean, sd, new SimulationCounters(events, leaps),
-            stopwatch.Elapsed, cancelled, keptTrajectories?.ToArray());
+            stopwatch.Elapsed, cancelled, keptTrajectories?.ToArray()) { Blocks = kept };
+    }
+
+    /// <summary>
+    /// The summary of an ensemble from its blocks' statistics (every block, from several shards), merged in block
+    /// order as <see cref="Run(Func{ITrajectorySimulator}, EnsembleOptions, IProgress{EnsembleProgress}?, CancellationToken)"/>
+    /// merges them: bit-identical to the one-machine run.
+    /// </summary>
+    internal static (double[] Mean, double[] Sd, long Count) Summarize(IEnumerable<EnsembleBlock> blocks, int width)
+    {
+        var total = new BlockStatistics(width);
+        foreach (var b in blocks.OrderBy(b => b.Index)) total.Merge(BlockStatistics.From(b));
+        var (mean, sd) = total.MeanAndStandardDeviation();
+        return (mean, sd, total.Count);
     }
 
     // A worker's simulator and its record buffer.
@@ -104,6 +140,16 @@ public static class Ensemble
         private readonly double[] _mean = new double[width];
         private readonly double[] _m2 = new double[width];
         public long Count { get; private set; }
+
+        public EnsembleBlock ToBlock(int index) => new(index, Count, (double[])_mean.Clone(), (double[])_m2.Clone());
+
+        public static BlockStatistics From(EnsembleBlock block)
+        {
+            var s = new BlockStatistics(block.Mean.Length) { Count = block.Count };
+            block.Mean.CopyTo(s._mean, 0);
+            block.M2.CopyTo(s._m2, 0);
+            return s;
+        }
 
         public void Add(ReadOnlySpan<double> values)
         {

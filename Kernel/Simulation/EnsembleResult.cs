@@ -26,6 +26,24 @@ public sealed class EnsembleResult
     }
 
     private readonly double[] _mean, _sd;
+
+    /// <summary>
+    /// The statistics of every block of runs included, in block order (the ensemble's fixed blocks of
+    /// <see cref="Ensemble.BlockSize"/> runs); empty for methods that summarize otherwise (batch, ode).
+    /// </summary>
+    public IReadOnlyList<EnsembleBlock> Blocks { get; init; } = [];
+
+    /// <summary>
+    /// The ensemble whose blocks (from every shard, <see cref="EnsembleOptions.BlockRange"/>) are <paramref name="blocks"/>:
+    /// the blocks merged in block order as the one-machine run merges them, so its means and standard deviations are
+    /// bit-identical to that run's; <paramref name="trajectories"/> in run order when kept.
+    /// </summary>
+    public static EnsembleResult FromBlocks(TimeGrid grid, IReadOnlyList<string> outputNames, IReadOnlyList<EnsembleBlock> blocks,
+        SimulationCounters counters, double[][]? trajectories = null)
+    {
+        var (mean, sd, count) = Ensemble.Summarize(blocks, grid.Points * outputNames.Count);
+        return new EnsembleResult(grid, [.. outputNames], (int)count, mean, sd, counters, TimeSpan.Zero, false, trajectories) { Blocks = blocks };
+    }
     private readonly double[][]? _trajectories;
 
     /// <summary>The output times.</summary>

@@ -18,6 +18,10 @@ public readonly record struct SimulationCounters(long Events, long Leaps)
         long sum = unchecked(a + b);
         return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : sum;
     }
+
+    /// <summary>Difference of two counters (the work between two readings).</summary>
+    public static SimulationCounters operator -(SimulationCounters a, SimulationCounters b) =>
+        new(a.Events - b.Events, a.Leaps - b.Leaps) { LeapedFirings = a.LeapedFirings - b.LeapedFirings };
 }
 
 /// <summary>
