@@ -17,7 +17,6 @@ namespace Stochastic.Tests;
 /// The configuration is the one that runs in a container without systemd or cgroup delegation:
 /// processes tracked through /proc (<c>proctrack/linuxproc</c>) rather than cgroups, no task binding
 /// (<c>task/none</c>), no accounting database; the daemons and jobs run as the current user.
-/// <c>kill_invalid_depend</c> cancels a merge job whose array failed, so a failure ends the wait at once.
 /// Client commands find the cluster through <c>SLURM_CONF</c>, which this fixture sets for the test
 /// process (sbatch started by the CLI in-process inherits it) and restores afterwards.
 /// </remarks>
@@ -89,7 +88,6 @@ public sealed class SlurmCluster : IDisposable
             MailProg=/bin/true
             MpiDefault=none
             SchedulerType=sched/builtin
-            SchedulerParameters=kill_invalid_depend
             SelectType=select/cons_tres
             SelectTypeParameters=CR_CPU
             ReturnToService=2
