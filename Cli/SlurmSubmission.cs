@@ -10,8 +10,14 @@ internal static class SlurmSubmission
     public static (string ArrayJob, string MergeJob) Submit(SlurmJob job)
     {
         string array = Sbatch(job.ArrayScriptPath);
-        string merge = Sbatch("--dependency=afterok:" + array, job.MergeScriptPath);
-        return (array, merge);
+        try
+        {
+            return (array, Sbatch("--dependency=afterok:" + array, job.MergeScriptPath));
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"job array {array} was submitted but the merge job was not ({e.Message}); submit it with: sbatch --dependency=afterok:{array} {ShellWord.Quote(job.MergeScriptPath)}", e);
+        }
     }
 
     /// <summary>Runs sbatch --parsable with <paramref name="arguments"/>; returns the job id.</summary>

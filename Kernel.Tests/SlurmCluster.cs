@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using System.Text;
 
 namespace Stochastic.Tests;
@@ -20,6 +21,7 @@ namespace Stochastic.Tests;
 /// Client commands find the cluster through <c>SLURM_CONF</c>, which this fixture sets for the test
 /// process (sbatch started by the CLI in-process inherits it) and restores afterwards.
 /// </remarks>
+[SupportedOSPlatform("linux")]
 public sealed class SlurmCluster : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
@@ -38,7 +40,9 @@ public sealed class SlurmCluster : IDisposable
         missing = missing.Where(t => Find(t) is null).ToArray();
         if (missing.Length > 0)
             throw new InvalidOperationException($"the Slurm tests need Debian's slurm-wlm and munge ({string.Join(", ", missing)} not found): apt-get install slurm-wlm munge (.ci/run installs them)");
-        Root = Directory.CreateTempSubdirectory("stochastic-slurm-").FullName; // 0700: munged refuses looser folders
+        Root = Directory.CreateTempSubdirectory("stochastic-slurm-").FullName;
+        // munged wants every folder above its socket searchable by all; the key itself is 0600.
+        File.SetUnixFileMode(Root, (UnixFileMode)0b111_101_101);
         try
         {
             Start();
@@ -58,7 +62,7 @@ public sealed class SlurmCluster : IDisposable
         Directory.CreateDirectory(Path.Combine(Root, "spool"));
         string key = Path.Combine(munge, "munge.key"), socket = Path.Combine(munge, "munge.socket");
         RunTool("mungekey", "--create", "--keyfile", key);
-        StartDaemon("munged", "--foreground", "--force", "--socket", socket, "--key-file", key, "--pid-file", Path.Combine(munge, "munged.pid"),
+        StartDaemon("munged", "--foreground", "--socket", socket, "--key-file", key, "--pid-file", Path.Combine(munge, "munged.pid"),
             "--log-file", Path.Combine(munge, "munged.log"), "--seed-file", Path.Combine(munge, "munged.seed"));
         WaitUntil(() => File.Exists(socket), "munged's socket");
 

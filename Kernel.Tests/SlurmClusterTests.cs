@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Text.RegularExpressions;
 using Stochastic.Cli;
 using Xunit;
@@ -10,6 +11,7 @@ namespace Stochastic.Tests;
 /// compared byte for byte with the same runs on this machine.
 /// </summary>
 [Trait("Category", "Slurm")]
+[SupportedOSPlatform("linux")]
 public sealed partial class SlurmClusterTests(SlurmCluster cluster) : IClassFixture<SlurmCluster>, IDisposable
 {
     // A task is one `dotnet stochastic.dll …` start (about a second on a loaded 2-core machine) plus a

@@ -84,6 +84,26 @@ public sealed class SlurmScriptTests : IDisposable
         Assert.Contains("submit this script with sbatch", error);
     }
 
+    /// <summary>A folder with an earlier job's shards is left alone, unless --force, which clears shards, logs and results.</summary>
+    [Fact]
+    public async Task EarlierJobInTheFolder_IsRefused_OrReplacedWithForce()
+    {
+        string jobDir = Path.Combine(_dir, "job");
+        Assert.Equal(0, (await CliHarness.Run("slurm", Study, "--shards", "3", "--out", jobDir)).Code);
+        string stale = Path.Combine(jobDir, "shards", "shard-3-of-3.parquet");
+        File.WriteAllText(stale, "an earlier job's shard");
+        var (code, _, error) = await CliHarness.Run("slurm", Study, "--shards", "2", "--out", jobDir);
+        Assert.Equal(CliApp.InputError, code);
+        Assert.StartsWith($"error: {jobDir} holds an earlier job", error);
+        Assert.True(File.Exists(stale));
+        Assert.Contains("--array=1-3", File.ReadAllText(Path.Combine(jobDir, "array.sbatch")));
+
+        (code, _, error) = await CliHarness.Run("slurm", Study, "--shards", "2", "--out", jobDir, "--force");
+        Assert.True(code == 0, error);
+        Assert.False(File.Exists(stale));
+        Assert.Contains("--array=1-2", File.ReadAllText(Path.Combine(jobDir, "array.sbatch")));
+    }
+
     /// <summary>Every word of a command, whatever its characters, reaches the program as it was given.</summary>
     [Fact]
     public void QuotedWords_ReachTheProgram_Unchanged()

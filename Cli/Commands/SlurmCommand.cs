@@ -37,12 +37,13 @@ internal static partial class SlurmCommand
         });
         var account = new Option<string?>("--account") { Description = "account to charge (default: yours)" };
         var jobName = new Option<string?>("--job-name") { Description = "job name (default: stochastic-<file name>); the merge job adds -merge" };
+        var force = new Option<bool>("--force") { Description = "replace an earlier job in the --out folder: its shards, logs and results are deleted" };
         var submit = new Option<bool>("--submit") { Description = "submit both jobs now (sbatch --parsable; the merge with --dependency=afterok) and print their ids" };
 
         var slurm = new Command("slurm", "Write (and with --submit, submit) a Slurm job array that runs a study in shards, and a merge job that writes the one-machine run's output files.");
         slurm.Arguments.Add(file);
         slurm.Arguments.Add(passThrough);
-        foreach (var o in new Option[] { shards, command, outDir, partition, time, mem, cpus, account, jobName, submit }) slurm.Options.Add(o);
+        foreach (var o in new Option[] { shards, command, outDir, partition, time, mem, cpus, account, jobName, force, submit }) slurm.Options.Add(o);
         slurm.SetAction(parse =>
         {
             string input = parse.GetValue(file)!.FullName;
@@ -72,6 +73,21 @@ internal static partial class SlurmCommand
 
             string shardDir = Path.Combine(dir, "shards");
             string results = Path.Combine(dir, verb == "simulate" ? "results.csv" : "results");
+            string[] earlier = [shardDir, Path.Combine(dir, "logs"), Path.Combine(dir, "results"), Path.Combine(dir, "results.csv")];
+            if (earlier.Any(p => File.Exists(p) || (Directory.Exists(p) && Directory.EnumerateFileSystemEntries(p).Any())))
+            {
+                if (!parse.GetValue(force))
+                {
+                    error.WriteLine($"error: {dir} holds an earlier job (shards, logs or results); choose another --out, or add --force to delete them and write this job there");
+                    return CliApp.InputError;
+                }
+                // Stale shards of another shard count would make the merge refuse the folder.
+                foreach (string p in earlier)
+                {
+                    if (Directory.Exists(p)) Directory.Delete(p, recursive: true);
+                    else if (File.Exists(p)) File.Delete(p);
+                }
+            }
             IReadOnlyList<string> tool = StochasticInvocation.Current();
             List<ShellWord> task = [.. tool.Select(w => (ShellWord)w), verb, input, "--shard", ShellWord.Shell($"\"$SLURM_ARRAY_TASK_ID/{n}\""), "--out", shardDir];
             if (!options.Any(o => o == "--threads" || o.StartsWith("--threads=", StringComparison.Ordinal)))
