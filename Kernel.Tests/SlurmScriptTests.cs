@@ -72,6 +72,17 @@ public sealed class SlurmScriptTests : IDisposable
         Assert.EndsWith($"merge {jobDir}/shards --out {jobDir}/results.csv", File.ReadAllLines(Path.Combine(jobDir, "merge.sbatch"))[^1]);
     }
 
+    [Fact]
+    public async Task DoseResponseArray_RunsShardsOfTheDoseResponse_IntoTheMergedFolder()
+    {
+        string jobDir = Path.Combine(_dir, "dose");
+        var (code, _, error) = await CliHarness.Run("slurm", Study, "--command", "dose-response", "--shards", "5", "--out", jobDir, "--", "--doses", "1:100:3", "--bootstrap", "0");
+        Assert.True(code == 0, error);
+        string run = File.ReadAllLines(Path.Combine(jobDir, "array.sbatch")).Single(l => l.StartsWith("exec ", StringComparison.Ordinal));
+        Assert.EndsWith($"dose-response {ShellWord.Quote(Study)} --shard \"$SLURM_ARRAY_TASK_ID/5\" --out {jobDir}/shards --threads 1 --doses 1:100:3 --bootstrap 0", run);
+        Assert.EndsWith($"merge {jobDir}/shards --out {jobDir}/results", File.ReadAllLines(Path.Combine(jobDir, "merge.sbatch"))[^1]);
+    }
+
     /// <summary>Outside sbatch a task script stops before running anything, and says why.</summary>
     [Fact]
     public async Task ArrayScript_RunOutsideSlurm_StopsWithAMessage()
