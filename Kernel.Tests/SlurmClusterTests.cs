@@ -29,6 +29,7 @@ public sealed partial class SlurmClusterTests(SlurmCluster cluster) : IClassFixt
     /// into its own file) and a merge job after it that concatenates the three in task order. Every task
     /// and the merge complete, each task's file is the local run's with that seed byte for byte, the
     /// merge saw all three (afterok held until the last task ended), and each task logged to its own file.
+    /// The jobs are submitted with the generated submit.sh.
     /// </summary>
     [Fact]
     public async Task JobArray_AndDependentJob_RunOnTheCluster_AsTheyRunHere()
@@ -42,7 +43,11 @@ public sealed partial class SlurmClusterTests(SlurmCluster cluster) : IClassFixt
         var job = new SlurmJob("stochastic-test-seeds", jobDir, tasks, new SlurmResources(), task, merge, "simulate with seeds 1-3");
         job.Write();
 
-        var (arrayJob, mergeJob) = SlurmSubmission.Submit(job);
+        // Submitted as a user would, with the generated submit.sh (the CLI's --submit is the other tests' way).
+        string submitted = cluster.RunTool("bash", job.SubmitScriptPath).Out;
+        var ids = SubmittedIds().Match(submitted);
+        Assert.True(ids.Success, submitted);
+        var (arrayJob, mergeJob) = (ids.Groups["array"].Value, ids.Groups["merge"].Value);
         var taskStates = cluster.WaitForJob(arrayJob, JobTimeout);
         Assert.True(taskStates.Count == tasks && taskStates.All(s => s == "COMPLETED"), $"tasks: {string.Join(", ", taskStates)}{JobLogs(job)}");
         var mergeState = cluster.WaitForJob(mergeJob, JobTimeout);
@@ -181,6 +186,7 @@ public sealed partial class SlurmClusterTests(SlurmCluster cluster) : IClassFixt
         string.Concat(Enumerable.Range(1, job.Tasks).Select(job.TaskLog).Append(job.MergeLog).Where(File.Exists)
             .Select(f => $"\n--- {Path.GetFileName(f)}:\n{File.ReadAllText(f).Trim()}"));
 
+    // What both submit.sh and --submit print.
     [GeneratedRegex(@"submitted job array (?<array>\d+) \(\d+ tasks\) and merge job (?<merge>\d+)")]
     private static partial Regex SubmittedIds();
 }
