@@ -92,7 +92,7 @@ internal sealed partial record SlurmJob(string Name, string Directory, int Tasks
     /// <summary>Submits the array, then the merge job after it; prints both job ids.</summary>
     public string SubmitScript() => $$"""
         #!/usr/bin/env bash
-        # {{Description}}: submits the job array, then the merge job that waits for all of its tasks.
+        # {{Comment(Description)}}: submits the job array, then the merge job that waits for all of its tasks.
         set -euo pipefail
         array=$(sbatch --parsable {{ShellWord.Quote(ArrayScriptPath)}})
         array=${array%%;*}
@@ -121,10 +121,13 @@ internal sealed partial record SlurmJob(string Name, string Directory, int Tasks
     private StringBuilder Header(string what)
     {
         var s = new StringBuilder("#!/usr/bin/env bash\n");
-        s.Append($"# {Description}: {what}.\n");
+        s.Append($"# {Comment(Description)}: {what}.\n");
         s.Append($"# Written by stochastic {Version}; submit both jobs with {ShellWord.Quote(SubmitScriptPath)}.\n");
         return s;
     }
+
+    // A file name may hold a line break, which would end the comment and start a command.
+    private static string Comment(string text) => string.Concat(text.Select(c => char.IsControl(c) ? '?' : c));
 
     // sbatch reads #SBATCH lines up to the first command; a value there is not shell-quoted, so it is
     // checked (no spaces, quotes or line breaks) before it gets here.

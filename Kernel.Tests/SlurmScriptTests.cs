@@ -115,6 +115,34 @@ public sealed class SlurmScriptTests : IDisposable
         Assert.Contains("--array=1-2", File.ReadAllText(Path.Combine(jobDir, "array.sbatch")));
     }
 
+    /// <summary>
+    /// A study whose path holds a line break, quotes, <c>$</c> and spaces: the scripts stay valid bash, the
+    /// heading comment stays one line, and the path reaches the task as one word, unchanged.
+    /// </summary>
+    [Fact]
+    public async Task StudyPath_WithShellCharactersAndALineBreak_StaysOneWord()
+    {
+        string folder = Path.Combine(_dir, "it's $HOME \"and\"\nmore");
+        Directory.CreateDirectory(folder);
+        string il2 = Path.GetDirectoryName(Study)!;
+        string study = Path.Combine(folder, "st'udy\nrm -rf x.study");
+        File.Copy(Study, study);
+        File.Copy(Path.Combine(il2, "il2.bngl"), Path.Combine(folder, "il2.bngl"));
+        string jobDir = Path.Combine(_dir, "job");
+        var (code, _, error) = await CliHarness.Run("slurm", study, "--shards", "2", "--out", jobDir);
+        Assert.True(code == 0, error);
+        string array = File.ReadAllText(Path.Combine(jobDir, "array.sbatch"));
+        Assert.Equal(0, Bash("-n", Path.Combine(jobDir, "array.sbatch")).Code);
+        Assert.StartsWith("# ", array.Split('\n')[1]);
+        Assert.StartsWith("# ", array.Split('\n')[2]);
+        // The exec line's words, split by bash itself (the tool's path stands in for `exec`).
+        string run = array[array.IndexOf("\nexec ", StringComparison.Ordinal)..].Trim()["exec ".Length..];
+        var (parsed, words, parseError) = Bash("-c", "printf '%s\\0' " + run.Replace("\"$SLURM_ARRAY_TASK_ID/2\"", "1/2"));
+        Assert.True(parsed == 0, parseError);
+        Assert.Equal([.. StochasticInvocation.Current(), "population", study, "--shard", "1/2", "--out", Path.Combine(jobDir, "shards"), "--threads", "1"],
+            words.Split('\0')[..^1]);
+    }
+
     /// <summary>Every word of a command, whatever its characters, reaches the program as it was given.</summary>
     [Fact]
     public void QuotedWords_ReachTheProgram_Unchanged()
