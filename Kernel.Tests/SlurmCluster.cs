@@ -11,7 +11,7 @@ namespace Stochastic.Tests;
 /// generated <c>slurm.conf</c> (this host's name, its core count, free ports, state and spool folders in
 /// a temporary folder), <c>slurmctld</c> and <c>slurmd</c> in the foreground as child processes. Ready
 /// when <c>sinfo</c> shows the node idle; <see cref="Dispose"/> cancels what is left and stops the
-/// daemons, also when starting failed halfway. Needs Debian's <c>slurm-wlm</c> and <c>munge</c>
+/// daemons, also when starting failed halfway, and a watchdog stops them if the test host dies. Needs Debian's <c>slurm-wlm</c> and <c>munge</c>
 /// (<c>.ci/run</c> installs them).
 /// </summary>
 /// <remarks>
@@ -159,11 +159,15 @@ public sealed class SlurmCluster : IDisposable
         for (int i = _daemons.Count - 1; i >= 0; i--)
         {
             using var daemon = _daemons[i];
-            if (!daemon.HasExited)
+            try
             {
-                daemon.Kill();
-                daemon.WaitForExit(5000);
+                daemon.StandardInput.Close();
             }
+            catch (IOException)
+            {
+                // The watchdog is gone already (its daemon ended).
+            }
+            if (!daemon.WaitForExit(10_000)) daemon.Kill(entireProcessTree: true);
         }
         _daemons.Clear();
         Environment.SetEnvironmentVariable("SLURM_CONF", _previousConf);
@@ -180,9 +184,15 @@ public sealed class SlurmCluster : IDisposable
         }
     }
 
+    // Each daemon runs under a bash watchdog that holds the read end of a pipe from this process: when
+    // the pipe closes (Dispose closes it; a test host that is killed, even by SIGKILL, closes it too),
+    // the watchdog stops the daemon. The watchdog itself ends when the daemon does.
+    private const string Watchdog = "exec 3<&0; \"$@\" 3<&- </dev/null & daemon=$!; (read -r _ <&3; kill \"$daemon\" 2>/dev/null) & wait \"$daemon\"";
+
     private void StartDaemon(string tool, params string[] arguments)
     {
-        var start = Start(Find(tool)!, arguments);
+        var start = Start("bash", ["-c", Watchdog, "watchdog", Find(tool)!, .. arguments]);
+        start.RedirectStandardInput = true;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
