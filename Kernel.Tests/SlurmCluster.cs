@@ -11,8 +11,8 @@ namespace Stochastic.Tests;
 /// generated <c>slurm.conf</c> (this host's name, its core count, free ports, state and spool folders in
 /// a temporary folder), <c>slurmctld</c> and <c>slurmd</c> in the foreground as child processes. Ready
 /// when <c>sinfo</c> shows the node idle; <see cref="Dispose"/> cancels what is left and stops the
-/// daemons, also when starting failed halfway, and a watchdog stops them if the test host dies. Needs Debian's <c>slurm-wlm</c> and <c>munge</c>
-/// (<c>.ci/run</c> installs them).
+/// daemons, also when starting failed halfway, and a watchdog stops them if the test host dies.
+/// Needs Debian's <c>slurm-wlm</c> and <c>munge</c> (<c>.ci/run</c> installs them).
 /// </summary>
 /// <remarks>
 /// The configuration is the one that runs in a container without systemd or cgroup delegation:
