@@ -33,13 +33,13 @@ public static class CliApp
         root.Subcommands.Add(PopulationCommand.Create(output, error, context));
         root.Subcommands.Add(DoseResponseCommand.Create(output, error, context));
         root.Subcommands.Add(MergeCommand.Create(output, error));
+        root.Subcommands.Add(SlurmCommand.Create(output, error));
         foreach (var command in root.Subcommands)
         {
             // Counts (cells, runs, threads, points, replicates) are never negative: one check for all.
             foreach (var option in command.Options)
             {
-                if (option is Option<int> count) count.Validators.Add(r => NonNegative(r, count.Name, r.GetValueOrDefault<int>()));
-                else if (option is Option<int?> optional) optional.Validators.Add(r => NonNegative(r, optional.Name, r.GetValueOrDefault<int?>() ?? 0));
+                if (option is Option<int> or Option<int?>) option.Validators.Add(r => NonNegative(r, $"{option.Name} must be 0 or more"));
             }
             // Every command that simulates takes the firing budget.
             if (command.Name is "simulate" or "population" or "dose-response" or "dsmts") command.Options.Add(MaxFiringsOption());
@@ -57,13 +57,17 @@ public static class CliApp
             Description = $"most reaction firings per run or cell before it stops with an error (runaway growth); 0 = no budget",
             DefaultValueFactory = _ => RunLimits.DefaultMaxFirings,
         };
-        option.Validators.Add(r => { if (r.GetValueOrDefault<long>() < 0) r.AddError($"{MaxFiringsName} must be 0 (no budget) or a positive count, got {r.GetValueOrDefault<long>()}"); });
+        option.Validators.Add(r => NonNegative(r, $"{MaxFiringsName} must be 0 (no budget) or a positive count"));
         return option;
     }
 
-    private static void NonNegative(OptionResult result, string name, int value)
+    // Reads the tokens, not the value: a token that is not a number is the parser's own error, and asking
+    // for the value then would throw instead of reporting it.
+    private static void NonNegative(OptionResult result, string rule)
     {
-        if (value < 0) result.AddError($"{name} must be 0 or more, got {value}");
+        foreach (var token in result.Tokens)
+            if (long.TryParse(token.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long value) && value < 0)
+                result.AddError($"{rule}, got {value}");
     }
 
     /// <summary>Runs the command line; returns the process exit code.</summary>
