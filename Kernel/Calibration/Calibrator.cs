@@ -68,7 +68,7 @@ public static class Calibrator
             for (int i = 0; i < free.Length; i++)
             {
                 var interval = ProfileLikelihood.Profile(free[i].Name, Objective, optimum, fitted.Objective, i, lower, upper,
-                    spec.Settings.ProfileSteps, Math.Max(15, spec.Settings.MaxEvaluations / 4));
+                    spec.Settings.ProfileSteps, Math.Max(15, spec.Settings.MaxEvaluations / 3));
                 intervals.Add(interval);
                 log?.Invoke(FormattableString.Invariant($"profile {free[i].Name}: {interval.Estimate:G4} [{(interval.LowOpen ? "≤" : "")}{interval.Low:G4}, {(interval.HighOpen ? "≥" : "")}{interval.High:G4}] ({interval.Points.Count} points)"));
             }
