@@ -31,15 +31,17 @@ internal static class FitPlots
                 for (int r = 0; r < replicates.Count; r++)
                 {
                     var color = palette.GetColor(r);
-                    var b = result.Best.Blocks[(population, replicates[r])];
-                    var s = result.Start.Blocks[(population, replicates[r])];
-                    var line = plot.Add.ScatterLine(x, [.. curves.Mean[p][t].Select(m => b.Scale * m + b.Background)], color);
-                    line.LineWidth = 2;
-                    line.LegendText = $"replicate {replicates[r]}: fitted model";
-                    var dashed = plot.Add.ScatterLine(x, [.. startCurves.Mean[p][t].Select(m => s.Scale * m + s.Background)], color);
-                    dashed.LinePattern = LinePattern.Dashed;
-                    dashed.LineWidth = 1.5f;
-                    dashed.LegendText = $"replicate {replicates[r]}: start (hand calibration)";
+                    // a replicate whose every point was excluded has no scale and background: its points alone
+                    if (result.Best.Blocks.TryGetValue((population, replicates[r]), out var b) && result.Start.Blocks.TryGetValue((population, replicates[r]), out var s))
+                    {
+                        var line = plot.Add.ScatterLine(x, [.. curves.Mean[p][t].Select(m => b.Scale * m + b.Background)], color);
+                        line.LineWidth = 2;
+                        line.LegendText = $"replicate {replicates[r]}: fitted model";
+                        var dashed = plot.Add.ScatterLine(x, [.. startCurves.Mean[p][t].Select(m => s.Scale * m + s.Background)], color);
+                        dashed.LinePattern = LinePattern.Dashed;
+                        dashed.LineWidth = 1.5f;
+                        dashed.LegendText = $"replicate {replicates[r]}: start (hand calibration)";
+                    }
                     var points = spec.Data.Where(d => d.Population == population && d.Replicate == replicates[r] && Math.Abs(d.Time - time) < 1e-9 * Math.Max(1, time)).ToList();
                     var markers = plot.Add.ScatterPoints(points.Select(d => Math.Log10(d.Dose)).ToArray(), points.Select(d => d.Value).ToArray(), color);
                     markers.MarkerSize = 8;
