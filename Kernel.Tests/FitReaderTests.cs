@@ -126,7 +126,7 @@ public sealed class FitReaderTests : IDisposable
         string outDir = Path.Combine(_dir, "out");
         var (code, stdout, stderr) = await CliHarness.Run("fit", Path.Combine(_dir, "toy.fit"), "--method", "ssa", "--threads", "1", "--out", outDir);
         Assert.True(code == 0, stderr);
-        foreach (var f in new[] { "fitted.csv", "profiles.csv", "blocks.csv", "residuals.csv", "prediction.csv", "prediction.png", "report.md", "fit_toy.png" })
+        foreach (var f in new[] { "fitted.csv", "profiles.csv", "blocks.csv", "residuals.csv", "ec50.csv", "prediction.csv", "prediction.png", "report.md", "fit_toy.png" })
             Assert.True(File.Exists(Path.Combine(outDir, f)), f);
         var fitted = File.ReadAllLines(Path.Combine(outDir, "fitted.csv"));
         Assert.StartsWith("parameter,fitted,low95,high95", fitted[0]);

@@ -13,6 +13,7 @@ internal static class FitCommand
         var file = new Argument<FileInfo>("FIT") { Description = "fit file (docs/calibration.md)" };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores); results do not depend on it", DefaultValueFactory = _ => 0 };
         var noProfile = new Option<bool>("--no-profile") { Description = "skip the profile-likelihood intervals (the fit alone)" };
+        var noSearch = new Option<bool>("--no-search") { Description = "no search: evaluate the fit file's start values against the data (curves, residuals, EC50s, prediction)" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("fit") };
         var engine = EngineOptions.Create();
 
@@ -20,6 +21,7 @@ internal static class FitCommand
         command.Arguments.Add(file);
         command.Options.Add(threads);
         command.Options.Add(noProfile);
+        command.Options.Add(noSearch);
         engine.AddTo(command);
         command.Options.Add(outDir);
         command.SetAction((parse, cancellationToken) =>
@@ -29,7 +31,7 @@ internal static class FitCommand
             FitResult result;
             try
             {
-                result = Calibrator.Fit(spec, options, !parse.GetValue(noProfile), line => error.WriteLine(line), cancellationToken);
+                result = Calibrator.Fit(spec, options, !parse.GetValue(noProfile), line => error.WriteLine(line), cancellationToken, search: !parse.GetValue(noSearch));
             }
             catch (OperationCanceledException)
             {
@@ -43,7 +45,8 @@ internal static class FitCommand
             PopulationCommand.Write(Path.Combine(dir.FullName, "profiles.csv"), w => FitReport.WriteProfiles(result, w));
             PopulationCommand.Write(Path.Combine(dir.FullName, "blocks.csv"), w => FitReport.WriteBlocks(result, w));
             PopulationCommand.Write(Path.Combine(dir.FullName, "residuals.csv"), w => FitReport.WriteResiduals(result, w));
-            var written = new List<string> { "fitted.csv", "profiles.csv", "blocks.csv", "residuals.csv" };
+            PopulationCommand.Write(Path.Combine(dir.FullName, "ec50.csv"), w => FitReport.WriteEc50(result, w));
+            var written = new List<string> { "fitted.csv", "profiles.csv", "blocks.csv", "residuals.csv", "ec50.csv" };
             if (result.Prediction is not null)
             {
                 PopulationCommand.Write(Path.Combine(dir.FullName, "prediction.csv"), w => FitReport.WritePrediction(result, reference, w));

@@ -37,7 +37,8 @@ public static class Calibrator
     /// <param name="profile">Whether to compute the profile-likelihood intervals.</param>
     /// <param name="log">Receives one line per stage and per improvement (null: silent).</param>
     /// <param name="cancellationToken">Stops between evaluations (<see cref="OperationCanceledException"/>).</param>
-    public static FitResult Fit(FitSpec spec, PopulationOptions options, bool profile = true, Action<string>? log = null, CancellationToken cancellationToken = default)
+    /// <param name="search">False: no search (and no profile): the result is the objective, curves and prediction at the start values, to check a parameter set against the data.</param>
+    public static FitResult Fit(FitSpec spec, PopulationOptions options, bool profile = true, Action<string>? log = null, CancellationToken cancellationToken = default, bool search = true)
     {
         var clock = Stopwatch.StartNew();
         var objective = new FitObjective(spec, options);
@@ -57,12 +58,12 @@ public static class Calibrator
             }
             return e.Objective;
         }
-        if (free.Length > 0)
+        if (free.Length > 0 && search)
             BoundedNelderMead.Minimize(Objective, lower, upper, start, spec.Settings.MaxEvaluations, spec.Settings.Restarts);
         var fitted = best;
         log?.Invoke(FormattableString.Invariant($"fitted after {objective.Evaluations} evaluations: -2lnL = {fitted.MinusTwoLogLikelihood:F2} at {Describe(fitted)}"));
         var intervals = new List<ProfileInterval>();
-        if (profile)
+        if (profile && search)
         {
             double[] optimum = [.. free.Select(p => fitted.Values[p.Name])];
             for (int i = 0; i < free.Length; i++)

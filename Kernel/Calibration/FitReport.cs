@@ -70,15 +70,32 @@ public static class FitReport
     {
         if (result.Prediction is not { } fit || result.StartPrediction is not { } start) return;
         int at = Array.FindIndex(fit.Times, t => Math.Abs(t - reference) <= 1e-9 * Math.Max(1, reference));
-        w.WriteLine("population,time,dose,fitted_readout,fitted_of_reference,start_readout,start_of_reference");
+        w.WriteLine("population,time,dose,fitted_readout,fitted_of_reference,start_readout,start_of_reference,fitted_baseline,start_baseline");
         for (int p = 0; p < fit.Populations.Length; p++)
             for (int t = 0; t < fit.Times.Length; t++)
                 for (int d = 0; d < fit.Doses.Length; d++)
                 {
                     double a = fit.Mean[p][t][d], b = start.Mean[p][t][d];
                     w.WriteLine(string.Join(',', fit.Populations[p], F(fit.Times[t]), F(fit.Doses[d]), F(a), at >= 0 ? F(a / fit.Mean[p][at][d]) : "NaN",
-                        F(b), at >= 0 ? F(b / start.Mean[p][at][d]) : "NaN"));
+                        F(b), at >= 0 ? F(b / start.Mean[p][at][d]) : "NaN", F(fit.Baseline[p][t]), F(start.Baseline[p][t])));
                 }
+    }
+
+    /// <summary>
+    /// ec50.csv: per population and time, the EC50 of the fitted and of the starting model's mean curve
+    /// (<see cref="Population.DoseResponse.Ec50"/>: half of the curve's own maximum above its no-ligand baseline,
+    /// in the study's dose unit; NaN when the doses do not bracket it), at the prediction times (else the fitted ones).
+    /// </summary>
+    public static void WriteEc50(FitResult result, TextWriter w)
+    {
+        var fit = result.Prediction ?? result.Best.Curves;
+        var start = result.StartPrediction ?? result.Start.Curves;
+        w.WriteLine("population,time,fitted_ec50,start_ec50");
+        for (int p = 0; p < fit.Populations.Length; p++)
+            for (int t = 0; t < fit.Times.Length; t++)
+                w.WriteLine(string.Join(',', fit.Populations[p], F(fit.Times[t]),
+                    F(Population.DoseResponse.Ec50(fit.Doses, fit.Mean[p][t], fit.Baseline[p][t])),
+                    F(Population.DoseResponse.Ec50(start.Doses, start.Mean[p][t], start.Baseline[p][t]))));
     }
 
     /// <summary>report.md: what was fitted, to what, the estimates with intervals, the fit's quality and the prediction at the highest dose.</summary>
@@ -110,6 +127,17 @@ public static class FitReport
         sb.AppendLine("| population | replicate | points | scale | background | σ fitted | σ start |").AppendLine("|---|---|---|---|---|---|---|");
         foreach (var (key, b) in result.Best.Blocks.OrderBy(k => k.Key.Population, StringComparer.Ordinal).ThenBy(k => k.Key.Replicate, StringComparer.Ordinal))
             sb.AppendLine(FormattableString.Invariant($"| {key.Population} | {key.Replicate} | {b.Count} | {b.Scale:G4} | {b.Background:G5} | {b.Sigma:G4} | {result.Start.Blocks[key].Sigma:G4} |"));
+        {
+            var fitCurves = result.Prediction ?? result.Best.Curves;
+            var startCurves = result.StartPrediction ?? result.Start.Curves;
+            sb.AppendLine().AppendLine($"## EC50 of the model's mean curves ({doseUnit}; half of each curve's maximum above its baseline)").AppendLine();
+            sb.AppendLine("| population | model | " + string.Join(" | ", fitCurves.Times.Select(t => FormattableString.Invariant($"{t:G4} {unit}"))) + " |");
+            sb.AppendLine("|---|---|" + string.Concat(fitCurves.Times.Select(_ => "---|")));
+            for (int p = 0; p < fitCurves.Populations.Length; p++)
+                foreach (var (label, c) in new[] { ("fitted", fitCurves), ("start", startCurves) })
+                    sb.AppendLine($"| {c.Populations[p]} | {label} | " + string.Join(" | ", Enumerable.Range(0, c.Times.Length).Select(t =>
+                        FormattableString.Invariant($"{Population.DoseResponse.Ec50(c.Doses, c.Mean[p][t], c.Baseline[p][t]):G3}"))) + " |");
+        }
         if (result.Prediction is { } fit && result.StartPrediction is { } start)
         {
             int top = fit.Doses.Length - 1;
