@@ -136,6 +136,39 @@ public sealed class CalibrationTests(ITestOutputHelper log)
         Assert.Equal(3, flat.Background, 12);
     }
 
+    /// <summary>
+    /// Profile intervals of known quadratic objectives in ln θ, where the answer is exact: with one
+    /// parameter, −2 ln L = ((ln θ − ln 10)/0.1)² gives ln 10 ± 1.96·0.1 (the interpolation of √Δ is exact
+    /// for a quadratic, so only rounding remains: 10⁻⁹); with two correlated parameters (sd 0.1 and 0.2
+    /// in ln, ρ = 0.8), profiling the first re-optimizes the second and the interval is the marginal one,
+    /// ± 1.96·0.1, to within what the inner simplex resolves (its spread test, 10⁻⁶ of an objective of
+    /// order 1, places ln θ₂ to ~10⁻³·0.2; the interval end moves by far less: 0.2% allowed).
+    /// </summary>
+    [Fact]
+    public void ProfileIntervalsOfQuadraticObjectivesAreExact()
+    {
+        double z = Math.Sqrt(ProfileLikelihood.Threshold);   // 1.95996…
+        double One(double[] x) => Math.Pow((Math.Log(x[0]) - Math.Log(10)) / 0.1, 2);
+        var one = ProfileLikelihood.Profile("a", One, [10], 0, 0, [0.1], [1000], [0.1, 0.3], 20);
+        Assert.Equal(Math.Log(10) - z * 0.1, Math.Log(one.Low), 9);
+        Assert.Equal(Math.Log(10) + z * 0.1, Math.Log(one.High), 9);
+        Assert.False(one.LowOpen || one.HighOpen);
+
+        const double S1 = 0.1, S2 = 0.2, Rho = 0.8;
+        double Two(double[] x)
+        {
+            double a = (Math.Log(x[0]) - Math.Log(10)) / S1, b = (Math.Log(x[1]) - Math.Log(50)) / S2;
+            return (a * a - 2 * Rho * a * b + b * b) / (1 - Rho * Rho);
+        }
+        var two = ProfileLikelihood.Profile("a", Two, [10, 50], 0, 0, [0.1, 0.1], [1000, 1000], [0.1, 0.3], 200);
+        Assert.Equal(Math.Log(10) - z * S1, Math.Log(two.Low), 3);
+        Assert.Equal(Math.Log(10) + z * S1, Math.Log(two.High), 3);
+        // An end beyond a bound is open and reported at the bound.
+        var open = ProfileLikelihood.Profile("a", One, [10], 0, 0, [9], [1000], [0.1, 0.3], 20);
+        Assert.True(open.LowOpen);
+        Assert.Equal(9, open.Low);
+    }
+
     [Fact]
     public void OverridesReachDerivedMassActionRates()
     {

@@ -23,8 +23,8 @@ public sealed record ProfileInterval(string Parameter, double Estimate, double L
 /// Profile likelihood of each free parameter: the parameter is held at values stepping outward from
 /// the optimum in log10 (the fit's profile steps) until the objective rises by more than
 /// <see cref="Threshold"/> or a bound is reached, the other free parameters re-optimized at each value
-/// (Nelder–Mead from the previous point's optimum); the interval's ends interpolate ln θ linearly
-/// between the last point inside and the first outside.
+/// (Nelder–Mead from the previous point's optimum); the interval's ends interpolate linearly in ln θ the
+/// signed root √Δ (exact for a quadratic profile) between the last point inside and the first outside.
 /// </summary>
 public static class ProfileLikelihood
 {
@@ -62,7 +62,10 @@ public static class ProfileLikelihood
                 points.Add(new ProfilePoint(value, objectiveValue, point));
                 if (objectiveValue - optimumValue >= Threshold)
                 {
-                    double f = (Threshold - (lastValue - optimumValue)) / (objectiveValue - lastValue);
+                    // Interpolate the signed root √Δ, which is linear in ln θ where the profile is quadratic
+                    // (interpolating Δ itself would put the end too close when the first step already crosses).
+                    double inside = Math.Sqrt(Math.Max(0, lastValue - optimumValue)), outside = Math.Sqrt(objectiveValue - optimumValue);
+                    double f = (Math.Sqrt(Threshold) - inside) / (outside - inside);
                     ends[side] = Math.Exp(Math.Log(lastInside) + f * (Math.Log(value) - Math.Log(lastInside)));
                     open[side] = false;
                     break;
