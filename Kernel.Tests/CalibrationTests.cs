@@ -77,7 +77,7 @@ public sealed class CalibrationTests(ITestOutputHelper log)
     private static readonly ImmutableArray<double> Times = [2, 20];
 
     /// <summary>A fit of the toy study to <paramref name="data"/>; Kd (and kon when <paramref name="fitKon"/>) free in wide bounds, starting off the truth.</summary>
-    private static FitSpec Spec(Study study, ImmutableArray<DataPoint> data, bool fitKon, int evaluations = 60, int restarts = 1) => new(
+    private static FitSpec Spec(Study study, ImmutableArray<DataPoint> data, bool fitKon, int evaluations = 60, int restarts = 1, int cells = 8) => new(
         study, "L", "L",
         [
             new FitParameter("Kd", 1, 1000, 100, SourcePosition.None),
@@ -85,7 +85,7 @@ public sealed class CalibrationTests(ITestOutputHelper log)
         ],
         [new FitPopulation("toy", "cell", ImmutableDictionary<string, double>.Empty, SourcePosition.None)],
         data, [], Times,
-        new FitSettings(Cells: 8, Seed: 5, DoseFactor: 1, Restarts: restarts, MaxEvaluations: evaluations, ProfileSteps: [0.05, 0.1, 0.2, 0.4, 0.8], PredictTimes: []));
+        new FitSettings(Cells: cells, Seed: 5, DoseFactor: 1, Restarts: restarts, MaxEvaluations: evaluations, ProfileSteps: [0.05, 0.1, 0.2, 0.4, 0.8], PredictTimes: []));
 
     private static readonly PopulationOptions Exact = new(Threads: 2);
 
@@ -94,11 +94,11 @@ public sealed class CalibrationTests(ITestOutputHelper log)
     /// simulates, so the model is exactly right): two replicates with their own scale and background,
     /// Gaussian noise of sd <paramref name="sigma"/> (MFI units) from stream <paramref name="stream"/>.
     /// </summary>
-    private static ImmutableArray<DataPoint> Synthetic(Study study, double sigma, ulong stream)
+    private static ImmutableArray<DataPoint> Synthetic(Study study, double sigma, ulong stream, int cells = 8)
     {
         // the doses the fit will simulate are those of its data: placeholders at every dose and time
         ImmutableArray<DataPoint> grid = [.. Times.SelectMany(t => Doses.Select(d => new DataPoint("toy", "L", t, d, "1", 0, SourcePosition.None)))];
-        var truth = new FitObjective(Spec(study, grid, fitKon: false), Exact).Simulate(new Dictionary<string, double> { ["Kd"] = TrueKd, ["kon"] = TrueKon }, [.. Times]);
+        var truth = new FitObjective(Spec(study, grid, fitKon: false, cells: cells), Exact).Simulate(new Dictionary<string, double> { ["Kd"] = TrueKd, ["kon"] = TrueKon }, [.. Times]);
         var rng = new Xoshiro256StarStar(99, stream);
         var points = ImmutableArray.CreateBuilder<DataPoint>();
         foreach (var (replicate, scale, background) in new[] { ("1", 10.0, 500.0), ("2", 4.0, 200.0) })
@@ -225,28 +225,33 @@ public sealed class CalibrationTests(ITestOutputHelper log)
     }
 
     /// <summary>
-    /// Coverage of the 95% profile-likelihood interval of Kd (kon fixed) over R = 60 synthetic data sets:
-    /// the count covering the truth is Binomial(60, p); with p = 0.95 its sd is √(60·0.95·0.05) = 1.69, so
-    /// it must be at least 57 − 3·1.69 = 51.9, i.e. ≥ 52 (3 sigma below; a correct interval fails with
-    /// probability ~0.3%). The likelihood ratio's χ² law is asymptotic and σ is estimated per block of 20
-    /// points, which makes small-sample intervals slightly short, so a true coverage a little under 95%
-    /// would also pass; the measured coverage is printed.
+    /// Coverage of the 95% profile-likelihood interval of Kd (kon fixed) over R = 40 synthetic data sets:
+    /// the count covering the truth is Binomial(40, p); with p = 0.95 its sd is √(40·0.95·0.05) = 1.38, so
+    /// it must be at least 38 − 3·1.38 = 33.9, i.e. ≥ 34 (3 sigma below; a correct interval fails with
+    /// probability ~0.3%). The theory holds only where the simulation's own noise leaves the objective
+    /// smooth on the scale of the threshold (docs/calibration.md, "Caveats"): its roughness is about
+    /// 2·√(Σ (scale·SE/σ)²) in −2 ln L, so the data noise here is 10% of the top (σ = 300 MFI) and the fit
+    /// simulates 160 cells per dose (SE of a mean ≤ 8.7/√160 = 0.7 molecules, × scale 10 = 7 MFI;
+    /// roughness ≤ 2·√(40·0.00054) ≈ 0.3). With 8 cells and σ = 3% of the top the measured coverage was
+    /// 49 of 60, with 64 cells 50 of 60: the intervals run short when that roughness is ~1 or more.
     /// </summary>
     [Fact]
     [Trait("Category", "Long")]
     public void ProfileIntervalCoversTheTruth()
     {
         var study = Toy();
-        const int Experiments = 60;
+        const int Experiments = 40, Cells = 160;
         int covered = 0;
         for (int e = 0; e < Experiments; e++)
         {
-            var spec = Spec(study, Synthetic(study, sigma: 0.03 * 10 * 300, stream: 100 + (ulong)e), fitKon: false, evaluations: 40, restarts: 0);
+            var spec = Spec(study, Synthetic(study, sigma: 0.10 * 10 * 300, stream: 100 + (ulong)e, cells: Cells), fitKon: false, evaluations: 40, restarts: 0, cells: Cells);
             var result = Calibrator.Fit(spec, Exact, profile: true);
             var kd = result.Intervals.Single();
             if (kd.Low <= TrueKd && TrueKd <= kd.High) covered++;
+            double rise = new FitObjective(spec, Exact).Evaluate([TrueKd]).Objective - result.Best.Objective;
+            log.WriteLine(FormattableString.Invariant($"{e}: Kd {kd.Estimate:F3} [{kd.Low:F3}, {kd.High:F3}], rise at the truth {rise:F3}, Monte Carlo roughness {result.Best.MonteCarloRoughness(spec.Data):F2}"));
         }
         log.WriteLine($"coverage {covered}/{Experiments}");
-        Assert.InRange(covered, 52, Experiments);
+        Assert.InRange(covered, 34, Experiments);
     }
 }

@@ -9,7 +9,8 @@ namespace Stochastic.Calibration;
 /// <param name="Doses">Doses in the study's unit, ascending.</param>
 /// <param name="Mean">Mean read-out over the simulated cells.</param>
 /// <param name="Baseline">Mean read-out without ligand, per population and time.</param>
-public sealed record ModelCurves(string[] Populations, double[] Times, double[] Doses, double[][][] Mean, double[][] Baseline);
+/// <param name="StandardError">Standard error of each mean over its cells (cell-to-cell sd / √cells): the simulation's own noise.</param>
+public sealed record ModelCurves(string[] Populations, double[] Times, double[] Doses, double[][][] Mean, double[][] Baseline, double[][][] StandardError);
 
 /// <summary>One evaluation of the fit objective.</summary>
 /// <param name="Values">Every fitted and fixed parameter's value.</param>
@@ -18,9 +19,46 @@ public sealed record ModelCurves(string[] Populations, double[] Times, double[] 
 /// <param name="Blocks">Per (population, replicate): the closed-form scale and background.</param>
 /// <param name="ModelAtData">The model's mean read-out at each data point, in data order.</param>
 /// <param name="Curves">The model curves at the fitted times.</param>
+/// <param name="StandardErrorAtData">The standard error of the model's mean at each data point (the simulation's noise).</param>
 public sealed record FitEvaluation(ImmutableDictionary<string, double> Values, double MinusTwoLogLikelihood, double Penalty,
-    ImmutableDictionary<(string Population, string Replicate), BlockFit> Blocks, double[] ModelAtData, ModelCurves Curves)
+    ImmutableDictionary<(string Population, string Replicate), BlockFit> Blocks, double[] ModelAtData, ModelCurves Curves, double[] StandardErrorAtData)
 {
+    /// <summary>
+    /// Per block, the simulation's share of the residual variance: the mean over its points of
+    /// (scale × standard error of the model's mean)² / σ². The likelihood treats the model's mean as exact;
+    /// when this share is not small (above a few percent), the objective is rough on the scale of the
+    /// interval threshold and the profile intervals run short: simulate more cells.
+    /// </summary>
+    public double MonteCarloShare((string Population, string Replicate) block, IReadOnlyList<DataPoint> data) => Share(block, data).Share;
+
+    /// <summary>
+    /// The roughness the simulation's noise gives −2 ln L, 2·√(Σ over points of (scale·SE/σ)²): the sd of the
+    /// cross term 2·Σ r·e/σ² between the residuals and the model's Monte Carlo error, which changes when a
+    /// changed parameter makes the simulated cells new draws. Against the interval threshold 3.84 it says
+    /// whether the intervals can be trusted (well below 1) or run short (about 1 or more: simulate more cells).
+    /// </summary>
+    public double MonteCarloRoughness(IReadOnlyList<DataPoint> data)
+    {
+        double sum = 0;
+        foreach (var key in Blocks.Keys) { var (share, n) = Share(key, data); if (!double.IsNaN(share)) sum += share * n; }
+        return 2 * Math.Sqrt(sum);
+    }
+
+    private (double Share, int Count) Share((string Population, string Replicate) block, IReadOnlyList<DataPoint> data)
+    {
+        var b = Blocks[block];
+        double sum = 0;
+        int n = 0;
+        for (int i = 0; i < data.Count; i++)
+        {
+            if (data[i].Population != block.Population || data[i].Replicate != block.Replicate) continue;
+            double e = b.Scale * StandardErrorAtData[i];
+            sum += e * e;
+            n++;
+        }
+        return (n > 0 && b.ResidualSumOfSquares > 0 ? sum / n / (b.Sigma * b.Sigma) : double.NaN, n);
+    }
+
     /// <summary>The objective minimized: −2 ln L plus the prior penalty.</summary>
     public double Objective => MinusTwoLogLikelihood + Penalty;
 }
@@ -74,7 +112,12 @@ public sealed class FitObjective
         var curves = Simulate(values, [.. _spec.Times], cancellationToken);
         Evaluations++;
         var model = new double[_spec.Data.Length];
-        for (int i = 0; i < model.Length; i++) model[i] = curves.Mean[_populationOf[i]][_timeOf[i]][_doseOf[i]];
+        var se = new double[_spec.Data.Length];
+        for (int i = 0; i < model.Length; i++)
+        {
+            model[i] = curves.Mean[_populationOf[i]][_timeOf[i]][_doseOf[i]];
+            se[i] = curves.StandardError[_populationOf[i]][_timeOf[i]][_doseOf[i]];
+        }
         var blocks = ImmutableDictionary.CreateBuilder<(string, string), BlockFit>();
         foreach (var group in Enumerable.Range(0, model.Length).GroupBy(i => (_spec.Data[i].Population, _spec.Data[i].Replicate)))
         {
@@ -84,7 +127,7 @@ public sealed class FitObjective
         double penalty = 0;
         foreach (var p in _spec.Parameters)
             if (p.Prior is { } prior) { double z = (Math.Log(values[p.Name]) - Math.Log(prior.Median)) / prior.Sigma; penalty += z * z; }
-        return new FitEvaluation(values, MeasurementModel.MinusTwoLogLikelihood(blocks.Values), penalty, blocks.ToImmutable(), model, curves);
+        return new FitEvaluation(values, MeasurementModel.MinusTwoLogLikelihood(blocks.Values), penalty, blocks.ToImmutable(), model, curves, se);
     }
 
     /// <summary>
@@ -98,19 +141,22 @@ public sealed class FitObjective
         CellsSimulated += (long)study.CellTypes.Length * (_doses.Length + 1) * _spec.Settings.Cells;
         int np = _spec.Populations.Length;
         var mean = new double[np][][];
+        var error = new double[np][][];
         var baseline = new double[np][];
         for (int p = 0; p < np; p++)
         {
             mean[p] = new double[times.Length][];
+            error[p] = new double[times.Length][];
             baseline[p] = new double[times.Length];
             for (int t = 0; t < times.Length; t++)
             {
                 var curve = result.Curves.Single(c => c.CellType == _spec.Populations[p].Data && Math.Abs(c.Time - times[t]) <= 1e-9 * Math.Max(1, times[t]));
                 mean[p][t] = curve.Mean;
+                error[p][t] = [.. curve.StandardDeviation.Select(sd => sd / Math.Sqrt(_spec.Settings.Cells))];
                 baseline[p][t] = curve.Baseline;
             }
         }
-        return new ModelCurves([.. _spec.Populations.Select(p => p.Data)], [.. times], _doses, mean, baseline);
+        return new ModelCurves([.. _spec.Populations.Select(p => p.Data)], [.. times], _doses, mean, baseline, error);
     }
 
     /// <summary>
