@@ -232,8 +232,9 @@ public sealed class CalibrationTests(ITestOutputHelper log)
     /// smooth on the scale of the threshold (docs/calibration.md, "Caveats"): its roughness is about
     /// 2·√(Σ (scale·SE/σ)²) in −2 ln L, so the data noise here is 10% of the top (σ = 300 MFI) and the fit
     /// simulates 160 cells per dose (SE of a mean ≤ 8.7/√160 = 0.7 molecules, × scale 10 = 7 MFI;
-    /// roughness ≤ 2·√(40·0.00054) ≈ 0.3). With 8 cells and σ = 3% of the top the measured coverage was
-    /// 49 of 60, with 64 cells 50 of 60: the intervals run short when that roughness is ~1 or more.
+    /// roughness ≤ 2·√(40·0.00054) ≈ 0.3). With σ = 3% of the top the measured coverage was 49 of 60 with
+    /// 8 cells (roughness up to 4.4) and 50 of 60 with 64 (up to 1.5): the intervals run short when the
+    /// roughness is ~1 or more.
     /// </summary>
     [Fact]
     [Trait("Category", "Long")]
