@@ -34,6 +34,7 @@ public static class CliApp
         root.Subcommands.Add(DoseResponseCommand.Create(output, error, context));
         root.Subcommands.Add(MergeCommand.Create(output, error));
         root.Subcommands.Add(SlurmCommand.Create(output, error));
+        root.Subcommands.Add(FitCommand.Create(output, error));
         foreach (var command in root.Subcommands)
         {
             // Counts (cells, runs, threads, points, replicates) are never negative: one check for all.

@@ -249,7 +249,7 @@ internal static class PopulationPlots
         : x.ToString(x >= 100 ? "0" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>A grid of <paramref name="panels"/> plots, <paramref name="columns"/> wide, saved as one PNG.</summary>
-    private static void SaveGrid(IReadOnlyList<Plot> panels, int columns, int panelWidth, int panelHeight, string path)
+    internal static void SaveGrid(IReadOnlyList<Plot> panels, int columns, int panelWidth, int panelHeight, string path)
     {
         columns = Math.Max(1, Math.Min(columns, panels.Count));
         int rows = (panels.Count + columns - 1) / columns;
@@ -266,7 +266,7 @@ internal static class PopulationPlots
         data.SaveTo(file);
     }
 
-    private static void Fonts(Plot plot)
+    internal static void Fonts(Plot plot)
     {
         plot.Axes.Title.Label.FontSize = 15;
         plot.Axes.Left.Label.FontSize = 13;
