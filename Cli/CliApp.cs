@@ -27,6 +27,7 @@ public static class CliApp
         root.Subcommands.Add(DsmtsCommand.Create(output, error));
         root.Subcommands.Add(PopulationCommand.Create(output, error));
         root.Subcommands.Add(DoseResponseCommand.Create(output, error));
+        root.Subcommands.Add(SensitivityCommand.Create(output, error));
         return root;
     }
 

@@ -28,12 +28,13 @@ public static class SobolIndices
     public static SobolFactor[] Analyze(SaltelliDesign design, IReadOnlyList<double> outputs, int bootstrap = 1000, ulong seed = 1)
     {
         if (outputs.Count != design.Points.Length) throw new ArgumentException($"expected {design.Points.Length} outputs, got {outputs.Count}", nameof(outputs));
+        var y = outputs as double[] ?? [.. outputs];
         int k = design.Factors, stride = k + 2;
         var rows = Enumerable.Range(0, design.BaseRows)
-            .Where(j => Enumerable.Range(0, stride).All(c => double.IsFinite(outputs[j * stride + c]))).ToArray();
+            .Where(j => Enumerable.Range(0, stride).All(c => double.IsFinite(y[j * stride + c]))).ToArray();
         var first = new double[k];
         var total = new double[k];
-        Estimate(outputs, k, rows, first, total);
+        Estimate(y, k, rows, first, total);
         var result = new SobolFactor[k];
         var firstLow = new double[k]; var firstHigh = new double[k]; var totalLow = new double[k]; var totalHigh = new double[k];
         Array.Fill(firstLow, double.NaN); Array.Fill(firstHigh, double.NaN); Array.Fill(totalLow, double.NaN); Array.Fill(totalHigh, double.NaN);
@@ -47,7 +48,7 @@ public static class SobolIndices
             for (int b = 0; b < bootstrap; b++)
             {
                 for (int j = 0; j < draw.Length; j++) draw[j] = rows[(int)(random.NextDouble() * rows.Length)];
-                Estimate(outputs, k, draw, bf, bt);
+                Estimate(y, k, draw, bf, bt);
                 for (int i = 0; i < k; i++) { f[b, i] = bf[i]; t[b, i] = bt[i]; }
             }
             var column = new double[bootstrap];
@@ -71,7 +72,7 @@ public static class SobolIndices
     }
 
     /// <summary>The indices over base rows <paramref name="rows"/> (repeats allowed); NaN when V(Y) is 0.</summary>
-    private static void Estimate(IReadOnlyList<double> y, int k, int[] rows, double[] first, double[] total)
+    private static void Estimate(double[] y, int k, int[] rows, double[] first, double[] total)
     {
         int stride = k + 2, n = rows.Length;
         // V(Y) from the 2N outputs of A and B (population variance, as in Saltelli et al. 2010).

@@ -57,8 +57,13 @@ public sealed class StudySensitivity
         return StudyOutputs.Read(result);
     }
 
-    /// <summary>Runs every point of <paramref name="points"/>; a cancellation keeps the points that finished.</summary>
-    public SensitivityRun Run(IReadOnlyList<double[]> points, IProgress<SensitivityProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Runs every point of <paramref name="points"/>; a cancellation keeps the points that finished.
+    /// <paramref name="finished"/> gets each point's index, the output names and its outputs as soon as it is done
+    /// (to write them out before the whole design is).
+    /// </summary>
+    public SensitivityRun Run(IReadOnlyList<double[]> points, IProgress<SensitivityProgress>? progress = null,
+        Action<int, IReadOnlyList<string>, double[]>? finished = null, CancellationToken cancellationToken = default)
     {
         string[]? names = null;
         var values = new List<double[]>();
@@ -69,6 +74,7 @@ public sealed class StudySensitivity
             catch (OperationCanceledException) { return new SensitivityRun(names ?? [], values, true); }
             names ??= [.. outputs.Select(o => o.Name)];
             values.Add([.. outputs.Select(o => o.Value)]);
+            finished?.Invoke(i, names, values[^1]);
             progress?.Report(new SensitivityProgress(i + 1, points.Count));
         }
         return new SensitivityRun(names ?? [], values, false);
