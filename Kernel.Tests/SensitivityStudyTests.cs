@@ -1,0 +1,114 @@
+using Stochastic.Population;
+using Stochastic.Sensitivity;
+using Xunit;
+
+namespace Stochastic.Tests;
+
+/// <summary>Study overrides (model parameters, rule thresholds) and design runs over a study, on the tiny birth-death study.</summary>
+public class SensitivityStudyTests
+{
+    private static Study Tiny() => StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy);
+
+    [Fact]
+    public void ParameterOverrideReachesAMassActionRate()
+    {
+        // kd is the mass-action decay rate of X, folded into the compiled network: the override must rebuild
+        // the model, not only the per-cell parameters. Cell type B starts at X0 = 20 with k0 = 5; at t = 20
+        // E[X] = 20 e^(-20 kd) + (5/kd)(1 - e^(-20 kd)) (binomial survivors plus Poisson immigrants), with
+        // variance 20 p (1 - p) + (5/kd)(1 - p), p = e^(-20 kd). With 60 cells the mean is within 4 standard
+        // errors; kd = 0.2 gives 24.9 against 45.9 at the model's kd = 0.1, so a lost override fails.
+        var study = Tiny();
+        var changed = StudyOverrides.Apply(study, new Dictionary<string, double> { ["kd"] = 0.2 });
+        Assert.Equal(0.1, study.Model.Parameters[study.Model.ParameterIndex("kd")].Value);
+        Assert.Equal(0.2, changed.Model.Parameters[changed.Model.ParameterIndex("kd")].Value);
+        var r = PopulationRunner.Run(changed, new PopulationOptions(CellsPerType: 60, Threads: 2, Scenarios: ["low"]));
+        double kd = 0.2, p = Math.Exp(-20 * kd), lambda = 5 / kd * (1 - p);
+        double mean = 20 * p + lambda, sd = Math.Sqrt(20 * p * (1 - p) + lambda);
+        var x = r.Group("low", "B").Values(r.Variable("Xobs"));
+        Assert.Equal(60, x.Length);
+        Assert.InRange(x.Average(), mean - 4 * sd / Math.Sqrt(60), mean + 4 * sd / Math.Sqrt(60));
+    }
+
+    [Fact]
+    public void ThresholdOverrideReclassifiesTheSameCells()
+    {
+        var study = Tiny();
+        Assert.Equal(40, StudyOverrides.Current(study, "fate.many"));
+        var options = new PopulationOptions(CellsPerType: 12, Threads: 2);
+        var parameters = new[] { new SensitivityParameter("fate.many", 0, 1000), new SensitivityParameter("kd", 0.05, 0.2, Log: true) };
+        var runner = new StudySensitivity(study, options, parameters);
+        var run = runner.Run([[0.5, 0.5], [0.5, 0.5], [1, 0.5], [0, 0.5]]);
+        Assert.False(run.Cancelled);
+        // Common random numbers: the same point gives the same numbers, bit for bit.
+        Assert.Equal(run.Values[0], run.Values[1]);
+        int many = run.Names.ToList().IndexOf("cells:low:B:many"), few = run.Names.ToList().IndexOf("cells:low:B:few");
+        int meanX = run.Names.ToList().IndexOf("mean:low:B:Xobs");
+        // A threshold moves no molecule: the read-out is identical, only the fates change. At 1000 no cell
+        // has more than 1000 copies (mean ~46); at 0 every cell with X > 0 does.
+        Assert.Equal(run.Values[0][meanX], run.Values[2][meanX]);
+        Assert.Equal(0, run.Values[2][many]);
+        Assert.Equal(12, run.Values[2][few]);
+        Assert.Equal(12, run.Values[3][many]);
+        // The outputs are those of a plain run at the same values.
+        var direct = PopulationRunner.Run(StudyOverrides.Apply(study, runner.Values([0.5, 0.5])), options);
+        Assert.Equal(direct.Group("low", "B").FateCount("many"), run.Values[0][many]);
+        Assert.Equal(direct.Group("low", "B").Values(direct.Variable("Xobs_mean")).Average(), run.Values[0][meanX]);
+    }
+
+    [Theory]
+    [InlineData("X0", "set by the study (cell type 'A')")]
+    [InlineData("dose", "set by the study")]
+    [InlineData("nope", "unknown parameter 'nope'")]
+    [InlineData("kdd", "did you mean 'kd'?")]
+    [InlineData("fate.few", "not a comparison with a number")]
+    [InlineData("fate.some", "not a comparison with a number")]
+    [InlineData("fate.lots", "unknown fate rule 'lots' (fate.many, fate.some, fate.few)")]
+    [InlineData("lineage.divide", "the study has no lineage block")]
+    public void NamesThatCannotBeSetAreRefusedWithAReason(string name, string message)
+    {
+        var e = Assert.Throws<ModelException>(() => new StudySensitivity(Tiny(), new PopulationOptions(), [new SensitivityParameter(name, 0, 1)]));
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public async Task CommandWritesTheDesignIndicesAndPlots()
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "stochastic-sens-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "tiny.bngl"), StudyReaderTests.TinyModel);
+            File.WriteAllText(Path.Combine(dir, "tiny.study"), StudyReaderTests.TinyStudy);
+            string study = Path.Combine(dir, "tiny.study"), outDir = Path.Combine(dir, "out");
+            var (code, output, error) = await CliHarness.Run("sensitivity", study, "--param", "kd=0.05:0.2:log", "--param", "fate.many=20:60",
+                "--trajectories", "3", "--cells", "4", "--method", "ssa", "--output", "cells:low:B:many", "--out", outDir);
+            Assert.True(code == 0, error);
+            Assert.Contains("1 outputs", output);
+            var morris = File.ReadAllLines(Path.Combine(outDir, "morris.csv"));
+            Assert.Equal("output,parameter,mu,mu_star,mu_star_low,mu_star_high,sigma,effects", morris[0]);
+            Assert.Equal(3, morris.Length);
+            Assert.Equal(1 + 3 * 3, File.ReadAllLines(Path.Combine(outDir, "design.csv")).Length);
+            Assert.True(File.Exists(Path.Combine(outDir, "morris_cells_low_B_many.png")));
+
+            (code, _, error) = await CliHarness.Run("sensitivity", study, "--param", "kd=0.05:0.2:log", "--param", "fate.many=20:60", "--design", "sobol",
+                "--samples", "4", "--cells", "2", "--method", "ssa", "--output", "cells:low:B:many", "--out", outDir);
+            Assert.True(code == 0, error);
+            Assert.Equal(1 + 2, File.ReadAllLines(Path.Combine(outDir, "sobol.csv")).Length);
+            Assert.Equal(1 + 4 * 4, File.ReadAllLines(Path.Combine(outDir, "design.csv")).Length);
+            Assert.True(File.Exists(Path.Combine(outDir, "sobol_cells_low_B_many.png")));
+
+            // Bad input: one line, exit code 1.
+            foreach (var args in new[]
+                     {
+                         new[] { "--param", "X0=1:2" }, ["--param", "kd=2:1"], ["--param", "kd=0.1:0.2", "--output", "nothing:*"],
+                         ["--param", "kd=0.1:0.2", "--cap", "5"],
+                     })
+            {
+                (code, _, error) = await CliHarness.Run(["sensitivity", study, "--cells", "2", "--trajectories", "2", "--method", "ssa", "--out", outDir, .. args]);
+                Assert.Equal(1, code);
+                Assert.Single(error.Trim().Split('\n'));
+            }
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+}
