@@ -16,6 +16,8 @@ internal static class SensitivityPlots
         var plot = new Plot();
         var palette = new ScottPlot.Palettes.Category10();
         double top = 0;
+        // Points near the origin would pile their labels on each other: those under 5% of the largest μ* go by the legend only.
+        double largest = factors.Where(f => double.IsFinite(f.MuStar)).Select(f => f.MuStar).DefaultIfEmpty(0).Max();
         for (int i = 0; i < factors.Count; i++)
         {
             var f = factors[i];
@@ -31,10 +33,13 @@ internal static class SensitivityPlots
             }
             var marker = plot.Add.Marker(f.MuStar, sigma, MarkerShape.FilledCircle, 10, color);
             marker.LegendText = parameters[i].Name;
-            var label = plot.Add.Text(parameters[i].Name, f.MuStar, sigma);
-            label.LabelFontSize = 13;
-            label.LabelFontColor = color;
-            label.LabelAlignment = Alignment.LowerLeft;
+            if (f.MuStar >= 0.05 * largest && largest > 0)
+            {
+                var label = plot.Add.Text(parameters[i].Name, f.MuStar, sigma);
+                label.LabelFontSize = 13;
+                label.LabelFontColor = color;
+                label.LabelAlignment = Alignment.LowerLeft;
+            }
             top = Math.Max(top, Math.Max(f.MuStar, sigma));
         }
         if (top > 0)

@@ -90,6 +90,19 @@ public class SensitivityStudyTests
             Assert.Equal(1 + 3 * 3, File.ReadAllLines(Path.Combine(outDir, "design.csv")).Length);
             Assert.True(File.Exists(Path.Combine(outDir, "morris_cells_low_B_many.png")));
 
+            // The same design analysed again from design.csv, without running the study: the same indices.
+            File.Copy(Path.Combine(outDir, "design.csv"), Path.Combine(dir, "design.csv"));
+            (code, _, error) = await CliHarness.Run("sensitivity", study, "--param", "kd=0.05:0.2:log", "--param", "fate.many=20:60",
+                "--trajectories", "3", "--output", "cells:low:B:*", "--from-design", Path.Combine(dir, "design.csv"), "--out", Path.Combine(dir, "again"));
+            Assert.True(code == 0, error);
+            var again = File.ReadAllLines(Path.Combine(dir, "again", "morris.csv"));
+            Assert.Equal(morris[1..], again.Where(l => l.StartsWith("cells:low:B:many,", StringComparison.Ordinal)));
+            // Another design (other paths) is refused.
+            (code, _, error) = await CliHarness.Run("sensitivity", study, "--param", "kd=0.05:0.2:log", "--param", "fate.many=20:60",
+                "--trajectories", "3", "--design-seed", "2", "--from-design", Path.Combine(dir, "design.csv"), "--out", Path.Combine(dir, "again"));
+            Assert.Equal(1, code);
+            Assert.Contains("not the same design", error);
+
             (code, _, error) = await CliHarness.Run("sensitivity", study, "--param", "kd=0.05:0.2:log", "--param", "fate.many=20:60", "--design", "sobol",
                 "--samples", "4", "--cells", "2", "--method", "ssa", "--output", "cells:low:B:many", "--out", outDir);
             Assert.True(code == 0, error);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Stochastic.Formats;
 using Stochastic.Methods;
+using Stochastic.Model;
 using Stochastic.Population;
 using Stochastic.Sensitivity;
 
@@ -39,12 +40,13 @@ internal static class SensitivityCommand
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
         var cap = new Option<int>("--cap") { Description = "with a lineage block: simulated cells per group before thinning (0 = the study's cap)", DefaultValueFactory = _ => 0 };
         var duration = new Option<double?>("--duration") { Description = "run every scenario for this long instead (model time units; doses after it are not given): a cheaper, shorter setting" };
+        var reuse = new Option<FileInfo?>("--from-design") { Description = "analyse the outputs of an earlier run's design.csv (same --param, --design and design options) instead of running the study again, e.g. to choose other --output" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("sensitivity") };
         var engine = EngineOptions.Create();
 
         var command = new Command("sensitivity", "Global sensitivity of a study's outputs to parameters and thresholds: Morris μ*/σ or Sobol indices with 95% bootstrap intervals.");
         command.Arguments.Add(file);
-        foreach (var o in new Option[] { parameters, design, trajectories, levels, samples, outputs, bootstrap, designSeed, cells, scenarios, seed, threads, cap, duration }) command.Options.Add(o);
+        foreach (var o in new Option[] { parameters, design, trajectories, levels, samples, outputs, bootstrap, designSeed, cells, scenarios, seed, threads, cap, duration, reuse }) command.Options.Add(o);
         engine.AddTo(command);
         command.Options.Add(outDir);
         command.SetAction((parse, cancellationToken) =>
@@ -94,6 +96,11 @@ internal static class SensitivityCommand
             var dir = parse.GetValue(outDir)!;
             dir.Create();
 
+            if (parse.GetValue(reuse) is { } earlier)
+            {
+                Analyse(ReadDesign(earlier.FullName, ranges, points, runner));
+                return Task.FromResult(0);
+            }
             // design.csv grows point by point, so an interrupted run keeps what it computed.
             var designPath = Path.Combine(dir.FullName, "design.csv");
             using (var designFile = new StreamWriter(designPath))
@@ -148,11 +155,45 @@ internal static class SensitivityCommand
                         if (plot) plotted++;
                     }
                 }
-                output.WriteLine($"wrote {designPath}, {csv} ({chosen.Length} outputs, {varying.Length} of them varying) and {plotted} plots");
+                output.WriteLine($"wrote {(parse.GetValue(reuse) is null ? Path.Combine(dir.FullName, "design.csv") + ", " : "")}{csv} ({chosen.Length} outputs, {varying.Length} of them varying) and {plotted} plots");
                 if (varying.Length > plotted) error.WriteLine($"note: plotted the first {plotted} varying outputs; name the ones to plot with --output");
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The outputs of an earlier run's <c>design.csv</c>: its input columns must be <paramref name="ranges"/> in
+    /// order, and its rows the values at <paramref name="points"/> (the same design), every point present.
+    /// </summary>
+    private static SensitivityRun ReadDesign(string path, SensitivityParameter[] ranges, double[][] points, StudySensitivity runner)
+    {
+        var at = new SourcePosition(path, 0, 0);
+        if (!File.Exists(path)) throw new ModelException(at, "file not found");
+        var lines = File.ReadAllLines(path);
+        var header = lines.Length > 0 ? lines[0].Split(',') : [];
+        if (header.Length < 1 + ranges.Length || header[0] != "point" || !header.Skip(1).Take(ranges.Length).SequenceEqual(ranges.Select(r => r.Name)))
+            throw new ModelException(at, $"its inputs are not those of --param ({string.Join(", ", ranges.Select(r => r.Name))}) in that order");
+        if (lines.Length - 1 != points.Length)
+            throw new ModelException(at, $"it has {lines.Length - 1} points; this design has {points.Length} (an interrupted run, or other design options)");
+        var names = header.Skip(1 + ranges.Length).ToArray();
+        var values = new List<double[]>();
+        for (int i = 0; i < points.Length; i++)
+        {
+            var cells = lines[i + 1].Split(',');
+            var numbers = new double[cells.Length];
+            for (int c = 0; c < cells.Length; c++)
+                if (!double.TryParse(cells[c], NumberStyles.Float, CultureInfo.InvariantCulture, out numbers[c]))
+                    throw new ModelException(new SourcePosition(path, i + 2, 1), $"'{cells[c]}' is not a number");
+            if (cells.Length != header.Length || numbers[0] != i)
+                throw new ModelException(new SourcePosition(path, i + 2, 1), $"expected point {i} with {header.Length} values");
+            var x = runner.Values(points[i]);
+            for (int r = 0; r < ranges.Length; r++)
+                if (Math.Abs(numbers[1 + r] - x[ranges[r].Name]) > 1e-5 * Math.Max(1, Math.Abs(x[ranges[r].Name])))
+                    throw new ModelException(new SourcePosition(path, i + 2, 1), $"{ranges[r].Name} is {cells[1 + r]} here but {F(x[ranges[r].Name])} in this design: not the same design (check --trajectories, --levels, --samples, --design-seed and the ranges)");
+            values.Add(numbers[(1 + ranges.Length)..]);
+        }
+        return new SensitivityRun(names, values, false);
     }
 
     private static string F(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
