@@ -55,8 +55,37 @@ public class SensitivityStudyTests
         Assert.Equal(direct.Group("low", "B").Values(direct.Variable("Xobs_mean")).Average(), run.Values[0][meanX]);
     }
 
+    [Fact]
+    public void CellTypeParameterOverrideMovesTheMedianAndKeepsEachCellsPlace()
+    {
+        // A.X0 is lognormal(10, 0.5), B.X0 fixed at 20: the override sets the median (σ kept) or the value.
+        var study = Tiny();
+        Assert.Equal(10, StudyOverrides.Current(study, "A.X0"));
+        var changed = StudyOverrides.Apply(study, new Dictionary<string, double> { ["A.X0"] = 30, ["B.X0"] = 35 });
+        Assert.Equal(new LogNormalDistribution(30, 0.5), changed.CellTypes[0].Parameters.Single(p => p.Parameter == "X0").Distribution);
+        Assert.Equal(new FixedDistribution(35), changed.CellTypes[1].Parameters.Single(p => p.Parameter == "X0").Distribution);
+        Assert.Equal(study.CellTypes[0].Parameters.Single(p => p.Parameter == "k0"), changed.CellTypes[0].Parameters.Single(p => p.Parameter == "k0"));
+        // Tripling the median triples every A cell's X0 (same seed, same normal score). The time average of X
+        // over the 20 time units (kd = 0.1) carries X0 (1 - e^-2)/2 = 0.432 X0 of the start, so it rises by
+        // 2 x 0.432 x E[X0] = 0.865 x 10 e^(0.5²/2) = 9.8 on average. Its standard error over 40 cells: the
+        // time average of an immigration-death count with mean ~20 and relaxation time 10 has variance ~2·20·10/20
+        // = 20 per cell, the difference of two runs ~40 (sd 6.3, /√40 = 1.0), plus the spread of the 40 cells'
+        // X0 (lognormal sd 6.0 x 0.865 / √40 = 0.8): 1.3. Within 4 of those (4.6-15); an override that moved
+        // nothing gives 0.
+        var options = new PopulationOptions(CellsPerType: 40, Threads: 2, Scenarios: ["low"]);
+        var b = PopulationRunner.Run(study, options);
+        var a = PopulationRunner.Run(StudyOverrides.Apply(study, new Dictionary<string, double> { ["A.X0"] = 30 }), options);
+        double rise = a.Group("low", "A").Values(a.Variable("Xobs_mean")).Average() - b.Group("low", "A").Values(b.Variable("Xobs_mean")).Average();
+        Assert.InRange(rise, 9.8 - 4 * 1.3, 9.8 + 4 * 1.3);
+        // B is untouched by an A override: its cells are the same, bit for bit.
+        Assert.Equal(b.Group("low", "B").Values(b.Variable("Xobs_mean")), a.Group("low", "B").Values(a.Variable("Xobs_mean")));
+        Assert.Throws<ModelException>(() => StudyOverrides.Apply(study, new Dictionary<string, double> { ["A.X0"] = -1 }));
+    }
+
     [Theory]
-    [InlineData("X0", "set by the study (cell type 'A')")]
+    [InlineData("X0", "set by the study (cell type 'A'), which would override the value given here; vary its median per cell type as CELLTYPE.X0")]
+    [InlineData("A.kd", "cell type 'A' does not set 'kd'")]
+    [InlineData("A.k0", "has no median to move")]
     [InlineData("dose", "set by the study")]
     [InlineData("nope", "unknown parameter 'nope'")]
     [InlineData("kdd", "did you mean 'kd'?")]

@@ -14,7 +14,10 @@ namespace Stochastic.Population;
 /// <item><c>fate.NAME</c> or <c>trait.NAME</c>: the threshold of that rule, the number of a condition
 /// <c>EXPR OP NUMBER</c> (or <c>NUMBER OP EXPR</c>), OP a comparison; a rule name with several rules
 /// sets each;</item>
-/// <item><c>lineage.divide</c> or <c>lineage.die</c>: the threshold of the lineage block's condition, read the same way.</item>
+/// <item><c>lineage.divide</c> or <c>lineage.die</c>: the threshold of the lineage block's condition, read the same way;</item>
+/// <item><c>CELLTYPE.PARAMETER</c> (<c>terminal.PD1_0</c>): the median of the distribution the cell type gives that
+/// parameter (a fixed value, a lognormal's median with its σ kept, a normal's mean), so that with the same seed
+/// every cell keeps its place in the distribution.</item>
 /// </list>
 /// </summary>
 public static class StudyOverrides
@@ -35,6 +38,7 @@ public static class StudyOverrides
             var thresholds = Conditions(study, kind.Kind, kind.Rule, at).Select(c => Threshold(c.Condition, name, at)).Distinct().ToArray();
             return thresholds[0];
         }
+        if (CellTypeParameter(study, name, at) is { } cp) return cp.Parameter.Distribution.Median;
         int p = study.Model.ParameterIndex(name);
         if (p < 0) throw UnknownParameter(study, name, at);
         return study.Model.Parameters[p].Value;
@@ -52,6 +56,7 @@ public static class StudyOverrides
         var fates = study.Fates;
         var traits = study.Traits;
         var lineage = study.Lineage;
+        var cellTypes = study.CellTypes;
         var parameters = new Dictionary<int, double>();
         foreach (var (name, value) in values)
         {
@@ -73,17 +78,45 @@ public static class StudyOverrides
                         : lineage! with { Die = WithThreshold(lineage!.Die!, value, name, at) };
                     break;
                 default:
+                    if (CellTypeParameter(study, name, at) is { } cp)
+                    {
+                        var changed = cp.Parameter with { Distribution = WithMedian(cp.Parameter.Distribution, value, name, at) };
+                        cellTypes = [.. cellTypes.Select(c => c.Name != cp.CellType ? c
+                            : c with { Parameters = [.. c.Parameters.Select(q => q.Parameter == cp.Parameter.Parameter ? changed : q)] })];
+                        break;
+                    }
                     int p = model.ParameterIndex(name);
                     if (p < 0) throw UnknownParameter(study, name, at);
                     if (SetByStudy(study, name) is { } where)
-                        throw ThrowHelper.Model(at, $"parameter '{name}' is set by the study ({where}), which would override the value given here; vary it in the study file instead");
+                        throw ThrowHelper.Model(at, $"parameter '{name}' is set by the study ({where}), which would override the value given here{(where.StartsWith("cell type", StringComparison.Ordinal) ? "; vary its median per cell type as CELLTYPE." + name : "")}");
                     parameters[p] = value;
                     break;
             }
         }
         if (parameters.Count > 0) model = WithParameters(model, parameters);
-        return new Study(model, study.CellTypes, study.Scenarios, fates, study.Ligands, study.Settings) { Lineage = lineage, Traits = traits };
+        return new Study(model, cellTypes, study.Scenarios, fates, study.Ligands, study.Settings) { Lineage = lineage, Traits = traits };
     }
+
+    /// <summary>For <c>CELLTYPE.PARAMETER</c>, the cell type and its parameter entry; null when the name does not start with a cell type's name.</summary>
+    private static (string CellType, CellParameter Parameter)? CellTypeParameter(Study study, string name, SourcePosition at)
+    {
+        int dot = name.IndexOf('.');
+        if (dot <= 0 || RuleKind(name) is not null) return null;
+        string cellType = name[..dot], parameter = name[(dot + 1)..];
+        if (study.CellTypes.FirstOrDefault(c => c.Name == cellType) is not { } type) return null;
+        if (type.Parameters.FirstOrDefault(q => q.Parameter == parameter) is { } cp) return (cellType, cp);
+        throw ThrowHelper.Model(at, $"cell type '{cellType}' does not set '{parameter}' (it sets {string.Join(", ", type.Parameters.Select(q => q.Parameter))}); a model parameter the study does not set per cell type is varied by its name alone");
+    }
+
+    /// <summary><paramref name="distribution"/> moved so that its median is <paramref name="median"/>, its shape kept.</summary>
+    private static ParameterDistribution WithMedian(ParameterDistribution distribution, double median, string name, SourcePosition at) => distribution switch
+    {
+        FixedDistribution => new FixedDistribution(median),
+        LogNormalDistribution l when median > 0 => l with { MedianValue = median },
+        LogNormalDistribution => throw ThrowHelper.Model(at, $"{name}: a lognormal median must be positive, not {median}"),
+        NormalDistribution n => n with { Mean = median },
+        _ => throw ThrowHelper.Model(at, $"{name}: its distribution, {distribution}, has no median to move (fixed, lognormal and normal do)"),
+    };
 
     /// <summary>("fate" | "trait" | "lineage", rule name) for a rule threshold's name; null for a model parameter.</summary>
     private static (string Kind, string Rule)? RuleKind(string name)
@@ -148,7 +181,7 @@ public static class StudyOverrides
     private static ModelException UnknownParameter(Study study, string name, SourcePosition at)
     {
         var near = NameSuggestion.Closest(name, study.Model.Parameters.Select(p => p.Name));
-        return ThrowHelper.Model(at, $"unknown parameter '{name}'{(near is not null ? $"; did you mean '{near}'?" : "")} (a model parameter, or fate.NAME, trait.NAME, lineage.divide, lineage.die)");
+        return ThrowHelper.Model(at, $"unknown parameter '{name}'{(near is not null ? $"; did you mean '{near}'?" : "")} (a model parameter, CELLTYPE.PARAMETER, fate.NAME, trait.NAME, lineage.divide, lineage.die)");
     }
 
     /// <summary>
