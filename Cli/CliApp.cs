@@ -35,6 +35,7 @@ public static class CliApp
         root.Subcommands.Add(MergeCommand.Create(output, error));
         root.Subcommands.Add(SlurmCommand.Create(output, error));
         root.Subcommands.Add(FitCommand.Create(output, error));
+        root.Subcommands.Add(SensitivityCommand.Create(output, error));
         foreach (var command in root.Subcommands)
         {
             // Counts (cells, runs, threads, points, replicates) are never negative: one check for all.
