@@ -173,11 +173,11 @@ public sealed class CalibrationTests(ITestOutputHelper log)
     public void OverridesReachDerivedMassActionRates()
     {
         var model = Toy().Model;
-        var changed = ParameterOverrides.Apply(model, new Dictionary<string, double> { ["Kd"] = 50, ["R0"] = 120 });
-        Assert.Equal(0.01 * 50, ParameterOverrides.Value(changed, "koff"), 15);   // koff = kon*Kd re-evaluated
+        var changed = model.WithParameterValues(new Dictionary<string, double> { ["Kd"] = 50, ["R0"] = 120 });
+        Assert.Equal(0.01 * 50, changed.Parameters[changed.ParameterIndex("koff")].Value, 15);   // koff = kon*Kd re-evaluated
         Assert.Equal(120, changed.Species[changed.SpeciesIndex("R")].InitialCount);  // seed counts follow
-        Assert.Equal(0.01 * 30, ParameterOverrides.Value(model, "koff"), 15);     // the original is unchanged
-        Assert.Throws<ArgumentException>(() => ParameterOverrides.Apply(model, new Dictionary<string, double> { ["nope"] = 1 }));
+        Assert.Equal(0.01 * 30, model.Parameters[model.ParameterIndex("koff")].Value, 15);     // the original is unchanged
+        Assert.Throws<ArgumentException>(() => model.WithParameterValues(new Dictionary<string, double> { ["nope"] = 1 }));
     }
 
     /// <summary>

@@ -166,7 +166,7 @@ public sealed class FitObjective
     public Study StudyFor(IReadOnlyDictionary<string, double> values)
     {
         var study = _spec.Study;
-        var model = ParameterOverrides.Apply(study.Model, values);
+        var model = study.Model.WithParameterValues(values);
         var types = _spec.Populations.Select(p =>
         {
             var type = study.CellTypes.Single(c => c.Name == p.CellType);

@@ -261,4 +261,39 @@ public sealed class ReactionModel
         for (int i = 0; i < Parameters.Length; i++) if (Parameters[i].Name == name) return i;
         return -1;
     }
+
+    /// <summary>
+    /// This model with the named parameters fixed at <paramref name="values"/> and every other parameter
+    /// re-evaluated from its expression in definition order, so that derived ones (<c>kr5 = kf2D*K5</c>)
+    /// follow, and every seed count re-evaluated; mass-action rates, which the network compiler fixes from
+    /// the parameter values, follow too. The model itself is unchanged (it is immutable).
+    /// </summary>
+    /// <exception cref="ArgumentException">A name is not a parameter of the model.</exception>
+    public ReactionModel WithParameterValues(IReadOnlyDictionary<string, double> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        foreach (var name in values.Keys)
+            if (ParameterIndex(name) < 0) throw new ArgumentException($"'{name}' is not a parameter of model '{Name}'", nameof(values));
+        var evaluated = new double[Parameters.Length];
+        var parameters = ImmutableArray.CreateBuilder<Parameter>(Parameters.Length);
+        for (int i = 0; i < Parameters.Length; i++)
+        {
+            var p = Parameters[i];
+            if (values.TryGetValue(p.Name, out double v))
+            {
+                evaluated[i] = v;
+                parameters.Add(p with { Expression = new NumberExpr(v, p.Position), Value = v });
+                continue;
+            }
+            evaluated[i] = ExpressionEvaluator.Evaluate(p.Expression, s => s.Kind == SymbolKind.Parameter ? evaluated[s.Index] : double.NaN);
+            parameters.Add(p with { Value = evaluated[i] });
+        }
+        var species = Species.Select(s =>
+        {
+            double c = ExpressionEvaluator.Evaluate(s.InitialExpression, x => x.Kind == SymbolKind.Parameter ? evaluated[x.Index] : double.NaN);
+            return double.IsFinite(c) ? s with { InitialCount = c } : s;
+        });
+        return new ReactionModel(Name, parameters.MoveToImmutable(), [.. species], Observables, Functions, Reactions,
+            Rules, Events, DefaultRun, Warnings, RateRules);
+    }
 }

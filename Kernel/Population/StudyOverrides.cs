@@ -57,7 +57,7 @@ public static class StudyOverrides
         var traits = study.Traits;
         var lineage = study.Lineage;
         var cellTypes = study.CellTypes;
-        var parameters = new Dictionary<int, double>();
+        var parameters = new Dictionary<string, double>();
         foreach (var (name, value) in values)
         {
             if (!double.IsFinite(value)) throw ThrowHelper.Model(at, $"{name}: value {value} is not finite");
@@ -89,11 +89,11 @@ public static class StudyOverrides
                     if (p < 0) throw UnknownParameter(study, name, at);
                     if (SetByStudy(study, name) is { } where)
                         throw ThrowHelper.Model(at, $"parameter '{name}' is set by the study ({where}), which would override the value given here{(where.StartsWith("cell type", StringComparison.Ordinal) ? "; vary its median per cell type as CELLTYPE." + name : "")}");
-                    parameters[p] = value;
+                    parameters[name] = value;
                     break;
             }
         }
-        if (parameters.Count > 0) model = WithParameters(model, parameters);
+        if (parameters.Count > 0) model = model.WithParameterValues(parameters);
         return new Study(model, cellTypes, study.Scenarios, fates, study.Ligands, study.Settings) { Lineage = lineage, Traits = traits };
     }
 
@@ -182,34 +182,5 @@ public static class StudyOverrides
     {
         var near = NameSuggestion.Closest(name, study.Model.Parameters.Select(p => p.Name));
         return ThrowHelper.Model(at, $"unknown parameter '{name}'{(near is not null ? $"; did you mean '{near}'?" : "")} (a model parameter, CELLTYPE.PARAMETER, fate.NAME, trait.NAME, lineage.divide, lineage.die)");
-    }
-
-    /// <summary>
-    /// <paramref name="model"/> with the parameters in <paramref name="values"/> (index → value) fixed at those values
-    /// and every other parameter re-evaluated from its expression in definition order, so derived ones follow.
-    /// </summary>
-    private static ReactionModel WithParameters(ReactionModel model, Dictionary<int, double> values)
-    {
-        var evaluated = new double[model.Parameters.Length];
-        var parameters = ImmutableArray.CreateBuilder<Parameter>(model.Parameters.Length);
-        for (int i = 0; i < model.Parameters.Length; i++)
-        {
-            var p = model.Parameters[i];
-            if (values.TryGetValue(i, out double v))
-            {
-                evaluated[i] = v;
-                parameters.Add(p with { Expression = new NumberExpr(v, p.Position), Value = v });
-                continue;
-            }
-            evaluated[i] = ExpressionEvaluator.Evaluate(p.Expression, s => s.Kind == SymbolKind.Parameter ? evaluated[s.Index] : double.NaN);
-            parameters.Add(p with { Value = evaluated[i] });
-        }
-        var species = model.Species.Select(s =>
-        {
-            double c = ExpressionEvaluator.Evaluate(s.InitialExpression, x => x.Kind == SymbolKind.Parameter ? evaluated[x.Index] : double.NaN);
-            return double.IsFinite(c) ? s with { InitialCount = c } : s;
-        });
-        return new ReactionModel(model.Name, parameters.MoveToImmutable(), [.. species], model.Observables, model.Functions, model.Reactions,
-            model.Rules, model.Events, model.DefaultRun, model.Warnings, model.RateRules);
     }
 }
