@@ -18,7 +18,7 @@ public class DirectMethodTableTests
     [Theory]
     [InlineData("dimerization-decay.bngl", 2.0)]
     [InlineData("il2-toy.bngl", 20.0)]
-    [InlineData("immigration-death.bngl", 50.0)]
+    [InlineData("immigration-death.bngl", 500.0)]
     [InlineData("birth-death.bngl", 20.0)]
     public void TableLoopFiresTheGeneralLoopsTrajectory(string model, double end)
     {
