@@ -113,16 +113,13 @@ internal sealed class DirectMethod(bool massActionTable = true) : IExactAlgorith
         // to AdvanceCore's general path (tested), only faster.
         private long AdvanceMassAction(MassActionTable table, double horizon, long maxEvents)
         {
-            var net = Network;
             var a = _propensities;
             var x = _counts;
             State.CopyTo(x, 0);
             x[table.One] = 1;
-            var changeOffsets = net.ChangeOffsets;
-            var changeSpecies = net.ChangeSpecies;
-            var changeAmounts = net.ChangeAmounts;
-            var dependentOffsets = net.DependentOffsets;
-            var dependents = net.Dependents;
+            var spans = table.Spans;
+            var changes = table.Changes;
+            var dependents = table.Dependents;
             var rng = Random;
             double t = Time, total = _total, next = _nextTime;
             bool pending = _pending;
@@ -146,10 +143,11 @@ internal sealed class DirectMethod(bool massActionTable = true) : IExactAlgorith
                     sinceResum = 0;
                     continue;
                 }
-                for (int k = changeOffsets[r]; k < changeOffsets[r + 1]; k++) x[changeSpecies[k]] += changeAmounts[k];
+                var span = spans[r];
+                for (int k = span.ChangeStart; k < span.ChangeEnd; k++) x[changes[k].Species] += changes[k].Amount;
 
                 double delta = 0;
-                for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
+                for (int k = span.DependentStart; k < span.DependentEnd; k++)
                 {
                     int j = dependents[k];
                     double value = table.Propensity(j, x);

@@ -16,13 +16,38 @@ internal sealed class MassActionTable
 {
     private readonly Term[] _terms;
 
-    private MassActionTable(Term[] terms, int one)
+    private MassActionTable(Term[] terms, int one, Span[] spans, Change[] changes, int[] dependents)
     {
         _terms = terms;
         One = one;
+        Spans = spans;
+        Changes = changes;
+        Dependents = dependents;
     }
 
     private readonly record struct Term(double Rate, int I, int J, double Shift);
+
+    /// <summary>Where a reaction's net changes and dependents lie in <see cref="Changes"/> and <see cref="Dependents"/>.</summary>
+    /// <param name="ChangeStart">First net change.</param>
+    /// <param name="ChangeEnd">One past the last net change.</param>
+    /// <param name="DependentStart">First dependent reaction.</param>
+    /// <param name="DependentEnd">One past the last dependent reaction.</param>
+    public readonly record struct Span(int ChangeStart, int ChangeEnd, int DependentStart, int DependentEnd);
+
+    /// <summary>A net change of one species when a reaction fires.</summary>
+    /// <param name="Species">The species.</param>
+    /// <param name="Amount">Its change.</param>
+    public readonly record struct Change(int Species, double Amount);
+
+    // The network's compressed rows, interleaved so that the firing loop holds three arrays in registers, not six.
+    /// <summary>Per reaction, its rows in <see cref="Changes"/> and <see cref="Dependents"/>.</summary>
+    public Span[] Spans { get; }
+
+    /// <summary>Net changes, the network's order.</summary>
+    public Change[] Changes { get; }
+
+    /// <summary>Dependent reactions (the network's dependency graph).</summary>
+    public int[] Dependents { get; }
 
     /// <summary>Index of the slot that holds 1 (the species count): the state the table reads has one more entry.</summary>
     public int One { get; }
@@ -47,7 +72,12 @@ internal sealed class MassActionTable
             };
             if (network.Kinds[r] > PropensityKind.Homodimer) return null;
         }
-        return new MassActionTable(terms, one);
+        var spans = new Span[terms.Length];
+        for (int r = 0; r < spans.Length; r++)
+            spans[r] = new Span(network.ChangeOffsets[r], network.ChangeOffsets[r + 1], network.DependentOffsets[r], network.DependentOffsets[r + 1]);
+        var changes = new Change[network.ChangeSpecies.Length];
+        for (int k = 0; k < changes.Length; k++) changes[k] = new Change(network.ChangeSpecies[k], network.ChangeAmounts[k]);
+        return new MassActionTable(terms, one, spans, changes, network.Dependents);
     }
 
     /// <summary>Propensity of reaction <paramref name="r"/> in <paramref name="x"/> (the counts followed by 1).</summary>
