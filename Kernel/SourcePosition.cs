@@ -10,5 +10,13 @@ public readonly record struct SourcePosition(string File, int Line, int Column)
     public static SourcePosition None { get; } = new("<generated>", 0, 0);
 
     /// <summary>Formats as <c>file:line:column</c>, the form compilers and editors understand.</summary>
-    public override string ToString() => Line == 0 ? File : Column == 0 ? $"{File}:{Line}" : $"{File}:{Line}:{Column}";
+    /// <remarks>A file name read from input (a study's model line) is escaped and cut like any excerpt (<see cref="SourceExcerpt"/>).</remarks>
+    public override string ToString()
+    {
+        string file = SourceExcerpt.Clean(File, MaxFileName);
+        return Line == 0 ? file : Column == 0 ? $"{file}:{Line}" : $"{file}:{Line}:{Column}";
+    }
+
+    // Long enough for any real path; a name past it is hostile or broken input.
+    private const int MaxFileName = 300;
 }
