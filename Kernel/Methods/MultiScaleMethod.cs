@@ -1,6 +1,7 @@
 using Stochastic.Model;
 using Stochastic.Network;
 using Stochastic.Simulation;
+using Stochastic.Simulation.Batch;
 using Stochastic.Simulation.Cells;
 using Stochastic.Transforms;
 
@@ -10,7 +11,8 @@ namespace Stochastic.Methods;
 /// The multi-scale batch engine: slow-scale reduction (fast reversible pairs at partial equilibrium) with
 /// hybrid leaping of the abundant slow reactions, one cell per SIMD lane (<see cref="MultiScaleCellSimulator"/>).
 /// </summary>
-internal sealed class MultiScaleMethod : SimulationMethod
+/// <param name="width">Lane width (the catalog's entry: the widest the hardware accelerates; benchmarks compare the others).</param>
+internal sealed class MultiScaleMethod(SimdWidth width = SimdWidth.Auto) : SimulationMethod
 {
     public override string Name => "multiscale";
     public override string Summary => "slow-scale SSA with hybrid leaping, one cell per SIMD lane; --theta, --leap as slow-scale";
@@ -18,7 +20,7 @@ internal sealed class MultiScaleMethod : SimulationMethod
     public override string WhenToUse => "unpooled populations of a stiff receptor model (the IL-2 study): the slow-scale hybrid's approximation without its midpoint shift or exact decays; no ligand pool or lineages yet";
     public override MethodNeeds Needs => MethodNeeds.SlowScale | MethodNeeds.Epsilon;
     public override bool SimulatesCells => true;
-    public override int CellBlockSize => 32;
+    public override int CellBlockSize => 64;
 
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,
         IProgress<EnsembleProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -27,7 +29,7 @@ internal sealed class MultiScaleMethod : SimulationMethod
         if (network.HasEvents)
             throw ThrowHelper.Model(new SourcePosition(model.Name, 0, 0), "the multiscale method does not apply events, and this model has some; use ssa or hybrid");
         var reduced = SlowScaleReduction.Reduce(model, settings.SlowScale, null, network);
-        return Ensemble.Run(() => new CellTrajectorySimulator(new MultiScaleCellSimulator(reduced), network), options, progress, cancellationToken);
+        return Ensemble.Run(() => new CellTrajectorySimulator(new MultiScaleCellSimulator(reduced, width), network), options, progress, cancellationToken);
     }
 
     public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
@@ -36,6 +38,6 @@ internal sealed class MultiScaleMethod : SimulationMethod
         if (network.HasEvents)
             throw ThrowHelper.Model(new SourcePosition(model.Name, 0, 0), "the multiscale method does not apply events, and this model has some; use ssa or hybrid");
         var reduced = SlowScaleReduction.Reduce(model, settings.SlowScale, reference, network);
-        return new CellEngine(n => new MultiScaleCellSimulator(SlowScaleCellSimulator.Matching(reduced, n)), $"{Name}: {reduced.Description}", reduced);
+        return new CellEngine(n => new MultiScaleCellSimulator(SlowScaleCellSimulator.Matching(reduced, n), width), $"{Name}: {reduced.Description}", reduced);
     }
 }

@@ -65,7 +65,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     private readonly MultiScaleLane[] _lanes;
     private readonly double[] _rows, _means, _drawn;
     private readonly double[] _t, _stop, _buffer, _selected;
-    private readonly int[] _point;
+    private readonly int[] _point, _cellOf;
     private readonly double[] _breakpointParameters;
     private readonly LaneStreams _streams = new(TL.Count);
     // _masks[m·W ..]: lane i all-ones bits when bit i of m is set.
@@ -86,6 +86,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
         _buffer = new double[w];
         _selected = new double[w];
         _point = new int[w];
+        _cellOf = new int[w];
         _breakpointParameters = new double[plan.Full.Parameters.Length];
         ExactByReaction = new long[nr];
         _masks = new double[(1 << w) * w];
@@ -114,46 +115,25 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     }
 
     /// <inheritdoc />
-    public void Run(CellBlock block, int first, int count, double[] times, Span<double> record, CancellationToken cancellationToken)
-    {
-        int w = TL.Count;
-        _outputTimes = times;
-        for (int chunk = 0; chunk < count; chunk += w)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            RunChunk(block, first + chunk, Math.Min(w, count - chunk), times, record.Slice(chunk * times.Length * _plan.Full.OutputCount), cancellationToken);
-        }
-    }
-
+    // Lanes are refilled: when a lane's cell reaches its last output time the next cell of the block
+    // starts in it, so the vector stays full until the block's last cells (cells of a group differ
+    // several-fold in their firings, and a vector of fixed cells would run at the pace of its busiest).
     // Hot loop rule: no allocation and no virtual calls in the loop; per iteration a fixed sequence of
     // masked vector operations over the slow reactions (the exact total, the search), then scalar work
     // only for the lanes that fire (their state change and dependent propensities) or stop.
-    private void RunChunk(CellBlock block, int first, int valid, double[] times, Span<double> record, CancellationToken cancellationToken)
+    public void Run(CellBlock block, int first, int count, double[] times, Span<double> record, CancellationToken cancellationToken)
     {
+        _outputTimes = times;
         int w = TL.Count, nr = _plan.Slow.Length, points = times.Length, outputs = _plan.Full.OutputCount;
         int s = block.SpeciesCount, p = block.ParameterCount;
         var rows = _rows; var t = _t; var stop = _stop; var buffer = _buffer; var selectedLane = _selected;
         var exactByReaction = ExactByReaction;
+        var cellOf = _cellOf;
+        int nextCell = 0;
         uint activeBits = 0;
         for (int i = 0; i < w; i++)
         {
-            if (i < valid)
-            {
-                int cell = first + i;
-                _lanes[i].Start(block.InitialCounts.AsSpan(cell * s, s), block.Parameters.AsSpan(cell * p, p), times[0]);
-                _streams.Set(i, block.Seed, block.StreamIndices[cell]);
-                t[i] = times[0];
-                _point[i] = 0;
-                Record(i, record.Slice(i * points * outputs, points * outputs));
-                if (_point[i] < points) { activeBits |= 1u << i; stop[i] = Stop(i); }
-            }
-            else
-            {
-                // Padding lanes: frozen, their propensities zero.
-                for (int j = 0; j < nr; j++) rows[j * w + i] = 0;
-                _streams.Set(i, 0, 0);
-                t[i] = stop[i] = double.PositiveInfinity;
-            }
+            if (StartNext(i, record)) activeBits |= 1u << i;
         }
         TV zero = TL.Create(0), one = TL.Create(1), infinity = TL.Create(double.PositiveInfinity), none = TL.Create(-1);
         long iterations = 0;
@@ -227,8 +207,12 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                     if ((leapingBits >> i & 1) != 0) lane.EndInterval(t[i], _drawn);
                     if (t[i] == times[_point[i]])
                     {
-                        Record(i, record.Slice(i * points * outputs, points * outputs));
-                        if (_point[i] >= points) { activeBits &= ~(1u << i); continue; }
+                        Record(i, record.Slice(cellOf[i] * points * outputs, points * outputs));
+                        if (_point[i] >= points)
+                        {
+                            if (!StartNext(i, record)) activeBits &= ~(1u << i);
+                            continue;
+                        }
                     }
                     lane.Partition(t[i]);
                     stop[i] = Stop(i);
@@ -238,6 +222,30 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
         _iterations += iterations;
 
         TV Mask(uint bits) => TL.Load(_masks.AsSpan((int)bits * w, w));
+
+        // Starts the block's next cell in lane i (false, and the lane frozen with zero propensities, when none is left).
+        bool StartNext(int i, Span<double> record)
+        {
+            if (nextCell >= count)
+            {
+                for (int j = 0; j < nr; j++) rows[j * w + i] = 0;
+                _streams.Set(i, 0, 0);
+                t[i] = stop[i] = double.PositiveInfinity;
+                cellOf[i] = -1;
+                return false;
+            }
+            int c = nextCell++;
+            int cell = first + c;
+            cellOf[i] = c;
+            _lanes[i].Start(block.InitialCounts.AsSpan(cell * s, s), block.Parameters.AsSpan(cell * p, p), times[0]);
+            _streams.Set(i, block.Seed, block.StreamIndices[cell]);
+            t[i] = times[0];
+            _point[i] = 0;
+            Record(i, record.Slice(c * points * outputs, points * outputs));
+            if (_point[i] >= points) return StartNext(i, record);
+            stop[i] = Stop(i);
+            return true;
+        }
     }
 
     // Lane i's next stop: its leap interval's end, its next output time, or a rate law's breakpoint.
