@@ -23,6 +23,9 @@ internal static class MultiScaleProfile
 {
     public static void Run(string[] args)
     {
+        // --batch-only: the widest batch engine alone (for a sampling profiler).
+        bool batchOnly = args.Contains("--batch-only");
+        args = [.. args.Where(a => a != "--batch-only")];
         int cells = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 8;
         double hours = args.Length > 1 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 48;
         var study = StudyReader.Read(BenchModels.Find(Path.Combine("il2", "study.study")));
@@ -53,7 +56,7 @@ internal static class MultiScaleProfile
                     sampler.Sample(study.Settings.Seed, scenario, cellType, type, i, block.Parameters.AsSpan(i * p, p), block.InitialCounts.AsSpan(i * s, s));
                 }
                 var record = new double[cells * grid.Points * network.OutputCount];
-                if (!warm)
+                if (!warm && !batchOnly)
                 {
                     // JIT and tiering before the first measurement.
                     for (int k = 0; k < 3; k++)
@@ -65,9 +68,9 @@ internal static class MultiScaleProfile
                     warm = true;
                 }
                 var slow = new SlowScaleCellSimulator(reduced);
-                double tSlow = Cpu(() => slow.Simulate(block, grid, record));
+                double tSlow = batchOnly ? double.NaN : Cpu(() => slow.Simulate(block, grid, record));
                 var scalar = new MultiScaleCellSimulator(reduced, SimdWidth.Scalar);
-                double tScalar = Cpu(() => scalar.Simulate(block, grid, record));
+                double tScalar = batchOnly ? double.NaN : Cpu(() => scalar.Simulate(block, grid, record));
                 var wide = new MultiScaleCellSimulator(reduced, widest);
                 double tWide = Cpu(() => wide.Simulate(block, grid, record));
                 sumSlow += tSlow; sumScalar += tScalar; sumWide += tWide;

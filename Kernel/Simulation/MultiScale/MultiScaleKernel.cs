@@ -39,7 +39,7 @@ internal interface IMultiScaleKernel
 /// (Gillespie's direct method) in between.
 /// <para>
 /// Every iteration each active lane does one of two things. Its waiting time to the next exact firing is
-/// drawn from its exact total a₀ (summed across lanes in vector registers); a lane whose firing comes
+/// drawn from its exact total a₀ (each lane's running total); a lane whose firing comes
 /// before its next stop (its leap interval's end, its next output time, a rate law's breakpoint) fires
 /// the reaction that a uniform selects, searched across lanes with masks; the other lanes stop, draw the
 /// Poisson firings of their leaped reactions (vector Poisson, masked), record, and choose their next
@@ -48,9 +48,9 @@ internal interface IMultiScaleKernel
 /// </para>
 /// <para>
 /// Differences from <c>SlowScaleSimulator</c> (the scalar engine, whose trajectories these are not): the
-/// lanes draw from Philox4x32-10 streams; leaped reactions are all drawn by Poisson (no exact decays), and
-/// the state is not moved to the interval's estimated midpoint (so the leaped propensities lag by up to
-/// the interval's ε-bounded change, an O(ε) bias the validation measures).
+/// lanes draw from Philox4x32-10 streams (exact decays, binomially, from a Xoshiro256** stream seeded by
+/// the lane's), and the state is not moved to the interval's estimated midpoint (so the leaped
+/// propensities lag by up to the interval's ε-bounded change, an O(ε) bias the validation bounds).
 /// </para>
 /// </summary>
 /// <remarks>
@@ -66,6 +66,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     private readonly double[] _rows, _means, _drawn;
     private readonly double[] _t, _stop, _buffer, _selected;
     private readonly int[] _point, _cellOf;
+    private readonly double[] _totals; // per lane its running exact total a₀ (MultiScaleLane.Total)
     private readonly double[] _breakpointParameters;
     private readonly LaneStreams _streams = new(TL.Count);
     // _masks[m·W ..]: lane i all-ones bits when bit i of m is set.
@@ -87,6 +88,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
         _selected = new double[w];
         _point = new int[w];
         _cellOf = new int[w];
+        _totals = new double[w];
         _breakpointParameters = new double[plan.Full.Parameters.Length];
         ExactByReaction = new long[nr];
         _masks = new double[(1 << w) * w];
@@ -121,6 +123,9 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     // Hot loop rule: no allocation and no virtual calls in the loop; per iteration a fixed sequence of
     // masked vector operations over the slow reactions (the exact total, the search), then scalar work
     // only for the lanes that fire (their state change and dependent propensities) or stop.
+    // Compiled fully optimized at once: it is entered once per block and loops long (on-stack replacement
+    // would otherwise run it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Run(CellBlock block, int first, int count, double[] times, Span<double> record, CancellationToken cancellationToken)
     {
         _outputTimes = times;
@@ -128,7 +133,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
         int s = block.SpeciesCount, p = block.ParameterCount;
         var rows = _rows; var t = _t; var stop = _stop; var buffer = _buffer; var selectedLane = _selected;
         var exactByReaction = ExactByReaction;
-        var cellOf = _cellOf;
+        var cellOf = _cellOf; var totals = _totals;
         int nextCell = 0;
         uint activeBits = 0;
         for (int i = 0; i < w; i++)
@@ -142,8 +147,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
             if ((++iterations & 0xFFFF) == 0) cancellationToken.ThrowIfCancellationRequested();
             _laneSteps += BitOperations.PopCount(activeBits);
             TV active = Mask(activeBits);
-            TV a0 = zero;
-            for (int j = 0; j < nr; j++) a0 = TL.Add(a0, TL.Load(rows.AsSpan(j * w, w)));
+            TV a0 = TL.Load(totals);
             TV now = TL.Load(t), until = TL.Load(stop);
             TV e = TL.Subtract(zero, LaneLog.Invoke<TL, TV>(TL.Subtract(one, _streams.NextUniform<TL, TV>(active))));
             TV next = TL.Select(TL.LessThan(zero, a0), TL.Add(now, TL.Divide(e, a0)), infinity);
@@ -177,6 +181,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                     t[i] = buffer[i];
                     exactByReaction[j]++;
                     if (_lanes[i].Fire(j, t[i])) stop[i] = Stop(i);
+                    totals[i] = _lanes[i].Total;
                 }
             }
             if (endingBits != 0)
@@ -204,7 +209,8 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                 {
                     int i = BitOperations.TrailingZeroCount(bits);
                     var lane = _lanes[i];
-                    if ((leapingBits >> i & 1) != 0) lane.EndInterval(t[i], _drawn);
+                    if ((leapingBits >> i & 1) != 0)
+                        lane.EndInterval(t[i], _drawn, lane.HasExactDecays ? (ulong)(_streams.NextDouble(i) * (1UL << 53)) : 0);
                     if (t[i] == times[_point[i]])
                     {
                         Record(i, record.Slice(cellOf[i] * points * outputs, points * outputs));
@@ -215,6 +221,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                         }
                     }
                     lane.Partition(t[i]);
+                    totals[i] = lane.Total;
                     stop[i] = Stop(i);
                 }
             }
@@ -231,6 +238,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                 for (int j = 0; j < nr; j++) rows[j * w + i] = 0;
                 _streams.Set(i, 0, 0);
                 t[i] = stop[i] = double.PositiveInfinity;
+                totals[i] = 0;
                 cellOf[i] = -1;
                 return false;
             }
@@ -244,6 +252,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
             Record(i, record.Slice(c * points * outputs, points * outputs));
             if (_point[i] >= points) return StartNext(i, record);
             stop[i] = Stop(i);
+            totals[i] = _lanes[i].Total;
             return true;
         }
     }

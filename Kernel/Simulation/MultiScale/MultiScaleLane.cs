@@ -20,15 +20,22 @@ internal sealed class MultiScaleLane
     private readonly ReservoirRefresh _reservoirs;
     private readonly double[] _free;
     private readonly LeapPartition? _partition;
+    private readonly ExactDecays _decays;
     private readonly bool[] _leaped;
     private readonly List<int> _leapList = [];
     private readonly double[] _aLeap, _integral, _since, _firings, _change, _scratch;
     private readonly double[] _a; // shared propensity rows, this lane's column
     private readonly int _lane, _width;
-    private int _untilCheck;
+    private int _untilCheck, _sinceResum;
 
     /// <summary>Exact firings between partition points with nothing leaped, before the partition is chosen again (as the scalar hybrid).</summary>
     public const int CheckInterval = 1000;
+
+    /// <summary>Exact firings between fresh sums of <see cref="Total"/> (the running total drifts by rounding, as in the direct method).</summary>
+    public const int ResumInterval = 256;
+
+    /// <summary>The lane's exact total a₀: the running sum of its column, summed afresh at partitions and every <see cref="ResumInterval"/> firings.</summary>
+    public double Total { get; private set; }
 
     /// <summary>A lane of <paramref name="plan"/> writing its propensities to column <paramref name="lane"/> of <paramref name="rows"/> (<paramref name="width"/> lanes per row).</summary>
     public MultiScaleLane(MultiScalePlan plan, double[] rows, int lane, int width)
@@ -51,7 +58,8 @@ internal sealed class MultiScaleLane
         _firings = new double[nr];
         _scratch = new double[nr];
         _change = new double[ny];
-        if (plan.Epsilon is { } epsilon) _partition = new LeapPartition(plan.Network, epsilon, plan.Order, plan.NoDecays);
+        _decays = new ExactDecays(plan.Full, plan.Network, plan.Slow, plan.Reduced.SpeciesMap, y => plan.Kind[y] == SpeciesKind.Plain);
+        if (plan.Epsilon is { } epsilon) _partition = new LeapPartition(plan.Network, epsilon, plan.Order, _decays.DecayOf);
     }
 
     /// <summary>The reduced state (group and reservoir totals, free counts, other species).</summary>
@@ -90,8 +98,13 @@ internal sealed class MultiScaleLane
         _reservoirs.Restart(y, Expected);
         Array.Clear(_leaped);
         _leapList.Clear();
+        _decays.End();
+        HasExactDecays = false;
         Partition(time);
     }
+
+    /// <summary>Whether this interval draws some decays exactly (binomially; <see cref="EndInterval"/> then needs a seed).</summary>
+    public bool HasExactDecays { get; private set; }
 
     /// <summary>
     /// Evaluates every slow propensity at <paramref name="time"/> and, when leaping, chooses the next
@@ -116,9 +129,20 @@ internal sealed class MultiScaleLane
                 a[j] = 0;
                 _integral[j] = 0;
                 _since[j] = time;
+                // First-order decays of a species nothing else consumes: drawn exactly at the interval's
+                // end (ExactDecays), at rate constants fixed over the interval, as the scalar hybrid does.
+                int y = _decays.DecayOf[j];
+                if (y < 0 || _decays.IsDecaying(y) || !_partition.ExactDecays(y)) continue;
+                _decays.Start(y, State[y]);
+                foreach (int d in _decays.Of(y)) _decays.SetConstant(d, full.Propensity(slow[d], Expected, Parameters, time) / Expected[_plan.Index[y]]);
+                HasExactDecays = true;
             }
+            _decays.BeginInterval(time);
         }
-        for (int j = 0; j < slow.Length; j++) _a[j * _width + _lane] = a[j];
+        double total = 0;
+        for (int j = 0; j < slow.Length; j++) total += _a[j * _width + _lane] = a[j];
+        Total = total;
+        _sinceResum = 0;
     }
 
     /// <summary>
@@ -136,6 +160,7 @@ internal sealed class MultiScaleLane
         var x = Expected;
         var p = Parameters;
         bool touched = Apply(j, 1);
+        _decays.Born(j, time);
         var deps = plan.Dependencies;
         for (int k = plan.DependencyOffsets[j]; k < plan.DependencyOffsets[j + 1]; k++)
         {
@@ -150,6 +175,7 @@ internal sealed class MultiScaleLane
         }
         foreach (int d in plan.TimeDependent) Set(d, full.Propensity(slow[d], x, p, time), time);
         ExactFirings++;
+        if (++_sinceResum >= ResumInterval || Total <= 0) Resum();
         if (_partition is not null && _leapList.Count == 0 && --_untilCheck == 0)
         {
             Partition(time);
@@ -165,22 +191,28 @@ internal sealed class MultiScaleLane
     public void Means(double time, double[] means)
     {
         for (int j = 0; j < _leaped.Length; j++)
-            means[j * _width + _lane] = _leaped[j] ? _integral[j] + _aLeap[j] * (time - _since[j]) : 0;
+            means[j * _width + _lane] = _leaped[j] && !_decays.IsExact(j) ? _integral[j] + _aLeap[j] * (time - _since[j]) : 0;
     }
 
     /// <summary>
     /// Ends the leap interval at <paramref name="time"/> with the leaped reactions' drawn firings in
-    /// column <see cref="_lane"/> of <paramref name="drawn"/>; the caller chooses the next partition.
+    /// column <see cref="_lane"/> of <paramref name="drawn"/> (exact decays drawn here from a Xoshiro256** stream
+    /// of <paramref name="seed"/>, which the kernel draws from the lane's stream); the caller chooses the next partition.
     /// </summary>
-    public void EndInterval(double time, double[] drawn)
+    public void EndInterval(double time, double[] drawn, ulong seed)
     {
         if (_leapList.Count == 0) return;
         var net = _plan.Network;
         long fired = 0;
         Array.Clear(_change);
+        foreach (int j in _leapList) _firings[j] = _decays.IsExact(j) ? 0 : drawn[j * _width + _lane];
+        if (HasExactDecays)
+        {
+            var random = new Random.Xoshiro256StarStar(seed, 0);
+            _decays.Sample(time, _leapList, _firings, ref random);
+        }
         foreach (int j in _leapList)
         {
-            _firings[j] = drawn[j * _width + _lane];
             for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++) _change[net.ChangeSpecies[c]] += _firings[j] * net.ChangeAmounts[c];
         }
         KeepNonNegative();
@@ -195,7 +227,8 @@ internal sealed class MultiScaleLane
         _reservoirs.Settle(State, Expected);
         Array.Clear(_leaped);
         _leapList.Clear();
-        _ = time;
+        _decays.End();
+        HasExactDecays = false;
     }
 
     // Rare: a leap that would take a count below zero. The leaped firings consuming such a species are
@@ -250,6 +283,14 @@ internal sealed class MultiScaleLane
         }
     }
 
+    private void Resum()
+    {
+        double total = 0;
+        for (int j = 0; j < _leaped.Length; j++) total += _a[j * _width + _lane];
+        Total = total;
+        _sinceResum = 0;
+    }
+
     // Sets slow reaction d's propensity at time t: in the shared row, or, for a leaped reaction, into
     // its integral (the propensity is piecewise constant between exact firings).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -262,6 +303,8 @@ internal sealed class MultiScaleLane
             _aLeap[d] = value;
             return;
         }
-        _a[d * _width + _lane] = value;
+        ref double a = ref _a[d * _width + _lane];
+        Total += value - a;
+        a = value;
     }
 }

@@ -87,8 +87,6 @@ internal sealed class MultiScalePlan
             foreach (var symbol in ExpressionEvaluator.Symbols(full.RateExpressions[r]))
                 if (symbol.Kind == SymbolKind.Species) Raise(symbol.Index, 1);
         }
-        NoDecays = new int[Slow.Length];
-        Array.Fill(NoDecays, -1);
 
         void Raise(int fullSpecies, int n)
         {
@@ -121,6 +119,4 @@ internal sealed class MultiScalePlan
     public int[] TimeDependent { get; }
     /// <summary>g_i of the ε rule per reduced species.</summary>
     public double[] Order { get; }
-    /// <summary>Per slow reaction −1: this engine draws every leaped reaction by Poisson (no exact decays).</summary>
-    public int[] NoDecays { get; }
 }
