@@ -120,8 +120,8 @@ public class MultiScaleBatchValidationTests(ITestOutputHelper output)
     [Fact]
     public void AgreesWithScalarSlowScaleHybrid_EveryGroup_Fast()
     {
-        // 60 cells × 48 groups over 4 h: D_crit = 0.43 at α = 0.01/288.
-        AssertAll(Validate(60, 240, r => new SlowScaleCellSimulator(r), Epsilon));
+        // 50 cells × 48 groups over 3 h: D_crit = 0.47 at α = 0.01/288 (the paired mean test is the sharper one).
+        AssertAll(Validate(50, 180, r => new SlowScaleCellSimulator(r), Epsilon));
     }
 
     [Fact]
