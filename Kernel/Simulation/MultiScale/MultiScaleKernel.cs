@@ -67,7 +67,6 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     private readonly double[] _t, _stop, _buffer, _selected;
     private readonly int[] _point, _cellOf;
     private readonly double[] _totals; // per lane its running exact total a₀ (MultiScaleLane.Total)
-    private readonly double[] _breakpointParameters;
     private readonly LaneStreams _streams = new(TL.Count);
     // _masks[m·W ..]: lane i all-ones bits when bit i of m is set.
     private readonly double[] _masks;
@@ -89,7 +88,6 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
         _point = new int[w];
         _cellOf = new int[w];
         _totals = new double[w];
-        _breakpointParameters = new double[plan.Full.Parameters.Length];
         ExactByReaction = new long[nr];
         _masks = new double[(1 << w) * w];
         for (int m = 0; m < 1 << w; m++)
@@ -121,7 +119,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     // starts in it, so the vector stays full until the block's last cells (cells of a group differ
     // several-fold in their firings, and a vector of fixed cells would run at the pace of its busiest).
     // Hot loop rule: no allocation and no virtual calls in the loop; per iteration a fixed sequence of
-    // masked vector operations over the slow reactions (the exact total, the search), then scalar work
+    // masked vector operations over the slow reactions (the search), then scalar work
     // only for the lanes that fire (their state change and dependent propensities) or stop.
     // Compiled fully optimized at once: it is entered once per block and loops long (on-stack replacement
     // would otherwise run it).
