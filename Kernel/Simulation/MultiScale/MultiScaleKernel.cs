@@ -47,10 +47,10 @@ internal interface IMultiScaleKernel
 /// dependent propensities, the reservoirs' free counts, the partition.
 /// </para>
 /// <para>
-/// Differences from <c>SlowScaleSimulator</c> (the scalar engine, whose trajectories these are not): the
+/// What differs from <c>SlowScaleSimulator</c> (the scalar engine, whose trajectories these are not): the
 /// lanes draw from Philox4x32-10 streams (exact decays, binomially, from a Xoshiro256** stream seeded by
-/// the lane's), and the state is not moved to the interval's estimated midpoint (so the leaped
-/// propensities lag by up to the interval's ε-bounded change, an O(ε) bias the validation bounds).
+/// the lane's). Otherwise the same approximation: the same partition rule, exact decays, and the state
+/// held at the interval's estimated midpoint while leaped firings wait for its end.
 /// </para>
 /// </summary>
 /// <remarks>
@@ -182,7 +182,11 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                     int j = (int)selectedLane[i];
                     t[i] = buffer[i];
                     exactByReaction[j]++;
-                    if (_lanes[i].Fire(j, t[i])) stop[i] = Stop(i);
+                    if (_lanes[i].Fire(j, t[i]))
+                    {
+                        stop[i] = Stop(i);
+                        _lanes[i].BeginInterval(t[i], stop[i]);
+                    }
                     totals[i] = _lanes[i].Total;
                 }
             }
@@ -223,8 +227,9 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                         }
                     }
                     lane.Partition(t[i]);
-                    totals[i] = lane.Total;
                     stop[i] = Stop(i);
+                    lane.BeginInterval(t[i], stop[i]);
+                    totals[i] = lane.Total;
                 }
             }
         }
@@ -254,6 +259,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
             Record(i, record.Slice(c * points * outputs, points * outputs));
             if (_point[i] >= points) return StartNext(i, record);
             stop[i] = Stop(i);
+            _lanes[i].BeginInterval(t[i], stop[i]);
             totals[i] = _lanes[i].Total;
             return true;
         }
