@@ -20,13 +20,15 @@ public static class MethodCatalog
     public static SimulationMethod Hybrid { get; } = new HybridMethod();
     /// <summary>Slow-scale SSA (fast reversible pairs at partial equilibrium), optionally with hybrid leaping.</summary>
     public static SimulationMethod SlowScale { get; } = new SlowScaleMethod();
+    /// <summary>The slow-scale hybrid on the SIMD batch engine: one cell per vector lane, cells of a scenario × cell type sharing its reduction.</summary>
+    public static SimulationMethod MultiScale { get; } = new MultiScaleMethod();
 
     /// <summary>The deterministic reaction rate equations (mean field) and continuous variables, integrated by SUNDIALS CVODE.</summary>
     public static SimulationMethod Ode { get; } = new OdeMethod();
 
     /// <summary>Every method, in the order help text lists them.</summary>
     public static IReadOnlyList<SimulationMethod> All { get; } =
-        [Ssa, Tau, Batch, Hybrid, SlowScale, Ode, .. ExactAlgorithms.All.Select(a => new ExactMethod(a))];
+        [Ssa, Tau, Batch, Hybrid, SlowScale, MultiScale, Ode, .. ExactAlgorithms.All.Select(a => new ExactMethod(a))];
 
     /// <summary>The names of <see cref="All"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. All.Select(m => m.Name)];

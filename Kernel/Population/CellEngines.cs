@@ -71,8 +71,10 @@ internal sealed class CellEngines
             kindOf[g] = kind;
             reduced[g] = kinds[kind].Reduction;
         }
+        // Methods other than the slow-scale SSA that run its reductions (the multi-scale batch engine) say so first.
+        string words = Describe([.. kinds.Select(k => k.Reduction!)], kindOf);
         return new CellEngines([.. kinds.Select(k => k.Create)], kindOf, reduced,
-            Describe([.. kinds.Select(k => k.Reduction!)], kindOf));
+            method == MethodCatalog.SlowScale ? words : $"{method.Name}: {words}");
     }
 
     // One reduction: its own description. Several: the pairs lumped in every group, then
