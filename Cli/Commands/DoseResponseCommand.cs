@@ -48,7 +48,6 @@ internal static class DoseResponseCommand
             var doseList = DoseResponse.LogSpaced(from, to, count);
             double[]? timeList = parse.GetValue(times) is { } text ? ParseTimes(text) : null;
             int replicates = parse.GetValue(bootstrap);
-            if (replicates < 0) throw new ArgumentOutOfRangeException(nameof(bootstrap), $"--bootstrap must be 0 or more replicates; got {replicates}");
             string[] ligandList = parse.GetValue(ligands) is { Length: > 0 } l ? l : [.. study.Ligands.Keys.Where(k => k != "none").Order(StringComparer.Ordinal)];
             study.RequireLigands(ligandList, "--ligand");
             var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads)), parse, study.Settings.Engine);

@@ -72,7 +72,6 @@ internal static class SensitivityCommand
                 return Task.FromResult(CliApp.InputError);
             }
             int replicates = parse.GetValue(bootstrap);
-            if (replicates < 0) throw new ArgumentOutOfRangeException(nameof(bootstrap), $"--bootstrap must be 0 or more replicates; got {replicates}");
             var runner = new StudySensitivity(study, options, ranges);
             bool morris = parse.GetValue(design) == "morris";
             ulong dseed = parse.GetValue(designSeed);
