@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using Stochastic.Expressions;
 using Stochastic.Network;
 
 namespace Stochastic.Simulation.Exact;
@@ -40,24 +42,29 @@ internal sealed class DirectMethod(bool massActionTable = true) : IExactAlgorith
             Resum(_propensities);
         }
 
-        // Hot loop rule: no allocation, no virtual calls; the random stream, clock and running
-        // total live in locals (registers) and are written back once at the end.
         protected override long AdvanceCore(double horizon, long maxEvents)
         {
-            if (_table is not null) return AdvanceMassAction(_table, horizon, maxEvents);
-            var net = Network;
+            if (_table is null) return Loop(new GeneralRules(Network, Parameters, WindowEnd, ParameterRanges), State, horizon, maxEvents);
+            // The table reads the counts followed by a slot holding 1.
+            var x = _counts;
+            State.CopyTo(x, 0);
+            x[_table.One] = 1;
+            long fired = Loop(new TableRules(_table), x, horizon, maxEvents);
+            x.AsSpan(0, State.Length).CopyTo(State);
+            return fired;
+        }
+
+        // The firing loop, written once; the JIT compiles it per rules struct, so the mass-action
+        // instantiation carries no thinning test and no kind dispatch.
+        // Hot loop rule: no allocation, no virtual calls; the random stream, clock and running
+        // total live in locals (registers) and are written back once at the end.
+        private long Loop<TRules>(TRules rules, double[] x, double horizon, long maxEvents) where TRules : struct, IFiringRules
+        {
             var a = _propensities;
-            var x = State;
-            var p = Parameters;
-            var dependentOffsets = net.DependentOffsets;
-            var dependents = net.Dependents;
             var rng = Random;
             double t = Time, total = _total, next = _nextTime;
             bool pending = _pending;
             int sinceResum = _sinceResum, resumInterval = ResumInterval;
-            double windowEnd = WindowEnd;
-            var ranges = ParameterRanges; // null without rate rules
-            var smooth = net.SmoothTime ? net.IsSmoothInTime : null; // thinning only for smoothly time-dependent rates
             long fired = 0;
             while (fired < maxEvents)
             {
@@ -79,14 +86,21 @@ internal sealed class DirectMethod(bool massActionTable = true) : IExactAlgorith
                     sinceResum = 0;
                     continue;
                 }
-                if (smooth is not null && smooth[r] && !Accept(ref rng, r, a[r], t)) continue; // a rejected candidate changes nothing
-                net.Fire(r, x);
+                if (rules.Thinned(r))
+                {
+                    Random = rng;
+                    bool accepted = Accept(ref Random, r, a[r], t); // a rejected candidate changes nothing
+                    rng = Random;
+                    if (!accepted) continue;
+                }
+                rules.Fire(r, x);
 
                 double delta = 0;
-                for (int k = dependentOffsets[r]; k < dependentOffsets[r + 1]; k++)
+                rules.Dependents(r, out int from, out int to);
+                for (int k = from; k < to; k++)
                 {
-                    int j = dependents[k];
-                    double value = net.DrawRate(j, x, p, t, windowEnd, ranges);
+                    int j = rules.Dependent(k);
+                    double value = rules.Rate(j, x, t);
                     delta += value - a[j];
                     a[j] = value;
                 }
@@ -107,70 +121,66 @@ internal sealed class DirectMethod(bool massActionTable = true) : IExactAlgorith
             Events += fired;
             return fired;
         }
-            // The same loop for order ≤ 2 mass action without time (the common case of small networks):
-        // no window, no thinning, propensities from the branch-free table over a copy of the counts
-        // with a trailing 1. Same draws, same products, same order: the trajectory is bit-identical
-        // to AdvanceCore's general path (tested), only faster.
-        private long AdvanceMassAction(MassActionTable table, double horizon, long maxEvents)
+    }
+
+    // How the loop reads a network: its thinned reactions, a firing's changes, its dependents and their rates.
+    private interface IFiringRules
+    {
+        bool Thinned(int r);
+        void Fire(int r, double[] x);
+        void Dependents(int r, out int from, out int to);
+        int Dependent(int k);
+        double Rate(int j, double[] x, double t);
+    }
+
+    // Any network: rates through CompiledNetwork.DrawRate (windows, bounds of smoothly time-dependent and
+    // continuously coupled rates), thinning where the network has such rates.
+    private readonly struct GeneralRules(CompiledNetwork net, double[] parameters, double windowEnd, Interval[]? ranges) : IFiringRules
+    {
+        private readonly bool[]? _smooth = net.SmoothTime ? net.IsSmoothInTime : null;
+        private readonly int[] _offsets = net.DependentOffsets;
+        private readonly int[] _dependents = net.Dependents;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Thinned(int r) => _smooth is not null && _smooth[r];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Fire(int r, double[] x) => net.Fire(r, x);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Dependents(int r, out int from, out int to) { from = _offsets[r]; to = _offsets[r + 1]; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Dependent(int k) => _dependents[k];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public double Rate(int j, double[] x, double t) => net.DrawRate(j, x, parameters, t, windowEnd, ranges);
+    }
+
+    // Order ≤ 2 mass action without time: MassActionTable's branch-free products and interleaved records.
+    private readonly struct TableRules(MassActionTable table) : IFiringRules
+    {
+        private readonly MassActionTable.Span[] _spans = table.Spans;
+        private readonly MassActionTable.Change[] _changes = table.Changes;
+        private readonly int[] _dependents = table.Dependents;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public bool Thinned(int r) => false;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Fire(int r, double[] x)
         {
-            var a = _propensities;
-            var x = _counts;
-            State.CopyTo(x, 0);
-            x[table.One] = 1;
-            var spans = table.Spans;
-            var changes = table.Changes;
-            var dependents = table.Dependents;
-            var rng = Random;
-            double t = Time, total = _total, next = _nextTime;
-            bool pending = _pending;
-            int sinceResum = _sinceResum, resumInterval = ResumInterval;
-            long fired = 0;
-            while (fired < maxEvents)
-            {
-                if (!pending)
-                {
-                    next = total > 0 ? t + rng.NextExponential() / total : double.PositiveInfinity;
-                    pending = true;
-                }
-                if (next > horizon || double.IsPositiveInfinity(next)) break;
-                pending = false;
-                t = next;
-
-                int r = LinearSearch.Select(a, rng.NextDouble() * total);
-                if (r < 0)
-                {
-                    total = LinearSearch.Sum(a);
-                    sinceResum = 0;
-                    continue;
-                }
-                var span = spans[r];
-                for (int k = span.ChangeStart; k < span.ChangeEnd; k++) x[changes[k].Species] += changes[k].Amount;
-
-                double delta = 0;
-                for (int k = span.DependentStart; k < span.DependentEnd; k++)
-                {
-                    int j = dependents[k];
-                    double value = table.Propensity(j, x);
-                    delta += value - a[j];
-                    a[j] = value;
-                }
-                total += delta;
-                fired++;
-                if (++sinceResum >= resumInterval || total <= 0)
-                {
-                    total = LinearSearch.Sum(a);
-                    sinceResum = 0;
-                }
-            }
-            x.AsSpan(0, State.Length).CopyTo(State);
-            Random = rng;
-            Time = t;
-            _total = total;
-            _nextTime = next;
-            _pending = pending;
-            _sinceResum = sinceResum;
-            Events += fired;
-            return fired;
+            var span = _spans[r];
+            for (int k = span.ChangeStart; k < span.ChangeEnd; k++) x[_changes[k].Species] += _changes[k].Amount;
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Dependents(int r, out int from, out int to) { var span = _spans[r]; from = span.DependentStart; to = span.DependentEnd; }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Dependent(int k) => _dependents[k];
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public double Rate(int j, double[] x, double t) => table.Propensity(j, x);
     }
 }
