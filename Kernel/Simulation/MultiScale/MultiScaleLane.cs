@@ -247,20 +247,14 @@ internal sealed class MultiScaleLane
     {
         if (_leapList.Count == 0) return;
         RemoveShift();
-        var net = _plan.Network;
         long fired = 0;
-        Array.Clear(_change);
         foreach (int j in _leapList) _firings[j] = _decays.IsExact(j) ? 0 : drawn[j * _width + _lane];
         if (HasExactDecays)
         {
             var random = new Random.Xoshiro256StarStar(seed, 0);
             _decays.Sample(time, _leapList, _firings, ref random);
         }
-        foreach (int j in _leapList)
-        {
-            for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++) _change[net.ChangeSpecies[c]] += _firings[j] * net.ChangeAmounts[c];
-        }
-        KeepNonNegative();
+        if (LeapFirings.NetChange(_plan.Network, State, _leapList, _firings, _change)) LeapCorrections++;
         foreach (int j in _leapList)
         {
             if (_firings[j] == 0) continue;
@@ -274,29 +268,6 @@ internal sealed class MultiScaleLane
         _leapList.Clear();
         _decays.End();
         HasExactDecays = false;
-    }
-
-    // Rare: a leap that would take a count below zero. The leaped firings consuming such a species are
-    // reduced, largest first, until it is non-negative (as the scalar hybrid does).
-    private void KeepNonNegative()
-    {
-        var y = State;
-        var net = _plan.Network;
-        bool corrected = false;
-        for (int s = 0; s < y.Length; s++)
-        {
-            if (y[s] + _change[s] >= 0) continue;
-            int worst = -1;
-            double most = 0;
-            foreach (int j in _leapList)
-                for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
-                    if (net.ChangeSpecies[c] == s && -net.ChangeAmounts[c] * _firings[j] > most) { most = -net.ChangeAmounts[c] * _firings[j]; worst = j; }
-            _firings[worst]--;
-            for (int c = net.ChangeOffsets[worst]; c < net.ChangeOffsets[worst + 1]; c++) _change[net.ChangeSpecies[c]] -= net.ChangeAmounts[c];
-            corrected = true;
-            s = -1; // one firing fewer can lower a product's count: check every species again
-        }
-        if (corrected) LeapCorrections++;
     }
 
     // Applies `times` firings of slow reaction j to y and x̄; true when a reservoir's bound amount moved.

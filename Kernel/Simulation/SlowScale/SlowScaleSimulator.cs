@@ -292,7 +292,6 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
     // partition is chosen again.
     private void Leap(double time)
     {
-        var net = Network;
         double means = 0;
         foreach (int j in _leapList) means += _firings[j] = _integral[j] + _aLeap[j] * (time - _since[j]);
         RemoveShift();
@@ -301,10 +300,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
             _poisson.Set(0, Random.NextUInt64(), 0);
             foreach (int j in _leapList) if (!_decays.IsExact(j)) _firings[j] = PoissonSampler.Sample(_firings[j], _poisson);
             _decays.Sample(time, _leapList, _firings, ref Random);
-            Array.Clear(_change);
-            foreach (int j in _leapList)
-                for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++) _change[net.ChangeSpecies[c]] += _firings[j] * net.ChangeAmounts[c];
-            KeepNonNegative();
+            if (LeapFirings.NetChange(Network, State, _leapList, _firings, _change)) LeapCorrections++;
             long fired = 0;
             foreach (int j in _leapList)
             {
@@ -322,33 +318,6 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
         Time = time;
         Array.Clear(_leaped);
         Partition(time);
-    }
-
-    // Rare: a leap that would take a count below zero. The leaped firings consuming such a species are
-    // reduced, largest first, until it is non-negative.
-    private void KeepNonNegative()
-    {
-        var y = State;
-        var net = Network;
-        bool corrected = false;
-        for (int s = 0; s < y.Length; s++)
-        {
-            while (y[s] + _change[s] < 0)
-            {
-                // A negative change needs a leaped firing that consumes s, so one is always found.
-                int worst = -1;
-                double most = 0;
-                foreach (int j in _leapList)
-                    for (int c = net.ChangeOffsets[j]; c < net.ChangeOffsets[j + 1]; c++)
-                        if (net.ChangeSpecies[c] == s && -net.ChangeAmounts[c] * _firings[j] > most) { most = -net.ChangeAmounts[c] * _firings[j]; worst = j; }
-                _firings[worst]--;
-                for (int c = net.ChangeOffsets[worst]; c < net.ChangeOffsets[worst + 1]; c++) _change[net.ChangeSpecies[c]] -= net.ChangeAmounts[c];
-                corrected = true;
-                s = -1; // one firing fewer can lower a product's count: check every species again
-                break;
-            }
-        }
-        if (corrected) LeapCorrections++;
     }
 
     // Leap intervals ended since the last look at the run's limits, and in this run before it.
