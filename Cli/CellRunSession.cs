@@ -222,12 +222,13 @@ internal sealed partial class CellRunOptions
             };
             return new CellRunSession(outDir, identity, null, null, plan, null);
         }
-        if (checkpoint is null && every > 0 && !coupled)
+        if (checkpoint is null && every > 0)
         {
             outDir.Create();
             checkpoint = CellCheckpoint.Start(checkpointDir, new Dictionary<string, string>(identity) { [KindKey] = "checkpoint" }, TimeSpan.FromSeconds(every));
         }
-        var resumePlan = checkpoint is null ? null : new CellRunPlan
+        // Coupled cells (a ligand pool, a lineage) are kept well by well; the others cell by cell.
+        var resumePlan = checkpoint is null ? null : coupled ? new CellRunPlan { Wells = checkpoint } : new CellRunPlan
         {
             Restore = context.ResumeCheckpoint is not null ? checkpoint.Load : null,
             Finished = checkpoint.Add,

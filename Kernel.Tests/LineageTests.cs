@@ -281,9 +281,9 @@ public class LineageTests(ITestOutputHelper output)
         end lineage
         """;
 
-    private const string PoolLineage = "  divide Cyc >= 2\n  reset Cycle\n  replicate R\n  die Dead >= 1";
+    internal const string PoolLineage = "  divide Cyc >= 2\n  reset Cycle\n  replicate R\n  die Dead >= 1";
 
-    private static string Outputs(PopulationResult r)
+    internal static string Outputs(PopulationResult r)
     {
         var w = new StringWriter();
         PopulationCsv.WriteFates(r, w);
@@ -491,7 +491,7 @@ public class LineageTests(ITestOutputHelper output)
         end lineage
         """;
 
-    private static Study Il2() => StudyReader.Parse(Il2Study, "il2-lineage.study",
+    internal static Study Il2() => StudyReader.Parse(Il2Study, "il2-lineage.study",
         _ => ModelLoader.Load(Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "il2.bngl")));
 
     [Fact]

@@ -110,6 +110,8 @@ internal static class PopulationCommand
             session.Finish(result.Cancelled);
             if (session.Plan?.RestoredCells is > 0 and long restored)
                 output.WriteLine(context.Shards is not null ? $"merged {context.Shards.Count} shards: {restored} cells, none simulated again" : $"resumed: {restored} cells restored from the checkpoint, the rest simulated");
+            if (session.Plan?.ContinuedFrom is { } from)
+                output.WriteLine($"resumed: continued from the checkpoint ({from})");
             output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, cells.parquet, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}{string.Concat(lineagePlots.Select(f => f + ", "))}report.md, *.png");
             if (result.Cancelled) error.WriteLine($"interrupted: wrote the {done} cells that finished (the files say they are partial){(session.Checkpoint is not null ? $"; continue with --resume {dir.FullName}" : "")}");
             return result.Cancelled ? CliApp.Interrupted : 0;

@@ -11,8 +11,11 @@ namespace Stochastic.Population;
 /// <c>manifest.json</c>, both atomically (temporary file, flushed, renamed). A part not in the manifest (the run
 /// died between the two renames) is ignored and removed; cells that were simulated but not yet written are
 /// simulated again on resumption, with the same streams, so the final outputs are those of an uninterrupted run.
+/// A coupled run (a ligand pool or a lineage) keeps its wells instead (<see cref="IWellStateStore"/>): each finished
+/// well once, and the well in progress at the end of a coupling interval every <see cref="Interval"/> (less often
+/// when saving it would take more than 2% of the run), each a binary file recorded in the manifest with its SHA-256.
 /// </summary>
-public sealed class CellCheckpoint
+public sealed class CellCheckpoint : IWellStateStore
 {
     /// <summary>The manifest's file name.</summary>
     public const string ManifestName = "manifest.json";
@@ -23,6 +26,13 @@ public sealed class CellCheckpoint
     private CellRows? _pending;
     private readonly Stopwatch _sinceFlush = Stopwatch.StartNew();
     private readonly IReadOnlyDictionary<string, string> _metadata;
+    private readonly List<ManifestBlob> _wells = [];
+    private ManifestBlob? _state;
+    private int _states;
+    private readonly Stopwatch _sinceProgress = Stopwatch.StartNew();
+    private TimeSpan _lastSaveCost;
+    private IReadOnlyList<byte[]>? _finishedWells;
+    private byte[]? _wellInProgress;
 
     private CellCheckpoint(string directory, IReadOnlyDictionary<string, string> metadata, TimeSpan interval)
     {
@@ -57,6 +67,85 @@ public sealed class CellCheckpoint
     /// <exception cref="SimulationException">There is no checkpoint, or its manifest is unreadable.</exception>
     public static IReadOnlyDictionary<string, string> ReadMetadata(string directory) => ReadManifest(directory).Metadata;
 
+    /// <summary>The finished wells (scenarios) the manifest in <paramref name="directory"/> records (reads the manifest only).</summary>
+    /// <exception cref="SimulationException">There is no checkpoint, or its manifest is unreadable.</exception>
+    public static int RecordedWells(string directory) => ReadManifest(directory).Wells.Count;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<byte[]> FinishedWells => _finishedWells ?? [];
+
+    /// <inheritdoc/>
+    public byte[]? WellInProgress => _wellInProgress;
+
+    /// <inheritdoc/>
+    public bool ProgressDue
+    {
+        get
+        {
+            // At most every Interval, and no more often than keeps the writing under ~2% of the run's time.
+            var wait = TimeSpan.FromTicks(Math.Max(Interval.Ticks, 49 * _lastSaveCost.Ticks));
+            return Interval > TimeSpan.Zero && _sinceProgress.Elapsed >= wait;
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SaveFinishedWell(int scenario, Action<BinaryWriter> write)
+    {
+        lock (_lock)
+        {
+            if (scenario != _wells.Count) throw new InvalidOperationException($"well {scenario} finished after {_wells.Count} wells");
+            var blob = WriteBlob(string.Create(CultureInfo.InvariantCulture, $"well-{scenario + 1:D4}.bin"), write);
+            _wells.Add(blob);
+            var old = _state;
+            _state = null;  // the next well has not started
+            WriteManifest();
+            if (old is not null) File.Delete(Path.Combine(Directory, old.File));
+            _sinceProgress.Restart();
+        }
+    }
+
+    /// <inheritdoc/>
+    public void SaveProgress(Action<BinaryWriter> write)
+    {
+        lock (_lock)
+        {
+            var clock = Stopwatch.StartNew();
+            var blob = WriteBlob(string.Create(CultureInfo.InvariantCulture, $"state-{++_states:D6}.bin"), write);
+            var old = _state;
+            _state = blob;
+            WriteManifest();
+            if (old is not null) File.Delete(Path.Combine(Directory, old.File));
+            _lastSaveCost = clock.Elapsed;
+            _sinceProgress.Restart();
+        }
+    }
+
+    // A state file: written whole to a temporary file, flushed, renamed; recorded with its SHA-256.
+    private ManifestBlob WriteBlob(string file, Action<BinaryWriter> write)
+    {
+        var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true)) write(writer);
+        string path = Path.Combine(Directory, file), temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+        {
+            buffer.Position = 0;
+            buffer.CopyTo(stream);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+        return new ManifestBlob(file, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length))), buffer.Length);
+    }
+
+    private byte[] ReadBlob(ManifestBlob blob)
+    {
+        string path = Path.Combine(Directory, blob.File);
+        if (!File.Exists(path)) throw new SimulationException($"{path}: the checkpoint's manifest lists it, but it is missing; start again with --force");
+        var bytes = File.ReadAllBytes(path);
+        if (bytes.Length != blob.Bytes || Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)) != blob.Sha256)
+            throw new SimulationException($"{path}: its content does not match the checkpoint's manifest (SHA-256); the checkpoint is corrupt; start again with --force");
+        return bytes;
+    }
+
     /// <summary>The cells the manifest in <paramref name="directory"/> records (reads the manifest only; safe while the run writes).</summary>
     /// <exception cref="SimulationException">There is no checkpoint, or its manifest is unreadable.</exception>
     public static long RecordedCells(string directory) => ReadManifest(directory).Parts.Sum(p => (long)p.Cells);
@@ -65,10 +154,18 @@ public sealed class CellCheckpoint
     /// <exception cref="SimulationException">There is no checkpoint, or its manifest is unreadable.</exception>
     public static CellCheckpoint Resume(string directory, TimeSpan interval)
     {
-        var (metadata, parts) = ReadManifest(directory);
-        var checkpoint = new CellCheckpoint(directory, metadata, interval);
-        checkpoint._parts.AddRange(parts);
-        var listed = parts.Select(p => p.File).ToHashSet(StringComparer.Ordinal);
+        var manifest = ReadManifest(directory);
+        var checkpoint = new CellCheckpoint(directory, manifest.Metadata, interval);
+        checkpoint._parts.AddRange(manifest.Parts);
+        checkpoint._wells.AddRange(manifest.Wells);
+        checkpoint._state = manifest.State;
+        // New states are numbered after the listed one, which stays until the manifest no longer lists it.
+        checkpoint._states = manifest.State is { File: var f } && f.Length > 10 && f.StartsWith("state-", StringComparison.Ordinal) && f.EndsWith(".bin", StringComparison.Ordinal)
+            && int.TryParse(f.AsSpan(6, f.Length - 10), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : 0;
+        checkpoint._finishedWells = [.. manifest.Wells.Select(w => checkpoint.ReadBlob(w))];
+        checkpoint._wellInProgress = manifest.State is { } state ? checkpoint.ReadBlob(state) : null;
+        var listed = manifest.Parts.Select(p => p.File).Concat(manifest.Wells.Select(w => w.File)).Append(manifest.State?.File)
+            .OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var file in System.IO.Directory.EnumerateFiles(directory))
         {
             string name = Path.GetFileName(file);
@@ -129,7 +226,11 @@ public sealed class CellCheckpoint
 
     private void WriteManifest()
     {
-        var manifest = new Manifest(Format, new Dictionary<string, string>(_metadata), [.. _parts.Select(p => new ManifestPart(p.File, p.Cells))]);
+        var manifest = new Manifest(Format, new Dictionary<string, string>(_metadata), [.. _parts.Select(p => new ManifestPart(p.File, p.Cells))])
+        {
+            Wells = _wells.Count > 0 ? [.. _wells] : null,
+            State = _state,
+        };
         string path = Path.Combine(Directory, ManifestName), temp = path + ".tmp";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
         {
@@ -139,7 +240,7 @@ public sealed class CellCheckpoint
         File.Move(temp, path, overwrite: true);
     }
 
-    private static (IReadOnlyDictionary<string, string> Metadata, List<(string File, int Cells)> Parts) ReadManifest(string directory)
+    private static (IReadOnlyDictionary<string, string> Metadata, List<(string File, int Cells)> Parts, List<ManifestBlob> Wells, ManifestBlob? State) ReadManifest(string directory)
     {
         string path = Path.Combine(directory, ManifestName);
         if (!File.Exists(path)) throw new SimulationException($"{directory}: no checkpoint to resume ({ManifestName} not found)");
@@ -155,13 +256,24 @@ public sealed class CellCheckpoint
         }
         if (manifest is not { Format: Format, Metadata: not null, Parts: not null })
             throw new SimulationException($"{path}: not a checkpoint manifest of this version ('{Format}')");
-        if (manifest.Parts.Any(p => p.File is null || p.File.Contains('/') || p.File.Contains('\\') || p.Cells < 0))
+        static bool BadName(string? file) => file is null || file.Contains('/') || file.Contains('\\') || file is "." or "..";
+        if (manifest.Parts.Any(p => BadName(p.File) || p.Cells < 0))
             throw new SimulationException($"{path}: a part entry is malformed");
-        return (manifest.Metadata, [.. manifest.Parts.Select(p => (p.File, p.Cells))]);
+        var wells = manifest.Wells ?? [];
+        if (wells.Append(manifest.State).OfType<ManifestBlob>().Any(b => BadName(b.File) || b.Sha256 is null || b.Bytes < 0))
+            throw new SimulationException($"{path}: a well entry is malformed");
+        return (manifest.Metadata, [.. manifest.Parts.Select(p => (p.File, p.Cells))], wells, manifest.State);
     }
 
     private static readonly JsonSerializerOptions ManifestJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    private sealed record Manifest(string Format, Dictionary<string, string> Metadata, List<ManifestPart> Parts);
+    private sealed record Manifest(string Format, Dictionary<string, string> Metadata, List<ManifestPart> Parts)
+    {
+        /// <summary>A coupled run's finished wells, in scenario order (absent: none).</summary>
+        public List<ManifestBlob>? Wells { get; init; }
+        /// <summary>A coupled run's well in progress (absent: none saved).</summary>
+        public ManifestBlob? State { get; init; }
+    }
     private sealed record ManifestPart(string File, int Cells);
+    private sealed record ManifestBlob(string File, string Sha256, long Bytes);
 }

@@ -104,6 +104,15 @@ public sealed class CellRunPlan
     /// <summary>Called with the rows of every block of cells that finishes (concurrently from worker threads).</summary>
     public Action<CellRows>? Finished { get; init; }
 
+    /// <summary>
+    /// A study with a shared ligand pool or a lineage (whose cells are coupled): where its finished wells and the well
+    /// in progress are saved, and restored from when the store holds them.
+    /// </summary>
+    public IWellStateStore? Wells { get; init; }
+
+    /// <summary>After a coupled run continued from <see cref="Wells"/>: where it continued (scenario and time), or null.</summary>
+    public string? ContinuedFrom { get; internal set; }
+
     /// <summary>After the run: how many cells were restored (taken as they were, not simulated).</summary>
     public long RestoredCells { get; internal set; }
 

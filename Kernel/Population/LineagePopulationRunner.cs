@@ -93,6 +93,15 @@ internal static class LineagePopulationRunner
         var histories = new List<CellHistory>();
         int maxPaused = 0;
         bool cancelled = false;
+        // A checkpoint (IWellStateStore): finished wells are taken as saved, the well in progress continues from its state.
+        var store = options.Plan?.Wells;
+        var finished = store?.FinishedWells ?? [];
+        var inProgress = store?.WellInProgress;
+        if (finished.Count > scenarios.Count || finished.Count == scenarios.Count && inProgress is not null)
+            throw WellState.Mismatch($"{finished.Count} finished wells of a run of {scenarios.Count} scenarios");
+        var offset = new Simulation.SimulationCounters();   // work saved by the interrupted run, less what restoring redid
+        Simulation.SimulationCounters Work() => engines.SelectMany(e => e.Created).Aggregate(offset, (sum, simulator) => sum + simulator.Counters);
+        void ContinueWork(Simulation.SimulationCounters saved) => offset = saved - (Work() - offset);
         for (int si = 0; si < scenarios.Count && !cancelled; si++)
         {
             var scenario = scenarios[si];
@@ -100,6 +109,32 @@ internal static class LineagePopulationRunner
             var recordTimes = grid.Times();
             ulong wellSeed = seed ^ PopulationRunner.ScenarioHash(scenario.Name);
             int KindOf(int type) => cellEngines.KindOf[si * types + type];
+            int historyStart = histories.Count;
+            if (si < finished.Count)
+            {
+                // A finished well: its cells' criterion checks are made again (they are per run, not saved), its results read back.
+                var row = new double[p];
+                var startCounts = new double[s];
+                for (int w = 0; w < wellCells; w++)
+                {
+                    sampler.Sample(seed, scenario, study.CellTypes[w / cells], w / cells, w % cells, row, startCounts);
+                    criterion?.Check(si * types + w / cells, startCounts, row);
+                }
+                WellState.Read(finished[si], r =>
+                {
+                    r.Expect(si, "as the finished well's scenario");
+                    ContinueWork(r.ReadCounters());
+                    maxPaused = Math.Max(maxPaused, r.ReadInt32());
+                    for (int type = 0; type < types; type++)
+                        groups[si * types + type].ReadState(r, new LineageTrace(cells, recordTimes, o, fateNames.Count, nTraits));
+                    if (r.ReadTrace() is { } trace) traces.Add(trace);
+                    int n = r.ReadInt32();
+                    for (int i = 0; i < n; i++) histories.Add(r.ReadHistory());
+                    return 0;
+                });
+                options.Plan!.ContinuedFrom = FormattableString.Invariant($"{finished.Count} of {scenarios.Count} scenarios finished");
+                continue;
+            }
 
             // The roots: parameters (kept per root, shared by its descendants) and paused cells.
             var parameters = new double[wellCells * p];
@@ -151,12 +186,25 @@ internal static class LineagePopulationRunner
             double deadUptake = 0;
             long wellsBefore = (long)si * wellCells;
 
-            Classify(live, 0, grid.Start, grid.Start);
-            Record(0);
-
             int nextRecord = 1, interval = 0, checksSinceRecord = 0;
-            double lastRecord = grid.Start;
-            for (double t = grid.Start; t < scenario.Duration && !cancelled; interval++)
+            double lastRecord = grid.Start, t = grid.Start;
+            var lastAverages = new double[agentParameters.Length];
+            if (si == finished.Count && inProgress is not null)
+            {
+                // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
+                histories.RemoveRange(historyStart, histories.Count - historyStart);
+                WellState.Read(inProgress, ReadProgress);
+                for (int w = 0; w < wellCells; w++)
+                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = lastAverages[a];
+                options.Plan!.ContinuedFrom = FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}, {finished.Count} of {scenarios.Count} scenarios finished");
+            }
+            else
+            {
+                Classify(live, 0, grid.Start, grid.Start);
+                Record(0);
+            }
+
+            for (; t < scenario.Duration && !cancelled; interval++)
             {
                 // Without a pool: every 'every' from the last recorded time (counted, so that no rounding adds a check).
                 double end = well?.NextEnd(t, coupling, scenario.Duration) ?? Math.Min(lastRecord + ++checksSinceRecord * coupling, scenario.Duration);
@@ -169,6 +217,7 @@ internal static class LineagePopulationRunner
                 var averages = well?.Averages(t, end) ?? [];
                 for (int w = 0; w < wellCells; w++)
                     for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
+                averages.CopyTo(lastAverages);
                 var current = live.ToArray();
                 int chunks = (current.Length + blockSize - 1) / blockSize;
                 try
@@ -320,6 +369,7 @@ internal static class LineagePopulationRunner
                 }
                 t = end;
                 progress?.Report(new PopulationProgress(wellsBefore + (long)(wellCells * Math.Min(1, t / scenario.Duration)), total));
+                if (store is { ProgressDue: true }) store.SaveProgress(WriteProgress);
             }
             if (cancelled) break;
 
@@ -354,6 +404,104 @@ internal static class LineagePopulationRunner
                 var group = groups[si * types + type];
                 group.StoreAll(values, [.. members.Select(c => c.Fate)], [.. members.SelectMany(c => c.Traits ?? new bool[nTraits])], [.. members.Select(c => c.Weight)]);
                 group.Lineage = lineageTraces[type];
+            }
+            store?.SaveFinishedWell(si, w =>
+            {
+                w.Write(WellState.Magic);
+                w.Write(si);
+                w.WriteCounters(Work());
+                w.Write(maxPaused);
+                for (int type = 0; type < types; type++) groups[si * types + type].WriteState(w);
+                w.WriteTrace(well is null ? null : traces[^1]);
+                w.Write(histories.Count - historyStart);
+                for (int i = historyStart; i < histories.Count; i++) w.WriteHistory(histories[i]);
+            });
+
+            // The well in progress, at the end of a coupling interval: everything the next intervals and the
+            // results read (the parameters are drawn again; only the agents' columns change as the well runs).
+            void WriteProgress(BinaryWriter w)
+            {
+                w.Write(WellState.Magic);
+                w.Write(si);
+                w.WriteCounters(Work());
+                w.Write(maxPaused);
+                w.Write(t);
+                w.Write(interval + 1);
+                w.Write(nextRecord);
+                w.Write(checksSinceRecord);
+                w.Write(lastRecord);
+                w.WriteDoubles(lastAverages);
+                w.Write(well is not null);
+                well?.WriteState(w);
+                w.Write(deadUptake);
+                w.WriteDoubles(divisions);
+                w.WriteDoubles(deaths);
+                w.WriteDoubles(typeTaken);
+                foreach (var trace in lineageTraces) w.WriteLineage(trace);
+                var historyIndex = new Dictionary<CellHistory, int>(ReferenceEqualityComparer.Instance);
+                w.Write(histories.Count - historyStart);
+                for (int i = historyStart; i < histories.Count; i++)
+                {
+                    historyIndex[histories[i]] = i - historyStart;
+                    w.WriteHistory(histories[i]);
+                }
+                w.Write(live.Count);
+                foreach (var c in live)
+                {
+                    c.Paused.Write(w);
+                    w.Write(c.Root);
+                    w.Write(c.Type);
+                    w.Write(c.Key);
+                    w.Write(c.Weight);
+                    w.Write(c.UptakeBefore);
+                    w.Write(c.Charged);
+                    w.WriteDoubles(c.Sums);
+                    w.Write(c.Fate);
+                    w.Write(c.Traits is not null);
+                    if (c.Traits is not null) w.WriteBools(c.Traits);
+                    w.Write(c.History is null ? -1 : historyIndex[c.History]);
+                }
+            }
+
+            int ReadProgress(BinaryReader r)
+            {
+                r.Expect(si, "as the scenario in progress");
+                var saved = r.ReadCounters();
+                maxPaused = Math.Max(maxPaused, r.ReadInt32());
+                t = r.ReadDouble();
+                interval = r.ReadInt32();
+                nextRecord = r.ReadInt32();
+                checksSinceRecord = r.ReadInt32();
+                lastRecord = r.ReadDouble();
+                r.ReadDoubles(lastAverages);
+                if (r.ReadBoolean() != well is not null) throw WellState.Mismatch("a well with or without a ligand pool, unlike the run");
+                well?.ReadState(r);
+                deadUptake = r.ReadDouble();
+                r.ReadDoubles(divisions);
+                r.ReadDoubles(deaths);
+                r.ReadDoubles(typeTaken);
+                foreach (var trace in lineageTraces) r.ReadLineage(trace);
+                var restored = new CellHistory[r.ReadInt32()];
+                for (int i = 0; i < restored.Length; i++) histories.Add(restored[i] = r.ReadHistory());
+                int liveCount = r.ReadInt32();
+                live = new List<LiveCell>(liveCount);
+                for (int n = 0; n < liveCount; n++)
+                {
+                    var c = new LiveCell
+                    {
+                        Paused = PausedCell.Read(r), Root = r.ReadInt32(), Type = r.ReadInt32(), Key = r.ReadUInt64(), Weight = r.ReadDouble(),
+                        UptakeBefore = r.ReadDouble(), Charged = r.ReadDouble(), Sums = r.ReadDoubles(), Fate = r.ReadInt32(),
+                    };
+                    if (r.ReadBoolean()) c.Traits = r.ReadBools();
+                    int h = r.ReadInt32();
+                    if (h >= restored.Length || c.Root < 0 || c.Root >= wellCells || c.Type != c.Root / cells || c.Sums.Length != 4 * o)
+                        throw WellState.Mismatch("a live cell that does not belong to the well");
+                    if (h >= 0) c.History = restored[h];
+                    live.Add(c);
+                }
+                // What the start above counted again was counted before.
+                ContinueWork(saved);
+                return 0;
             }
 
             // Fates of every live cell at a recorded time (in parallel; each cell's own), fate rules reading
@@ -428,7 +576,7 @@ internal static class LineagePopulationRunner
             }
         }
 
-        var counters = engines.SelectMany(e => e.Created).Aggregate(new Simulation.SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
+        var counters = Work();
         return new PopulationResult(study, scenarios, variableNames, fateNames, groups, counters.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = cellEngines.Description,

@@ -46,11 +46,41 @@ internal static class PooledPopulationRunner
         var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, options.SlowScale);
         var traces = new List<LigandPoolTrace>();
         bool cancelled = false;
+        // A checkpoint (IWellStateStore): finished wells are taken as saved, the well in progress continues from its state.
+        var store = options.Plan?.Wells;
+        var finished = store?.FinishedWells ?? [];
+        var inProgress = store?.WellInProgress;
+        if (finished.Count > scenarios.Count || finished.Count == scenarios.Count && inProgress is not null)
+            throw WellState.Mismatch($"{finished.Count} finished wells of a run of {scenarios.Count} scenarios");
+        var offset = new SimulationCounters();   // work saved by the interrupted run, less what restoring redid
+        SimulationCounters Work() => engines.SelectMany(e => e.Created).Aggregate(offset, (sum, simulator) => sum + simulator.Counters);
+        void ContinueWork(SimulationCounters saved) => offset = saved - (Work() - offset);
         for (int si = 0; si < scenarios.Count && !cancelled; si++)
         {
             var scenario = scenarios[si];
             var grid = PopulationRunner.GridFor(scenario, study.Settings.OutputInterval);
             ulong wellSeed = seed ^ PopulationRunner.ScenarioHash(scenario.Name);
+            if (si < finished.Count)
+            {
+                // A finished well: its cells' criterion checks are made again (they are per run, not saved), its results read back.
+                var row = new double[p];
+                var startCounts = new double[s];
+                for (int w = 0; w < wellCells; w++)
+                {
+                    sampler.Sample(seed, scenario, study.CellTypes[w / cells], w / cells, w % cells, row, startCounts);
+                    criterion?.Check(si * types + w / cells, startCounts, row);
+                }
+                WellState.Read(finished[si], r =>
+                {
+                    r.Expect(si, "as the finished well's scenario");
+                    ContinueWork(r.ReadCounters());
+                    for (int type = 0; type < types; type++) groups[si * types + type].ReadState(r, null);
+                    traces.Add(r.ReadTrace() ?? throw WellState.Mismatch("a pooled well without its ligand trace"));
+                    return 0;
+                });
+                options.Plan!.ContinuedFrom = FormattableString.Invariant($"{finished.Count} of {scenarios.Count} scenarios finished");
+                continue;
+            }
 
             // The well: per-cell parameters, paused cells and records (memory per cell: P + S doubles
             // and the recorded grid).
@@ -83,8 +113,18 @@ internal static class PooledPopulationRunner
             int nextPoint = 0;
             long wellsBefore = (long)si * wellCells;
             var uptakeBefore = (double[])uptakeStart.Clone();
+            double t = grid.Start;
+            var lastAverages = new double[agentParameters.Length];
+            if (si == finished.Count && inProgress is not null)
+            {
+                // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
+                WellState.Read(inProgress, ReadProgress);
+                for (int w = 0; w < wellCells; w++)
+                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = lastAverages[a];
+                options.Plan!.ContinuedFrom = FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}, {finished.Count} of {scenarios.Count} scenarios finished");
+            }
 
-            for (double t = grid.Start; t < scenario.Duration && !cancelled;)
+            while (t < scenario.Duration && !cancelled)
             {
                 double end = well.NextEnd(t, coupling, scenario.Duration);
                 bool last = end >= scenario.Duration;
@@ -103,6 +143,7 @@ internal static class PooledPopulationRunner
                 var averages = well.Averages(t, end);
                 for (int w = 0; w < wellCells; w++)
                     for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
+                averages.CopyTo(lastAverages);
                 int chunks = (wellCells + blockSize - 1) / blockSize;
                 try
                 {
@@ -141,6 +182,7 @@ internal static class PooledPopulationRunner
                 well.Commit(t, end, taken, averages);
                 t = end;
                 progress?.Report(new PopulationProgress(wellsBefore + (long)(wellCells * Math.Min(1, t / scenario.Duration)), total));
+                if (store is { ProgressDue: true }) store.SaveProgress(WriteProgress);
             }
             if (cancelled) break;
 
@@ -172,9 +214,61 @@ internal static class PooledPopulationRunner
                 for (int k = 0; k < sampledIndex.Length; k++) sampledValues[k] = vars[v + sampledIndex[k]];
                 groups[si * types + type].StoreParameters(cell, sampledValues);
             }
+            store?.SaveFinishedWell(si, w =>
+            {
+                w.Write(WellState.Magic);
+                w.Write(si);
+                w.WriteCounters(Work());
+                for (int type = 0; type < types; type++) groups[si * types + type].WriteState(w);
+                w.WriteTrace(traces[^1]);
+            });
+
+            // The well in progress, at the end of a coupling interval: every cell's state and recorded points, the
+            // fluid's state (the parameters are drawn again; only the agents' columns change as the well runs).
+            void WriteProgress(BinaryWriter w)
+            {
+                w.Write(WellState.Magic);
+                w.Write(si);
+                w.WriteCounters(Work());
+                w.Write(t);
+                w.Write(nextPoint);
+                w.WriteDoubles(lastAverages);
+                well.WriteState(w);
+                w.WriteDoubles(uptakeNow);
+                w.WriteDoubles(uptakeBefore);
+                int recorded = nextPoint * o;
+                for (int c = 0; c < wellCells; c++)
+                {
+                    paused[c].Write(w);
+                    w.WriteDoubles(records.AsSpan((int)((long)c * grid.Points * o), recorded));
+                }
+            }
+
+            int ReadProgress(BinaryReader r)
+            {
+                r.Expect(si, "as the scenario in progress");
+                var saved = r.ReadCounters();
+                t = r.ReadDouble();
+                nextPoint = r.ReadInt32();
+                if (nextPoint < 0 || nextPoint > grid.Points) throw WellState.Mismatch($"{nextPoint} recorded points of {grid.Points}");
+                r.ReadDoubles(lastAverages);
+                well.ReadState(r);
+                r.ReadDoubles(uptakeNow);
+                r.ReadDoubles(uptakeBefore);
+                for (int c = 0; c < wellCells; c++)
+                {
+                    var cell = PausedCell.Read(r);
+                    if (cell.Counts.Length != paused[c].Counts.Length) throw WellState.Mismatch("a cell of another engine's layout");
+                    paused[c] = cell;
+                    r.ReadDoubles(records.AsSpan((int)((long)c * grid.Points * o), nextPoint * o));
+                }
+                // What the start above counted again was counted before.
+                ContinueWork(saved);
+                return 0;
+            }
         }
 
-        var counters = engines.SelectMany(e => e.Created).Aggregate(new Simulation.SimulationCounters(), (sum, simulator) => sum + simulator.Counters);
+        var counters = Work();
         return new PopulationResult(study, scenarios, variableNames, fateNames, groups, counters.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = cellEngines.Description,

@@ -110,6 +110,45 @@ public sealed class PopulationGroup
         }
     }
 
+    /// <summary>Writes everything stored (a finished well's group, for a checkpoint; <see cref="IWellStateStore"/>).</summary>
+    internal void WriteState(BinaryWriter w)
+    {
+        w.WriteDoubles(_values);
+        w.WriteInts(_fates);
+        w.WriteBools(_done);
+        w.WriteBools(_traits);
+        w.Write(_weights is not null);
+        if (_weights is not null) w.WriteDoubles(_weights);
+        w.Write(_parameterCount);
+        w.WriteDoubles(_parameters);
+        w.Write(Lineage is not null);
+        if (Lineage is not null) w.WriteLineage(Lineage);
+    }
+
+    /// <summary>
+    /// Restores what <see cref="WriteState"/> wrote; <paramref name="lineage"/> is the empty trace the run makes for
+    /// this group (with a <c>lineage</c> block), filled from the state.
+    /// </summary>
+    internal void ReadState(BinaryReader r, LineageTrace? lineage)
+    {
+        _values = r.ReadDoubles();
+        _fates = r.ReadInts();
+        _done = r.ReadBools();
+        _traits = r.ReadBools();
+        _weights = r.ReadBoolean() ? r.ReadDoubles() : null;
+        _parameterCount = r.ReadInt32();
+        _parameters = r.ReadDoubles();
+        if (_done.Length != _fates.Length || _values.Length != _fates.Length * _variables || _traits.Length != _fates.Length * _traitRules.Count
+            || _weights is { } weights && weights.Length != _fates.Length || _parameters.Length != _fates.Length * _parameterCount)
+            throw WellState.Mismatch($"group {Scenario.Name} × {CellType.Name} of another shape");
+        if (r.ReadBoolean() != lineage is not null) throw WellState.Mismatch($"group {Scenario.Name} × {CellType.Name} with or without a lineage trace, unlike the run");
+        if (lineage is not null)
+        {
+            r.ReadLineage(lineage);
+            Lineage = lineage;
+        }
+    }
+
     internal void Store(int cell, ReadOnlySpan<double> variables, int fate, ReadOnlySpan<bool> traits)
     {
         variables.CopyTo(_values.AsSpan(cell * _variables, _variables));

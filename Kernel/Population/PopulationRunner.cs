@@ -42,7 +42,8 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
 
     /// <summary>
     /// A shard's range, cells restored from a checkpoint or shards, and a sink for finished blocks
-    /// (<see cref="CellRunPlan"/>); null: the whole run. Not for studies with a ligand pool or a lineage.
+    /// (<see cref="CellRunPlan"/>); null: the whole run. A study with a ligand pool or a lineage takes only
+    /// <see cref="CellRunPlan.Wells"/> (its wells are saved and continued whole).
     /// </summary>
     public CellRunPlan? Plan { get; init; }
 
@@ -120,8 +121,11 @@ public static class PopulationRunner
         // A shard makes the engines of its own groups only (the slow-scale reduction of a group costs a few ms).
         Func<int, bool>? needed = options.Plan?.Range is { } range ? g => (long)g * cells < range.End && (long)(g + 1) * cells > range.First : null;
         var engines = CellEngines.For(study, network, groups, options, engine, needed);
-        if ((study.Lineage is not null || study.Settings.LigandPool is not null) && options.Plan is not null)
-            throw new NotSupportedException("the cells of a well with a shared ligand pool or a lineage are coupled: such a study is not split into shards or checkpointed by cell (run each scenario as its own job with --scenario)");
+        if ((study.Lineage is not null || study.Settings.LigandPool is not null) && options.Plan is { } coupledPlan
+            && (coupledPlan.Range is not null || coupledPlan.Restore is not null || coupledPlan.Finished is not null))
+            throw new NotSupportedException("the cells of a well with a shared ligand pool or a lineage are coupled: such a study is not split into shards or checkpointed by cell, only well by well (CellRunPlan.Wells); run each scenario as its own job with --scenario to spread it");
+        if (options.Plan?.Wells is not null && study.Lineage is null && study.Settings.LigandPool is null)
+            throw new NotSupportedException("CellRunPlan.Wells is for studies with a shared ligand pool or a lineage; this study's cells are checkpointed by cell (CellRunPlan.Restore, Finished)");
         if (study.Lineage is { } lineage)
             return LineagePopulationRunner.Run(study, lineage, scenarios, options, study.Settings.LigandPool, network, engines, groups, cells, seed, blockSize, progress, cancellationToken);
         if (study.Settings.LigandPool is { } pool)

@@ -160,6 +160,40 @@ internal sealed class TissueWell
         Record(end);
     }
 
+    /// <summary>Writes what changes as the well runs (a checkpoint): per agent its concentrations and traces, the coupling times, the largest change and the deficit.</summary>
+    public void WriteState(BinaryWriter w)
+    {
+        w.Write(Agents.Count);
+        foreach (var a in Agents)
+        {
+            w.Write(a.Free);
+            w.Write(a.Supply);
+            w.Write(a.Uptake);
+            w.WriteDoubleList(a.PlasmaTrace);
+            w.WriteDoubleList(a.FreeTrace);
+        }
+        w.WriteDoubleList(Times);
+        w.Write(MaxRelativeChange);
+        w.Write(Deficit);
+    }
+
+    /// <summary>Restores what <see cref="WriteState"/> wrote into the same scenario's new well.</summary>
+    public void ReadState(BinaryReader r)
+    {
+        r.Expect(Agents.Count, "agents in the well");
+        foreach (var a in Agents)
+        {
+            a.Free = r.ReadDouble();
+            a.Supply = r.ReadDouble();
+            a.Uptake = r.ReadDouble();
+            r.ReadDoubleList(a.PlasmaTrace);
+            r.ReadDoubleList(a.FreeTrace);
+        }
+        r.ReadDoubleList(Times);
+        MaxRelativeChange = r.ReadDouble();
+        Deficit = r.ReadDouble();
+    }
+
     private static double Change(Agent a, double from, double to) =>
         Math.Abs(to - from) is var d && d == 0 ? 0 : d / Math.Max(Math.Max(from, to), Resolution * a.Peak);
 

@@ -23,6 +23,27 @@ public struct Xoshiro256StarStar : IUniformSource
         if ((_s0 | _s1 | _s2 | _s3) == 0) _s0 = 1;
     }
 
+    /// <summary>Writes the generator's state (a checkpoint; <see cref="Read"/> continues the same stream).</summary>
+    internal readonly void Write(BinaryWriter w)
+    {
+        w.Write(_s0);
+        w.Write(_s1);
+        w.Write(_s2);
+        w.Write(_s3);
+    }
+
+    /// <summary>The generator <see cref="Write"/> wrote, at the same point of its stream.</summary>
+    internal static Xoshiro256StarStar Read(BinaryReader r)
+    {
+        var x = default(Xoshiro256StarStar);
+        x._s0 = r.ReadUInt64();
+        x._s1 = r.ReadUInt64();
+        x._s2 = r.ReadUInt64();
+        x._s3 = r.ReadUInt64();
+        if ((x._s0 | x._s1 | x._s2 | x._s3) == 0) throw Population.WellState.Mismatch("a random stream in the all-zero state");
+        return x;
+    }
+
     /// <summary>The next 64 random bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong NextUInt64()

@@ -57,4 +57,15 @@ public sealed class PausedCell
 
     /// <summary>The time the cell is paused at.</summary>
     public double Time { get; internal set; }
+
+    /// <summary>Writes the cell's whole state (a checkpoint): counts, random stream, time.</summary>
+    internal void Write(BinaryWriter w)
+    {
+        Population.WellState.WriteDoubles(w, Counts);
+        Random.Write(w);
+        w.Write(Time);
+    }
+
+    /// <summary>A cell written by <see cref="Write"/>.</summary>
+    internal static PausedCell Read(BinaryReader r) => new(Population.WellState.ReadDoubles(r), Xoshiro256StarStar.Read(r), r.ReadDouble());
 }
