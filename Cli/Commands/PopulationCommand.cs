@@ -68,6 +68,7 @@ internal static class PopulationCommand
             var identity = CellRunOptions.Identity(parse, "population", studyFile.ToString(), study, options.Seed ?? study.Settings.Seed, total);
             if (runOptions.Open(parse, context, dir, identity, total, coupled, error) is not { } session) return CliApp.InputError;
             options = options with { Plan = session.Plan };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var result = ProgressDisplay.Run($"{study.Model.Name}: {total} cells", total, (PopulationProgress p) => p.CellsDone,
                 progress => PopulationRunner.Run(study, options, progress: progress, cancellationToken: cancellationToken));
             long done = result.Groups.Sum(g => (long)g.Completed);
@@ -113,6 +114,8 @@ internal static class PopulationCommand
             if (session.Plan?.ContinuedFrom is { } from)
                 output.WriteLine($"resumed: continued from the checkpoint ({from})");
             output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, cells.parquet, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}{string.Concat(lineagePlots.Select(f => f + ", "))}report.md, *.png");
+            if (session.Checkpoint?.WellStatesWritten is { Count: > 0 } states)
+                output.WriteLine(FormattableString.Invariant($"checkpoint: {states.Count} well states written in {states.Time.TotalSeconds:F2} s ({states.Time.TotalSeconds / Math.Max(1e-9, clock.Elapsed.TotalSeconds):P2} of the run's {clock.Elapsed.TotalSeconds:F0} s)"));
             if (result.Cancelled) error.WriteLine($"interrupted: wrote the {done} cells that finished (the files say they are partial){(session.Checkpoint is not null ? $"; continue with --resume {dir.FullName}" : "")}");
             return result.Cancelled ? CliApp.Interrupted : 0;
         });

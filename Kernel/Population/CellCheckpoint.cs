@@ -32,6 +32,8 @@ public sealed class CellCheckpoint : IWellStateStore
     private readonly Stopwatch _sinceProgress = Stopwatch.StartNew();
     private TimeSpan _lastSaveCost;
     private IReadOnlyList<byte[]>? _finishedWells;
+    private int _written;
+    private TimeSpan _writeTime;
     private byte[]? _wellInProgress;
 
     private CellCheckpoint(string directory, IReadOnlyDictionary<string, string> metadata, TimeSpan interval)
@@ -71,6 +73,9 @@ public sealed class CellCheckpoint : IWellStateStore
     /// <exception cref="SimulationException">There is no checkpoint, or its manifest is unreadable.</exception>
     public static int RecordedWells(string directory) => ReadManifest(directory).Wells.Count;
 
+    /// <summary>Well states written by this process (finished wells and states of the well in progress), and the time it took.</summary>
+    public (int Count, TimeSpan Time) WellStatesWritten { get { lock (_lock) return (_written, _writeTime); } }
+
     /// <inheritdoc/>
     public IReadOnlyList<byte[]> FinishedWells => _finishedWells ?? [];
 
@@ -94,6 +99,7 @@ public sealed class CellCheckpoint : IWellStateStore
         lock (_lock)
         {
             if (scenario != _wells.Count) throw new InvalidOperationException($"well {scenario} finished after {_wells.Count} wells");
+            var clock = Stopwatch.StartNew();
             var blob = WriteBlob(string.Create(CultureInfo.InvariantCulture, $"well-{scenario + 1:D4}.bin"), write);
             _wells.Add(blob);
             var old = _state;
@@ -101,6 +107,8 @@ public sealed class CellCheckpoint : IWellStateStore
             WriteManifest();
             if (old is not null) File.Delete(Path.Combine(Directory, old.File));
             _sinceProgress.Restart();
+            _written++;
+            _writeTime += clock.Elapsed;
         }
     }
 
@@ -117,6 +125,8 @@ public sealed class CellCheckpoint : IWellStateStore
             if (old is not null) File.Delete(Path.Combine(Directory, old.File));
             _lastSaveCost = clock.Elapsed;
             _sinceProgress.Restart();
+            _written++;
+            _writeTime += _lastSaveCost;
         }
     }
 
