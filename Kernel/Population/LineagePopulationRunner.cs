@@ -93,15 +93,9 @@ internal static class LineagePopulationRunner
         var histories = new List<CellHistory>();
         int maxPaused = 0;
         bool cancelled = false;
-        // A checkpoint (IWellStateStore): finished wells are taken as saved, the well in progress continues from its state.
-        var store = options.Plan?.Wells;
-        var finished = store?.FinishedWells ?? [];
-        var inProgress = store?.WellInProgress;
-        if (finished.Count > scenarios.Count || finished.Count == scenarios.Count && inProgress is not null)
-            throw WellState.Mismatch($"{finished.Count} finished wells of a run of {scenarios.Count} scenarios");
-        var offset = new Simulation.SimulationCounters();   // work saved by the interrupted run, less what restoring redid
-        Simulation.SimulationCounters Work() => engines.SelectMany(e => e.Created).Aggregate(offset, (sum, simulator) => sum + simulator.Counters);
-        void ContinueWork(Simulation.SimulationCounters saved) => offset = saved - (Work() - offset);
+        // A checkpoint: finished wells are taken as saved, the well in progress continues from its state.
+        var resumption = new WellResumption(options.Plan, scenarios.Count,
+            () => engines.SelectMany(e => e.Created).Aggregate(new Simulation.SimulationCounters(), (sum, simulator) => sum + simulator.Counters));
         for (int si = 0; si < scenarios.Count && !cancelled; si++)
         {
             var scenario = scenarios[si];
@@ -110,29 +104,18 @@ internal static class LineagePopulationRunner
             ulong wellSeed = seed ^ PopulationRunner.ScenarioHash(scenario.Name);
             int KindOf(int type) => cellEngines.KindOf[si * types + type];
             int historyStart = histories.Count;
-            if (si < finished.Count)
+            if (resumption.IsFinished(si))
             {
-                // A finished well: its cells' criterion checks are made again (they are per run, not saved), its results read back.
-                var row = new double[p];
-                var startCounts = new double[s];
-                for (int w = 0; w < wellCells; w++)
+                WellResumption.Recheck(criterion, sampler, study, scenario, si, seed, cells, p, s);
+                resumption.ReadFinished(si, r =>
                 {
-                    sampler.Sample(seed, scenario, study.CellTypes[w / cells], w / cells, w % cells, row, startCounts);
-                    criterion?.Check(si * types + w / cells, startCounts, row);
-                }
-                WellState.Read(finished[si], r =>
-                {
-                    r.Expect(si, "as the finished well's scenario");
-                    ContinueWork(r.ReadCounters());
                     maxPaused = Math.Max(maxPaused, r.ReadInt32());
                     for (int type = 0; type < types; type++)
                         groups[si * types + type].ReadState(r, new LineageTrace(cells, recordTimes, o, fateNames.Count, nTraits));
                     if (r.ReadTrace() is { } trace) traces.Add(trace);
                     int n = r.ReadInt32();
                     for (int i = 0; i < n; i++) histories.Add(r.ReadHistory());
-                    return 0;
                 });
-                options.Plan!.ContinuedFrom = FormattableString.Invariant($"{finished.Count} of {scenarios.Count} scenarios finished");
                 continue;
             }
 
@@ -189,14 +172,11 @@ internal static class LineagePopulationRunner
             int nextRecord = 1, interval = 0, checksSinceRecord = 0;
             double lastRecord = grid.Start, t = grid.Start;
             var lastAverages = new double[agentParameters.Length];
-            if (si == finished.Count && inProgress is not null)
+            // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
+            if (resumption.ContinueInProgress(si, ReadProgress, () => FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}")))
             {
-                // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
-                histories.RemoveRange(historyStart, histories.Count - historyStart);
-                WellState.Read(inProgress, ReadProgress);
                 for (int w = 0; w < wellCells; w++)
                     for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = lastAverages[a];
-                options.Plan!.ContinuedFrom = FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}, {finished.Count} of {scenarios.Count} scenarios finished");
             }
             else
             {
@@ -369,7 +349,7 @@ internal static class LineagePopulationRunner
                 }
                 t = end;
                 progress?.Report(new PopulationProgress(wellsBefore + (long)(wellCells * Math.Min(1, t / scenario.Duration)), total));
-                if (store is { ProgressDue: true }) store.SaveProgress(WriteProgress);
+                resumption.SaveProgressIfDue(si, WriteProgress);
             }
             if (cancelled) break;
 
@@ -405,11 +385,8 @@ internal static class LineagePopulationRunner
                 group.StoreAll(values, [.. members.Select(c => c.Fate)], [.. members.SelectMany(c => c.Traits ?? new bool[nTraits])], [.. members.Select(c => c.Weight)]);
                 group.Lineage = lineageTraces[type];
             }
-            store?.SaveFinishedWell(si, w =>
+            resumption.SaveFinished(si, w =>
             {
-                w.Write(WellState.Magic);
-                w.Write(si);
-                w.WriteCounters(Work());
                 w.Write(maxPaused);
                 for (int type = 0; type < types; type++) groups[si * types + type].WriteState(w);
                 w.WriteTrace(well is null ? null : traces[^1]);
@@ -421,9 +398,6 @@ internal static class LineagePopulationRunner
             // results read (the parameters are drawn again; only the agents' columns change as the well runs).
             void WriteProgress(BinaryWriter w)
             {
-                w.Write(WellState.Magic);
-                w.Write(si);
-                w.WriteCounters(Work());
                 w.Write(maxPaused);
                 w.Write(t);
                 w.Write(interval + 1);
@@ -463,10 +437,9 @@ internal static class LineagePopulationRunner
                 }
             }
 
-            int ReadProgress(BinaryReader r)
+            void ReadProgress(BinaryReader r)
             {
-                r.Expect(si, "as the scenario in progress");
-                var saved = r.ReadCounters();
+                histories.RemoveRange(historyStart, histories.Count - historyStart);
                 maxPaused = Math.Max(maxPaused, r.ReadInt32());
                 t = r.ReadDouble();
                 interval = r.ReadInt32();
@@ -499,9 +472,6 @@ internal static class LineagePopulationRunner
                     if (h >= 0) c.History = restored[h];
                     live.Add(c);
                 }
-                // What the start above counted again was counted before.
-                ContinueWork(saved);
-                return 0;
             }
 
             // Fates of every live cell at a recorded time (in parallel; each cell's own), fate rules reading
@@ -576,7 +546,7 @@ internal static class LineagePopulationRunner
             }
         }
 
-        var counters = Work();
+        var counters = resumption.Work();
         return new PopulationResult(study, scenarios, variableNames, fateNames, groups, counters.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = cellEngines.Description,

@@ -46,39 +46,22 @@ internal static class PooledPopulationRunner
         var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, options.SlowScale);
         var traces = new List<LigandPoolTrace>();
         bool cancelled = false;
-        // A checkpoint (IWellStateStore): finished wells are taken as saved, the well in progress continues from its state.
-        var store = options.Plan?.Wells;
-        var finished = store?.FinishedWells ?? [];
-        var inProgress = store?.WellInProgress;
-        if (finished.Count > scenarios.Count || finished.Count == scenarios.Count && inProgress is not null)
-            throw WellState.Mismatch($"{finished.Count} finished wells of a run of {scenarios.Count} scenarios");
-        var offset = new SimulationCounters();   // work saved by the interrupted run, less what restoring redid
-        SimulationCounters Work() => engines.SelectMany(e => e.Created).Aggregate(offset, (sum, simulator) => sum + simulator.Counters);
-        void ContinueWork(SimulationCounters saved) => offset = saved - (Work() - offset);
+        // A checkpoint: finished wells are taken as saved, the well in progress continues from its state.
+        var resumption = new WellResumption(options.Plan, scenarios.Count,
+            () => engines.SelectMany(e => e.Created).Aggregate(new SimulationCounters(), (sum, simulator) => sum + simulator.Counters));
         for (int si = 0; si < scenarios.Count && !cancelled; si++)
         {
             var scenario = scenarios[si];
             var grid = PopulationRunner.GridFor(scenario, study.Settings.OutputInterval);
             ulong wellSeed = seed ^ PopulationRunner.ScenarioHash(scenario.Name);
-            if (si < finished.Count)
+            if (resumption.IsFinished(si))
             {
-                // A finished well: its cells' criterion checks are made again (they are per run, not saved), its results read back.
-                var row = new double[p];
-                var startCounts = new double[s];
-                for (int w = 0; w < wellCells; w++)
+                WellResumption.Recheck(criterion, sampler, study, scenario, si, seed, cells, p, s);
+                resumption.ReadFinished(si, r =>
                 {
-                    sampler.Sample(seed, scenario, study.CellTypes[w / cells], w / cells, w % cells, row, startCounts);
-                    criterion?.Check(si * types + w / cells, startCounts, row);
-                }
-                WellState.Read(finished[si], r =>
-                {
-                    r.Expect(si, "as the finished well's scenario");
-                    ContinueWork(r.ReadCounters());
                     for (int type = 0; type < types; type++) groups[si * types + type].ReadState(r, null);
                     traces.Add(r.ReadTrace() ?? throw WellState.Mismatch("a pooled well without its ligand trace"));
-                    return 0;
                 });
-                options.Plan!.ContinuedFrom = FormattableString.Invariant($"{finished.Count} of {scenarios.Count} scenarios finished");
                 continue;
             }
 
@@ -115,14 +98,10 @@ internal static class PooledPopulationRunner
             var uptakeBefore = (double[])uptakeStart.Clone();
             double t = grid.Start;
             var lastAverages = new double[agentParameters.Length];
-            if (si == finished.Count && inProgress is not null)
-            {
-                // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
-                WellState.Read(inProgress, ReadProgress);
+            // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
+            if (resumption.ContinueInProgress(si, ReadProgress, () => FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}")))
                 for (int w = 0; w < wellCells; w++)
                     for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = lastAverages[a];
-                options.Plan!.ContinuedFrom = FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}, {finished.Count} of {scenarios.Count} scenarios finished");
-            }
 
             while (t < scenario.Duration && !cancelled)
             {
@@ -182,7 +161,7 @@ internal static class PooledPopulationRunner
                 well.Commit(t, end, taken, averages);
                 t = end;
                 progress?.Report(new PopulationProgress(wellsBefore + (long)(wellCells * Math.Min(1, t / scenario.Duration)), total));
-                if (store is { ProgressDue: true }) store.SaveProgress(WriteProgress);
+                resumption.SaveProgressIfDue(si, WriteProgress);
             }
             if (cancelled) break;
 
@@ -214,11 +193,8 @@ internal static class PooledPopulationRunner
                 for (int k = 0; k < sampledIndex.Length; k++) sampledValues[k] = vars[v + sampledIndex[k]];
                 groups[si * types + type].StoreParameters(cell, sampledValues);
             }
-            store?.SaveFinishedWell(si, w =>
+            resumption.SaveFinished(si, w =>
             {
-                w.Write(WellState.Magic);
-                w.Write(si);
-                w.WriteCounters(Work());
                 for (int type = 0; type < types; type++) groups[si * types + type].WriteState(w);
                 w.WriteTrace(traces[^1]);
             });
@@ -227,9 +203,6 @@ internal static class PooledPopulationRunner
             // fluid's state (the parameters are drawn again; only the agents' columns change as the well runs).
             void WriteProgress(BinaryWriter w)
             {
-                w.Write(WellState.Magic);
-                w.Write(si);
-                w.WriteCounters(Work());
                 w.Write(t);
                 w.Write(nextPoint);
                 w.WriteDoubles(lastAverages);
@@ -244,10 +217,8 @@ internal static class PooledPopulationRunner
                 }
             }
 
-            int ReadProgress(BinaryReader r)
+            void ReadProgress(BinaryReader r)
             {
-                r.Expect(si, "as the scenario in progress");
-                var saved = r.ReadCounters();
                 t = r.ReadDouble();
                 nextPoint = r.ReadInt32();
                 if (nextPoint < 0 || nextPoint > grid.Points) throw WellState.Mismatch($"{nextPoint} recorded points of {grid.Points}");
@@ -262,13 +233,10 @@ internal static class PooledPopulationRunner
                     paused[c] = cell;
                     r.ReadDoubles(records.AsSpan((int)((long)c * grid.Points * o), nextPoint * o));
                 }
-                // What the start above counted again was counted before.
-                ContinueWork(saved);
-                return 0;
             }
         }
 
-        var counters = Work();
+        var counters = resumption.Work();
         return new PopulationResult(study, scenarios, variableNames, fateNames, groups, counters.Events, cancelled || cancellationToken.IsCancellationRequested)
         {
             Method = cellEngines.Description,

@@ -240,3 +240,121 @@ internal static class WellState
     public static Simulation.SimulationCounters ReadCounters(this BinaryReader r) =>
         new(r.ReadInt64(), r.ReadInt64()) { LeapedFirings = r.ReadInt64() };
 }
+
+/// <summary>
+/// A coupled runner's side of its checkpoint (<see cref="CellRunPlan.Wells"/>): which wells are taken as saved and
+/// which one continues from its state, the header every saved state starts with (tag, scenario, work so far), and
+/// the work counters of a continued run (the saved work, plus what this process's engines do after restoring).
+/// </summary>
+internal sealed class WellResumption
+{
+    private readonly CellRunPlan? _plan;
+    private readonly IWellStateStore? _store;
+    private readonly IReadOnlyList<byte[]> _finished;
+    private readonly byte[]? _inProgress;
+    private readonly int _scenarios;
+    private readonly Func<Simulation.SimulationCounters> _engineWork;
+    private Simulation.SimulationCounters _offset;
+
+    /// <param name="plan">The run's plan (its <see cref="CellRunPlan.Wells"/>), or null.</param>
+    /// <param name="scenarios">Scenarios (wells) of the run.</param>
+    /// <param name="engineWork">The work of this process's engines so far.</param>
+    public WellResumption(CellRunPlan? plan, int scenarios, Func<Simulation.SimulationCounters> engineWork)
+    {
+        _plan = plan;
+        _store = plan?.Wells;
+        _finished = _store?.FinishedWells ?? [];
+        _inProgress = _store?.WellInProgress;
+        _scenarios = scenarios;
+        _engineWork = engineWork;
+        if (_finished.Count > scenarios || _finished.Count == scenarios && _inProgress is not null)
+            throw WellState.Mismatch($"{_finished.Count} finished wells of a run of {scenarios} scenarios");
+    }
+
+    /// <summary>The run's work: what the interrupted run had done when it saved, and what was done here since.</summary>
+    public Simulation.SimulationCounters Work() => _offset + _engineWork();
+
+    /// <summary>Whether well <paramref name="scenario"/> finished before and is taken as saved.</summary>
+    public bool IsFinished(int scenario) => scenario < _finished.Count;
+
+    /// <summary>
+    /// Makes the criterion checks of a finished well's cells again (they are per run, not saved): the cells' draws
+    /// alone, nothing simulated.
+    /// </summary>
+    public static void Recheck(SlowScaleCriterionCheck? criterion, CellParameterSampler sampler, Study study, Scenario scenario, int scenarioIndex,
+        ulong seed, int cells, int parameters, int species)
+    {
+        if (criterion is null) return;
+        int types = study.CellTypes.Length;
+        var row = new double[parameters];
+        var counts = new double[species];
+        for (int w = 0; w < types * cells; w++)
+        {
+            sampler.Sample(seed, scenario, study.CellTypes[w / cells], w / cells, w % cells, row, counts);
+            criterion.Check(scenarioIndex * types + w / cells, counts, row);
+        }
+    }
+
+    /// <summary>Reads finished well <paramref name="scenario"/>'s results with <paramref name="read"/> (after its header).</summary>
+    public void ReadFinished(int scenario, Action<BinaryReader> read)
+    {
+        WellState.Read(_finished[scenario], r =>
+        {
+            r.Expect(scenario, "as the finished well's scenario");
+            ContinueWork(r.ReadCounters());
+            read(r);
+            return 0;
+        });
+        Say($"{_finished.Count} of {_scenarios} scenarios finished");
+    }
+
+    /// <summary>
+    /// If well <paramref name="scenario"/> is the one in progress, reads its state with <paramref name="read"/> (after its
+    /// header, into the well the runner has just started) and returns true; <paramref name="where"/> then says where it
+    /// continues.
+    /// </summary>
+    public bool ContinueInProgress(int scenario, Action<BinaryReader> read, Func<string> where)
+    {
+        if (scenario != _finished.Count || _inProgress is null) return false;
+        WellState.Read(_inProgress, r =>
+        {
+            r.Expect(scenario, "as the scenario in progress");
+            var saved = r.ReadCounters();
+            read(r);
+            // what starting the well again counted was counted before
+            ContinueWork(saved);
+            return 0;
+        });
+        Say($"{where()}, {_finished.Count} of {_scenarios} scenarios finished");
+        return true;
+    }
+
+    /// <summary>Saves finished well <paramref name="scenario"/>: its header, then <paramref name="write"/>.</summary>
+    public void SaveFinished(int scenario, Action<BinaryWriter> write) => _store?.SaveFinishedWell(scenario, w =>
+    {
+        Header(w, scenario);
+        write(w);
+    });
+
+    /// <summary>Between coupling intervals: saves the well in progress when the store says it is due.</summary>
+    public void SaveProgressIfDue(int scenario, Action<BinaryWriter> write)
+    {
+        if (_store is { ProgressDue: true })
+            _store.SaveProgress(w =>
+            {
+                Header(w, scenario);
+                write(w);
+            });
+    }
+
+    private void Header(BinaryWriter w, int scenario)
+    {
+        w.Write(WellState.Magic);
+        w.Write(scenario);
+        w.WriteCounters(Work());
+    }
+
+    private void ContinueWork(Simulation.SimulationCounters saved) => _offset = saved - _engineWork();
+
+    private void Say(string where) => _plan!.ContinuedFrom = where;
+}
