@@ -36,7 +36,7 @@ public static class RunGuard
         limits.Cancellation.ThrowIfCancellationRequested();
         if (firings > limits.MaxFirings)
             throw new SimulationException(FormattableString.Invariant(
-                $"a run fired more than {limits.MaxFirings:N0} reactions by t = {time:G6} (the firing budget); the model may grow without bound. Raise it with --max-firings (0: no budget)"));
+                $"a run fired more than {limits.MaxFirings:N0} reactions by t = {time:G6} (the firing budget); the model may grow without bound. Raise the budget: RunLimits.MaxFirings, on the command line --max-firings (0: none)"));
         CheckCounts(counts, time, speciesNames);
     }
 

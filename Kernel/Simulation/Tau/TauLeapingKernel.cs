@@ -93,7 +93,7 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         limits.Cancellation.ThrowIfCancellationRequested();
         if (steps > limits.MaxFirings)
             throw new SimulationException(FormattableString.Invariant(
-                $"a run took more than {limits.MaxFirings:N0} tau-leaping steps (the firing budget); the model may grow without bound. Raise it with --max-firings (0: no budget)"));
+                $"a run took more than {limits.MaxFirings:N0} tau-leaping steps (the firing budget); the model may grow without bound. Raise the budget: RunLimits.MaxFirings, on the command line --max-firings (0: none)"));
     }
 
     /// <summary>Runs the chunk's lanes from the grid's start to its end.</summary>
