@@ -133,17 +133,29 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                 for (int k = network.ReactantOffsets[r]; k < network.ReactantOffsets[r + 1]; k++) _readers[fill[network.ReactantSpecies[k]]++] = r;
             }
 
-            // reaction -> exact-kind dependents
+            // reaction -> exact-kind dependents, from the species readers (the network's reaction dependency graph,
+            // hundreds of megabytes for large generated networks, is not needed); the order is the graph's.
             _exactDepOffsets = new int[n + 1];
             var deps = new List<int>();
-            for (int r = 0; r < n; r++)
+            if (Array.IndexOf(_exactKind, true) >= 0)
             {
-                for (int k = network.DependentOffsets[r]; k < network.DependentOffsets[r + 1]; k++)
+                var mark = new int[n];
+                Array.Fill(mark, -1);
+                for (int r = 0; r < n; r++)
                 {
-                    int j = network.Dependents[k];
-                    if (_exactKind[j]) deps.Add(j);
+                    for (int k = network.ChangeOffsets[r]; k < network.ChangeOffsets[r + 1]; k++)
+                    {
+                        int s = network.ChangeSpecies[k];
+                        for (int q = network.ReaderOffsets[s]; q < network.ReaderOffsets[s + 1]; q++)
+                        {
+                            int j = network.Readers[q];
+                            if (mark[j] == r) continue;
+                            mark[j] = r;
+                            if (_exactKind[j]) deps.Add(j);
+                        }
+                    }
+                    _exactDepOffsets[r + 1] = deps.Count;
                 }
-                _exactDepOffsets[r + 1] = deps.Count;
             }
             _exactDeps = [.. deps];
         }
