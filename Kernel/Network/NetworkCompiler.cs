@@ -9,6 +9,8 @@ public static class NetworkCompiler
 {
     /// <summary>Compiles <paramref name="model"/>.</summary>
     /// <exception cref="ModelException">A mass-action rate is negative or not finite, or an event trigger reads time other than in a comparison with a constant (it could not be scheduled exactly).</exception>
+    // Fully optimized on first call: it runs once per network, over every reaction (see BioNetGenNetReader).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static CompiledNetwork Compile(ReactionModel model)
     {
         int nr = model.Reactions.Length, ns = model.Species.Length;
