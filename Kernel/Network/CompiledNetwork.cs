@@ -7,10 +7,11 @@ namespace Stochastic.Network;
 
 /// <summary>
 /// A reaction network in the flat, index-based form the algorithms read: reactant indices and
-/// multiplicities, net stoichiometry, rate constants, propensity kinds and the reaction dependency
-/// graph, all as arrays in compressed-row form, with the compiled events and the names that messages
-/// and outputs need. Built once from a <see cref="ReactionModel"/> by <see cref="NetworkCompiler"/>;
-/// it keeps no reference to the model, and is immutable afterwards and safe to share between threads.
+/// multiplicities, net stoichiometry, rate constants, propensity kinds, the species' readers and the
+/// reaction dependency graph (built on first use), all as arrays in compressed-row form, with the
+/// compiled events and the names that messages and outputs need. Built once from a
+/// <see cref="ReactionModel"/> by <see cref="NetworkCompiler"/>; it keeps no reference to the model,
+/// and is immutable afterwards (what is built on first use is always the same) and safe to share between threads.
 /// </summary>
 public sealed class CompiledNetwork
 {
