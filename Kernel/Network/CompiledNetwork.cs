@@ -110,18 +110,14 @@ public sealed class CompiledNetwork
     /// Built lazily because it can be far larger than the rest of the network: in a generated receptor
     /// network every reaction that binds or frees a ligand changes a species that thousands of reactions
     /// read (fceri_gamma2: 58,276 reactions, about 1,000 dependents each, 240 MB), and neither
-    /// <c>stochastic check</c> nor RSSA-CR (which follows species, not reactions) needs it. Threads that
-    /// race to build it build the same arrays; one copy is kept.
+    /// <c>stochastic check</c> nor RSSA-CR (which follows species, not reactions) needs it. Built once
+    /// under a lock, so the threads of an ensemble that start together do not each build a copy.
     /// </remarks>
-    private Graph DependencyGraph
-    {
-        get
-        {
-            if (Volatile.Read(ref _dependencyGraph) is { } graph) return graph;
-            Interlocked.CompareExchange(ref _dependencyGraph, NetworkCompiler.BuildDependencies(ChangeOffsets, ChangeSpecies, ReaderOffsets, Readers), null);
-            return _dependencyGraph;
-        }
-    }
+    private Graph DependencyGraph =>
+        LazyInitializer.EnsureInitialized(ref _dependencyGraph, ref _dependencyGraphLock,
+            () => NetworkCompiler.BuildDependencies(ChangeOffsets, ChangeSpecies, ReaderOffsets, Readers));
+
+    private object? _dependencyGraphLock;
 
     /// <summary>True once the dependency graph has been built (for tests of its laziness).</summary>
     internal bool HasDependencyGraph => Volatile.Read(ref _dependencyGraph) is not null;
