@@ -10,7 +10,8 @@ namespace Stochastic.Bench;
 /// e.g. <c>throughput egfr_net.net@10 3 sorting-direct rssa-cr</c> or <c>throughput examples/il2-toy.bngl@200</c>; <c>synthetic-24000@2</c> runs the synthetic network of that many reactions;
 /// <c>rssa-cr:δ:Δ</c> runs RSSA-CR with other interval widths; <c>c</c> runs the C direct method (<see cref="CBaseline"/>)
 /// on the same network; <c>direct-general</c> the direct method without its mass-action table (its general loop). One trajectory per repeat, seed 42, stream = repeat; the algorithms take turns within each
-/// repeat, so a change of machine load hits them alike (<c>c</c> named alone runs every repeat in one process). The summary gives each one's firings per second over all
+/// repeat, so a change of machine load hits them alike; each line also gives the process's CPU time over the run, comparable with
+/// the CPU seconds BioNetGen's run_network reports for its propagation (<c>c</c> named alone runs every repeat in one process). The summary gives each one's firings per second over all
 /// repeats and its ratio to the C baseline when it ran.
 /// </summary>
 public static class ExactThroughput
@@ -48,14 +49,16 @@ public static class ExactThroughput
                     : ExactAlgorithms.Find(name) ?? throw new ArgumentException($"unknown algorithm {name}");
                 var sim = algorithm.CreateSimulator(network);
                 sim.Reset(42, (ulong)rep);
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var watch = Stopwatch.StartNew();
                 long events = sim.Advance(end);
                 watch.Stop();
+                double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                 totals[name] = (totals[name].Events + events, totals[name].Seconds + watch.Elapsed.TotalSeconds);
                 string extra = sim is RejectionCompositionSsa.Simulator r
                     ? $"  rejections/event {(double)r.Rejections / events:F3}, interval updates/event {(double)r.IntervalUpdates / events:F3}, tightenings {r.Tightenings}"
                     : "";
-                Console.WriteLine($"  {name,-16} rep {rep}: {events,10:N0} events in {watch.Elapsed.TotalSeconds,6:F2} s = {events / watch.Elapsed.TotalSeconds / 1e6,6:F2} M events/s{extra}");
+                Console.WriteLine($"  {name,-16} rep {rep}: {events,10:N0} events in {watch.Elapsed.TotalSeconds,6:F2} s = {events / watch.Elapsed.TotalSeconds / 1e6,6:F2} M events/s (CPU {cpuSeconds,6:F2} s = {events / cpuSeconds / 1e6,6:F2} M/s){extra}");
             }
         }
         double? c = totals.TryGetValue("c", out var ct) ? ct.Events / ct.Seconds : null;

@@ -47,14 +47,14 @@ public class LargeNetworkSimulationBenchmarks
     }
 }
 
-/// <summary>Time and memory to read and compile each network file, and a synthetic 60,000-reaction network.</summary>
+/// <summary>Time and memory to read and compile each network file (fceri_gamma2: 58,276 reactions), and a synthetic 60,000-reaction network.</summary>
 [MemoryDiagnoser]
 public class LargeNetworkLoadBenchmarks
 {
     private string _text = "";
 
     /// <summary>File in Reactions/networks, or <c>synthetic-60000</c>.</summary>
-    [Params("multistate.net", "multisite2.net", "egfr_net.net", "synthetic-60000")]
+    [Params("multistate.net", "multisite2.net", "egfr_net.net", "fceri_gamma2.net", "synthetic-60000")]
     public string Network { get; set; } = "";
 
     /// <summary>Reads the text once, so the benchmark measures parsing and compiling, not the disk.</summary>

@@ -87,8 +87,30 @@ public class RejectionCompositionSsaTests
         sim.Reset(1, 0);
         Assert.Equal((180.0, 220.0), (sim.IntervalLow(0), sim.IntervalHigh(0)));  // A = 200: ±20
         Assert.Equal((36.0, 44.0), (sim.IntervalLow(1), sim.IntervalHigh(1)));    // B = 40: ±⌈4⌉
-        Assert.Equal((0.0, 2.0), (sim.IntervalLow(2), sim.IntervalHigh(2)));      // C = 0: [0, Δ]
+        Assert.Equal((0.0, 0.0), (sim.IntervalLow(2), sim.IntervalHigh(2)));      // C = 0: the point interval
         Assert.Equal((0.0, 3.0), (sim.IntervalLow(3), sim.IntervalHigh(3)));      // D = 1: max(0, 1 − 2)
+    }
+
+    [Fact]
+    public void FallingToZero_InsideTheInterval_RecentresToThePoint_AndZeroesTheReadersBounds()
+    {
+        // X = 2: interval [0, 4] (Δ = 2). X -> 0 fires twice: at X = 1 it stays inside; at X = 0 the interval
+        // becomes [0, 0] although 0 lies inside [0, 4], and both readers of X get upper bound 0 (nothing can fire).
+        var network = Compile("begin species\nX 2\nY 0\nend species\nbegin reactions\nX -> 0 1\nX -> Y 1e-9\nend reactions\n");
+        var sim = Create(network);
+        sim.Reset(5, 0);
+        Assert.Equal((0.0, 4.0), (sim.IntervalLow(0), sim.IntervalHigh(0)));
+        Assert.Equal(1e-9 * 4, sim.UpperBound(1), 15);
+        sim.Advance(double.PositiveInfinity, maxEvents: 1);
+        Assert.Equal(1, sim.State[0]);
+        Assert.Equal(0, sim.IntervalUpdates);
+        sim.Advance(double.PositiveInfinity, maxEvents: 1);
+        Assert.Equal(0, sim.State[0]);
+        Assert.Equal(1, sim.IntervalUpdates);
+        Assert.Equal((0.0, 0.0), (sim.IntervalLow(0), sim.IntervalHigh(0)));
+        Assert.Equal(0, sim.UpperBound(0));
+        Assert.Equal(0, sim.UpperBound(1));
+        Assert.True(double.IsPositiveInfinity(sim.NextFiringTime()));
     }
 
     [Fact]

@@ -6,6 +6,8 @@ namespace Stochastic.Model;
 public static class ModelDiagnostics
 {
     /// <summary>Lists suspicious features of <paramref name="model"/>, each with its place.</summary>
+    // Fully optimized on first call: it runs once per check, over every reaction.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<ModelError> Check(ReactionModel model)
     {
         var findings = new List<ModelError>();
@@ -13,21 +15,29 @@ public static class ModelDiagnostics
         var consumed = new bool[ns];
         var produced = new bool[ns];
         var read = new bool[ns];
+        var delta = new int[ns]; // net change of the current reaction, cleared as it is read
         foreach (var r in model.Reactions)
         {
-            var net = new Dictionary<int, int>();
-            foreach (int s in r.Reactants) { net[s] = net.GetValueOrDefault(s) - 1; read[s] = true; }
-            foreach (int s in r.Products) net[s] = net.GetValueOrDefault(s) + 1;
-            foreach (var (s, d) in net)
+            foreach (int s in r.Reactants) { delta[s]--; read[s] = true; }
+            foreach (int s in r.Products) delta[s]++;
+            foreach (int s in r.Reactants) Settle(s);
+            foreach (int s in r.Products) Settle(s);
+            // Generated networks have tens of thousands of rates that are a number or a parameter: no symbol walk for those.
+            var rate = model.Lower(r.Rate);
+            if (rate is not (NumberExpr or SymbolExpr { Kind: SymbolKind.Parameter }))
             {
-                if (d < 0) consumed[s] = true;
-                if (d > 0) produced[s] = true;
+                foreach (var sym in ExpressionEvaluator.Symbols(rate))
+                    if (sym.Kind == SymbolKind.Species) read[sym.Index] = true;
             }
-            foreach (var sym in ExpressionEvaluator.Symbols(model.Lower(r.Rate)))
-                if (sym.Kind == SymbolKind.Species) read[sym.Index] = true;
-            if (r.Kind == RateLawKind.MassAction && ExpressionEvaluator.IsConstant(r.Rate)
-                && ExpressionEvaluator.Evaluate(r.Rate, s => model.Parameters[s.Index].Value) == 0)
+            if (r.Kind == RateLawKind.MassAction && ConstantRate(model, r.Rate) == 0)
                 findings.Add(new ModelError(r.Position, "reaction has rate 0 and never fires"));
+        }
+
+        void Settle(int s)
+        {
+            if (delta[s] < 0) consumed[s] = true;
+            if (delta[s] > 0) produced[s] = true;
+            delta[s] = 0;
         }
         for (int s = 0; s < ns; s++)
         {
@@ -42,7 +52,14 @@ public static class ModelDiagnostics
         var usedParameters = new HashSet<int>();
         void Use(Expr e)
         {
-            foreach (var sym in ExpressionEvaluator.Symbols(e)) if (sym.Kind == SymbolKind.Parameter) usedParameters.Add(sym.Index);
+            switch (e)
+            {
+                case NumberExpr: return;
+                case SymbolExpr { Kind: SymbolKind.Parameter } p: usedParameters.Add(p.Index); return;
+                default:
+                    foreach (var sym in ExpressionEvaluator.Symbols(e)) if (sym.Kind == SymbolKind.Parameter) usedParameters.Add(sym.Index);
+                    return;
+            }
         }
         foreach (var p in model.Parameters) Use(p.Expression);
         foreach (var sp in model.Species) Use(sp.InitialExpression);
@@ -58,4 +75,12 @@ public static class ModelDiagnostics
         }
         return findings;
     }
+
+    /// <summary>The value of a rate that reads only parameters, or NaN when it reads anything else.</summary>
+    private static double ConstantRate(ReactionModel model, Expr rate) => rate switch
+    {
+        NumberExpr n => n.Value,
+        SymbolExpr { Kind: SymbolKind.Parameter } p => model.Parameters[p.Index].Value,
+        _ => ExpressionEvaluator.IsConstant(rate) ? ExpressionEvaluator.Evaluate(rate, s => model.Parameters[s.Index].Value) : double.NaN,
+    };
 }

@@ -7,10 +7,11 @@ namespace Stochastic.Network;
 
 /// <summary>
 /// A reaction network in the flat, index-based form the algorithms read: reactant indices and
-/// multiplicities, net stoichiometry, rate constants, propensity kinds and the reaction dependency
-/// graph, all as arrays in compressed-row form, with the compiled events and the names that messages
-/// and outputs need. Built once from a <see cref="ReactionModel"/> by <see cref="NetworkCompiler"/>;
-/// it keeps no reference to the model, and is immutable afterwards and safe to share between threads.
+/// multiplicities, net stoichiometry, rate constants, propensity kinds, the species' readers and the
+/// reaction dependency graph (built on first use), all as arrays in compressed-row form, with the
+/// compiled events and the names that messages and outputs need. Built once from a
+/// <see cref="ReactionModel"/> by <see cref="NetworkCompiler"/>; it keeps no reference to the model,
+/// and is immutable afterwards (what is built on first use is always the same) and safe to share between threads.
 /// </summary>
 public sealed class CompiledNetwork
 {
@@ -85,10 +86,41 @@ public sealed class CompiledNetwork
     internal int[] ChangeSpecies { get; init; } = null!;
     /// <summary>Net change of each such species when the reaction fires once.</summary>
     internal double[] ChangeAmounts { get; init; } = null!;
+    /// <summary>Compressed-row offsets into <see cref="Readers"/> (length species + 1).</summary>
+    internal int[] ReaderOffsets { get; init; } = null!;
+    /// <summary>For each species, the reactions whose propensity reads it (reactants and species in the rate), ascending, each once.</summary>
+    internal int[] Readers { get; init; } = null!;
     /// <summary>Compressed-row offsets into <see cref="Dependents"/> (length reactions + 1).</summary>
-    internal int[] DependentOffsets { get; init; } = null!;
-    /// <summary>For each reaction, the reactions whose propensity changes when it fires (itself included when affected).</summary>
-    internal int[] Dependents { get; init; } = null!;
+    internal int[] DependentOffsets => DependencyGraph.Offsets;
+    /// <summary>
+    /// For each reaction, the reactions whose propensity changes when it fires (itself included when affected):
+    /// the readers of its first changed species, then the new ones among the readers of the next, and so on.
+    /// </summary>
+    internal int[] Dependents => DependencyGraph.Dependents;
+
+    private Graph? _dependencyGraph;
+
+    /// <summary>A dependency graph in compressed-row form.</summary>
+    internal sealed record Graph(int[] Offsets, int[] Dependents);
+
+    /// <summary>
+    /// The reaction dependency graph, built on first use from <see cref="ChangeSpecies"/> and <see cref="Readers"/>.
+    /// </summary>
+    /// <remarks>
+    /// Built lazily because it can be far larger than the rest of the network: in a generated receptor
+    /// network every reaction that binds or frees a ligand changes a species that thousands of reactions
+    /// read (fceri_gamma2: 58,276 reactions, about 1,000 dependents each, 240 MB), and neither
+    /// <c>stochastic check</c> nor RSSA-CR (which follows species, not reactions) needs it. Built once
+    /// under a lock, so the threads of an ensemble that start together do not each build a copy.
+    /// </remarks>
+    private Graph DependencyGraph =>
+        LazyInitializer.EnsureInitialized(ref _dependencyGraph, ref _dependencyGraphLock,
+            () => NetworkCompiler.BuildDependencies(ChangeOffsets, ChangeSpecies, ReaderOffsets, Readers));
+
+    private object? _dependencyGraphLock;
+
+    /// <summary>True once the dependency graph has been built (for tests of its laziness).</summary>
+    internal bool HasDependencyGraph => Volatile.Read(ref _dependencyGraph) is not null;
     /// <summary>Compiled rate functions for <see cref="PropensityKind.Functional"/> and <see cref="PropensityKind.Expression"/> reactions; null elsewhere.</summary>
     internal CompiledExpression?[] RateFunctions { get; init; } = null!;
     /// <summary>Each reaction's rate expression, lowered to species, parameters and time (for recomputing rate constants with other parameter values).</summary>

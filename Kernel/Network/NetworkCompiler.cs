@@ -9,6 +9,8 @@ public static class NetworkCompiler
 {
     /// <summary>Compiles <paramref name="model"/>.</summary>
     /// <exception cref="ModelException">A mass-action rate is negative or not finite, or an event trigger reads time other than in a comparison with a constant (it could not be scheduled exactly).</exception>
+    // Fully optimized on first call: it runs once per network, over every reaction (see BioNetGenNetReader).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static CompiledNetwork Compile(ReactionModel model)
     {
         int nr = model.Reactions.Length, ns = model.Species.Length;
@@ -115,8 +117,8 @@ public static class NetworkCompiler
         }
         errors.ThrowIfAny();
 
-        // Dependency graph: reaction j affects reaction k when j changes a species k reads.
         // Readers of each species in compressed-row form (counting sort by species; each reaction once per species).
+        // The reaction dependency graph is built from them on first use (CompiledNetwork.Dependents).
         var readerOffsets = new int[ns + 1];
         var seen = new int[ns];
         Array.Fill(seen, -1);
@@ -143,32 +145,6 @@ public static class NetworkCompiler
                 seen[s] = r;
                 readers[fill[s]++] = r;
             }
-        }
-        // Two passes (count, then fill) so the graph, the largest array for big networks, is allocated once.
-        var dependentOffsets = new int[nr + 1];
-        var mark = new int[nr];
-        int[] dependents = [];
-        for (int pass = 0; pass < 2; pass++)
-        {
-            Array.Fill(mark, -1);
-            int count = 0;
-            for (int j = 0; j < nr; j++)
-            {
-                for (int k = changeOffsets[j]; k < changeOffsets[j + 1]; k++)
-                {
-                    int species = changeSpecies[k];
-                    for (int q = readerOffsets[species]; q < readerOffsets[species + 1]; q++)
-                    {
-                        int r = readers[q];
-                        if (mark[r] == j) continue;
-                        mark[r] = j;
-                        if (pass == 1) dependents[count] = r;
-                        count++;
-                    }
-                }
-                dependentOffsets[j + 1] = count;
-            }
-            if (pass == 0) dependents = new int[count];
         }
 
         var (outputNames, outputOffsets, outputSpecies, outputWeights, outputExpressions) = CompileOutputs(model);
@@ -207,8 +183,8 @@ public static class NetworkCompiler
             ChangeOffsets = changeOffsets,
             ChangeSpecies = [.. changeSpecies],
             ChangeAmounts = [.. changeAmounts],
-            DependentOffsets = dependentOffsets,
-            Dependents = dependents,
+            ReaderOffsets = readerOffsets,
+            Readers = readers,
             RateFunctions = rateFunctions,
             RateExpressions = lowered.MoveToImmutable(),
             StatisticalFactors = factors,
@@ -224,6 +200,41 @@ public static class NetworkCompiler
             OutputWeights = outputWeights,
             OutputExpressions = outputExpressions,
         };
+    }
+
+    /// <summary>
+    /// The reaction dependency graph: reaction j affects reaction k when j changes a species k reads.
+    /// Two passes (count, then fill) so the graph, the largest array for big networks, is allocated once.
+    /// </summary>
+    internal static CompiledNetwork.Graph BuildDependencies(int[] changeOffsets, int[] changeSpecies, int[] readerOffsets, int[] readers)
+    {
+        int nr = changeOffsets.Length - 1;
+        var dependentOffsets = new int[nr + 1];
+        var mark = new int[nr];
+        int[] dependents = [];
+        for (int pass = 0; pass < 2; pass++)
+        {
+            Array.Fill(mark, -1);
+            int count = 0;
+            for (int j = 0; j < nr; j++)
+            {
+                for (int k = changeOffsets[j]; k < changeOffsets[j + 1]; k++)
+                {
+                    int species = changeSpecies[k];
+                    for (int q = readerOffsets[species]; q < readerOffsets[species + 1]; q++)
+                    {
+                        int r = readers[q];
+                        if (mark[r] == j) continue;
+                        mark[r] = j;
+                        if (pass == 1) dependents[count] = r;
+                        count++;
+                    }
+                }
+                dependentOffsets[j + 1] = count;
+            }
+            if (pass == 0) dependents = new int[count];
+        }
+        return new CompiledNetwork.Graph(dependentOffsets, dependents);
     }
 
     private static (string[], int[], int[], double[], CompiledExpression?[]) CompileOutputs(ReactionModel model)

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Stochastic.Expressions;
 using Stochastic.Model;
@@ -21,7 +22,10 @@ namespace Stochastic.Formats;
 /// (<c>2*3</c> is species 3 with weight 2).</para>
 /// <para>The reader is written for networks of 10^5 reactions: one pass over the text with spans,
 /// integers parsed by hand, and the expression parser used only for rates that are not a plain
-/// number or parameter name.</para>
+/// number or parameter name. The per-line methods are compiled fully optimized on first call
+/// (<see cref="MethodImplOptions.AggressiveOptimization"/>): a command-line run reads one file, and
+/// tier-0 code with on-stack replacement cost about a tenth of <c>stochastic check</c>'s CPU time on
+/// a 58,000-reaction file (docs/performance.md).</para>
 /// <para>One file just over 400 lines: the single pass keeps its cursor, symbol tables and error list
 /// in one builder.</para>
 /// </remarks>
@@ -95,7 +99,7 @@ public static class BioNetGenNetReader
 
         // ---- scanning: split into lines, strip comments, sort content lines into blocks ----
 
-        private void Scan()
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private void Scan()
         {
             var block = Block.None;
             int blockLine = 0;
@@ -169,7 +173,7 @@ public static class BioNetGenNetReader
         // ---- tokens ----
 
         /// <summary>Reads the next whitespace-delimited token from <paramref name="pos"/>; returns its start, or -1 at the end.</summary>
-        private int Token(Line line, ref int pos, out int end)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private int Token(Line line, ref int pos, out int end)
         {
             while (pos < line.End && char.IsWhiteSpace(text[pos])) pos++;
             if (pos >= line.End) { end = pos; return -1; }
@@ -179,14 +183,14 @@ public static class BioNetGenNetReader
             return start;
         }
 
-        private int RequireToken(Line line, ref int pos, out int end, string what)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private int RequireToken(Line line, ref int pos, out int end, string what)
         {
             int start = Token(line, ref pos, out end);
             if (start < 0) throw ThrowHelper.Model(At(line, line.End), $"expected {what}");
             return start;
         }
 
-        private int ReadIndex(Line line, ref int pos, string what)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private int ReadIndex(Line line, ref int pos, string what)
         {
             int start = RequireToken(line, ref pos, out int end, what);
             if (!TryInt(start, end, out int value) || value < 1)
@@ -194,7 +198,7 @@ public static class BioNetGenNetReader
             return value;
         }
 
-        private bool TryInt(int start, int end, out int value)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private bool TryInt(int start, int end, out int value)
         {
             value = 0;
             if (start >= end || end - start > 9) return false;
@@ -226,7 +230,7 @@ public static class BioNetGenNetReader
         /// Parses the expression in [start, end). A plain number or parameter name (nearly every rate
         /// in a generated network) is built directly; anything else goes through <see cref="ExpressionParser"/>.
         /// </summary>
-        private Expr ParseExpression(Line line, int start, int end, bool allowObservables, bool allowFunctions)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private Expr ParseExpression(Line line, int start, int end, bool allowObservables, bool allowFunctions)
         {
             var span = text.AsSpan(start, end - start);
             var position = At(line, start);
@@ -278,7 +282,7 @@ public static class BioNetGenNetReader
             _parameters.Add(new Parameter(name, expr, value, At(line, nameStart)));
         }
 
-        private void ReadSpecies(Line line)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private void ReadSpecies(Line line)
         {
             int pos = line.Start;
             int index = ReadIndex(line, ref pos, "species index");
@@ -343,7 +347,7 @@ public static class BioNetGenNetReader
             return new ObservableTerm(SpeciesIndex(line, indexStart, end, allowNull: false), weight);
         }
 
-        private int SpeciesIndex(Line line, int start, int end, bool allowNull)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private int SpeciesIndex(Line line, int start, int end, bool allowNull)
         {
             if (!TryInt(start, end, out int value))
                 throw ThrowHelper.Model(At(line, start), start == end ? "empty species index" : $"'{text[start..end]}' is not a species index");
@@ -377,7 +381,7 @@ public static class BioNetGenNetReader
             _functions.Add(new Function(name, body, At(line, nameStart)));
         }
 
-        private void ReadReaction(Line line)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private void ReadReaction(Line line)
         {
             int pos = line.Start;
             int index = ReadIndex(line, ref pos, "reaction index");
@@ -400,7 +404,7 @@ public static class BioNetGenNetReader
             _ => ExpressionEvaluator.Symbols(rate).Any(s => s.Kind == SymbolKind.Function),
         };
 
-        private ImmutableArray<int> IndexList(Line line, int start, int end)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)] private ImmutableArray<int> IndexList(Line line, int start, int end)
         {
             // Count first so the array is allocated once at its final size.
             int count = 1;
