@@ -54,6 +54,8 @@ public sealed class PausedCell
 
     internal double[] Counts { get; }
     internal Xoshiro256StarStar Random;
+    // The stream of the draws a lumping engine records outputs on (the lumped members given the counts), apart from Random.
+    internal Xoshiro256StarStar Draws;
 
     /// <summary>The time the cell is paused at.</summary>
     public double Time { get; internal set; }
