@@ -34,7 +34,7 @@ public interface IResumableCellSimulator : ICellSimulator
     /// </summary>
     void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Xoshiro256StarStar random);
 
-    /// <summary>Writes the outputs of <paramref name="cell"/>'s state at its time, as <see cref="Advance"/> would record them there; the cell is not changed.</summary>
+    /// <summary>Writes the outputs of <paramref name="cell"/>'s state at its time, as <see cref="Advance"/> would record them there (for an engine that lumps species, their mean given the paused state, where <see cref="Advance"/> records a draw); the cell is not changed.</summary>
     void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs);
 }
 

@@ -172,13 +172,12 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
     }
 
     /// <inheritdoc />
+    /// <remarks>On the expected full state given the cell's slow state: the mean of what <see cref="Advance"/> records there on a draw (no draw is taken, so the cell is not changed).</remarks>
     public void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs)
     {
         var sim = _simulator;
         sim.Resume(cell.Counts, parameters, cell.Random, cell.Time);
-        // A stream of its own, seeded from the cell's draws without moving them: the cell is not changed.
-        var draws = cell.Draws;
-        var random = new Random.Xoshiro256StarStar(draws.NextUInt64(), 1);
-        Record(sim, cell.Time, outputs, ref random);
+        Expected(sim);
+        _full.Outputs(_fullState, sim.Parameters, cell.Time, outputs);
     }
 }
