@@ -122,7 +122,9 @@ public static class SlowScaleReduction
             }
             if (options.MinimumRate is null && next.Count == current.Count && SlowestCut(model, lowered, next, x0, k0, Math.Max(options.Theta, options.GroupTheta)) is { } cut)
             {
-                roundNotes.Add(FormattableString.Invariant($"{PairName(model, next[cut.Pair])}: its group's partial equilibrium is off by {cut.Error:P1} to first order (separation {1 / cut.Error:G3}), below the group criterion; refusing this pair leaves the least error"));
+                roundNotes.Add(double.IsPositiveInfinity(cut.Error)
+                    ? $"{PairName(model, next[cut.Pair])}: its group has a member that slow reactions read but that holds no equilibrium share at the reference (a rate into it is 0), below the group criterion; refusing this pair leaves the least error"
+                    : FormattableString.Invariant($"{PairName(model, next[cut.Pair])}: its group's partial equilibrium is off by {cut.Error:P1} to first order (separation {1 / cut.Error:G3}), below the group criterion; refusing this pair leaves the least error"));
                 next.RemoveAt(cut.Pair);
             }
             if (next.Count == current.Count) break;
