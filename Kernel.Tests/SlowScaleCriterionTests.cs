@@ -13,9 +13,9 @@ public class SlowScaleCriterionTests
 {
     private static readonly Study Il2 = StudyReader.Read(StudyReaderTests.StudyPath);
 
-    // A median NK cell (CD25 22, CD122 8,500, γc 7,600) under IL-2 at 300 pM: there every binding and
-    // recruitment pair but CD25 joining IL-2·CD122 is lumped at θ = 2, CD122 joining IL-2·CD25 included (CD122
-    // a reservoir with a home group; across it the group relaxes at 2.1/min, 46 × internalization).
+    // A median NK cell (CD25 22, CD122 8,500, γc 7,600) under IL-2 at 300 pM: there CD122 capture, γc recruitment
+    // and CD122 joining IL2v·PD-1 are lumped at θ = 2; CD122 joining IL-2·CD25 is refused by the group criterion
+    // (free CD25's share off by 994% to first order), and CD25 capture, drained by it at 73/min, separates by 0.24.
     private static SlowScaleReference NkAt300pM(CompiledNetwork full)
     {
         var parameters = (double[])full.Parameters.Clone();
@@ -37,13 +37,13 @@ public class SlowScaleCriterionTests
         var reduced = SlowScaleReduction.Reduce(Il2.Model, new SlowScaleOptions { Theta = 2 }, reference);
         var sep = new double[reduced.Pairs.Length];
         reduced.Separations([.. reference.Counts], [.. reference.Parameters], sep);
-        Assert.Equal(7, sep.Length);
+        Assert.Equal(4, sep.Length);
         for (int k = 0; k < sep.Length; k++) Assert.Equal(reduced.Pairs[k].Separation, sep[k], 1e-9 * reduced.Pairs[k].Separation);
         // At the model's own state (dose 0) CD122 joining IL-2·CD25 is refused: with no ligand on CD25, IL-2·CD25·CD122
-        // leaves its group only by the slow way back (the group criterion).
+        // has no equilibrium share, which the group criterion cannot vouch for once the ligand comes.
         var atDefaults = SlowScaleReduction.Reduce(Il2.Model, new SlowScaleOptions { Theta = 2 });
         Assert.DoesNotContain(atDefaults.Pairs, p => Il2.Model.Reactions[p.Forward].Label == "rec122");
-        Assert.Contains(atDefaults.Notes, n => n.StartsWith("rec122/_reverse_rec122: its group relaxes across it"));
+        Assert.Contains(atDefaults.Notes, n => n.StartsWith("rec122/_reverse_rec122: its group has a member that slow reactions read but that holds no equilibrium share"));
     }
 
     [Fact]
@@ -73,7 +73,9 @@ public class SlowScaleCriterionTests
         // 5,000 as CD122: abundance 500/4,470 = 0.11. At the NK reference (22 CD25 holding 98.8% as CD122) it is 391.
         var full = NetworkCompiler.Compile(Il2.Model);
         var reference = NkAt300pM(full);
-        var reduced = SlowScaleReduction.Reduce(Il2.Model, new SlowScaleOptions { Theta = 2 }, reference);
+        // An absolute rate criterion (no group criterion) keeps CD122 joining IL-2·CD25 lumped: the per-cell check
+        // does not depend on how a pair was admitted.
+        var reduced = SlowScaleReduction.Reduce(Il2.Model, new SlowScaleOptions { Theta = 2, MinimumRate = 1 }, reference);
         var counts = reference.Counts.ToArray();
         counts[Array.IndexOf(full.SpeciesNames, "CD122")] = 500;
         counts[Array.IndexOf(full.SpeciesNames, "CD25")] = 5000;

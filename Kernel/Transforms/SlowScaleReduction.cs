@@ -122,7 +122,9 @@ public static class SlowScaleReduction
             }
             if (options.MinimumRate is null && next.Count == current.Count && SlowestCut(model, lowered, next, x0, k0, Math.Max(options.Theta, options.GroupTheta)) is { } cut)
             {
-                roundNotes.Add(FormattableString.Invariant($"{PairName(model, next[cut.Pair])}: its group relaxes across it at {cut.Rate:G3}, separation {cut.Rate / cut.Drain:G3} from the group's drain below the criterion"));
+                roundNotes.Add(double.IsPositiveInfinity(cut.Error)
+                    ? $"{PairName(model, next[cut.Pair])}: its group has a member that slow reactions read but that holds no equilibrium share at the reference (a rate into it is 0), below the group criterion; refusing this pair leaves the least error"
+                    : FormattableString.Invariant($"{PairName(model, next[cut.Pair])}: its group's partial equilibrium is off by {cut.Error:P1} to first order (separation {1 / cut.Error:G3}), below the group criterion; refusing this pair leaves the least error"));
                 next.RemoveAt(cut.Pair);
             }
             if (next.Count == current.Count) break;
@@ -221,15 +223,40 @@ public static class SlowScaleReduction
     /// <summary>
     /// The group criterion. Pairs chained into a group can each be fast while the group as a whole
     /// relaxes slowly: a ligand that reaches IL-2·CD25·CD122·γc leaves it by three steps back, each
-    /// outweighed by the step forward. For each pair e of a group (a tree), the two sides of the cut
-    /// exchange molecules at r_e = kf·[G]·P(a | A's side) + kr·P(b | B's side), the relaxation rate of
-    /// the group lumped into those two sides at equilibrium (members' shares within a side from the
-    /// group's weights). The group's drain c is the largest per-molecule propensity of a slow reaction
-    /// consuming a member (reactions that only move molecules inside the group excluded). Returns the
-    /// pair to refuse when some cut has r_e &lt; θ·c (θ here: max(θ, <see cref="SlowScaleOptions.GroupTheta"/>)):
-    /// among those, the pair of smallest kf·[G] + kr.
+    /// outweighed by the step forward, and a member far from where the group fills (free CD25) is
+    /// reached late. The slow reactions that drain the members (per-molecule δ_l, reactions that only
+    /// move molecules inside the group excluded) and refill it at its entries (members that a slow
+    /// reaction consuming no member makes) pull each member's share from π by, to first order,
+    /// Σ_l δ_l·π_l·(m_{l→i} − m_{j→i}) relative (<see cref="SlowScaleGroupError"/>; m the mean first
+    /// passage times of one molecule's chain over the members). A group of two or more pairs is
+    /// refused when that error, for a member a slow reaction consumes or reads, exceeds 1/θ (θ here:
+    /// max(θ, <see cref="SlowScaleOptions.GroupTheta"/>)); then of its pairs the one whose refusal leaves
+    /// the least such error over all groups goes (its reactions, slow from then on, drain and fill what
+    /// remains). A lone pair is judged by the pair criterion, whose 1/separation is this error for a
+    /// member drained and filled from the other.
     /// </summary>
-    private static (int Pair, double Rate, double Drain)? SlowestCut(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[] k0, double theta)
+    private static (int Pair, double Error)? SlowestCut(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[] k0, double theta)
+    {
+        var errors = GroupErrors(model, lowered, pairs, x0, k0);
+        var failing = errors.Where(x => x.Error * theta > 1).OrderByDescending(x => x.Error).FirstOrDefault();
+        if (failing.Pairs is null) return null;
+        // The pair whose refusal leaves the smallest error over every group (its reactions then drain and fill
+        // the groups it split as slow reactions); ties, the pair of smallest kf·[G] + kr.
+        int best = -1;
+        double bestError = double.PositiveInfinity, bestRate = double.PositiveInfinity;
+        foreach (int e in failing.Pairs)
+        {
+            var without = pairs.Where((_, i) => i != e).ToList();
+            double left = GroupErrors(model, lowered, without, x0, k0).Select(x => x.Error).DefaultIfEmpty(0).Max();
+            var (kf, kr, g) = PairRates(model, lowered, pairs[e], x0, k0);
+            double rate = kf * (g >= 0 ? x0[g] : 1) + kr;
+            if (left < bestError || (left == bestError && rate < bestRate)) (best, bestError, bestRate) = (e, left, rate);
+        }
+        return (best, failing.Error);
+    }
+
+    /// <summary>Per group of two or more of <paramref name="pairs"/>: its pairs (indices into <paramref name="pairs"/>) and the first-order error of its partial equilibrium.</summary>
+    private static List<(List<int> Pairs, double Error)> GroupErrors(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[] k0)
     {
         var reactions = model.Reactions;
         var layout = GroupLayout.Of(model.Species.Length, [.. pairs.Select(c => (c.A, c.B, c.G))]);
@@ -238,39 +265,34 @@ public static class SlowScaleReduction
         var rates = pairs.Select(c => PairRates(model, lowered, c, x0, k0)).ToArray();
         double Kf(int e) => rates[e].Kf * (rates[e].G >= 0 ? x0[rates[e].G] : 1);
         double Kr(int e) => rates[e].Kr;
-        (int Pair, double Rate, double Drain)? refuse = null;
-        double slowest = double.PositiveInfinity;
+        var result = new List<(List<int> Pairs, double Error)>();
         foreach (var g in layout.Groups)
         {
-            if (g.Pairs.Count < 2) continue; // a lone pair's relaxation is its own rate, judged pairwise
+            if (g.Pairs.Count < 2) continue; // a lone pair: the pair criterion
             var members = new HashSet<int>(g.Members);
-            double drain = 0;
+            int n = g.Members.Count;
+            var index = g.Members.Select((m, i) => (m, i)).ToDictionary(x => x.m, x => x.i);
+            var drain = new double[n];
+            var entry = new bool[n];
+            var read = new bool[n];
             for (int r = 0; r < reactions.Length; r++)
             {
-                if (fast.Contains(r) || reactions[r].Products.Any(members.Contains)) continue;
-                foreach (int m in g.Members) drain = Math.Max(drain, PerMolecule(model, reactions[r], lowered[r], m, x0, k0));
-            }
-            if (drain <= 0) continue;
-            foreach (int e in g.Pairs)
-            {
-                // Weights within each side from the pairs inside it (a pair outside a side, e included, is a
-                // factor common to its members).
-                double aSide = 0, bSide = 0, wa = 0, wb = 0;
-                foreach (int m in g.Members)
+                if (fast.Contains(r)) continue;
+                if (!reactions[r].Reactants.Any(members.Contains))
+                    foreach (int p in reactions[r].Products) if (index.TryGetValue(p, out int j)) entry[j] = true;
+                foreach (var sym in ExpressionEvaluator.Symbols(lowered[r]))
+                    if (sym.Kind == SymbolKind.Species && index.TryGetValue(sym.Index, out int i)) read[i] = true;
+                if (reactions[r].Products.Any(members.Contains)) continue; // moves molecules inside the group
+                for (int i = 0; i < n; i++)
                 {
-                    double w = 1;
-                    bool side = layout.OnBSide(e, m);
-                    foreach (int f in g.Pairs) if (f != e && layout.OnBSide(e, pairs[f].A) == side) w *= layout.OnBSide(f, m) ? Kf(f) : Kr(f);
-                    if (layout.OnBSide(e, m)) { bSide += w; if (m == pairs[e].B) wb = w; }
-                    else { aSide += w; if (m == pairs[e].A) wa = w; }
+                    double d = PerMolecule(model, reactions[r], lowered[r], g.Members[i], x0, k0);
+                    if (d > 0) { drain[i] += d; read[i] = true; }
                 }
-                double rate = (aSide > 0 ? Kf(e) * wa / aSide : 0) + (bSide > 0 ? Kr(e) * wb / bSide : 0);
-                if (rate >= theta * drain) continue;
-                double own = Kf(e) + Kr(e);
-                if (own < slowest) { slowest = own; refuse = (e, rate, drain); }
             }
+            var steps = g.Pairs.Select(e => (index[pairs[e].A], index[pairs[e].B], Kf(e), Kr(e))).ToList();
+            result.Add((g.Pairs, SlowScaleGroupError.Error(n, steps, drain, entry, read)));
         }
-        return refuse;
+        return result;
     }
 
     /// <summary>Why a slow reaction cannot be averaged over the group <paramref name="members"/>, or null.</summary>

@@ -34,7 +34,7 @@ public interface IResumableCellSimulator : ICellSimulator
     /// </summary>
     void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Xoshiro256StarStar random);
 
-    /// <summary>Writes the outputs of <paramref name="cell"/>'s state at its time, as <see cref="Advance"/> would record them there; the cell is not changed.</summary>
+    /// <summary>Writes the outputs of <paramref name="cell"/>'s state at its time, as <see cref="Advance"/> would record them there (for an engine that lumps species, their mean given the paused state, where <see cref="Advance"/> records a draw); the cell is not changed.</summary>
     void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs);
 }
 
@@ -54,6 +54,8 @@ public sealed class PausedCell
 
     internal double[] Counts { get; }
     internal Xoshiro256StarStar Random;
+    // The stream of the draws a lumping engine records outputs on (the lumped members given the counts), apart from Random.
+    internal Xoshiro256StarStar Draws;
 
     /// <summary>The time the cell is paused at.</summary>
     public double Time { get; internal set; }

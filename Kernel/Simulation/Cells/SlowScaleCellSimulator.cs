@@ -13,10 +13,11 @@ namespace Stochastic.Simulation.Cells;
 /// that algorithm on the reduced model.
 /// Cells come in and go out in the full model's layout: initial counts are lumped into the pair
 /// totals, parameters are the full model's (the reduced model keeps them, in order), and the full
-/// model's observables are recorded on the expected full state given the slow state
-/// (members T·π_i, reservoirs their free count). An observable that holds every member of a group
-/// with equal weights is therefore exact; one that reads only some members, or a reservoir, is its
-/// conditional mean (the multinomial noise of the fast group is not added). Resumable
+/// model's observables are recorded on a draw of the full state from its conditional law given the
+/// slow state (<see cref="FullStateDraw"/>: members multinomial over their group's total, from a stream
+/// of the cell's own apart from its trajectory's). An observable that holds every member of a group
+/// with equal weights is therefore its total; one that reads only some members, or a reservoir, has the
+/// fast group's noise, as in the full model. Resumable
 /// (<see cref="IResumableCellSimulator"/>; a paused cell holds reduced counts), so it can run a shared ligand pool.
 /// </summary>
 public sealed class SlowScaleCellSimulator : IResumableCellSimulator
@@ -49,11 +50,24 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
             _equilibrium = new FastEquilibrium(reduced);
         }
         _fullState = new double[_full.SpeciesCount];
+        _drawn = new double[_full.SpeciesCount];
+        _draw = new FullStateDraw(reduced);
     }
 
     private readonly SlowScaleSimulator? _slowScale;
     // With another exact algorithm, the fast equilibrium that gives the expected full state (made once, not per record).
     private readonly FastEquilibrium? _equilibrium;
+    // Outputs are recorded on a draw of the lumped members from their conditional law (FullStateDraw), not on x̄.
+    private readonly FullStateDraw _draw;
+    private readonly double[] _drawn;
+
+    // The outputs of the simulator's state at time t, on a draw of the full state from random.
+    private void Record(ExactSimulator sim, double t, Span<double> outputs, ref Random.Xoshiro256StarStar random)
+    {
+        Expected(sim);
+        _draw.Draw(sim.State, _fullState, _drawn, ref random);
+        _full.Outputs(_drawn, sim.Parameters, t, outputs);
+    }
 
     private void Expected(ExactSimulator sim)
     {
@@ -104,12 +118,12 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
             sim.Reset(block.Seed, block.StreamIndices[i], initial, grid.Start);
             block.Parameters.AsSpan(i * p, p).CopyTo(sim.Parameters);
             sim.Restart(grid.Start);
+            var draws = FullStateDraw.Stream(block.Seed, block.StreamIndices[i]);
             for (int k = 0; k < grid.Points; k++)
             {
                 double t = grid[k];
                 while (sim.Advance(t, 1 << 20) == 1 << 20) cancellationToken.ThrowIfCancellationRequested();
-                Expected(sim);
-                _full.Outputs(_fullState, sim.Parameters, t, record.Slice((i * grid.Points + k) * outputs, outputs));
+                Record(sim, t, record.Slice((i * grid.Points + k) * outputs, outputs), ref draws);
             }
             Events += sim.Events;
             cancellationToken.ThrowIfCancellationRequested();
@@ -121,7 +135,7 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
     {
         var reduced = new double[_network.SpeciesCount];
         _reduced.ReduceCounts(initialCounts, reduced);
-        return new PausedCell(reduced, new Random.Xoshiro256StarStar(seed, streamIndex), startTime);
+        return new PausedCell(reduced, new Random.Xoshiro256StarStar(seed, streamIndex), startTime) { Draws = FullStateDraw.Stream(seed, streamIndex) };
     }
 
     /// <inheritdoc />
@@ -135,8 +149,7 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
         {
             double t = stops[k];
             while (sim.Advance(t, 1 << 20) == 1 << 20) cancellationToken.ThrowIfCancellationRequested();
-            Expected(sim);
-            _full.Outputs(_fullState, sim.Parameters, t, outputs.Slice(k * o, o));
+            Record(sim, t, outputs.Slice(k * o, o), ref cell.Draws);
         }
         Events += sim.Events;
         sim.State.CopyTo(cell.Counts, 0);
@@ -146,60 +159,20 @@ public sealed class SlowScaleCellSimulator : IResumableCellSimulator
 
     /// <inheritdoc />
     /// <remarks>
-    /// The slow-scale approximation's own law of the full state given the slow one: the members of each group
-    /// are multinomial over its total with the equilibrium shares (the expected full state over the total),
-    /// at the reservoirs' free counts of the fixed point. Groups without a home reservoir first; then each
-    /// reservoir's home group (or the free reservoir itself) gets its total less what the other groups were
-    /// drawn to bind. Slow species are copied.
+    /// The slow-scale approximation's own law of the full state given the slow one (<see cref="FullStateDraw"/>):
+    /// the members of each group are multinomial over its total with the equilibrium shares, at the
+    /// reservoirs' free counts of the fixed point; the recorded outputs are drawn from the same law.
     /// </remarks>
     public void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Random.Xoshiro256StarStar random)
     {
         var sim = _simulator;
         sim.Resume(cell.Counts, parameters, cell.Random, cell.Time);
         Expected(sim);
-        var y = cell.Counts;
-        var map = _reduced.SpeciesMap;
-        for (int sp = 0; sp < full.Length; sp++) full[sp] = _fullState[sp];
-        var bound = new Dictionary<int, double>();
-        foreach (var g in _reduced.Groups)
-        {
-            if (g.Home >= 0) continue;
-            Multinomial(g.Members, y[g.Total], full, ref random);
-            for (int q = 0; q < g.Reservoirs.Length; q++)
-                for (int i = 0; i < g.Members.Length; i++)
-                    bound[g.Reservoirs[q]] = bound.GetValueOrDefault(g.Reservoirs[q]) + g.Content[i][q] * full[g.Members[i]];
-        }
-        var homes = new HashSet<int>();
-        foreach (var g in _reduced.Groups)
-        {
-            if (g.Home < 0) continue;
-            homes.Add(g.Home);
-            Multinomial(g.Members, Math.Max(0, y[g.Total] - bound.GetValueOrDefault(g.Home)), full, ref random);
-        }
-        // A reservoir that is no group's member: its total less what the groups hold of it.
-        foreach (var (reservoir, held) in bound)
-            if (!homes.Contains(reservoir)) full[reservoir] = Math.Max(0, y[map[reservoir]] - held);
-    }
-
-    // The members' counts: Multinomial(total, expected member / their sum) by sequential binomials (the
-    // expected full state is still in _fullState and full holds it for the members not drawn yet).
-    private void Multinomial(System.Collections.Immutable.ImmutableArray<int> members, double total, Span<double> full, ref Random.Xoshiro256StarStar random)
-    {
-        double mass = 0;
-        foreach (int m in members) mass += Math.Max(0, _fullState[m]);
-        double left = Math.Round(total);
-        for (int i = 0; i < members.Length; i++)
-        {
-            double share = Math.Max(0, _fullState[members[i]]);
-            double k = i == members.Length - 1 || mass <= 0 ? left : Random.BinomialSampler.Sample(left, Math.Min(1, share / mass), ref random);
-            if (mass <= 0 && i < members.Length - 1) k = i == 0 ? left : 0;
-            full[members[i]] = k;
-            left -= k;
-            mass -= share;
-        }
+        _draw.Draw(cell.Counts, _fullState, full, ref random);
     }
 
     /// <inheritdoc />
+    /// <remarks>On the expected full state given the cell's slow state: the mean of what <see cref="Advance"/> records there on a draw (no draw is taken, so the cell is not changed).</remarks>
     public void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs)
     {
         var sim = _simulator;

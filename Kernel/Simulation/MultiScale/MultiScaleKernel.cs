@@ -3,6 +3,7 @@ using Stochastic.Lanes;
 using Stochastic.Random;
 using Stochastic.Simulation.Batch;
 using Stochastic.Simulation.Cells;
+using Stochastic.Simulation.SlowScale;
 
 namespace Stochastic.Simulation.MultiScale;
 
@@ -68,6 +69,10 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     private readonly int[] _point, _cellOf;
     private readonly double[] _totals; // per lane its running exact total a₀ (MultiScaleLane.Total)
     private readonly LaneStreams _streams = new(TL.Count);
+    // Outputs are recorded on a draw of the lumped members (FullStateDraw), from each lane's cell's own draw stream.
+    private readonly FullStateDraw _draw;
+    private readonly Xoshiro256StarStar[] _draws;
+    private readonly double[] _full;
     // _masks[m·W ..]: lane i all-ones bits when bit i of m is set.
     private readonly double[] _masks;
     private long _laneSteps, _iterations;
@@ -81,6 +86,9 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
         _drawn = new double[Math.Max(nr, 1) * w];
         _lanes = new MultiScaleLane[w];
         for (int i = 0; i < w; i++) _lanes[i] = new MultiScaleLane(plan, _rows, i, w);
+        _draw = new FullStateDraw(plan.Reduced);
+        _draws = new Xoshiro256StarStar[w];
+        _full = new double[plan.Full.SpeciesCount];
         _t = new double[w];
         _stop = new double[w];
         _buffer = new double[w];
@@ -254,6 +262,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
             cellOf[i] = c;
             _lanes[i].Start(block.InitialCounts.AsSpan(cell * s, s), block.Parameters.AsSpan(cell * p, p), times[0]);
             _streams.Set(i, block.Seed, block.StreamIndices[cell]);
+            _draws[i] = FullStateDraw.Stream(block.Seed, block.StreamIndices[cell]);
             t[i] = times[0];
             _point[i] = 0;
             Record(i, record.Slice(c * points * outputs, points * outputs));
@@ -294,13 +303,14 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
 
     private double[] _outputTimes = [];
 
-    // Records lane i at its next output point and moves it past it.
+    // Records lane i at its next output point (on a draw of the full state given its reduced state) and moves it past it.
     private void Record(int i, Span<double> record)
     {
         int o = _plan.Full.OutputCount;
         int k = _point[i]++;
         var lane = _lanes[i];
-        _plan.Full.Outputs(lane.Expected, lane.Parameters, _t[i], record.Slice(k * o, o));
+        _draw.Draw(lane.State, lane.Expected, _full, ref _draws[i]);
+        _plan.Full.Outputs(_full, lane.Parameters, _t[i], record.Slice(k * o, o));
     }
 }
 
