@@ -32,7 +32,7 @@ public struct Xoshiro256StarStar : IUniformSource
         w.Write(_s3);
     }
 
-    /// <summary>The generator <see cref="Write"/> wrote, at the same point of its stream.</summary>
+    /// <summary>The generator <see cref="Write"/> wrote, at the same point of its stream (also the unseeded default).</summary>
     internal static Xoshiro256StarStar Read(BinaryReader r)
     {
         var x = default(Xoshiro256StarStar);
@@ -40,8 +40,7 @@ public struct Xoshiro256StarStar : IUniformSource
         x._s1 = r.ReadUInt64();
         x._s2 = r.ReadUInt64();
         x._s3 = r.ReadUInt64();
-        if ((x._s0 | x._s1 | x._s2 | x._s3) == 0) throw Population.WellState.Mismatch("a random stream in the all-zero state");
-        return x;
+        return x;   // all zero: a stream the engine never seeded (default), kept as it was
     }
 
     /// <summary>The next 64 random bits.</summary>

@@ -60,14 +60,16 @@ public sealed class PausedCell
     /// <summary>The time the cell is paused at.</summary>
     public double Time { get; internal set; }
 
-    /// <summary>Writes the cell's whole state (a checkpoint): counts, random stream, time.</summary>
+    /// <summary>Writes the cell's whole state (a checkpoint): counts, both random streams, time.</summary>
     internal void Write(BinaryWriter w)
     {
         Population.WellState.WriteDoubles(w, Counts);
         Random.Write(w);
+        Draws.Write(w);
         w.Write(Time);
     }
 
     /// <summary>A cell written by <see cref="Write"/>.</summary>
-    internal static PausedCell Read(BinaryReader r) => new(Population.WellState.ReadDoubles(r), Xoshiro256StarStar.Read(r), r.ReadDouble());
+    internal static PausedCell Read(BinaryReader r) =>
+        new(Population.WellState.ReadDoubles(r), Xoshiro256StarStar.Read(r), default) { Draws = Xoshiro256StarStar.Read(r), Time = r.ReadDouble() };
 }
