@@ -144,7 +144,7 @@ public sealed class SensitivityDoseResponseTests(ITestOutputHelper log) : IDispo
     {
         string study = StudyPath(), outDir = Path.Combine(_dir, "out");
         var (code, _, error) = await CliHarness.Run("sensitivity", study, "--dose-response", "--doses", "30:30000:7", "--times", "30",
-            "--param", "low.koff=0.1:0.4:log", "--param", "high.koff=0.2:0.4:log", "--trajectories", "6", "--threads", "2", "--bootstrap", "100", "--out", outDir);
+            "--cells", "30", "--param", "low.koff=0.1:0.4:log", "--param", "high.koff=0.2:0.4:log", "--trajectories", "6", "--threads", "2", "--bootstrap", "100", "--out", outDir);
         Assert.True(code == 0, error);
         var design = File.ReadAllLines(Path.Combine(outDir, "design.csv"));
         var header = design[0].Split(',');

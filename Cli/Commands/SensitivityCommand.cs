@@ -19,6 +19,9 @@ internal static class SensitivityCommand
     /// <summary>Plots written at most; the CSVs hold every output.</summary>
     private const int MaxPlots = 24;
 
+    /// <summary>Cells per cell type and dose with <c>--dose-response</c> when <c>--cells</c> is not given (the default of <c>dose-response</c>).</summary>
+    private const int DoseResponseCells = 10;
+
     public static Command Create(TextWriter output, TextWriter error)
     {
         var file = new Argument<FileInfo>("STUDY") { Description = "study file (docs/study-files.md)" };
@@ -35,7 +38,7 @@ internal static class SensitivityCommand
         var outputs = new Option<string[]>("--output") { Description = "outputs to analyse, by name or pattern with * (e.g. 'cells:*:stem_like:better_effector'); default: all", AllowMultipleArgumentsPerToken = true };
         var bootstrap = new Option<int>("--bootstrap") { Description = "bootstrap replicates for the 95% intervals (0: none)", DefaultValueFactory = _ => 1000 };
         var designSeed = new Option<ulong>("--design-seed") { Description = "seed of the Morris paths and the bootstraps (the cells use the study's seed, the same at every point)", DefaultValueFactory = _ => 1 };
-        var cells = new Option<int>("--cells") { Description = "cells per cell type and scenario (0 = the study's)", DefaultValueFactory = _ => 0 };
+        var cells = new Option<int>("--cells") { Description = "cells per cell type and scenario (0 = the study's); with --dose-response per cell type and dose (0 = 10, as dose-response)", DefaultValueFactory = _ => 0 };
         var scenarios = new Option<string[]>("--scenario") { Description = "scenario(s) to run (default: all)", AllowMultipleArgumentsPerToken = true };
         var seed = new Option<ulong?>("--seed") { Description = "master seed of every point (default: the study's)" };
         var threads = new Option<int>("--threads") { Description = "worker threads (0 = all cores)", DefaultValueFactory = _ => 0 };
@@ -84,7 +87,9 @@ internal static class SensitivityCommand
                 if (!(d > 0) || double.IsInfinity(d)) throw new ArgumentOutOfRangeException(nameof(duration), $"--duration must be a positive number, got {d}");
                 study = new Study(study.Model, study.CellTypes, [.. study.Scenarios.Select(s => s with { Duration = d })], study.Fates, study.Ligands, study.Settings) { Lineage = study.Lineage, Traits = study.Traits };
             }
-            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine);
+            // A study's cell count is sized for its scenarios, not for every dose of a curve: dose-response's default instead.
+            int cellCount = curves && parse.GetValue(cells) == 0 ? DoseResponseCells : parse.GetValue(cells);
+            var options = engine.Apply(new PopulationOptions(cellCount, parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine);
             if (!curves && (study.Settings.LigandPool is not null || study.Lineage is not null) && !options.Method.ResumesCells)
             {
                 error.WriteLine($"error: the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
