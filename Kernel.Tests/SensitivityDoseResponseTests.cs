@@ -177,6 +177,28 @@ public sealed class SensitivityDoseResponseTests(ITestOutputHelper log) : IDispo
     }
 
     [Fact]
+    public void CellTypesRunInTheOrderGiven_TheFirstTheReference()
+    {
+        var study = StudyReader.Read(StudyPath());
+        var restricted = new DoseResponseDesign(["L"], [1, 10], CellTypes: ["high", "low"]).Restrict(study);
+        Assert.Equal(["high", "low"], restricted.CellTypes.Select(c => c.Name));
+        Assert.Equal(["low"], new DoseResponseDesign(["L"], [1, 10], CellTypes: ["low"]).Restrict(study).CellTypes.Select(c => c.Name));
+        Assert.Same(study, new DoseResponseDesign(["L"], [1, 10]).Restrict(study));
+        // Outputs per ligand and time: each cell type's EC50, then each ratio over the first; an unbracketed
+        // EC50 stays NaN in its log and in every ratio it enters (never imputed).
+        double[] doses = [1, 10];
+        DoseResponseCurve Curve(string type, double time, double ec50) => new("L", type, doses, [0, 1], [0, 0], 0, ec50) { Time = time };
+        var result = new DoseResponseResult(
+            [Curve("high", 30, 20), Curve("low", 30, double.NaN), Curve("high", 60, 10), Curve("low", 60, 40)],
+            [new Ec50Ratio("L", 30, "low", "high", double.NaN, double.NaN, double.NaN, 0, 0), new Ec50Ratio("L", 60, "low", "high", 4, double.NaN, double.NaN, 0, 0)],
+            [30, 60], 0);
+        var outputs = DoseResponseOutputs.Read(result);
+        Assert.Equal(["ec50:L:30:high", "log10_ec50:L:30:high", "ec50:L:30:low", "log10_ec50:L:30:low", "ec50_ratio:L:30:low/high", "log10_ec50_ratio:L:30:low/high",
+            "ec50:L:60:high", "log10_ec50:L:60:high", "ec50:L:60:low", "log10_ec50:L:60:low", "ec50_ratio:L:60:low/high", "log10_ec50_ratio:L:60:low/high"], outputs.Select(o => o.Name));
+        Assert.Equal([20, Math.Log10(20), double.NaN, double.NaN, double.NaN, double.NaN, 10, 1, 40, Math.Log10(40), 4, Math.Log10(4)], outputs.Select(o => o.Value));
+    }
+
+    [Fact]
     public async Task BadDoseResponseOptionsGiveOneLine()
     {
         string study = StudyPath(), outDir = Path.Combine(_dir, "bad");
