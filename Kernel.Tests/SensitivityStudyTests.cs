@@ -114,7 +114,7 @@ public class SensitivityStudyTests
             Assert.True(code == 0, error);
             Assert.Contains("1 outputs", output);
             var morris = File.ReadAllLines(Path.Combine(outDir, "morris.csv"));
-            Assert.Equal("output,parameter,mu,mu_star,mu_star_low,mu_star_high,sigma,effects", morris[0]);
+            Assert.Equal("output,parameter,mu,mu_star,mu_star_low,mu_star_high,sigma,effects,nan_points", morris[0]);
             Assert.Equal(3, morris.Length);
             Assert.Equal(1 + 3 * 3, File.ReadAllLines(Path.Combine(outDir, "design.csv")).Length);
             Assert.True(File.Exists(Path.Combine(outDir, "morris_cells_low_B_many.png")));

@@ -20,17 +20,26 @@ public readonly record struct SensitivityProgress(int PointsDone, int PointsTota
 /// <see cref="SaltelliDesign"/>): each point sets the parameters (<see cref="StudyOverrides"/>) to the values
 /// its unit coordinates map to and runs the whole study with the same master seed, so every point sees the
 /// same cells and the same random streams (common random numbers: differences between points come from
-/// the parameters, not from fresh noise). Points run one after another, each on all cores.
+/// the parameters, not from fresh noise). Points run one after another, each on all cores. With a
+/// <see cref="DoseResponseDesign"/>, a point runs the dose-response instead of the scenarios
+/// (<see cref="DoseResponse"/>, the same runner and EC50 as <c>stochastic dose-response</c>, without its
+/// bootstrap) and its outputs are EC50s and EC50 ratios (<see cref="DoseResponseOutputs"/>).
 /// </summary>
 public sealed class StudySensitivity
 {
     private readonly Study _study;
     private readonly PopulationOptions _options;
+    private readonly DoseResponseDesign? _doseResponse;
 
     /// <summary>Prepares <paramref name="study"/> for a design over <paramref name="parameters"/>; every name is checked here.</summary>
-    /// <exception cref="ModelException">A parameter cannot be set (unknown, or set by the study itself), or is named twice.</exception>
-    public StudySensitivity(Study study, PopulationOptions options, IReadOnlyList<SensitivityParameter> parameters)
+    /// <param name="study">The study.</param>
+    /// <param name="options">Cells (per cell type and scenario, or per cell type and dose), seed, threads, engine.</param>
+    /// <param name="parameters">The varied inputs.</param>
+    /// <param name="doseResponse">Run a dose-response at each point (outputs: EC50s and their ratios) instead of the study's scenarios.</param>
+    /// <exception cref="ModelException">A parameter cannot be set (unknown, or set by the study itself), or is named twice; an unknown ligand or cell type.</exception>
+    public StudySensitivity(Study study, PopulationOptions options, IReadOnlyList<SensitivityParameter> parameters, DoseResponseDesign? doseResponse = null)
     {
+        if (doseResponse is not null) study = doseResponse.Restrict(study);
         if (parameters.Count == 0) throw ThrowHelper.Model(new SourcePosition("--param", 0, 0), "no parameters to vary");
         foreach (var p in parameters)
         {
@@ -39,6 +48,7 @@ public sealed class StudySensitivity
         }
         _study = study;
         _options = options;
+        _doseResponse = doseResponse;
         Parameters = parameters;
     }
 
@@ -52,7 +62,14 @@ public sealed class StudySensitivity
     /// <summary>Runs the study at one unit point and reads its outputs.</summary>
     public List<(string Name, double Value)> Evaluate(IReadOnlyList<double> unit, CancellationToken cancellationToken = default)
     {
-        var result = PopulationRunner.Run(StudyOverrides.Apply(_study, Values(unit), "--param"), _options, cancellationToken: cancellationToken);
+        var study = StudyOverrides.Apply(_study, Values(unit), "--param");
+        if (_doseResponse is { } d)
+        {
+            var curves = DoseResponse.Run(study, d.Ligands, d.Doses, _options, new DoseResponseSettings(d.Times, Bootstrap: 0), cancellationToken: cancellationToken);
+            cancellationToken.ThrowIfCancellationRequested();
+            return DoseResponseOutputs.Read(curves);
+        }
+        var result = PopulationRunner.Run(study, _options, cancellationToken: cancellationToken);
         if (result.Cancelled) throw new OperationCanceledException(cancellationToken);
         return StudyOutputs.Read(result);
     }
