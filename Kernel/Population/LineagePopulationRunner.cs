@@ -45,6 +45,7 @@ internal static class LineagePopulationRunner
         public double Weight = 1;
         public double UptakeBefore;   // uptake output at the last coupling (what the fluid was charged up to)
         public double Charged;        // what the fluid was charged for that uptake, in weighted molecules, at the weights the cell had then
+        public double Uptake;         // uptake output now, its conditional mean given the engine's state (what the coupling charges)
         public required double[] Sums; // per output: now, last recorded, integral (trapezoid on the recorded grid), max
         public int Fate;
         public bool[]? Traits;        // per study trait, as classified last (null without traits)
@@ -203,7 +204,7 @@ internal static class LineagePopulationRunner
                 try
                 {
                     Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-                        () => (Engines: new IResumableCellSimulator?[cellEngines.Kinds], Vars: new double[o + p]),
+                        () => (Engines: new IResumableCellSimulator?[cellEngines.Kinds], Vars: new double[o + p], Mean: new double[o]),
                         (chunk, _, local) =>
                         {
                             int stop = Math.Min(current.Length, (chunk + 1) * blockSize);
@@ -215,6 +216,14 @@ internal static class LineagePopulationRunner
                                 var row = parameters.AsSpan(c.Root * p, p);
                                 var sums = c.Sums;
                                 simulator.Advance(c.Paused, row, stops, sums.AsSpan(0, o), cancellationToken);
+                                if (uptake >= 0)
+                                {
+                                    // The fluid is charged the expected uptake given the cell's state, not the recorded
+                                    // value: a lumping engine records a draw of its fast members, whose noise between
+                                    // intervals would move ligand in and out of the fluid that the cell never took.
+                                    simulator.Outputs(c.Paused, row, local.Mean);
+                                    c.Uptake = local.Mean[uptake];
+                                }
                                 if (record)
                                     for (int j = 0; j < o; j++)
                                     {
@@ -251,12 +260,12 @@ internal static class LineagePopulationRunner
                         // ligand than the fluid gave it: unbiased on average, but turned into ligand without
                         // supply by the fluid's floor at zero. So the fluid never gets back more than it was
                         // charged for a cell, and its balance with the cells stays exact with the cap too.
-                        double du = c.Sums[uptake] - c.UptakeBefore;
+                        double du = c.Uptake - c.UptakeBefore;
                         double delta = du >= 0 || !(c.UptakeBefore > 0) ? c.Weight * du : c.Charged / c.UptakeBefore * du;
                         c.Charged += delta;
                         typeTaken[c.Type] += delta;
                         taken += pool!.WeightOf(c.Type) * delta;
-                        c.UptakeBefore = c.Sums[uptake];
+                        c.UptakeBefore = c.Uptake;
                     }
                     well.Commit(t, end, taken, averages);
                 }

@@ -131,6 +131,7 @@ internal static class PooledPopulationRunner
                         (chunk, _, local) =>
                         {
                             var outputs = new double[stopTimes.Length * o];
+                            var mean = new double[o];
                             int stop = Math.Min(wellCells, (chunk + 1) * blockSize);
                             for (int w = chunk * blockSize; w < stop; w++)
                             {
@@ -140,7 +141,10 @@ internal static class PooledPopulationRunner
                                 var record = records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o);
                                 for (int k = 0; k < points.Length; k++)
                                     if (points[k] >= 0) outputs.AsSpan(k * o, o).CopyTo(record.Slice(points[k] * o, o));
-                                uptakeNow[w] = outputs[(stopTimes.Length - 1) * o + uptake];
+                                // The fluid is charged the expected uptake given the cell's state (as in the lineage
+                                // run), not the recorded value, which a lumping engine draws.
+                                simulator.Outputs(paused[w], parameters.AsSpan(w * p, p), mean);
+                                uptakeNow[w] = mean[uptake];
                             }
                             return local;
                         },
