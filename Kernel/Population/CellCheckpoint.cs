@@ -99,35 +99,35 @@ public sealed class CellCheckpoint : IWellStateStore
         lock (_lock)
         {
             if (scenario != _wells.Count) throw new InvalidOperationException($"well {scenario} finished after {_wells.Count} wells");
-            var clock = Stopwatch.StartNew();
-            var blob = WriteBlob(string.Create(CultureInfo.InvariantCulture, $"well-{scenario + 1:D4}.bin"), write);
-            _wells.Add(blob);
-            var old = _state;
-            _state = null;  // the next well has not started
-            WriteManifest();
-            if (old is not null) File.Delete(Path.Combine(Directory, old.File));
-            _sinceProgress.Restart();
-            _written++;
-            _writeTime += clock.Elapsed;
+            Save(string.Create(CultureInfo.InvariantCulture, $"well-{scenario + 1:D4}.bin"), write, blob =>
+            {
+                _wells.Add(blob);
+                return null;  // the next well has not started
+            });
         }
     }
 
     /// <inheritdoc/>
     public void SaveProgress(Action<BinaryWriter> write)
     {
-        lock (_lock)
-        {
-            var clock = Stopwatch.StartNew();
-            var blob = WriteBlob(string.Create(CultureInfo.InvariantCulture, $"state-{++_states:D6}.bin"), write);
-            var old = _state;
-            _state = blob;
-            WriteManifest();
-            if (old is not null) File.Delete(Path.Combine(Directory, old.File));
-            _lastSaveCost = clock.Elapsed;
-            _sinceProgress.Restart();
-            _written++;
-            _writeTime += _lastSaveCost;
-        }
+        lock (_lock) _lastSaveCost = Save(string.Create(CultureInfo.InvariantCulture, $"state-{++_states:D6}.bin"), write, blob => blob);
+    }
+
+    // Writes a well state, records it (the well in progress becomes what 'record' returns) in the manifest, then
+    // removes the state it replaces; returns the time it took.
+    private TimeSpan Save(string file, Action<BinaryWriter> write, Func<ManifestBlob, ManifestBlob?> record)
+    {
+        var clock = Stopwatch.StartNew();
+        var blob = WriteBlob(file, write);
+        var old = _state;
+        _state = record(blob);
+        WriteManifest();
+        if (old is not null) File.Delete(Path.Combine(Directory, old.File));
+        var cost = clock.Elapsed;
+        _sinceProgress.Restart();
+        _written++;
+        _writeTime += cost;
+        return cost;
     }
 
     // A state file: written whole to a temporary file, flushed, renamed; recorded with its SHA-256.
