@@ -173,12 +173,16 @@ internal static class LineagePopulationRunner
             int nextRecord = 1, interval = 0, checksSinceRecord = 0;
             double lastRecord = grid.Start, t = grid.Start;
             var lastAverages = new double[agentParameters.Length];
+            // Every cell reads the agents' concentrations of the interval (kept for a checkpoint).
+            void UseAverages(ReadOnlySpan<double> averages)
+            {
+                averages.CopyTo(lastAverages);
+                for (int w = 0; w < wellCells; w++)
+                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
+            }
             // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
             if (resumption.ContinueInProgress(si, ReadProgress, () => FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}")))
-            {
-                for (int w = 0; w < wellCells; w++)
-                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = lastAverages[a];
-            }
+                UseAverages(lastAverages);
             else
             {
                 Classify(live, 0, grid.Start, grid.Start);
@@ -196,9 +200,7 @@ internal static class LineagePopulationRunner
                 double sinceRecord = end - lastRecord;
 
                 var averages = well?.Averages(t, end) ?? [];
-                for (int w = 0; w < wellCells; w++)
-                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
-                averages.CopyTo(lastAverages);
+                UseAverages(averages);
                 var current = live.ToArray();
                 int chunks = (current.Length + blockSize - 1) / blockSize;
                 try

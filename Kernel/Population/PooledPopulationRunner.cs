@@ -98,10 +98,16 @@ internal static class PooledPopulationRunner
             var uptakeBefore = (double[])uptakeStart.Clone();
             double t = grid.Start;
             var lastAverages = new double[agentParameters.Length];
+            // Every cell reads the agents' concentrations of the interval (kept for a checkpoint).
+            void UseAverages(ReadOnlySpan<double> averages)
+            {
+                averages.CopyTo(lastAverages);
+                for (int w = 0; w < wellCells; w++)
+                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
+            }
             // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
             if (resumption.ContinueInProgress(si, ReadProgress, () => FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}")))
-                for (int w = 0; w < wellCells; w++)
-                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = lastAverages[a];
+                UseAverages(lastAverages);
 
             while (t < scenario.Duration && !cancelled)
             {
@@ -120,9 +126,7 @@ internal static class PooledPopulationRunner
                 var points = stopPoint.ToArray();
 
                 var averages = well.Averages(t, end);
-                for (int w = 0; w < wellCells; w++)
-                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
-                averages.CopyTo(lastAverages);
+                UseAverages(averages);
                 int chunks = (wellCells + blockSize - 1) / blockSize;
                 try
                 {
