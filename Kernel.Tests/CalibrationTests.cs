@@ -94,11 +94,11 @@ public sealed class CalibrationTests(ITestOutputHelper log)
     /// simulates, so the model is exactly right): two replicates with their own scale and background,
     /// Gaussian noise of sd <paramref name="sigma"/> (MFI units) from stream <paramref name="stream"/>.
     /// </summary>
-    private static ImmutableArray<DataPoint> Synthetic(Study study, double sigma, ulong stream, int cells = 8)
+    private static ImmutableArray<DataPoint> Synthetic(Study study, double sigma, ulong stream, int cells = 8, PopulationOptions? engine = null)
     {
         // the doses the fit will simulate are those of its data: placeholders at every dose and time
         ImmutableArray<DataPoint> grid = [.. Times.SelectMany(t => Doses.Select(d => new DataPoint("toy", "L", t, d, "1", 0, SourcePosition.None)))];
-        var truth = new FitObjective(Spec(study, grid, fitKon: false, cells: cells), Exact).Simulate(new Dictionary<string, double> { ["Kd"] = TrueKd, ["kon"] = TrueKon }, [.. Times]);
+        var truth = new FitObjective(Spec(study, grid, fitKon: false, cells: cells), engine ?? Exact).Simulate(new Dictionary<string, double> { ["Kd"] = TrueKd, ["kon"] = TrueKon }, [.. Times]);
         var rng = new Xoshiro256StarStar(99, stream);
         var points = ImmutableArray.CreateBuilder<DataPoint>();
         foreach (var (replicate, scale, background) in new[] { ("1", 10.0, 500.0), ("2", 4.0, 200.0) })
@@ -236,6 +236,56 @@ public sealed class CalibrationTests(ITestOutputHelper log)
     /// 8 cells (roughness up to 4.4) and 50 of 60 with 64 (up to 1.5): the intervals run short when the
     /// roughness is ~1 or more.
     /// </summary>
+    private static readonly PopulationOptions MeanField = new PopulationOptions(Threads: 2) { Method = MethodCatalog.Ode };
+
+    /// <summary>
+    /// The mean-field engine (<c>--method ode</c>) in a fit: this network is first order, so its rate
+    /// equations are the SSA mean exactly, and the read-out at dose d is the closed form
+    /// R0·d/(d + Kd)·(1 − e^{−kon(d + Kd)t}). Tolerance: CVODE's relative 1e-8 per step gives a global
+    /// error far below the 1e-6 relative allowed (as in <see cref="OdeMethodTests"/>); a wrong rate
+    /// (kon·dose not reaching the cell, Kd not reaching koff) is off by percents.
+    /// </summary>
+    [Fact]
+    public void MeanFieldCellsFollowTheClosedForm()
+    {
+        var study = Toy();
+        ImmutableArray<DataPoint> grid = [.. Times.SelectMany(t => Doses.Select(d => new DataPoint("toy", "L", t, d, "1", 0, SourcePosition.None)))];
+        var curves = new FitObjective(Spec(study, grid, fitKon: false), MeanField).Simulate(new Dictionary<string, double> { ["Kd"] = 20, ["kon"] = 0.02 }, [.. Times]);
+        for (int t = 0; t < Times.Length; t++)
+            for (int d = 0; d < Doses.Length; d++)
+            {
+                double expected = 300 * Doses[d] / (Doses[d] + 20) * (1 - Math.Exp(-0.02 * (Doses[d] + 20) * Times[t]));
+                Assert.True(Math.Abs(curves.Mean[0][t][d] - expected) <= 1e-6 * expected + 1e-6, $"t {Times[t]}, dose {Doses[d]}: {curves.Mean[0][t][d]:R} vs {expected:R}");
+                Assert.Equal(0, curves.StandardError[0][t][d]);
+            }
+    }
+
+    /// <summary>
+    /// Coverage of the 95% profile-likelihood interval of Kd with the mean-field engine, over R = 40
+    /// synthetic data sets made by the same engine at the truth with Gaussian noise of 3% of the top:
+    /// the objective is smooth (no simulation noise), so Wilks' χ²₁ threshold holds and the count covering
+    /// the truth is Binomial(40, 0.95); it must be ≥ 34 (3 sd below 38, as in
+    /// <see cref="ProfileIntervalCoversTheTruth"/>). With the stochastic engine at this noise level and 8
+    /// cells the coverage was 49 of 60 (docs/calibration.md, "Caveats"); here it must not run short.
+    /// </summary>
+    [Fact]
+    public void MeanFieldProfileIntervalCoversTheTruth()
+    {
+        var study = Toy();
+        const int Experiments = 40;
+        int covered = 0;
+        for (int e = 0; e < Experiments; e++)
+        {
+            var spec = Spec(Toy(), Synthetic(study, sigma: 0.03 * 10 * 300, stream: 300 + (ulong)e, engine: MeanField), fitKon: false, evaluations: 40, restarts: 0, cells: 1);
+            var result = Calibrator.Fit(spec, MeanField, profile: true);
+            var kd = result.Intervals.Single();
+            if (kd.Low <= TrueKd && TrueKd <= kd.High) covered++;
+            Assert.Equal(0, result.Best.MonteCarloRoughness(spec.Data));
+        }
+        log.WriteLine($"coverage {covered}/{Experiments}");
+        Assert.InRange(covered, 34, Experiments);
+    }
+
     [Fact]
     [Trait("Category", "Long")]
     public void ProfileIntervalCoversTheTruth()

@@ -140,6 +140,7 @@ public sealed class FitObjective
         var result = DoseResponse.Run(study, [_spec.Ligand], _doses, _options, new DoseResponseSettings(times, Bootstrap: 0), cancellationToken: cancellationToken);
         CellsSimulated += (long)study.CellTypes.Length * (_doses.Length + 1) * _spec.Settings.Cells;
         int np = _spec.Populations.Length;
+        bool deterministic = _options.Method.IsDeterministic;
         var mean = new double[np][][];
         var error = new double[np][][];
         var baseline = new double[np][];
@@ -152,7 +153,10 @@ public sealed class FitObjective
             {
                 var curve = result.Curves.Single(c => c.CellType == _spec.Populations[p].Data && Math.Abs(c.Time - times[t]) <= 1e-9 * Math.Max(1, times[t]));
                 mean[p][t] = curve.Mean;
-                error[p][t] = [.. curve.StandardDeviation.Select(sd => sd / Math.Sqrt(_spec.Settings.Cells))];
+                // A deterministic engine's cells are the same every evaluation (common random numbers draw their
+                // parameters), so the mean has no noise that changes with the parameters: the objective is smooth.
+                error[p][t] = deterministic ? new double[curve.StandardDeviation.Length]
+                    : [.. curve.StandardDeviation.Select(sd => sd / Math.Sqrt(_spec.Settings.Cells))];
                 baseline[p][t] = curve.Baseline;
             }
         }

@@ -2,7 +2,9 @@ using System.Diagnostics;
 using Stochastic.Model;
 using Stochastic.Network;
 using Stochastic.Simulation;
+using Stochastic.Simulation.Cells;
 using Stochastic.Simulation.Ode;
+using Stochastic.Transforms;
 
 namespace Stochastic.Methods;
 
@@ -16,6 +18,7 @@ namespace Stochastic.Methods;
 internal sealed class OdeMethod : SimulationMethod
 {
     public override bool RunsBlockRanges => false;
+    public override bool SimulatesCells => true;
     public override string Name => "ode";
     public override string Summary => "deterministic reaction rate equations (mean field) and rate rules, SUNDIALS CVODE; one run, sd 0";
     public override string Paper => "Hindmarsh et al. 2005, ACM TOMS 31:363 (SUNDIALS CVODE: variable-order BDF with Newton iteration)";
@@ -37,5 +40,16 @@ internal sealed class OdeMethod : SimulationMethod
         progress?.Report(new EnsembleProgress(1, 1, counters));
         return new EnsembleResult(grid, [.. network.OutputNames], 1, outputs, new double[outputs.Length], counters, stopwatch.Elapsed,
             false, options.KeepTrajectories ? [outputs] : null);
+    }
+
+    /// <summary>
+    /// Population cells on their mean-field solutions (<see cref="OdeCellSimulator"/>): each cell's own
+    /// parameters and initial counts, no intrinsic noise. For fits of population means at large copy
+    /// numbers (a smooth objective); a shared ligand pool or divisions need an integer-count engine.
+    /// </summary>
+    public override CellEngine CreateCellEngine(ReactionModel model, CompiledNetwork network, MethodSettings settings, SlowScaleReference? reference = null)
+    {
+        RefuseRateRulesInCells(model, network);
+        return new CellEngine(n => new OdeCellSimulator(n, settings.Ode), "reaction rate equations (CVODE), no intrinsic noise");
     }
 }

@@ -40,13 +40,22 @@ internal sealed class OdeSimulator : IDisposable
     /// Integrates from the network's initial state over <paramref name="grid"/> and writes the outputs
     /// (row-major: point, then output) into <paramref name="outputs"/>.
     /// </summary>
-    public void Run(TimeGrid grid, Span<double> outputs, CancellationToken cancellationToken = default)
+    public void Run(TimeGrid grid, Span<double> outputs, CancellationToken cancellationToken = default) =>
+        Run(grid, outputs, _network.InitialCounts, _network.Parameters, cancellationToken);
+
+    /// <summary>
+    /// Integrates from <paramref name="initialCounts"/> with <paramref name="parameters"/> (one population
+    /// cell's) over <paramref name="grid"/> and writes the outputs (row-major: point, then output) into
+    /// <paramref name="outputs"/>. Parameters act through functional rates and events, as in the exact engines.
+    /// </summary>
+    public void Run(TimeGrid grid, Span<double> outputs, ReadOnlySpan<double> initialCounts, ReadOnlySpan<double> parameters,
+        CancellationToken cancellationToken = default)
     {
         int width = _network.OutputCount;
         var x = _equations.Species;
         var p = _equations.Parameters;
-        _network.InitialCounts.CopyTo(x, 0);
-        _network.Parameters.CopyTo(p, 0);
+        initialCounts.CopyTo(x);
+        parameters.CopyTo(p);
         double t = grid.Start;
         var tracker = _network.Events is { } events ? new EventTracker(events, wholeCounts: false) : null;
         tracker?.Start(x, p, t);
