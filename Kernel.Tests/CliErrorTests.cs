@@ -30,7 +30,7 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("population|STUDY|--method|nope", "error: unknown --method 'nope' (expected ssa, batch, hybrid, slow-scale, multiscale, direct, sorting-direct, nrm, cr, rssa-cr) (see stochastic population --help)")]
+    [InlineData("population|STUDY|--method|nope", "error: unknown --method 'nope' (expected ssa, batch, hybrid, slow-scale, multiscale, ode, direct, sorting-direct, nrm, cr, rssa-cr) (see stochastic population --help)")]
     [InlineData("simulate", "error: Required argument 'FILE' missing for command: 'simulate'. (see stochastic simulate --help)")]
     public async Task CommandLineMistake_IsOneLine_WithoutHelpDump(string args, string expected)
     {
@@ -54,10 +54,10 @@ public sealed class CliErrorTests : IDisposable
     {
         var engine = StudyReader.Read(StudyReaderTests.StudyPath).Settings.Engine;
         Assert.Equal(MethodCatalog.SlowScale, engine.Method);
-        Assert.Equal(2, engine.SlowScale.Theta);
+        Assert.Equal(10, engine.SlowScale.Theta);
         Assert.Equal(0.03, engine.SlowScale.LeapEpsilon);
 
-        string text = File.ReadAllText(StudyReaderTests.StudyPath).Replace("slow-scale theta=2 leap", "slow-scale theta=0 lep=1");
+        string text = File.ReadAllText(StudyReaderTests.StudyPath).Replace("slow-scale theta=10 leap", "slow-scale theta=0 lep=1");
         var e = Assert.Throws<ModelException>(() => StudyReader.Parse(text, StudyReaderTests.StudyPath,
             m => Formats.ModelLoader.Load(Path.Combine(Path.GetDirectoryName(StudyReaderTests.StudyPath)!, m))));
         Assert.Contains(e.Errors, x => x.Message == "theta must be a positive number" && x.Position.Line == 22 && x.Position.Column == 29);
@@ -72,7 +72,7 @@ public sealed class CliErrorTests : IDisposable
             "--threads", "2", "--leap", "false", "--reservoir-tolerance", "0.001", "--out", outDir);
         Assert.True(code == 0, error);
         string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
-        Assert.Contains("(θ = 2, chains 10, reservoir tolerance 0.001)", report);
+        Assert.Contains("(θ = 10, chains 10, reservoir tolerance 0.001)", report);
         Assert.DoesNotContain("hybrid SSA / tau-leaping", report);
     }
 }

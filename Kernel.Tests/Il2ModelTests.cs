@@ -122,6 +122,32 @@ public class Il2ModelTests
         Assert.True(Mean("PD1IL2v") > 0.89 * Mean("IL2_aPD1"), $"mean effector PD1-IL2v {Mean("PD1IL2v")}, IL-2 + aPD1 {Mean("IL2_aPD1")}");
     }
 
+    /// <summary>
+    /// The study's engine (its <c>engine</c> line) against full exact SSA where the reduction is most
+    /// exposed: Tregs at 4 pM IL-2, below their EC50, after 30 min. There a captured IL-2 is taken on by
+    /// CD122 (kf11·CD122 ≈ 5.6/min at a median Treg) about a third as fast as it leaves CD25
+    /// (16.8/min), so holding CD25 capture at equilibrium (slow-scale θ = 2) overstates the trimer's
+    /// flux by (16.8 + 5.6)/16.8 ≈ 1.33: measured +31% (docs/il2-results.md, "Slow-scale error"); a
+    /// saturating dose hides it. The same 200 cells (same parameters) run by both engines; pSTAT5 ~16
+    /// copies, paired sd ≈ 6, so the standard error of the mean paired difference is ≈ 0.4. Allowed:
+    /// 4 such SE plus the reduction's stated 5% of the exact mean (≈ 2.4 in all), against the 5 a
+    /// θ = 2 engine is off by (checked: the test fails with theta=2 in the study file).
+    /// </summary>
+    [Fact]
+    public void StudyEngineAgreesWithExactSsaForTregsBelowTheirEc50()
+    {
+        var study = Reduced("Treg");
+        var scenarios = new[] { study.MakeScenario("IL2_4pM", "IL2", 4, 30) };
+        var options = new PopulationOptions(CellsPerType: 200, Threads: 2);
+        var engine = PopulationRunner.Run(study, scenarios, study.Settings.Engine.ApplyTo(options));
+        var exact = PopulationRunner.Run(study, scenarios, options with { Method = MethodCatalog.Ssa });
+        double[] a = engine.Group("IL2_4pM", "Treg").Values(engine.Variable("pSTAT5_obs"));
+        double[] b = exact.Group("IL2_4pM", "Treg").Values(exact.Variable("pSTAT5_obs"));
+        var d = a.Zip(b, (x, y) => x - y).ToArray();
+        double mean = d.Average(), se = Math.Sqrt(d.Sum(v => (v - mean) * (v - mean)) / (d.Length - 1) / d.Length);
+        Assert.True(Math.Abs(mean) <= 4 * se + 0.05 * b.Average(), $"pSTAT5 engine {a.Average():F2} vs exact {b.Average():F2}: paired difference {mean:F2} ± {se:F2}");
+    }
+
     [Fact]
     public void Pd1Il2vSignalsLessInTregsThanIl2()
     {

@@ -20,13 +20,14 @@ public sealed class SlowScaleCliTests : IDisposable
             "--threads", "2", "--method", "slow-scale", "--theta", "2", "--out", outDir);
         Assert.True(code == 0, error);
         string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
-        // Judged per cell type under IL-2 at 300 pM: CD122 capture everywhere; γc joining IL-2·CD122 where CD25 is
-        // few (bystander and NK cells: first-order error of the chain 8.7% and 7.8%, not stem-like and terminal
-        // cells, 26.5%, whose 100 CD25 drain the dimeric complex); CD122 joining IL-2·CD25 nowhere (free CD25's share
-        // off by 350–994% where CD122 could be its reservoir; a Treg's 660 CD122 cannot be one for its 3,480 CD25).
+        // Judged per cell type under IL-2 at 300 pM: CD122 capture everywhere; γc joining IL-2·CD122 nowhere at the
+        // default chain separation 10 (with the fitted K5 = 344 its release is 0.98/min, and the chain's first-order
+        // error exceeds 10% in every group; lumped at chains 2, below); CD122 joining IL-2·CD25 nowhere (free CD25's
+        // share off by hundreds of percent where CD122 could be its reservoir; a Treg's 660 CD122 cannot be one for
+        // its 3,480 CD25).
         Assert.Contains("slow-scale SSA with the fast pairs judged per scenario × cell type at its median cell (θ = 2, chains 10, reservoir tolerance 0.01); lumped in every group: ", report);
         Assert.Matches(@"lumped in every group: [^;]*CD122 <-> L_CD122", report);
-        Assert.Matches(@"in some: [^;]*L_CD122 \+ gc <-> L_CD122_gc \([1-5] of 6 groups\)", report);
+        Assert.DoesNotContain("L_CD122 + gc <-> L_CD122_gc", report);
         Assert.DoesNotContain("L_CD25 + CD122 <-> L_CD25_CD122", report);
     }
 
@@ -53,9 +54,9 @@ public sealed class SlowScaleCliTests : IDisposable
     [Fact]
     public async Task Population_GroupTheta_DecidesWhichChainsAreLumped()
     {
-        // Under IL-2, γc joining IL-2·CD122 chained to CD122 capture puts the dimeric complex's share 26.5% off
-        // (first order) in stem-like and terminal cells: kept exact at the default chain separation 10 (10%),
-        // lumped when the user accepts 2 (50%). The report says which.
+        // Under IL-2, γc joining IL-2·CD122 chained to CD122 capture puts the dimeric complex's share more than 10%
+        // off (first order) in every cell type: kept exact at the default chain separation 10 (10%), lumped in
+        // some when the user accepts 2 (50%). The report says which.
         string strict = Path.Combine(_dir, "strict"), loose = Path.Combine(_dir, "loose");
         foreach (var (dir, groupTheta) in new[] { (strict, "10"), (loose, "2") })
         {
@@ -65,9 +66,11 @@ public sealed class SlowScaleCliTests : IDisposable
         }
         int Lumping(string dir)
         {
-            var m = System.Text.RegularExpressions.Regex.Match(File.ReadAllText(Path.Combine(dir, "report.md")), @"L_CD122 \+ gc <-> L_CD122_gc \((\d) of 6 groups\)");
-            Assert.True(m.Success, "the report lists γc joining IL-2·CD122 among the pairs lumped in some groups");
-            return int.Parse(m.Groups[1].Value);
+            string report = File.ReadAllText(Path.Combine(dir, "report.md"));
+            var m = System.Text.RegularExpressions.Regex.Match(report, @"L_CD122 \+ gc <-> L_CD122_gc \((\d) of 6 groups\)");
+            // Not listed at all: lumped in no group (it would be under "every group" if it were in all six).
+            Assert.True(m.Success || !report.Contains("L_CD122 + gc <-> L_CD122_gc", StringComparison.Ordinal), "listed in every group");
+            return m.Success ? int.Parse(m.Groups[1].Value) : 0;
         }
         Assert.Contains("(θ = 2, chains 2, reservoir tolerance 0.01)", File.ReadAllText(Path.Combine(loose, "report.md")));
         Assert.True(Lumping(loose) > Lumping(strict), $"{Lumping(loose)} vs {Lumping(strict)} groups");

@@ -11,7 +11,9 @@ namespace Stochastic.Tests;
 /// <summary>The per-cell check of the slow-scale criterion (<see cref="ReducedNetwork.Separations"/>, <see cref="PopulationResult.SlowScaleCriterion"/>).</summary>
 public class SlowScaleCriterionTests
 {
-    private static readonly Study Il2 = StudyReader.Read(StudyReaderTests.StudyPath);
+    private static readonly Study Il2 = WithHandConstants(StudyReader.Read(StudyReaderTests.StudyPath));
+
+    private static Study WithHandConstants(Study s) => new(StudyReaderTests.Il2WithHandConstants(s.Model), s.CellTypes, s.Scenarios, s.Fates, s.Ligands, s.Settings);
 
     // A median NK cell (CD25 22, CD122 8,500, γc 7,600) under IL-2 at 300 pM: there CD122 capture, γc recruitment
     // and CD122 joining IL2v·PD-1 are lumped at θ = 2; CD122 joining IL-2·CD25 is refused by the group criterion

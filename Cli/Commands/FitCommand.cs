@@ -27,7 +27,8 @@ internal static class FitCommand
         command.SetAction((parse, cancellationToken) =>
         {
             var spec = FitReader.Read(parse.GetValue(file)!.ToString());
-            var options = engine.Apply(new PopulationOptions(Threads: parse.GetValue(threads)), parse, spec.Study.Settings.Engine);
+            var named = spec.Settings.Engine is { } method ? spec.Study.Settings.Engine with { Method = method } : spec.Study.Settings.Engine;
+            var options = engine.Apply(new PopulationOptions(Threads: parse.GetValue(threads)), parse, named);
             FitResult result;
             try
             {

@@ -69,7 +69,15 @@ public sealed record Exclusion(string Population, string Ligand, double Time, do
 /// <param name="MaxEvaluations">Objective evaluations per Nelder–Mead run at most.</param>
 /// <param name="ProfileSteps">Steps in log10 of the profile-likelihood grid, outward from the optimum on each side.</param>
 /// <param name="PredictTimes">Times at which the fitted model predicts the curves (not fitted).</param>
-public sealed record FitSettings(int Cells, ulong Seed, double DoseFactor, int Restarts, int MaxEvaluations, ImmutableArray<double> ProfileSteps, ImmutableArray<double> PredictTimes);
+public sealed record FitSettings(int Cells, ulong Seed, double DoseFactor, int Restarts, int MaxEvaluations, ImmutableArray<double> ProfileSteps, ImmutableArray<double> PredictTimes)
+{
+    /// <summary>
+    /// The cell engine the fit file names (<c>engine ode</c>), or null for the study's. A population mean
+    /// at large copy numbers is fitted best on the rate equations: the objective is then smooth and the
+    /// profile intervals hold (docs/calibration.md).
+    /// </summary>
+    public Methods.SimulationMethod? Engine { get; init; }
+}
 
 /// <summary>
 /// Everything a fit needs: the study, the data, the parameters to estimate and how data

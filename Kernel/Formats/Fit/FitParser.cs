@@ -17,7 +17,7 @@ internal readonly record struct FitToken(string Text, int Offset);
 internal sealed class FitParser(string fileName)
 {
     private static readonly string[] Blocks = ["fit", "parameters", "populations", "exclude"];
-    private static readonly string[] SettingKeys = ["study", "data", "columns", "ligand", "dose_factor", "times", "predict", "cells", "seed", "restarts", "evaluations", "profile"];
+    private static readonly string[] SettingKeys = ["study", "data", "columns", "ligand", "dose_factor", "times", "predict", "cells", "seed", "restarts", "evaluations", "profile", "engine"];
 
     private readonly ErrorList _errors = new();
     private readonly Dictionary<string, List<(SourceLine Line, List<FitToken> Tokens)>> _blocks = Blocks.ToDictionary(b => b, _ => new List<(SourceLine, List<FitToken>)>());
@@ -63,8 +63,19 @@ internal sealed class FitParser(string fileName)
         foreach (var e in exclusions)
             if (!chosen.Any(e.Matches)) _errors.Add(e.Position, $"excludes nothing: no fitted data point of population '{e.Population}', ligand '{e.Ligand}' at that time, dose and replicate");
         _errors.ThrowIfAny();
-        var settings = new FitSettings(cells, seed, doseFactor, restarts, evaluations, [.. steps], [.. predict.Distinct().Order()]);
+        var settings = new FitSettings(cells, seed, doseFactor, restarts, evaluations, [.. steps], [.. predict.Distinct().Order()]) { Engine = ReadEngine() };
         return new FitSpec(study, ligand, dataLigand, parameters, populations, [.. chosen.Except(excluded)], [.. excluded], [.. times.Distinct().Order()], settings);
+    }
+
+    // The cell engine the fit simulates with ('engine ode'), when it is not the study's.
+    private Methods.SimulationMethod? ReadEngine()
+    {
+        if (!_settings.TryGetValue("engine", out var s)) return null;
+        string name = s.Tokens[1].Text;
+        var method = Methods.MethodCatalog.All.FirstOrDefault(m => m.SimulatesCells && m.Name == name);
+        if (method is null)
+            _errors.Add(s.Line.At(s.Tokens[1].Offset), $"unknown engine '{name}' (expected {string.Join(", ", Methods.MethodCatalog.All.Where(m => m.SimulatesCells).Select(m => m.Name))})");
+        return method;
     }
 
     private static bool Same(double a, double b) => Math.Abs(a - b) <= 1e-9 * Math.Max(1, Math.Abs(a));
