@@ -46,6 +46,13 @@ namespace Stochastic.Simulation.Exact;
 /// interval updates 0.061 → 0.090).
 /// </para>
 /// <para>
+/// Draws per trial: one Exp(1) from <see cref="Stochastic.Random.ExponentialZiggurat"/> (the trials' variates are
+/// summed and divided by Σa_up once, at acceptance: no logarithm in the common case), one uniform for the group,
+/// and one 64-bit draw per member try, whose two halves give the member and the acceptance variate
+/// (<see cref="PropensityGroups.SelectWithVariate"/>). Measured on multisite2 and egfr_net, this is 8–10 % faster
+/// than −ln of the product of the trials' uniforms and two draws per member try (docs/performance.md).
+/// </para>
+/// <para>
 /// When <c>64</c> consecutive candidates are rejected (loose bounds at low counts, or a state where
 /// nothing can fire although the upper bounds are positive), every interval is shrunk to the
 /// current count, which makes the bounds exact (and the total 0 when nothing can fire); the
