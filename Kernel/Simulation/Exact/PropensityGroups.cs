@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Stochastic.Random;
 
 namespace Stochastic.Simulation.Exact;
@@ -34,6 +37,9 @@ internal sealed class PropensityGroups
     private readonly double[] _bounds = new double[GroupCount]; // 2^(g+1): the rejection bound of group g
     private readonly int _resumInterval;
     private int _low = GroupCount, _high = -1; // range of groups ever used
+    // Running sums of the group sums from _high down (entry k: groups _high … _high − k), padded with +∞ to whole
+    // vectors: SelectWithVariate's group is the number of entries ≤ its target, counted without a branch.
+    private double[] _cumulative = [];
     private double _total;
     private int _sinceResum;
 
@@ -60,6 +66,7 @@ internal sealed class PropensityGroups
         Array.Clear(_counts);
         Array.Clear(_sums);
         Array.Clear(_values);
+        AccumulateGroups();
         Array.Fill(_groupOf, NoGroup);
     }
 
@@ -86,7 +93,12 @@ internal sealed class PropensityGroups
         _total += value - old;
         int from = _groupOf[reaction];
         int to = value > 0 ? Math.ILogB(value) + Offset : NoGroup;
-        if (from == to) { _sums[from] += value - old; return; }
+        if (from == to)
+        {
+            _sums[from] += value - old;
+            AddToCumulative(from, value - old);
+            return;
+        }
         if (from != NoGroup) Remove(reaction, from, old);
         if (to != NoGroup) Insert(reaction, value);
     }
@@ -115,6 +127,27 @@ internal sealed class PropensityGroups
         }
         _total = total;
         _sinceResum = 0;
+        AccumulateGroups();
+    }
+
+    /// <summary>Recomputes the running sums of the group sums (<see cref="SelectWithVariate"/>'s search) from the sums.</summary>
+    private void AccumulateGroups()
+    {
+        int span = _high - _low + 1;
+        if (span <= 0) return;
+        int padded = (span + Vector256<double>.Count - 1) / Vector256<double>.Count * Vector256<double>.Count;
+        if (_cumulative.Length != padded) _cumulative = new double[padded];
+        double running = 0;
+        for (int k = 0; k < span; k++) _cumulative[k] = running += _sums[_high - k];
+        for (int k = span; k < padded; k++) _cumulative[k] = double.PositiveInfinity;
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to the running sums that include group <paramref name="g"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddToCumulative(int g, double delta)
+    {
+        var cumulative = _cumulative.AsSpan(_high - g, _high - _low + 1 - (_high - g));
+        for (int k = 0; k < cumulative.Length; k++) cumulative[k] += delta;
     }
 
     /// <summary>
@@ -155,7 +188,7 @@ internal sealed class PropensityGroups
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int SelectWithVariate(ref Xoshiro256StarStar random, out double u)
     {
-        int g = FindGroup(random.NextDouble() * _total);
+        int g = FindGroupCounting(random.NextDouble() * _total);
         if (g < 0) { u = 0; return -1; }
         var members = _members[g];
         var values = _values;
@@ -191,6 +224,24 @@ internal sealed class PropensityGroups
         return LowestNonEmpty(); // rounding put the target past the last group
     }
 
+    /// <summary>
+    /// The group holding <paramref name="target"/>, found by counting the running sums ≤ it (vector compares, no
+    /// data-dependent branch: the scan's exit branch is mispredicted whenever the group is not the first one
+    /// searched). The running sums are kept incrementally and round differently from the group sums, so where
+    /// they point past the last group or at an empty one (rounding residue), the scan decides.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindGroupCounting(double target)
+    {
+        var vectors = MemoryMarshal.Cast<double, Vector256<double>>(_cumulative.AsSpan());
+        var t = Vector256.Create(target);
+        int below = 0;
+        foreach (var v in vectors) below += BitOperations.PopCount(Vector256.LessThanOrEqual(v, t).ExtractMostSignificantBits());
+        int g = _high - below;
+        if (g < _low || _counts[g] == 0) return FindGroup(target);
+        return g;
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private int LowestNonEmpty()
     {
@@ -208,6 +259,7 @@ internal sealed class PropensityGroups
         _slot[r] = count;
         _counts[g] = count + 1;
         _sums[g] += a;
+        AddToCumulative(g, a);
         _groupOf[r] = g;
     }
 
@@ -222,6 +274,7 @@ internal sealed class PropensityGroups
         _slot[moved] = slot;
         // An empty group's sum is exactly zero, so rounding never makes an empty group selectable.
         _sums[g] = last == 0 ? 0 : _sums[g] - a;
+        AddToCumulative(g, -a);
         _groupOf[r] = NoGroup;
     }
 
@@ -232,8 +285,12 @@ internal sealed class PropensityGroups
         var grown = new int[Math.Max(8, old is null ? 0 : old.Length * 2)];
         old?.CopyTo(grown, 0);
         _members[g] = grown;
-        if (g < _low) _low = g;
-        if (g > _high) _high = g;
+        if (g < _low || g > _high)
+        {
+            _low = Math.Min(_low, g);
+            _high = Math.Max(_high, g);
+            AccumulateGroups(); // the positions moved
+        }
         return grown;
     }
 
