@@ -25,7 +25,10 @@ public sealed partial class GoldenOutputTests : IDisposable
         { "sorting-direct", "bcedcedb7eb75e71d8451db5ec9d9f8155c998a35cc933742cc589eb25705089" },
         { "nrm", "f10ecad389d221b42851f32c707f0694a7337221de4ca1abbdb68a4357c2836a" },
         { "cr", "3ba3615acd6369fd926558fface6b7ffa1d009288f98e3a3a32df2d3446d4fe8" },
-        { "rssa-cr", "e3957b6be8d966c8342681adbadfae74d9f76bdd39d06e3c642ce0510e595c77" },
+        // rssa-cr: recorded again when its trials took the ziggurat's exponentials and one draw per member try
+        // (PropensityGroupsTests): the same law, other draws; 0 mean and 3 sd failures, all three the skewed
+        // 00003 at t ≥ 45 that the report expects (the direct method fails 0–25 there at n = 200 over seeds 1–8).
+        { "rssa-cr", "09e18da69264646320aa04c3f36f8be7d209293144268b1d2ee93bab4d9316b8" },
         { "tau", "b3c0309c1056fd7481301b3fcd5f2634637e0bd9967bdfb11dbef5ab80b3c254" },
         { "batch", "0ffdbd0abce5ee41a89d529c9cdc0b1679ac2ebb4ac25403a72067af9b9dceca" },
         { "hybrid", "419634851808db7cbf6405b36376ab9fb12f9201de96e7dfc7d28312ea75516d" },

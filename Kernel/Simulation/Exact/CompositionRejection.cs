@@ -79,7 +79,7 @@ internal sealed class CompositionRejection : IExactAlgorithm
                 _pending = false;
                 Time = t;
 
-                int r = groups.Select(ref Random, out _);
+                int r = groups.Select(ref Random);
                 if (r < 0)
                 {
                     // Only a rounding residue was left in the total (every group is empty): re-sum and

@@ -1,4 +1,7 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Stochastic.Random;
 
 namespace Stochastic.Simulation.Exact;
@@ -34,6 +37,9 @@ internal sealed class PropensityGroups
     private readonly double[] _bounds = new double[GroupCount]; // 2^(g+1): the rejection bound of group g
     private readonly int _resumInterval;
     private int _low = GroupCount, _high = -1; // range of groups ever used
+    // Running sums of the group sums from _high down (entry k: groups _high … _high − k), padded with +∞ to whole
+    // vectors: SelectWithVariate's group is the number of entries ≤ its target, counted without a branch.
+    private double[] _cumulative = [];
     private double _total;
     private int _sinceResum;
 
@@ -60,6 +66,7 @@ internal sealed class PropensityGroups
         Array.Clear(_counts);
         Array.Clear(_sums);
         Array.Clear(_values);
+        AccumulateGroups();
         Array.Fill(_groupOf, NoGroup);
     }
 
@@ -86,7 +93,12 @@ internal sealed class PropensityGroups
         _total += value - old;
         int from = _groupOf[reaction];
         int to = value > 0 ? Math.ILogB(value) + Offset : NoGroup;
-        if (from == to) { _sums[from] += value - old; return; }
+        if (from == to)
+        {
+            _sums[from] += value - old;
+            AddToCumulative(from, value - old);
+            return;
+        }
         if (from != NoGroup) Remove(reaction, from, old);
         if (to != NoGroup) Insert(reaction, value);
     }
@@ -115,48 +127,119 @@ internal sealed class PropensityGroups
         }
         _total = total;
         _sinceResum = 0;
+        AccumulateGroups();
+    }
+
+    /// <summary>Recomputes the running sums of the group sums (<see cref="SelectWithVariate"/>'s search) from the sums.</summary>
+    private void AccumulateGroups()
+    {
+        int span = _high - _low + 1;
+        if (span <= 0) return;
+        int padded = (span + Vector256<double>.Count - 1) / Vector256<double>.Count * Vector256<double>.Count;
+        if (_cumulative.Length != padded) _cumulative = new double[padded];
+        double running = 0;
+        for (int k = 0; k < span; k++) _cumulative[k] = running += _sums[_high - k];
+        for (int k = span; k < padded; k++) _cumulative[k] = double.PositiveInfinity;
+    }
+
+    /// <summary>Adds <paramref name="delta"/> to the running sums that include group <paramref name="g"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void AddToCumulative(int g, double delta)
+    {
+        var cumulative = _cumulative.AsSpan(_high - g, _high - _low + 1 - (_high - g));
+        for (int k = 0; k < cumulative.Length; k++) cumulative[k] += delta;
     }
 
     /// <summary>
     /// Draws a reaction with probability weight / <see cref="Total"/>: a uniform picks the group
     /// (searched from the largest weights down), then pairs of uniforms pick a member and accept it
-    /// when <paramref name="u"/> = uniform · 2^(g+1) &lt; its weight. On acceptance <paramref name="u"/>
-    /// is uniform on [0, weight), which RSSA reuses as its acceptance variate.
+    /// when uniform · 2^(g+1) &lt; its weight.
     /// </summary>
     /// <returns>The reaction, or −1 when rounding put the target past the last group and every group is empty.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Select(ref Xoshiro256StarStar random, out double u)
+    public int Select(ref Xoshiro256StarStar random)
     {
-        // Composition: the group, searched from the largest weights down.
-        var counts = _counts;
-        var sums = _sums;
-        double target = random.NextDouble() * _total;
-        int low = _low;
-        int g = _high;
-        for (; g >= low; g--)
-        {
-            if (counts[g] == 0) continue;
-            target -= sums[g];
-            if (target < 0) break;
-        }
-        if (g < low)
-        {
-            g = LowestNonEmpty(); // rounding put the target past the last group
-            if (g < 0) { u = 0; return -1; }
-        }
+        int g = FindGroup(random.NextDouble() * _total);
+        if (g < 0) return -1;
         // Rejection: a uniform member, accepted with probability weight / 2^(g+1).
         var members = _members[g];
         var values = _values;
-        int count = counts[g];
+        int count = _counts[g];
         double bound = _bounds[g];
+        int r;
+        do r = members[(int)(random.NextDouble() * count)];
+        while (random.NextDouble() * bound >= values[r]);
+        return r;
+    }
+
+    /// <summary>
+    /// Draws a reaction with probability weight / <see cref="Total"/> as <see cref="Select"/> does, but with one
+    /// 64-bit draw per member try instead of two, and returns in <paramref name="u"/> a variate uniform on
+    /// [0, weight) of the chosen reaction, which RSSA reuses as its acceptance variate.
+    /// </summary>
+    /// <remarks>
+    /// The try multiplies the draw v by the group's member count n as a 128-bit product: the high word
+    /// ⌊v·n / 2^64⌋ is the member (uniform up to n / 2^64, Lemire 2019, ACM TOMS 45:1), the low word is the
+    /// leftover fraction of v·n, uniform on [0, 2^64) in steps of n and independent of the member; its top 53 bits
+    /// scaled by 2^(g+1) are the rejection variate. The law of the member and of <paramref name="u"/> differs from
+    /// that of two independent draws by at most n·2^−64 in probability, below the 2^−53 resolution of a double.
+    /// </remarks>
+    /// <returns>The reaction, or −1 when rounding put the target past the last group and every group is empty.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int SelectWithVariate(ref Xoshiro256StarStar random, out double u)
+    {
+        int g = FindGroupCounting(random.NextDouble() * _total);
+        if (g < 0) { u = 0; return -1; }
+        var members = _members[g];
+        var values = _values;
+        ulong count = (uint)_counts[g];
+        double scale = _bounds[g] * (1.0 / (1UL << 53));
         int r;
         do
         {
-            r = members[(int)(random.NextDouble() * count)];
-            u = random.NextDouble() * bound;
+            ulong member = Math.BigMul(random.NextUInt64(), count, out ulong fraction);
+            r = members[(int)member];
+            u = (fraction >> 11) * scale;
         }
         while (u >= values[r]);
         return r;
+    }
+
+    /// <summary>
+    /// The group holding <paramref name="target"/> ∈ [0, total) in the cumulative group sums, searched from the
+    /// largest weights down; −1 when rounding put it past the last group and every group is empty.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindGroup(double target)
+    {
+        // An empty group's sum is exactly 0 (Remove, Resum), so subtracting it never ends the search: no count test.
+        int low = _low;
+        if (_high < low) return -1;
+        var sums = _sums.AsSpan(low, _high - low + 1);
+        for (int i = sums.Length - 1; i >= 0; i--)
+        {
+            target -= sums[i];
+            if (target < 0) return i + low;
+        }
+        return LowestNonEmpty(); // rounding put the target past the last group
+    }
+
+    /// <summary>
+    /// The group holding <paramref name="target"/>, found by counting the running sums ≤ it (vector compares, no
+    /// data-dependent branch: the scan's exit branch is mispredicted whenever the group is not the first one
+    /// searched). The running sums are kept incrementally and round differently from the group sums, so where
+    /// they point past the last group or at an empty one (rounding residue), the scan decides.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindGroupCounting(double target)
+    {
+        var vectors = MemoryMarshal.Cast<double, Vector256<double>>(_cumulative.AsSpan());
+        var t = Vector256.Create(target);
+        int below = 0;
+        foreach (var v in vectors) below += BitOperations.PopCount(Vector256.LessThanOrEqual(v, t).ExtractMostSignificantBits());
+        int g = _high - below;
+        if (g < _low || _counts[g] == 0) return FindGroup(target);
+        return g;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
@@ -176,6 +259,7 @@ internal sealed class PropensityGroups
         _slot[r] = count;
         _counts[g] = count + 1;
         _sums[g] += a;
+        AddToCumulative(g, a);
         _groupOf[r] = g;
     }
 
@@ -190,6 +274,7 @@ internal sealed class PropensityGroups
         _slot[moved] = slot;
         // An empty group's sum is exactly zero, so rounding never makes an empty group selectable.
         _sums[g] = last == 0 ? 0 : _sums[g] - a;
+        AddToCumulative(g, -a);
         _groupOf[r] = NoGroup;
     }
 
@@ -200,8 +285,12 @@ internal sealed class PropensityGroups
         var grown = new int[Math.Max(8, old is null ? 0 : old.Length * 2)];
         old?.CopyTo(grown, 0);
         _members[g] = grown;
-        if (g < _low) _low = g;
-        if (g > _high) _high = g;
+        if (g < _low || g > _high)
+        {
+            _low = Math.Min(_low, g);
+            _high = Math.Max(_high, g);
+            AccumulateGroups(); // the positions moved
+        }
         return grown;
     }
 

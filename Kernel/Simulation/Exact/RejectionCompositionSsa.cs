@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Stochastic.Network;
+using Stochastic.Random;
 
 namespace Stochastic.Simulation.Exact;
 
@@ -43,6 +44,13 @@ namespace Stochastic.Simulation.Exact;
 /// the point interval, 1.4 rejections and no shrinking, 4–5× faster (docs/performance.md). On
 /// multisite2 and egfr_net the speed is unchanged (rejections 0.37 → 0.21 per firing on multisite2,
 /// interval updates 0.061 → 0.090).
+/// </para>
+/// <para>
+/// Draws per trial: one Exp(1) from <see cref="Stochastic.Random.ExponentialZiggurat"/> (the trials' variates are
+/// summed and divided by Σa_up once, at acceptance: no logarithm in the common case), one uniform for the group,
+/// and one 64-bit draw per member try, whose two halves give the member and the acceptance variate
+/// (<see cref="PropensityGroups.SelectWithVariate"/>). Measured on multisite2 and egfr_net, this is 8–10 % faster
+/// than −ln of the product of the trials' uniforms and two draws per member try (docs/performance.md).
 /// </para>
 /// <para>
 /// When <c>64</c> consecutive candidates are rejected (loose bounds at low counts, or a state where
@@ -253,7 +261,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
             var groups = _groups;
             double t = Time;
             double tau = 0;
-            double product = 1; // product of the trials' uniforms: their waiting times sum to −ln(product)/Σa_up
+            double exponentials = 0; // the trials' Exp(1) variates since the total last changed: their waiting times sum to this / Σa_up
             int consecutive = 0;
             long rejected = 0;
             while (true)
@@ -263,17 +271,17 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                     groups.Resum();
                     if (!(groups.Total > 0)) { _nextTime = double.PositiveInfinity; _nextReaction = -1; break; }
                 }
-                product *= Random.NextOpenDouble();
+                exponentials += ExponentialZiggurat.Next(ref Random);
 
                 // Composition–rejection over the upper bounds draws j ∝ a_up(j) with u uniform on
                 // [0, a_up(j)), which serves as the RSSA acceptance variate: accept when u < a_lo
                 // (squeeze) or u < a(x).
-                int j = groups.Select(ref Random, out double u);
+                int j = groups.SelectWithVariate(ref Random, out double u);
                 if (j < 0)
                 {
                     // Only rounding residue is left in the total: re-sum it (exactly 0 when every group is empty).
                     groups.Resum();
-                    product = 1;
+                    exponentials = 0;
                     continue;
                 }
                 bool accept;
@@ -281,7 +289,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                 {
                     // Thinning at the candidate's own time; beyond the window the bounds end, and so does the draw
                     // (the candidate lies past every horizon Advance allows, and the restart there discards it).
-                    double candidate = t + tau - Math.Log(product) / groups.Total;
+                    double candidate = t + tau + exponentials / groups.Total;
                     if (candidate > WindowEnd) { _nextTime = candidate; _nextReaction = j; break; }
                     // u, uniform on [0, a_up), is the acceptance variate here too: accept with probability a(candidate)/a_up.
                     accept = u < _lo[j] || u < BoundedPropensity(j, groups[j], candidate);
@@ -290,18 +298,17 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                 else accept = u < _lo[j] || u < Network.Propensity(j, x, p, t);
                 if (accept)
                 {
-                    tau -= Math.Log(product) / groups.Total;
+                    tau += exponentials / groups.Total;
                     _nextTime = t + tau;
                     _nextReaction = j;
                     break;
                 }
                 rejected++;
-                if (product < 1e-250) { tau -= Math.Log(product) / groups.Total; product = 1; }
                 if (++consecutive >= TightenAfter)
                 {
                     // The total changes below: fold the waiting time so far in at the old rate.
-                    tau -= Math.Log(product) / groups.Total;
-                    product = 1;
+                    tau += exponentials / groups.Total;
+                    exponentials = 0;
                     consecutive = 0;
                     Tighten(t);
                 }
