@@ -57,8 +57,18 @@ internal sealed class CoupledWell
         return averages;
     }
 
-    /// <summary>After the well's state was read back from a checkpoint: every cell reads <see cref="LastAverages"/> again.</summary>
-    public void Restored() => Use(LastAverages);
+    /// <summary>
+    /// If this well is the run's well in progress (<see cref="WellResumption.ContinueInProgress"/>), reads its state with
+    /// <paramref name="read"/> into the well the runner has just started, lets every cell read the saved
+    /// <see cref="LastAverages"/> again and returns true; <paramref name="time"/> says where it continues.
+    /// </summary>
+    public bool ContinueInProgress(int scenarioIndex, Action<BinaryReader> read, Func<double> time)
+    {
+        if (!_run.Resumption.ContinueInProgress(scenarioIndex, read,
+            () => FormattableString.Invariant($"scenario {_scenario.Name} at time {time():G6} of {_scenario.Duration:G6}"))) return false;
+        Use(LastAverages);
+        return true;
+    }
 
     // Every cell reads the agents' concentrations of the interval (kept for a checkpoint).
     private void Use(ReadOnlySpan<double> averages)

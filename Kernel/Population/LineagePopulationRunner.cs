@@ -152,9 +152,7 @@ internal static class LineagePopulationRunner
             int nextRecord = 1, interval = 0, checksSinceRecord = 0;
             double lastRecord = grid.Start, t = grid.Start;
             // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
-            if (resumption.ContinueInProgress(si, ReadProgress, () => FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}")))
-                coupled.Restored();
-            else
+            if (!coupled.ContinueInProgress(si, ReadProgress, () => t))
             {
                 Classify(live, 0, grid.Start, grid.Start);
                 Record(0);

@@ -74,8 +74,7 @@ internal static class PooledPopulationRunner
             var uptakeBefore = (double[])uptakeStart.Clone();
             double t = grid.Start;
             // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
-            if (run.Resumption.ContinueInProgress(si, ReadProgress, () => FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}")))
-                well.Restored();
+            well.ContinueInProgress(si, ReadProgress, () => t);
 
             while (t < scenario.Duration && !cancelled)
             {
