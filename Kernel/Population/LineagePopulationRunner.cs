@@ -18,7 +18,8 @@ namespace Stochastic.Population;
 /// and, at a recorded time, adds the group's weighted statistics. A daughter's molecules come from its
 /// parent's stream, its own stream from its lineage key, so results do not depend on thread count or
 /// block size. Per cell only running sums are kept (last, integral and maximum of each output), not
-/// its recorded grid.
+/// its recorded grid. The frame it shares with the pooled run (engines, interval step, checkpoint, progress) is
+/// <see cref="CoupledRun"/>'s.
 /// </summary>
 internal static class LineagePopulationRunner
 {
@@ -62,52 +63,36 @@ internal static class LineagePopulationRunner
         IProgress<PopulationProgress>? progress, CancellationToken cancellationToken)
     {
         double coupling = options.Coupling ?? pool?.Coupling ?? (double.IsNaN(lineage.Every) ? study.Settings.OutputInterval : lineage.Every);
-        var sampler = new CellParameterSampler(study.Model);
+        var run = new CoupledRun(study, scenarios, options, pool, network, cellEngines, cells, "cells that divide and die need", progress, cancellationToken);
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
         int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
-        int uptake = -1;
-        if (pool is not null)
-        {
-            uptake = Array.IndexOf(outputNames, pool.Uptake);
-            if (uptake < 0) throw ThrowHelper.Model(pool.Position, $"ligand pool uptake '{pool.Uptake}' is not an output of the model ({string.Join(", ", outputNames)})");
-        }
-        int dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
+        int uptake = run.Uptake, dose = run.Dose;
         var fateNames = study.FateNames;
         int nTraits = study.Traits.Length;
         int types = study.CellTypes.Length, wellCells = types * cells;
         int historyRoots = Math.Max(0, options.HistoryRoots);
-
-        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
-        var engines = Enumerable.Range(0, cellEngines.Kinds).Select(kind => new WorkerPool<IResumableCellSimulator>(() =>
-            cellEngines.Create(kind, network) as IResumableCellSimulator ?? throw new NotSupportedException(
-                $"the cell engine ({cellEngines.Description}) cannot pause and resume a cell, which cells that divide and die need; use the exact SSA or the slow-scale SSA"),
-            threads + 1)).ToArray();
-        IResumableCellSimulator Rent(int kind) => engines[kind].Get();
+        int threads = run.Threads;
 
         // How each species is shared at a division.
         var shares = SharesOf(study.Model, lineage);
 
-        long total = (long)groups.Count * cells;
-        var criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, options.SlowScale);
         var traces = new List<LigandPoolTrace>();
         var histories = new List<CellHistory>();
         int maxPaused = 0;
         bool cancelled = false;
-        // A checkpoint: finished wells are taken as saved, the well in progress continues from its state.
-        var resumption = new WellResumption(options.Plan, scenarios.Count,
-            () => engines.SelectMany(e => e.Created).Aggregate(new Simulation.SimulationCounters(), (sum, simulator) => sum + simulator.Counters));
+        var resumption = run.Resumption;
         for (int si = 0; si < scenarios.Count && !cancelled; si++)
         {
             var scenario = scenarios[si];
             var grid = PopulationRunner.GridFor(scenario, study.Settings.OutputInterval);
             var recordTimes = grid.Times();
             ulong wellSeed = seed ^ PopulationRunner.ScenarioHash(scenario.Name);
-            int KindOf(int type) => cellEngines.KindOf[si * types + type];
+            int KindOf(int type) => run.KindOf(si, type);
             int historyStart = histories.Count;
             if (resumption.IsFinished(si))
             {
-                WellResumption.Recheck(criterion, sampler, study, scenario, si, seed, cells, p, s);
+                run.Recheck(scenario, si, seed);
                 resumption.ReadFinished(si, r =>
                 {
                     maxPaused = Math.Max(maxPaused, r.ReadInt32());
@@ -124,17 +109,14 @@ internal static class LineagePopulationRunner
             var parameters = new double[wellCells * p];
             var live = new List<LiveCell>(wellCells);
             var counts = new double[s];
-            var startOutputs = new double[o];
             double uptakeStart = 0;
             for (int w = 0; w < wellCells; w++)
             {
                 int type = w / cells, cell = w % cells;
-                var starter = Rent(KindOf(type));
+                var starter = run.Rent(KindOf(type));
                 var row = parameters.AsSpan(w * p, p);
-                sampler.Sample(seed, scenario, study.CellTypes[type], type, cell, row, counts);
-                criterion?.Check(si * types + type, counts, row);
+                var paused = run.StartRoot(starter, scenario, si, type, cell, seed, wellSeed, row, counts, grid.Start);
                 ulong key = CellParameterSampler.ParameterStream(type, cell);
-                var paused = starter.Start(counts, wellSeed, key, grid.Start);
                 maxPaused = Math.Max(maxPaused, paused.Counts.Length);
                 var sums = new double[4 * o];
                 starter.Outputs(paused, row, sums.AsSpan(0, o));
@@ -145,8 +127,7 @@ internal static class LineagePopulationRunner
                 {
                     // As in the pooled run: the uptake from the initial counts, so that what the engine holds
                     // bound from the first instant (the slow-scale engine's fast pairs) is charged to the well.
-                    network.Outputs(counts, row.ToArray(), grid.Start, startOutputs);
-                    c.UptakeBefore = startOutputs[uptake];
+                    c.UptakeBefore = run.InitialUptake(counts, row, grid.Start);
                     c.Charged = c.UptakeBefore;
                     uptakeStart += (pool!.WeightOf(type)) * c.UptakeBefore;
                 }
@@ -156,34 +137,22 @@ internal static class LineagePopulationRunner
                     histories.Add(c.History);
                 }
                 live.Add(c);
-                engines[KindOf(type)].Return(starter);
+                run.Return(KindOf(type), starter);
             }
 
-            double dose0 = wellCells > 0 ? parameters[dose] : 0;
-            var well = pool is null ? null : PooledPopulationRunner.WellFor(study, scenario, pool, dose, dose0, wellCells, coupling, recordTimes);
-            var agentParameters = well?.Agents.Select(a => a.Parameter).ToArray() ?? [];
-            double initial = pool is null ? 0 : dose0 * pool.DoseMolar * well!.MoleculesPerMolar;
+            var coupled = new CoupledWell(run, scenario, parameters, wellCells, coupling, recordTimes);
+            var well = coupled.Fluid;
+            double dose0 = coupled.Dose;
             var lineageTraces = Enumerable.Range(0, types).Select(_ => new LineageTrace(cells, recordTimes, o, fateNames.Count, study.Traits.Length)).ToArray();
             var divisions = new double[types];
             var deaths = new double[types];
             var typeTaken = new double[types];
             double deadUptake = 0;
-            long wellsBefore = (long)si * wellCells;
 
             int nextRecord = 1, interval = 0, checksSinceRecord = 0;
             double lastRecord = grid.Start, t = grid.Start;
-            var lastAverages = new double[agentParameters.Length];
-            // Every cell reads the agents' concentrations of the interval (kept for a checkpoint).
-            void UseAverages(ReadOnlySpan<double> averages)
-            {
-                averages.CopyTo(lastAverages);
-                for (int w = 0; w < wellCells; w++)
-                    for (int a = 0; a < agentParameters.Length; a++) parameters[w * p + agentParameters[a]] = averages[a];
-            }
             // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
-            if (resumption.ContinueInProgress(si, ReadProgress, () => FormattableString.Invariant($"scenario {scenario.Name} at time {t:G6} of {scenario.Duration:G6}")))
-                UseAverages(lastAverages);
-            else
+            if (!coupled.ContinueInProgress(si, ReadProgress, () => t))
             {
                 Classify(live, 0, grid.Start, grid.Start);
                 Record(0);
@@ -199,55 +168,38 @@ internal static class LineagePopulationRunner
                 double[] stops = [end];
                 double sinceRecord = end - lastRecord;
 
-                var averages = well?.Averages(t, end) ?? [];
-                UseAverages(averages);
+                var averages = coupled.Averages(t, end);
                 var current = live.ToArray();
-                int chunks = (current.Length + blockSize - 1) / blockSize;
-                try
-                {
-                    Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = threads, CancellationToken = cancellationToken },
-                        () => (Engines: new IResumableCellSimulator?[cellEngines.Kinds], Vars: new double[o + p], Mean: new double[o]),
-                        (chunk, _, local) =>
+                if (!run.Advance(current.Length, blockSize, i => KindOf(current[i].Type), () => (Vars: new double[o + p], Mean: new double[o]), (i, simulator, local) =>
+                    {
+                        var c = current[i];
+                        var row = parameters.AsSpan(c.Root * p, p);
+                        var sums = c.Sums;
+                        simulator.Advance(c.Paused, row, stops, sums.AsSpan(0, o), cancellationToken);
+                        if (uptake >= 0)
                         {
-                            int stop = Math.Min(current.Length, (chunk + 1) * blockSize);
-                            for (int i = chunk * blockSize; i < stop; i++)
+                            // The fluid is charged the expected uptake given the cell's state, not the recorded
+                            // value: a lumping engine records a draw of its fast members, whose noise between
+                            // intervals would move ligand in and out of the fluid that the cell never took.
+                            simulator.Outputs(c.Paused, row, local.Mean);
+                            c.Uptake = local.Mean[uptake];
+                        }
+                        if (record)
+                            for (int j = 0; j < o; j++)
                             {
-                                var c = current[i];
-                                int kind = KindOf(c.Type);
-                                var simulator = local.Engines[kind] ??= Rent(kind);
-                                var row = parameters.AsSpan(c.Root * p, p);
-                                var sums = c.Sums;
-                                simulator.Advance(c.Paused, row, stops, sums.AsSpan(0, o), cancellationToken);
-                                if (uptake >= 0)
-                                {
-                                    // The fluid is charged the expected uptake given the cell's state, not the recorded
-                                    // value: a lumping engine records a draw of its fast members, whose noise between
-                                    // intervals would move ligand in and out of the fluid that the cell never took.
-                                    simulator.Outputs(c.Paused, row, local.Mean);
-                                    c.Uptake = local.Mean[uptake];
-                                }
-                                if (record)
-                                    for (int j = 0; j < o; j++)
-                                    {
-                                        double now = sums[j];
-                                        sums[2 * o + j] += 0.5 * (sums[o + j] + now) * sinceRecord;
-                                        sums[o + j] = now;
-                                        if (now > sums[3 * o + j]) sums[3 * o + j] = now;
-                                    }
-                                sums.AsSpan(0, o).CopyTo(local.Vars);
-                                row.CopyTo(local.Vars.AsSpan(o));
-                                c.Flag = lineage.Die is { } die && Holds(die, local.Vars) ? Dies : Holds(lineage.Divide, local.Vars) ? Divides : (byte)0;
+                                double now = sums[j];
+                                sums[2 * o + j] += 0.5 * (sums[o + j] + now) * sinceRecord;
+                                sums[o + j] = now;
+                                if (now > sums[3 * o + j]) sums[3 * o + j] = now;
                             }
-                            return local;
-                        },
-                        local =>
-                        {
-                            for (int kind = 0; kind < local.Engines.Length; kind++) if (local.Engines[kind] is { } e) engines[kind].Return(e);
-                        });
+                        sums.AsSpan(0, o).CopyTo(local.Vars);
+                        row.CopyTo(local.Vars.AsSpan(o));
+                        c.Flag = lineage.Die is { } die && Holds(die, local.Vars) ? Dies : Holds(lineage.Divide, local.Vars) ? Divides : (byte)0;
+                    }))
+                {
+                    cancelled = true;
+                    break;
                 }
-                catch (OperationCanceledException) { cancelled = true; break; }
-                catch (AggregateException e) when (ParallelErrors.IsCancellation(e)) { cancelled = true; break; }
-                catch (AggregateException e) { ParallelErrors.Rethrow(e); }
 
                 // Coupling, in cell order: what the cells took in this interval, each weighted by its own
                 // weight and its type's mix weight.
@@ -288,7 +240,7 @@ internal static class LineagePopulationRunner
                     if (c.Flag != Divides) { next.Add(c); continue; }
                     divisions[c.Type] += c.Weight;
                     int kind = KindOf(c.Type);
-                    var engine = serial[kind] ??= Rent(kind);
+                    var engine = serial[kind] ??= run.Rent(kind);
                     var row = parameters.AsSpan(c.Root * p, p);
                     var (d1, d2) = Divide(c, engine, row, shares, full, wellSeed, end);
                     foreach (var d in (ReadOnlySpan<LiveCell>)[d1, d2])
@@ -318,7 +270,7 @@ internal static class LineagePopulationRunner
                     next.Add(d1);
                     next.Add(d2);
                 }
-                for (int kind = 0; kind < serial.Length; kind++) if (serial[kind] is { } e) engines[kind].Return(e);
+                for (int kind = 0; kind < serial.Length; kind++) if (serial[kind] is { } e) run.Return(kind, e);
 
                 // The cap: above it a group keeps each cell with probability q = cap / N, survivors' weights / q.
                 if (lineage.Cap > 0)
@@ -359,27 +311,17 @@ internal static class LineagePopulationRunner
                     nextRecord++;
                 }
                 t = end;
-                progress?.Report(new PopulationProgress(wellsBefore + (long)(wellCells * Math.Min(1, t / scenario.Duration)), total));
-                resumption.SaveProgressIfDue(si, WriteProgress);
+                run.EndInterval(si, wellCells, t, scenario.Duration, WriteProgress);
             }
             if (cancelled) break;
 
             if (well is not null)
             {
-                var ligand = well.Agents[0];
                 double cellUptake = deadUptake - uptakeStart;
                 // Each live cell's uptake as last charged (its output then; a daughter born at the last check holds
                 // its share of its parent's, the difference to its own output being charged at the next interval).
                 foreach (var c in live) cellUptake += pool!.WeightOf(c.Type) * c.Charged;
-                traces.Add(new LigandPoolTrace(scenario.Name, wellCells, coupling, initial, [.. well.Times],
-                    [.. ligand.FreeTrace.Select(c => initial > 0 && ligand.Plasma is null ? c * well.MoleculesPerMolar / initial : double.NaN)], well.MaxRelativeChange)
-                {
-                    Agents = [.. well.Agents.Select(a => new AgentTrace(a.Name, a.Parameter == dose ? study.Settings.DoseParameter : network.ParameterNames[a.Parameter],
-                        [.. a.PlasmaTrace.Select(c => c / a.ParameterMolar)], [.. a.FreeTrace.Select(c => c / a.ParameterMolar)]))],
-                    UptakePerCell = [.. typeTaken.Select(x => x / cells)],
-                    Deficit = well.Deficit,
-                    CellUptake = cellUptake,
-                });
+                traces.Add(coupled.Trace([.. typeTaken.Select(x => x / cells)]) with { CellUptake = cellUptake });
             }
             // The groups keep their live cells at the end (variables and fates as classified last).
             var end0 = new double[v + p];
@@ -415,7 +357,7 @@ internal static class LineagePopulationRunner
                 w.Write(nextRecord);
                 w.Write(checksSinceRecord);
                 w.Write(lastRecord);
-                w.WriteDoubles(lastAverages);
+                w.WriteDoubles(coupled.LastAverages);
                 w.Write(well is not null);
                 well?.WriteState(w);
                 w.Write(deadUptake);
@@ -457,7 +399,7 @@ internal static class LineagePopulationRunner
                 nextRecord = r.ReadInt32();
                 checksSinceRecord = r.ReadInt32();
                 lastRecord = r.ReadDouble();
-                r.ReadDoubles(lastAverages);
+                r.ReadDoubles(coupled.LastAverages);
                 if (r.ReadBoolean() != well is not null) throw WellState.Mismatch("a well with or without a ligand pool, unlike the run");
                 well?.ReadState(r);
                 deadUptake = r.ReadDouble();
@@ -563,7 +505,7 @@ internal static class LineagePopulationRunner
             Method = cellEngines.Description,
             LeapedEvents = counters.LeapedFirings,
             LigandPools = traces,
-            SlowScaleCriterion = criterion?.Rows(groups) ?? [],
+            SlowScaleCriterion = run.Criterion?.Rows(groups) ?? [],
             Histories = histories,
             BytesPerCell = BytesPerCell(o, maxPaused),
         };

@@ -1,5 +1,6 @@
 using Stochastic.Simulation.Batch;
 using Stochastic.Simulation.MultiScale;
+using Stochastic.Simulation.SlowScale;
 using Stochastic.Transforms;
 
 namespace Stochastic.Simulation.Cells;
@@ -28,7 +29,7 @@ public sealed class MultiScaleCellSimulator : ICellSimulator
         ArgumentNullException.ThrowIfNull(reduced);
         _reduced = reduced;
         Width = TauLeapingKernelFactory.Resolve(width);
-        _kernel = MultiScaleKernelFactory.Create(Width, new MultiScalePlan(reduced, reduced.Options.LeapEpsilon));
+        _kernel = MultiScaleKernelFactory.Create(Width, new SlowScalePlan(reduced));
     }
 
     /// <summary>The lane width run (<see cref="SimdWidth.Auto"/> resolved).</summary>

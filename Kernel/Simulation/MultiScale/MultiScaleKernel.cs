@@ -32,7 +32,7 @@ internal interface IMultiScaleKernel
 
 /// <summary>
 /// The multi-scale batch engine for one vector of cells, one cell per lane, all of one scenario × cell
-/// type sharing its slow-scale reduction (<see cref="MultiScalePlan"/>), written once for every width
+/// type sharing its slow-scale reduction (<see cref="SlowScalePlan"/>), written once for every width
 /// (<typeparamref name="TL"/>). Each lane runs the hybrid of the scalar slow-scale simulator: the fast
 /// reversible pairs at partial equilibrium (Cao, Gillespie &amp; Petzold 2005), the slow reactions among
 /// abundant species leaped over intervals chosen by the ε rule (<c>LeapPartition</c>; Puchałka &amp;
@@ -62,7 +62,7 @@ internal interface IMultiScaleKernel
 /// </remarks>
 internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : ILanes<TV> where TV : struct
 {
-    private readonly MultiScalePlan _plan;
+    private readonly SlowScalePlan _plan;
     private readonly MultiScaleLane[] _lanes;
     private readonly double[] _rows, _means, _drawn;
     private readonly double[] _t, _stop, _buffer, _selected;
@@ -77,7 +77,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     private readonly double[] _masks;
     private long _laneSteps, _iterations;
 
-    public MultiScaleKernel(MultiScalePlan plan)
+    public MultiScaleKernel(SlowScalePlan plan)
     {
         _plan = plan;
         int w = TL.Count, nr = plan.Slow.Length;
@@ -317,7 +317,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
 /// <summary>Builds multi-scale kernels of a lane width (the batch engine's width choice, <see cref="SimdWidth"/>).</summary>
 internal static class MultiScaleKernelFactory
 {
-    public static IMultiScaleKernel Create(SimdWidth width, MultiScalePlan plan) => TauLeapingKernelFactory.Resolve(width) switch
+    public static IMultiScaleKernel Create(SimdWidth width, SlowScalePlan plan) => TauLeapingKernelFactory.Resolve(width) switch
     {
         SimdWidth.Scalar => new MultiScaleKernel<ScalarLanes, double>(plan),
         SimdWidth.Vector128 => new MultiScaleKernel<Vector128Lanes, System.Runtime.Intrinsics.Vector128<double>>(plan),

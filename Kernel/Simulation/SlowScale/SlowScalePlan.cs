@@ -1,26 +1,26 @@
 using Stochastic.Expressions;
 using Stochastic.Network;
-using Stochastic.Simulation.SlowScale;
 using Stochastic.Transforms;
 
-namespace Stochastic.Simulation.MultiScale;
+namespace Stochastic.Simulation.SlowScale;
 
 /// <summary>
-/// What every lane of a multi-scale batch run shares, made once per <see cref="ReducedNetwork"/> (one per
-/// scenario × cell type with distinct fast pairs) and read-only afterwards: the slow reactions, what each
-/// reduced species stands for, which propensities a firing or a reservoir refresh changes, and the orders
-/// g_i of the ε rule. The same tables as <see cref="SlowScaleSimulator"/> builds for itself.
+/// What every cell simulated on one <see cref="ReducedNetwork"/> shares, made once and read-only afterwards:
+/// the slow reactions, what each reduced species stands for, which propensities a firing or a reservoir
+/// refresh changes, and the orders g_i of the ε rule. The scalar hybrid (<see cref="SlowScaleSimulator"/>)
+/// makes one for itself; the multi-scale batch engine one per scenario × cell type with distinct fast
+/// pairs, shared by its lanes. Each cell steps on it through its <see cref="HybridState"/>.
 /// </summary>
-internal sealed class MultiScalePlan
+internal sealed class SlowScalePlan
 {
-    /// <summary>Makes the plan of <paramref name="reduced"/>; leaping at <paramref name="epsilon"/> (null: every slow reaction exact).</summary>
-    public MultiScalePlan(ReducedNetwork reduced, double? epsilon)
+    /// <summary>Makes the plan of <paramref name="reduced"/>, leaping at its <see cref="SlowScaleOptions.LeapEpsilon"/> (null: every slow reaction exact).</summary>
+    public SlowScalePlan(ReducedNetwork reduced)
     {
         Reduced = reduced;
         Full = reduced.Full;
         Network = reduced.Network;
         Slow = reduced.SlowReactions;
-        Epsilon = epsilon;
+        Epsilon = reduced.Options.LeapEpsilon;
         var full = Full;
         var eq = new FastEquilibrium(reduced);
         int ny = Network.SpeciesCount;
@@ -77,7 +77,7 @@ internal sealed class MultiScalePlan
         })];
 
         // g_i per reduced species: the highest order of a slow reaction reading it (rate expressions
-        // count as first order, as in the batch engine and the scalar hybrid).
+        // count as first order, as in the batch engine); a reservoir total is read through its free count.
         Order = new double[ny];
         for (int j = 0; j < Slow.Length; j++)
         {
@@ -119,4 +119,17 @@ internal sealed class MultiScalePlan
     public int[] TimeDependent { get; }
     /// <summary>g_i of the ε rule per reduced species.</summary>
     public double[] Order { get; }
+}
+
+/// <summary>What a species of a slow-scale reduced network stands for.</summary>
+internal enum SpeciesKind : byte
+{
+    /// <summary>A full-model species, unchanged.</summary>
+    Plain,
+    /// <summary>A fast group's total.</summary>
+    GroupTotal,
+    /// <summary>A reservoir's total (free, in its home group and bound in others); a home group's total too.</summary>
+    ReservoirTotal,
+    /// <summary>A reservoir's free count, held at its fixed point (no reaction changes it).</summary>
+    Auxiliary,
 }
