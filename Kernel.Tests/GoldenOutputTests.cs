@@ -46,8 +46,9 @@ public sealed partial class GoldenOutputTests : IDisposable
         Assert.True(sha256 == actual, $"{method}: {actual}");
     }
 
-    // SHA-256 of the 4,800-cell study (100 cells per scenario × cell type), run with no engine flags: the
-    // study's own engine, slow-scale θ = 2 with leaping, the engine docs/ was validated with. The checksums
+    // SHA-256 of the 1,200-cell study (25 cells per scenario × cell type), run with no engine flags: the
+    // study's own engine, slow-scale with leaping, the engine docs/ was validated with (θ = 2 until θ = 10
+    // replaced it, and 100 cells per group until then: θ = 10 costs ~3× the time). The checksums
     // were taken with the flags '--method slow-scale --theta 2 --leap' before the study named its engine, and
     // retaken when the IL-2 model gained its exhaustion circuit (Tcf1, Tox, Teff with self-locks; Lytic, Cycle,
     // Death) and the study its settled-state fate rules, and again when the cycle rate became half-maximal at
@@ -55,15 +56,16 @@ public sealed partial class GoldenOutputTests : IDisposable
     // slow-scale engines began to record observables on a draw of the lumped members (their own stream: the
     // trajectories, hence the fates, did not move) and the group criterion became the first-order error of the
     // partial equilibrium (CD122 joining IL-2·CD25 no longer lumped in NK and terminal cells: their streams moved).
-    private const string Fates = "8628e818a1cab4ec1af00e7749b0ad09841191f6f8cc23537f9ed4450771ea26";
-    private const string Observables = "61c25b3a6e18cf6d3ba1ba7cbe2819781235cdc70598c1a7dc7a21fddc51a02f";
-    private const string Report = "e86c38d1522c728989a4a4fdf78b1bec8f734a0fae43327210333bad3c0882d3";
+    // Retaken when the receptor-assembly constants were fitted (K5, K11, kf11) and the study's engine became θ = 10.
+    private const string Fates = "8bf22634e0d5411410ff627671ef9251554b0e4acb07a5d0d76b2e082baca66c";
+    private const string Observables = "71017e1dae64bd50e46c404bf60bf1126d17ef878ca4c4c2e2309c90dc0737ab";
+    private const string Report = "cc5557b2d5131de0709a05549ab4d8a1ed3cb1ec729d50f3df42eecf2a215408";
 
     [Fact]
     public async Task PopulationStudy_OutputFilesAreUnchanged()
     {
         string outDir = Path.Combine(_dir, "pop");
-        var (code, _, error) = await CliHarness.Run("population", StudyReaderTests.StudyPath, "--cells", "100",
+        var (code, _, error) = await CliHarness.Run("population", StudyReaderTests.StudyPath, "--cells", "25",
             "--threads", "2", "--out", outDir);
         Assert.True(code == 0, error);
         Assert.Equal(
