@@ -40,7 +40,7 @@ internal static class FitPlots
                         var dashed = plot.Add.ScatterLine(x, [.. startCurves.Mean[p][t].Select(m => s.Scale * m + s.Background)], color);
                         dashed.LinePattern = LinePattern.Dashed;
                         dashed.LineWidth = 1.5f;
-                        dashed.LegendText = $"replicate {replicates[r]}: start (hand calibration)";
+                        dashed.LegendText = $"replicate {replicates[r]}: start values";
                     }
                     var points = spec.Data.Where(d => d.Population == population && d.Replicate == replicates[r] && Math.Abs(d.Time - time) < 1e-9 * Math.Max(1, time)).ToList();
                     var markers = plot.Add.ScatterPoints(points.Select(d => Math.Log10(d.Dose)).ToArray(), points.Select(d => d.Value).ToArray(), color);
@@ -92,7 +92,7 @@ internal static class FitPlots
                 var dashed = plot.Add.ScatterLine(x, start.Mean[p][t], color);
                 dashed.LinePattern = LinePattern.Dashed;
                 dashed.LineWidth = 1.2f;
-                dashed.LegendText = $"{fit.Times[t]:G4} {result.Spec.Study.Settings.TimeUnit} hand calibration";
+                dashed.LegendText = $"{fit.Times[t]:G4} {result.Spec.Study.Settings.TimeUnit} start values";
             }
             plot.XLabel("log10 dose (data unit)");
             plot.YLabel("mean pSTAT5 read-out (model units)");

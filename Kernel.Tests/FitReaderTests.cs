@@ -80,6 +80,7 @@ public sealed class FitReaderTests : IDisposable
     [InlineData("  ligand  L=L", "toy.fit:4:13: unknown study ligand 'X'; ligands: L", "  ligand  L=X")]
     [InlineData("  times   2 20", "toy.fit:5:13: 'times' takes positive numbers; found '-1'", "  times   2 -1")]
     [InlineData("  cells   4", "toy.fit:7:3: unknown setting 'cels'; did you mean 'cells'?", "  cels   4")]
+    [InlineData("  cells   4", "toy.fit:7:11: unknown engine 'odes' (expected ssa, batch, hybrid, slow-scale, multiscale, ode, direct, sorting-direct, nrm, cr, rssa-cr)", "  engine  odes")]
     public void ErrorsHavePositions(string line, string expected, string? replacement = null)
     {
         string fit = replacement is null ? Good.Replace("begin fit\n", line + "\n") : Good.Replace(line, replacement);
@@ -113,6 +114,8 @@ public sealed class FitReaderTests : IDisposable
         Assert.Equal(144 - 3, spec.Data.Length);
         Assert.Equal(3, spec.Excluded.Length);
         Assert.DoesNotContain(spec.Data, d => d.Time > 60);
+        Assert.Same(Methods.MethodCatalog.Ode, spec.Settings.Engine);
+        Assert.Null(Parse(Good).Settings.Engine);   // none named: the study's
     }
 
     /// <summary>The command end to end on the toy study: files written, exit 0; a bad fit file gives exit 1 and one positioned line.</summary>

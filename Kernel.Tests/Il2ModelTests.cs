@@ -27,12 +27,12 @@ public class Il2ModelTests
         var study = Reduced("Treg", "bystander");
         var curves = DoseResponse.Run(study, ["IL2", "IL2v"], Doses, new PopulationOptions(CellsPerType: 6, Threads: 2));
         double Ec(string ligand, string cell) => curves.Single(c => c.Ligand == ligand && c.CellType == cell).Ec50;
-        // Full size (docs/il2-results.md, 100 cells, slow-scale): IL-2 Treg ~11 pM vs bystander CD8
-        // ~1.3 nM (~115x); IL-2v Treg ~2.6 nM vs bystander ~2.4 nM (~1x).
-        // Threshold 14: at this size (6 cells, these 8 doses, exact SSA) the ratio over master seeds
-        // 1-8 was 24-95, ln(ratio) mean 4.00 (geometric mean 55), sd 0.46; 14 ~ 55 x exp(-3 x 0.46),
-        // three sampling sd below the centre.
-        Assert.True(Ec("IL2", "bystander") / Ec("IL2", "Treg") > 14, $"IL-2 EC50s Treg {Ec("IL2", "Treg")}, CD8 {Ec("IL2", "bystander")}");
+        // Full size (docs/il2-results.md, 100 cells, 12 doses, rate equations at the fitted constants): IL-2
+        // Treg 27 pM vs bystander CD8 1.2 nM (43x); IL-2v Treg 1.7 nM vs bystander 2.1 nM (~1x).
+        // Threshold 6.7: at this size (6 cells, these 8 doses, exact SSA) the ratio over master seeds 1-8 was
+        // 11.5-37.3, ln(ratio) mean 3.15 (geometric mean 23), sd 0.41; 6.7 = 23 x exp(-3 x 0.41), three
+        // sampling sd below the centre. (With the hand-calibrated constants the centre was 55 and the threshold 14.)
+        Assert.True(Ec("IL2", "bystander") / Ec("IL2", "Treg") > 6.7, $"IL-2 EC50s Treg {Ec("IL2", "Treg")}, CD8 {Ec("IL2", "bystander")}");
         double ratio = Ec("IL2v", "bystander") / Ec("IL2v", "Treg");
         Assert.InRange(ratio, 1 / 4.0, 4.0);
         Assert.True(Ec("IL2v", "Treg") > 3 * Ec("IL2", "Treg"));
@@ -124,14 +124,15 @@ public class Il2ModelTests
 
     /// <summary>
     /// The study's engine (its <c>engine</c> line) against full exact SSA where the reduction is most
-    /// exposed: Tregs at 4 pM IL-2, below their EC50, after 30 min. There a captured IL-2 is taken on by
-    /// CD122 (kf11·CD122 ≈ 5.6/min at a median Treg) about a third as fast as it leaves CD25
-    /// (16.8/min), so holding CD25 capture at equilibrium (slow-scale θ = 2) overstates the trimer's
-    /// flux by (16.8 + 5.6)/16.8 ≈ 1.33: measured +31% (docs/il2-results.md, "Slow-scale error"); a
-    /// saturating dose hides it. The same 200 cells (same parameters) run by both engines; pSTAT5 ~16
-    /// copies, paired sd ≈ 6, so the standard error of the mean paired difference is ≈ 0.4. Allowed:
-    /// 4 such SE plus the reduction's stated 5% of the exact mean (≈ 2.4 in all), against the 5 a
-    /// θ = 2 engine is off by (checked: the test fails with theta=2 in the study file).
+    /// exposed: Tregs at 4 pM IL-2, below their EC50, after 30 min. Slow-scale SSA at θ = 2 lumps pairs whose
+    /// drain is up to half their relaxation rate (CD25 capture: a captured IL-2 is taken on by CD122 at a
+    /// third of the rate it leaves CD25, with the hand-calibrated kf11), which overstates the flux into the
+    /// signaling complexes; a saturating dose hides it. Measured with θ = 2: +38% (24.4 vs 17.7 copies,
+    /// hand-calibrated constants) and +32% (12.6 vs 9.6, fitted constants), 8.3 and 7.5 paired SE
+    /// (docs/il2-results.md, "Slow-scale error"). The same 200 cells (same parameters) run by both engines;
+    /// the paired difference's standard error is ≈ 0.4 copies. Allowed: 4 such SE plus the reduction's stated
+    /// 5% of the exact mean (≈ 2.1 in all), against the 3.1 a θ = 2 engine is off by (checked: the test
+    /// fails with theta=2 in the study file).
     /// </summary>
     [Fact]
     public void StudyEngineAgreesWithExactSsaForTregsBelowTheirEc50()
@@ -152,19 +153,20 @@ public class Il2ModelTests
     public void Pd1Il2vSignalsLessInTregsThanIl2()
     {
         // MODEL.md s4.5: PD1-IL2v with less Treg signaling than IL-2 wt. At 30 pM (low dose, where
-        // Tregs respond to IL-2 but PD1-IL2v finds only their ~1,000 PD-1) over 48 h, 20 Tregs: the
-        // ratio of mean time-averaged pSTAT5 was 0.41-0.63 over seeds 1-6 (mean 0.50, sd 0.09);
-        // threshold 0.8 is 3.4 sd above the mean.
+        // Tregs respond to IL-2 but PD1-IL2v finds only their ~1,000 PD-1) over 48 h, 20 Tregs, slow-scale
+        // θ = 10 (θ = 2 overstates Treg signaling at such doses; docs/il2-results.md, "Slow-scale error"): the
+        // ratio of mean time-averaged pSTAT5 was 0.45-0.68 over seeds 1-6 (mean 0.55, sd 0.095) at the fitted
+        // constants; threshold 0.85 is 3.1 sd above the mean.
         var study = Reduced("Treg");
         var scenarios = new[] { study.MakeScenario("IL2", "IL2", 30, 2880), study.MakeScenario("PD1IL2v", "PD1IL2v", 30, 2880) };
         var options = new PopulationOptions(CellsPerType: 20, Threads: 2)
         {
             Method = MethodCatalog.SlowScale,
-            SlowScale = new Transforms.SlowScaleOptions { Theta = 2 },
+            SlowScale = new Transforms.SlowScaleOptions { Theta = 10 },
         };
         var r = PopulationRunner.Run(study, scenarios, options);
         int pS = r.Variable("pSTAT5_obs_mean");
         double Mean(string s) => r.Group(s, "Treg").Values(pS).Average();
-        Assert.True(Mean("PD1IL2v") < 0.8 * Mean("IL2"), $"Treg mean pSTAT5 PD1-IL2v {Mean("PD1IL2v")}, IL-2 {Mean("IL2")}");
+        Assert.True(Mean("PD1IL2v") < 0.85 * Mean("IL2"), $"Treg mean pSTAT5 PD1-IL2v {Mean("PD1IL2v")}, IL-2 {Mean("IL2")}");
     }
 }

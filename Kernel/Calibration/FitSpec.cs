@@ -74,7 +74,8 @@ public sealed record FitSettings(int Cells, ulong Seed, double DoseFactor, int R
     /// <summary>
     /// The cell engine the fit file names (<c>engine ode</c>), or null for the study's. A population mean
     /// at large copy numbers is fitted best on the rate equations: the objective is then smooth and the
-    /// profile intervals hold (docs/calibration.md).
+    /// profile intervals hold (docs/calibration.md). <c>stochastic fit</c> applies it (a <c>--method</c> flag
+    /// overrides it); library callers pass it as <see cref="Population.PopulationOptions.Method"/>.
     /// </summary>
     public Methods.SimulationMethod? Engine { get; init; }
 }

@@ -48,6 +48,7 @@ internal sealed class FitParser(string fileName)
         if (steps.Length == 0) steps = [0.1, 0.25, 0.5, 1, 1.5];
         else if (!steps.SequenceEqual(steps.Order())) _errors.Add(SettingPosition("profile"), "'profile' steps (log10 offsets) must be ascending");
 
+        var engine = ReadEngine();
         var populations = ReadPopulations(study, data);
         var parameters = ReadParameters(study, populations);
         var exclusions = ReadExclusions(data);
@@ -63,7 +64,7 @@ internal sealed class FitParser(string fileName)
         foreach (var e in exclusions)
             if (!chosen.Any(e.Matches)) _errors.Add(e.Position, $"excludes nothing: no fitted data point of population '{e.Population}', ligand '{e.Ligand}' at that time, dose and replicate");
         _errors.ThrowIfAny();
-        var settings = new FitSettings(cells, seed, doseFactor, restarts, evaluations, [.. steps], [.. predict.Distinct().Order()]) { Engine = ReadEngine() };
+        var settings = new FitSettings(cells, seed, doseFactor, restarts, evaluations, [.. steps], [.. predict.Distinct().Order()]) { Engine = engine };
         return new FitSpec(study, ligand, dataLigand, parameters, populations, [.. chosen.Except(excluded)], [.. excluded], [.. times.Distinct().Order()], settings);
     }
 
