@@ -81,10 +81,10 @@ public class Il2ModelTests
     [Fact]
     public void Figure3FateOrderingsOfStemLikeCells()
     {
-        // MODEL.md s4.5 on 20 stem-like cells over 48 h (slow-scale SSA, theta 2, as the study is
+        // MODEL.md s4.5 on 20 stem-like cells over 48 h (slow-scale SSA, theta 10, as the study is
         // run). The same cells (parameters) enter every scenario, so the comparisons are paired.
-        // Thresholds: the statistic's range over master seeds 1-6 at this size is given with each;
-        // every threshold is at least 3 of its sampling sd away from that range's centre.
+        // Thresholds: the statistic's range over master seeds 1-6 at this size (fitted receptor constants)
+        // is given with each; every threshold is at least 3 of its sampling sd away from that range's centre.
         var study = Reduced("stem_like");
         var block = new Dictionary<string, double> { ["aPD1_nM"] = 100 };
         var scenarios = new[]
@@ -99,7 +99,7 @@ public class Il2ModelTests
         var options = new PopulationOptions(CellsPerType: 20, Threads: 2)
         {
             Method = MethodCatalog.SlowScale,
-            SlowScale = new Transforms.SlowScaleOptions { Theta = 2 },
+            SlowScale = new Transforms.SlowScaleOptions { Theta = 10 },
         };
         var r = PopulationRunner.Run(study, scenarios, options);
         int eff = r.Variable("Eff_obs");
@@ -110,15 +110,15 @@ public class Il2ModelTests
         // PD-1 blockade alone: mostly terminally exhausted (20/20 for every seed 1-6).
         Assert.True(r.Group("aPD1", "stem_like").FateCount("terminal") >= 16);
         // IL-2 alone: the effector program barely starts while PD-L1 damps the TCR. Median ratio to
-        // IL-2 + blockade 0.11-0.14 over seeds 1-6 (medians 24-36 vs 199-255).
+        // IL-2 + blockade 0.10-0.20 over seeds 1-6 (medians 21-47 vs 205-234).
         Assert.True(Median("IL2") < 0.4 * Median("IL2_aPD1"), $"median effector IL-2 {Median("IL2")}, IL-2 + aPD1 {Median("IL2_aPD1")}");
-        // IL-2v + blockade: less effector output than IL-2 wt + blockade. Mean ratio 0.46-0.56 (mean
-        // 0.51, sd 0.04); 0.7 is more than 3 sd above.
-        Assert.True(Mean("IL2v_aPD1") < 0.7 * Mean("IL2_aPD1"), $"mean effector IL-2v + aPD1 {Mean("IL2v_aPD1")}, IL-2 + aPD1 {Mean("IL2_aPD1")}");
-        // PD1-IL2v (10 nM, its arm blocking most PD-1) against IL-2 wt + blockade: mean ratio 0.95-1.02
-        // (mean 0.98, sd 0.03) over seeds 1-6, so in this 48-h bath the two are about equal. Asserted as
-        // non-inferiority at 0.89, 3 sd below the mean: a margin of 11%, wider than the 5% this test had
-        // with the earlier, memoryless circuit (ratio 1.01-1.11), because the current model gives less.
+        // IL-2v + blockade: less effector output than IL-2 wt + blockade. Mean ratio 0.63-0.76 (mean
+        // 0.69, sd 0.05; with the hand-calibrated constants 0.46-0.56); 0.84 is 3 sd above.
+        Assert.True(Mean("IL2v_aPD1") < 0.84 * Mean("IL2_aPD1"), $"mean effector IL-2v + aPD1 {Mean("IL2v_aPD1")}, IL-2 + aPD1 {Mean("IL2_aPD1")}");
+        // PD1-IL2v (10 nM, its arm blocking most PD-1) against IL-2 wt + blockade: mean ratio 0.96-1.03
+        // (mean 1.00, sd 0.024) over seeds 1-6, so in this 48-h bath the two are about equal. Asserted as
+        // non-inferiority at 0.89, more than 3 sd below the mean: a margin of 11%, wider than the 5% this test
+        // had with the earlier, memoryless circuit (ratio 1.01-1.11).
         Assert.True(Mean("PD1IL2v") > 0.89 * Mean("IL2_aPD1"), $"mean effector PD1-IL2v {Mean("PD1IL2v")}, IL-2 + aPD1 {Mean("IL2_aPD1")}");
     }
 
