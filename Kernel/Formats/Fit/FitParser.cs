@@ -73,9 +73,8 @@ internal sealed class FitParser(string fileName)
     {
         if (!_settings.TryGetValue("engine", out var s)) return null;
         string name = s.Tokens[1].Text;
-        var method = Methods.MethodCatalog.All.FirstOrDefault(m => m.SimulatesCells && m.Name == name);
-        if (method is null)
-            _errors.Add(s.Line.At(s.Tokens[1].Offset), $"unknown engine '{name}' (expected {string.Join(", ", Methods.MethodCatalog.All.Where(m => m.SimulatesCells).Select(m => m.Name))})");
+        var method = StudyEngineLine.CellMethod(name);
+        if (method is null) _errors.Add(s.Line.At(s.Tokens[1].Offset), $"unknown engine '{name}' (expected {StudyEngineLine.MethodNames})");
         return method;
     }
 

@@ -17,15 +17,21 @@ internal static class StudyEngineLine
     private static readonly Dictionary<string, SimulationMethod> Methods =
         MethodCatalog.All.Where(m => m.SimulatesCells).ToDictionary(m => m.Name, StringComparer.Ordinal);
 
+    /// <summary>The method that simulates cells named <paramref name="name"/>, or null (<see cref="MethodNames"/> lists them).</summary>
+    public static SimulationMethod? CellMethod(string name) => Methods.GetValueOrDefault(name);
+
+    /// <summary>The names of the methods that simulate cells, for error messages.</summary>
+    public static string MethodNames => string.Join(", ", Methods.Keys);
+
     /// <summary>The engine the line names; <see cref="StudyEngine.Default"/> when the method is missing or unknown (after the error).</summary>
     public static StudyEngine Parse(StudyLine line, ErrorList errors)
     {
         var engine = StudyEngine.Default;
-        if (line.Tokens.Count < 2) { errors.Add(line.Start, $"setting 'engine' needs a method ({string.Join(", ", Methods.Keys)})"); return engine; }
+        if (line.Tokens.Count < 2) { errors.Add(line.Start, $"setting 'engine' needs a method ({MethodNames})"); return engine; }
         var methodToken = line.Tokens[1];
         if (!Methods.TryGetValue(methodToken.Text, out var method))
         {
-            errors.Add(line.At(methodToken), $"unknown engine '{methodToken.Text}' (expected {string.Join(", ", Methods.Keys)})");
+            errors.Add(line.At(methodToken), $"unknown engine '{methodToken.Text}' (expected {MethodNames})");
             return engine;
         }
         double epsilon = TauLeapingSimulator.DefaultEpsilon;
