@@ -144,8 +144,7 @@ public class Il2ModelTests
         var exact = PopulationRunner.Run(study, scenarios, options with { Method = MethodCatalog.Ssa });
         double[] a = engine.Group("IL2_4pM", "Treg").Values(engine.Variable("pSTAT5_obs"));
         double[] b = exact.Group("IL2_4pM", "Treg").Values(exact.Variable("pSTAT5_obs"));
-        var d = a.Zip(b, (x, y) => x - y).ToArray();
-        double mean = d.Average(), se = Math.Sqrt(d.Sum(v => (v - mean) * (v - mean)) / (d.Length - 1) / d.Length);
+        var (mean, se) = StatisticalChecks.MeanAndStandardError([.. a.Zip(b, (x, y) => x - y)]);
         Assert.True(Math.Abs(mean) <= 4 * se + 0.05 * b.Average(), $"pSTAT5 engine {a.Average():F2} vs exact {b.Average():F2}: paired difference {mean:F2} ± {se:F2}");
     }
 

@@ -198,15 +198,10 @@ public class LineageTests(ITestOutputHelper output)
             cycling[i] = rc.FateFraction("early").Fraction;
             cyclingU[i] = ru.FateFraction("early").Fraction;
         }
-        static (double Mean, double Se) Stat(double[] x)
-        {
-            double m = x.Average();
-            return (m, Math.Sqrt(x.Sum(v => (v - m) * (v - m)) / (x.Length - 1) / x.Length));
-        }
-        var (mu, seu) = Stat(u);
-        var (mc, sec) = Stat(c);
-        var (fc, sefc) = Stat(cycling);
-        var (fu, sefu) = Stat(cyclingU);
+        var (mu, seu) = StatisticalChecks.MeanAndStandardError(u);
+        var (mc, sec) = StatisticalChecks.MeanAndStandardError(c);
+        var (fc, sefc) = StatisticalChecks.MeanAndStandardError(cycling);
+        var (fu, sefu) = StatisticalChecks.MeanAndStandardError(cyclingU);
         output.WriteLine(FormattableString.Invariant($"E[N] = {mean:F1}; uncapped {mu:F1} ± {seu:F1}; capped (cap 90) {mc:F1} ± {sec:F1}; difference {mc - mu:F1} ± {Math.Sqrt(seu * seu + sec * sec):F1} ({(mc - mu) / mu:P1}); fraction with A >= 20 (at most one division) capped {fc:F4} ± {sefc:F4}, uncapped {fu:F4} ± {sefu:F4}"));
         Assert.True(Math.Abs(mu - mean) < 4 * seu + 1e-9);
         Assert.True(Math.Abs(mc - mean) < 4 * sec + 1e-9);

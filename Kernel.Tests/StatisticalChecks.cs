@@ -45,6 +45,13 @@ internal static class StatisticalChecks
         return dof * Math.Pow(1 - h + z * Math.Sqrt(h), 3);
     }
 
+    /// <summary>The sample mean and its standard error, sd/√n with the n − 1 sample variance.</summary>
+    public static (double Mean, double Se) MeanAndStandardError(double[] x)
+    {
+        double m = x.Average();
+        return (m, Math.Sqrt(x.Sum(v => (v - m) * (v - m)) / (x.Length - 1) / x.Length));
+    }
+
     /// <summary>Standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9).</summary>
     public static double NormalQuantile(double p)
     {
