@@ -494,10 +494,12 @@ public class LineageTests(ITestOutputHelper output)
     {
         // The IL-2 reduction of a Treg at 30 pM lumps groups around reservoirs, some of them home groups (free
         // CD122 is a member of its own group and the reservoir of others): every draw of the full counts must
-        // give back the paused totals exactly when lumped again.
+        // give back the paused totals exactly when lumped again. θ = 2 (not the default 10) because it lumps
+        // the most, home groups included; the draws' bookkeeping, not the reduction's accuracy, is tested here.
         var study = Il2();
         var network = Stochastic.Network.NetworkCompiler.Compile(study.Model);
-        var options = study.Settings.Engine.ApplyTo(new PopulationOptions());
+        var engine0 = study.Settings.Engine;
+        var options = (engine0 with { SlowScale = engine0.SlowScale with { Theta = 2 } }).ApplyTo(new PopulationOptions());
         var names = CellVariables.Names(network.OutputNames);
         var groups = study.CellTypes.Select((c, i) => new PopulationGroup(study.Scenarios[0], c, i, 1, names.Length, study.FateNames)).ToList();
         var engines = CellEngines.For(study, network, groups, options, null);
@@ -527,8 +529,8 @@ public class LineageTests(ITestOutputHelper output)
     [Fact]
     public void Il2CellsDivideOnTheStudysSlowScaleEngine_WithMassBalanceAndReproducibility()
     {
-        // The IL-2 model on its validated engine (slow-scale θ = 2 with leaping; its reduction lumps fast
-        // groups around reservoirs such as CD122): a cell divides when pSTAT5 exceeds 25 (pSTAT5 restarts
+        // The IL-2 model on the default study engine (slow-scale θ = 10 with leaping; its reduction lumps fast
+        // groups around reservoirs): a cell divides when pSTAT5 exceeds 25 (pSTAT5 restarts
         // at 0 in both daughters), the receptors and STAT5 are replicated, every ligand-carrying complex split.
         var parsed = Il2();
         PopulationResult Go(int threads, int block) => PopulationRunner.Run(parsed,

@@ -17,7 +17,7 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
     public static EngineOptions Create()
     {
         var method = MethodOption([.. MethodCatalog.All.Where(m => m.SimulatesCells)],
-            "cell engine (default: the study's 'engine' setting, else slow-scale --theta 2 --leap)", "slow-scale");
+            "cell engine (default: the study's 'engine' setting, else slow-scale --theta 10 --leap)", "slow-scale");
         var theta = new Option<double>("--theta") { Description = "slow-scale: a reversible pair A <-> B is lumped when kf + kr >= theta x the fastest other per-molecule reaction consuming A or B (judged per scenario x cell type at its median cell; a chain of pairs must also relax across each pair at >= max(theta, --group-theta) x its fastest drain)", DefaultValueFactory = _ => SlowScaleOptions.DefaultTheta };
         Positive(theta);
         var groupTheta = new Option<double>("--group-theta") { Description = "slow-scale: the separation a chain of lumped pairs needs across each pair, against its fastest drain (the criterion uses max(--theta, this))", DefaultValueFactory = _ => new SlowScaleOptions().GroupTheta };
