@@ -42,7 +42,7 @@ public class LigandPoolTests(ITestOutputHelper output)
 
     // 6.02214076e11 cells per liter makes 1 pM one molecule per cell, so a well of N cells at
     // 25 pM holds 25·N molecules and the fully coupled model's pair rate is kon/N.
-    private const string PoolStudy = """
+    internal const string PoolStudy = """
         begin study
           model cell.bngl
           cells 8

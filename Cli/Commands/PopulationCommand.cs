@@ -27,6 +27,7 @@ internal static class PopulationCommand
         {
             if (r.GetValueOrDefault<int>() < 0) r.AddError("--histories must not be negative");
         });
+        var profile = new Option<bool>("--profile") { Description = "also write cost.csv (firings, leaped firings and worker seconds per scenario x cell type, costliest first) and print the costliest groups" };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("population") };
         var engine = EngineOptions.Create();
         var runOptions = new CellRunOptions();
@@ -35,7 +36,7 @@ internal static class PopulationCommand
         command.Arguments.Add(file);
         foreach (var o in new Option[] { cells, scenarios, seed, threads }) command.Options.Add(o);
         engine.AddTo(command);
-        foreach (var o in new Option[] { coupling, historyRoots, outDir }) command.Options.Add(o);
+        foreach (var o in new Option[] { coupling, historyRoots, profile, outDir }) command.Options.Add(o);
         runOptions.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -102,6 +103,7 @@ internal static class PopulationCommand
                 WriteTable(Path.Combine(dir.FullName, "timecourse.csv"), note, w => PopulationCsv.WriteTimecourse(result, w));
                 WriteTable(Path.Combine(dir.FullName, "histories.csv"), note, w => PopulationCsv.WriteHistories(result, w));
             }
+            if (parse.GetValue(profile)) WriteProfile(result, dir, output);
             var criterion = SlowScaleCriterionRow.Summary(result.SlowScaleCriterion);
             if (criterion.Count > 0)
                 error.WriteLine(FormattableString.Invariant($"warning: some cells start with a lumped pair below θ = {result.SlowScaleCriterion[0].Theta:G3} ({string.Join("; ", criterion)}); see report.md"));
@@ -120,6 +122,23 @@ internal static class PopulationCommand
             return result.Cancelled ? CliApp.Interrupted : 0;
         });
         return command;
+    }
+
+    /// <summary><c>cost.csv</c> and, on <paramref name="output"/>, the groups that took 80% of the time.</summary>
+    private static void WriteProfile(PopulationResult result, DirectoryInfo dir, TextWriter output)
+    {
+        Write(Path.Combine(dir.FullName, "cost.csv"), w => PopulationCsv.WriteCost(result, w));
+        double total = result.Groups.Sum(g => g.Cost.Seconds), shown = 0;
+        string unit = result.Study.Settings.TimeUnit;
+        output.WriteLine(FormattableString.Invariant($"cost: {total:F1} worker-s in the cell engines; the groups that took 80% of it (cost.csv has all):"));
+        foreach (var g in result.Groups.OrderByDescending(g => g.Cost.Seconds))
+        {
+            if (shown >= 0.8 * total || total <= 0) break;
+            var c = g.Cost;
+            shown += c.Seconds;
+            output.WriteLine(FormattableString.Invariant(
+                $"  {g.Scenario.Name} × {g.CellType.Name}: {c.Seconds / total:P1}, {c.Firings / Math.Max(c.CellTime, 1e-300):G3} firings per cell-{unit} ({(c.Firings > 0 ? (double)c.LeapedFirings / c.Firings : 0):P0} leaped), {c.Seconds * 1e9 / Math.Max(c.Firings, 1):F0} ns per firing"));
+        }
     }
 
     internal static void Write(string path, Action<TextWriter> write)

@@ -128,11 +128,13 @@ internal sealed class CoupledRun
 
     /// <summary>
     /// One interval's parallel step: <paramref name="advance"/>(i, engine, scratch) for each of <paramref name="count"/>
-    /// cells, in chunks of <paramref name="blockSize"/> on the run's threads, each cell on an engine of its kind
-    /// (<paramref name="kindOf"/>(i)) rented for the chunk, with a worker's <paramref name="scratch"/>. False when the
-    /// run was cancelled; a cell's error is thrown as itself.
+    /// cells of well <paramref name="scenarioIndex"/>, in chunks of <paramref name="blockSize"/> on the run's threads,
+    /// each cell (of cell type <paramref name="typeOf"/>(i)) on an engine of its group's kind rented for the chunk, with a
+    /// worker's <paramref name="scratch"/>; each advance's work is added to its group's <see cref="PopulationGroup.Cost"/>
+    /// for <paramref name="span"/> of cell-time. False when the run was cancelled; a cell's error is thrown as itself.
     /// </summary>
-    public bool Advance<TScratch>(int count, int blockSize, Func<int, int> kindOf, Func<TScratch> scratch, Action<int, IResumableCellSimulator, TScratch> advance)
+    public bool Advance<TScratch>(IReadOnlyList<PopulationGroup> groups, int scenarioIndex, int count, int blockSize, Func<int, int> typeOf, double span,
+        Func<TScratch> scratch, Action<int, IResumableCellSimulator, TScratch> advance)
     {
         int chunks = (count + blockSize - 1) / blockSize;
         try
@@ -144,8 +146,11 @@ internal sealed class CoupledRun
                     int stop = Math.Min(count, (chunk + 1) * blockSize);
                     for (int i = chunk * blockSize; i < stop; i++)
                     {
-                        int kind = kindOf(i);
-                        advance(i, local.Engines[kind] ??= Rent(kind), local.Scratch);
+                        int type = typeOf(i), kind = KindOf(scenarioIndex, type);
+                        var engine = local.Engines[kind] ??= Rent(kind);
+                        var before = GroupCost.Read(engine);
+                        advance(i, engine, local.Scratch);
+                        groups[scenarioIndex * Types + type].Cost.AddSince(before, engine, span);
                     }
                     return local;
                 },

@@ -170,7 +170,7 @@ internal static class LineagePopulationRunner
 
                 var averages = coupled.Averages(t, end);
                 var current = live.ToArray();
-                if (!run.Advance(current.Length, blockSize, i => KindOf(current[i].Type), () => (Vars: new double[o + p], Mean: new double[o]), (i, simulator, local) =>
+                if (!run.Advance(groups, si, current.Length, blockSize, i => current[i].Type, end - t, () => (Vars: new double[o + p], Mean: new double[o]), (i, simulator, local) =>
                     {
                         var c = current[i];
                         var row = parameters.AsSpan(c.Root * p, p);

@@ -93,7 +93,7 @@ internal static class PooledPopulationRunner
                 var points = stopPoint.ToArray();
 
                 var averages = well.Averages(t, end);
-                if (!run.Advance(wellCells, blockSize, KindOf, () => (Outputs: new double[stopTimes.Length * o], Mean: new double[o]), (w, simulator, local) =>
+                if (!run.Advance(groups, si, wellCells, blockSize, w => w / cells, end - t, () => (Outputs: new double[stopTimes.Length * o], Mean: new double[o]), (w, simulator, local) =>
                     {
                         var outputs = local.Outputs;
                         simulator.Advance(paused[w], parameters.AsSpan(w * p, p), stopTimes, outputs, cancellationToken);

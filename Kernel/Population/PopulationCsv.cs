@@ -124,6 +124,24 @@ public static class PopulationCsv
             }
     }
 
+    /// <summary>
+    /// <c>scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time</c>:
+    /// what each scenario × cell type cost in this run (<see cref="PopulationGroup.Cost"/>; cell-time in the study's time
+    /// unit), the costliest first. Its seconds depend on the machine and its load, so the file is written on request only.
+    /// </summary>
+    public static void WriteCost(PopulationResult result, TextWriter w)
+    {
+        w.WriteLine("scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time");
+        double total = result.Groups.Sum(g => g.Cost.Seconds);
+        foreach (var g in result.Groups.OrderByDescending(g => g.Cost.Seconds))
+        {
+            var c = g.Cost;
+            double seconds = c.Seconds, cellTime = c.CellTime;
+            w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{F(cellTime)},{c.Firings},{c.LeapedFirings},{F(seconds)},{F(total > 0 ? seconds / total : 0)}," +
+                $"{F(cellTime > 0 ? c.Firings / cellTime : 0)},{F(c.Firings > 0 ? seconds * 1e9 / c.Firings : 0)},{F(cellTime > 0 ? seconds * 1e3 / cellTime : 0)}");
+        }
+    }
+
     /// <summary>A Markdown report: fate fractions per scenario × cell type ("—" where no rule for the type gives the fate) and median observables.</summary>
     public static void WriteReport(PopulationResult result, TextWriter w, IReadOnlyList<string>? variables = null)
     {

@@ -45,6 +45,9 @@ public sealed class PopulationGroup
     /// </summary>
     public LineageTrace? Lineage { get; internal set; }
 
+    /// <summary>What simulating this group's cells cost in this process (firings, worker time, simulated cell-time).</summary>
+    public GroupCost Cost { get; } = new();
+
     /// <summary>Cells stored: <see cref="Cells"/>, or with a lineage the simulated cells alive at the end.</summary>
     private int Stored => _fates.Length;
     /// <summary>Cells finished (fewer than <see cref="Cells"/> after a cancellation; with a lineage the simulated cells alive at the end).</summary>

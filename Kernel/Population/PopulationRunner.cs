@@ -260,10 +260,11 @@ public static class PopulationRunner
                         criterion?.Check(gi, block.InitialCounts.AsSpan(i * s, s), block.Parameters.AsSpan(i * p, p));
                     }
                     var record = new double[count * grid.Points * o];
-                    var before = simulator.Counters;
+                    var before = GroupCost.Read(simulator);
                     try { simulator.Simulate(block, grid, record, cancellationToken); }
                     catch (OperationCanceledException) { return local; }
-                    var rows = new CellRows(layout) { Work = simulator.Counters - before };
+                    group.Cost.AddSince(before, simulator, count * (grid.End - grid.Start));
+                    var rows = new CellRows(layout) { Work = simulator.Counters - before.Counters };
                     var row = new double[width];
                     for (int i = 0; i < count; i++)
                     {

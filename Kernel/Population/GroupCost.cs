@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using Stochastic.Simulation;
+using Stochastic.Simulation.Cells;
+
+namespace Stochastic.Population;
+
+/// <summary>
+/// What simulating one scenario × cell type cost in this process: reaction firings (and of them those
+/// made by leaps), the time the workers spent in the cells' engines, and the simulated cell-time (cells ×
+/// the study's time unit, summed over the cells alive in each interval). Where a population's time goes is
+/// read from it, group by group (<c>stochastic population --profile</c> writes it to <c>cost.csv</c>).
+/// <para>
+/// The time is elapsed time on the worker threads around each cell's advance, so it is core time only
+/// while no other process preempts them; firings do not depend on the machine. Cells restored from a
+/// checkpoint or shards cost nothing here.
+/// </para>
+/// </summary>
+public sealed class GroupCost
+{
+    private readonly Lock _lock = new();
+    private long _firings, _leaped, _ticks;
+    private double _cellTime;
+
+    /// <summary>Reaction firings, leaped firings included.</summary>
+    public long Firings { get { lock (_lock) return _firings; } }
+    /// <summary>Of <see cref="Firings"/>, those made by leaps of a hybrid engine.</summary>
+    public long LeapedFirings { get { lock (_lock) return _leaped; } }
+    /// <summary>Seconds spent in the cells' engines, summed over the worker threads.</summary>
+    public double Seconds { get { lock (_lock) return (double)_ticks / Stopwatch.Frequency; } }
+    /// <summary>Simulated cell-time: for each cell the model time it was advanced, summed.</summary>
+    public double CellTime { get { lock (_lock) return _cellTime; } }
+
+    /// <summary>Adds the work of one advance: <paramref name="work"/> done in <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks) for <paramref name="cellTime"/> of simulated cell-time.</summary>
+    internal void Add(SimulationCounters work, long ticks, double cellTime)
+    {
+        lock (_lock)
+        {
+            _firings = SimulationCounters.Add(_firings, work.Events);
+            _leaped = SimulationCounters.Add(_leaped, work.LeapedFirings);
+            _ticks += ticks;
+            _cellTime += cellTime;
+        }
+    }
+
+    /// <summary>The engine's counters and the clock now, before an advance (<see cref="AddSince"/> after it).</summary>
+    internal static (SimulationCounters Counters, long Ticks) Read(ICellSimulator engine) => (engine.Counters, Stopwatch.GetTimestamp());
+
+    /// <summary>Adds the work <paramref name="engine"/> did since <paramref name="before"/> (<see cref="Read"/>), for <paramref name="cellTime"/> of simulated cell-time.</summary>
+    internal void AddSince((SimulationCounters Counters, long Ticks) before, ICellSimulator engine, double cellTime) =>
+        Add(engine.Counters - before.Counters, Stopwatch.GetTimestamp() - before.Ticks, cellTime);
+}
