@@ -115,7 +115,7 @@ internal static class PopulationCommand
                 output.WriteLine(context.Shards is not null ? $"merged {context.Shards.Count} shards: {restored} cells, none simulated again" : $"resumed: {restored} cells restored from the checkpoint, the rest simulated");
             if (session.Plan?.ContinuedFrom is { } from)
                 output.WriteLine($"resumed: continued from the checkpoint ({from})");
-            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, cells.parquet, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}{string.Concat(lineagePlots.Select(f => f + ", "))}report.md, *.png");
+            output.WriteLine($"wrote {dir.FullName}/fates.csv, observables.csv, cells.parquet, {(result.LigandPools.Count > 0 ? "ligand.csv, ligand.png, " : "")}{(study.Lineage is not null ? "fates_time.csv, timecourse.csv, histories.csv, " : "")}{string.Concat(lineagePlots.Select(f => f + ", "))}{(parse.GetValue(profile) ? "cost.csv, " : "")}report.md, *.png");
             if (session.Checkpoint?.WellStatesWritten is { Count: > 0 } states)
                 output.WriteLine(FormattableString.Invariant($"checkpoint: {states.Count} well states written in {states.Time.TotalSeconds:F2} s ({states.Time.TotalSeconds / Math.Max(1e-9, clock.Elapsed.TotalSeconds):P2} of the run's {clock.Elapsed.TotalSeconds:F0} s)"));
             if (result.Cancelled) error.WriteLine($"interrupted: wrote the {done} cells that finished (the files say they are partial){(session.Checkpoint is not null ? $"; continue with --resume {dir.FullName}" : "")}");
