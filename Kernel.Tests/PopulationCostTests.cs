@@ -9,8 +9,12 @@ namespace Stochastic.Tests;
 /// The per-group cost accounting (<see cref="GroupCost"/>, <c>population --profile</c>): every firing is charged to
 /// exactly one group, and the simulated cell-time is what the cells lived, in all three runners.
 /// </summary>
-public class PopulationCostTests
+public class PopulationCostTests : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("stochastic-cost-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     private static readonly PopulationOptions Exact = new(Threads: 2) { Method = MethodCatalog.Ssa };
 
     [Fact]
@@ -53,5 +57,30 @@ public class PopulationCostTests
         double expected = lambda * g.Cost.CellTime;
         Assert.InRange(g.Cost.Firings, expected - 4 * Math.Sqrt(expected), expected + 4 * Math.Sqrt(expected));
         Assert.InRange(g.Cost.CellTime, 200 * 10.0, g.Lineage!.Cells[^1] * 10.0);
+    }
+
+    [Fact]
+    public async Task ProfileWritesOneCostRowPerGroup_CostliestFirst_AndTheRunsFirings()
+    {
+        File.WriteAllText(Path.Combine(_dir, "tiny.bngl"), StudyReaderTests.TinyModel);
+        string study = Path.Combine(_dir, "tiny.study");
+        File.WriteAllText(study, StudyReaderTests.TinyStudy);
+        string outDir = Path.Combine(_dir, "out");
+        var (code, output, error) = await CliHarness.Run("population", study, "--method", "ssa", "--profile", "--out", outDir);
+        Assert.True(code == 0, error);
+        Assert.Contains("cost.csv", output);
+        Assert.Contains("worker-s in the cell engines", output);
+        var lines = File.ReadAllLines(Path.Combine(outDir, "cost.csv"));
+        Assert.Equal("scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time", lines[0]);
+        var rows = lines[1..].Select(l => l.Split(',')).ToArray();
+        Assert.Equal(4, rows.Length);   // 2 scenarios x 2 cell types
+        double Col(string[] r, int i) => double.Parse(r[i], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.All(rows, r => Assert.Equal(8 * 20.0, Col(r, 2)));   // 8 cells x 20 time units
+        Assert.Equal(rows.Select(r => Col(r, 5)).OrderByDescending(x => x), rows.Select(r => Col(r, 5)));
+        Assert.Equal(1.0, rows.Sum(r => Col(r, 6)), 6);
+        // The run's total firings (report.md's first line) are the rows' sum.
+        string report = File.ReadAllText(Path.Combine(outDir, "report.md"));
+        long total = rows.Sum(r => long.Parse(r[3], System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Contains($"{total.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} reactions fired", report);
     }
 }
