@@ -178,55 +178,61 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
                 a0 = TL.Add(a0, v);
             }
 
-            // Critical reactions (Cao et al. 2005): a_j > 0 and fewer than n_c firings left.
-            TV a0Critical = zero;
-            for (int r = 0; r < nr; r++)
-            {
-                TV firingsLeft = infinity;
-                for (int k = consumedOffsets[r]; k < consumedOffsets[r + 1]; k++)
-                {
-                    // ⌊x/1⌋ is x itself (counts are integers): no division for the usual amount of 1.
-                    TV xs = x[consumedSpecies[k]];
-                    firingsLeft = LaneOps.Min<TL, TV>(firingsLeft, consumedAmounts[k] == 1 ? xs : TL.Floor(TL.Divide(xs, TL.Create(consumedAmounts[k]))));
-                }
-                TV isCritical = TL.And(TL.LessThan(zero, a[r]), TL.LessThan(firingsLeft, nc));
-                critical[r] = isCritical;
-                a0Critical = TL.Add(a0Critical, TL.And(isCritical, a[r]));
-            }
-
-            // Leap bound (Cao et al. 2006, eqs. 32–33) over the non-critical reactions. μ_s and σ²_s are
-            // summed species by species (in registers, not through memory), in reaction order as before.
-            for (int r = 0; r < nr; r++) an[r] = TL.AndNot(a[r], critical[r]);
-            TV tau1 = tauCap;
-            foreach (int s in tauSpecies)
-            {
-                TV mus = zero, sigmas = zero;
-                for (int k = changedOffsets[s]; k < changedOffsets[s + 1]; k++)
-                {
-                    TV v = TL.Create(changedAmounts[k]);
-                    TV va = TL.Multiply(v, an[changedBy[k]]);
-                    mus = TL.Add(mus, va);
-                    sigmas = TL.Add(sigmas, TL.Multiply(v, va));
-                }
-                TV xs = x[s];
-                // ε·x_i/g_i; dividing by a g_i of 1 or 2 is exact as no division or as a product with ½.
-                TV epsilonX = TL.Multiply(epsilon, xs);
-                TV scaled = highestMultiplicity[s] > 1 ? TL.Divide(epsilonX, G(highestOrder[s], highestMultiplicity[s], xs))
-                    : highestOrder[s] == 1 ? epsilonX
-                    : highestOrder[s] == 2 ? TL.Multiply(epsilonX, TL.Create(0.5))
-                    : TL.Divide(epsilonX, TL.Create(highestOrder[s]));
-                TV bound = LaneOps.Max<TL, TV>(scaled, one);
-                TV byMean = TL.Divide(bound, TL.Abs(mus));
-                TV byVariance = TL.Divide(TL.Multiply(bound, bound), sigmas);
-                tau1 = LaneOps.Min<TL, TV>(tau1, LaneOps.Min<TL, TV>(byMean, byVariance));
-            }
-
-            // Mode of each lane.
-            TV gap = TL.Subtract(nextStop, t);
+            // Mode of each lane: idle (nothing can fire), busy in SSA steps, or free to leap.
             TV idle = TL.And(active, TL.Equal(a0, zero));
             TV busy = TL.AndNot(active, idle);
             TV inSsa = TL.LessThan(zero, ssaLeft);
-            TV entering = TL.AndNot(TL.And(busy, TL.LessThan(tau1, TL.Divide(TL.Create(SsaThreshold), a0))), inSsa);
+            // Criticality and the leap bound matter only to lanes that may leap (busy, not in their SSA
+            // steps); in a step with none (a quarter of them on the IL-2 toy) they are not computed.
+            TV a0Critical = zero, tau1 = tauCap;
+            bool mayLeap = TL.MaskBits(TL.AndNot(busy, inSsa)) != 0;
+            if (mayLeap)
+            {
+                // Critical reactions (Cao et al. 2005): a_j > 0 and fewer than n_c firings left.
+                for (int r = 0; r < nr; r++)
+                {
+                    TV firingsLeft = infinity;
+                    for (int k = consumedOffsets[r]; k < consumedOffsets[r + 1]; k++)
+                    {
+                        // ⌊x/1⌋ is x itself (counts are integers): no division for the usual amount of 1.
+                        TV xs = x[consumedSpecies[k]];
+                        firingsLeft = LaneOps.Min<TL, TV>(firingsLeft, consumedAmounts[k] == 1 ? xs : TL.Floor(TL.Divide(xs, TL.Create(consumedAmounts[k]))));
+                    }
+                    TV isCritical = TL.And(TL.LessThan(zero, a[r]), TL.LessThan(firingsLeft, nc));
+                    critical[r] = isCritical;
+                    a0Critical = TL.Add(a0Critical, TL.And(isCritical, a[r]));
+                }
+
+                // Leap bound (Cao et al. 2006, eqs. 32–33) over the non-critical reactions. μ_s and σ²_s are
+                // summed species by species (in registers, not through memory), in reaction order as before.
+                for (int r = 0; r < nr; r++) an[r] = TL.AndNot(a[r], critical[r]);
+                foreach (int s in tauSpecies)
+                {
+                    TV mus = zero, sigmas = zero;
+                    for (int k = changedOffsets[s]; k < changedOffsets[s + 1]; k++)
+                    {
+                        TV v = TL.Create(changedAmounts[k]);
+                        TV va = TL.Multiply(v, an[changedBy[k]]);
+                        mus = TL.Add(mus, va);
+                        sigmas = TL.Add(sigmas, TL.Multiply(v, va));
+                    }
+                    TV xs = x[s];
+                    // ε·x_i/g_i; dividing by a g_i of 1 or 2 is exact as no division or as a product with ½.
+                    TV epsilonX = TL.Multiply(epsilon, xs);
+                    TV scaled = highestMultiplicity[s] > 1 ? TL.Divide(epsilonX, G(highestOrder[s], highestMultiplicity[s], xs))
+                        : highestOrder[s] == 1 ? epsilonX
+                        : highestOrder[s] == 2 ? TL.Multiply(epsilonX, TL.Create(0.5))
+                        : TL.Divide(epsilonX, TL.Create(highestOrder[s]));
+                    TV bound = LaneOps.Max<TL, TV>(scaled, one);
+                    TV byMean = TL.Divide(bound, TL.Abs(mus));
+                    TV byVariance = TL.Divide(TL.Multiply(bound, bound), sigmas);
+                    tau1 = LaneOps.Min<TL, TV>(tau1, LaneOps.Min<TL, TV>(byMean, byVariance));
+                }
+            }
+            else Array.Clear(critical);
+
+            TV gap = TL.Subtract(nextStop, t);
+            TV entering = mayLeap ? TL.AndNot(TL.And(busy, TL.LessThan(tau1, TL.Divide(TL.Create(SsaThreshold), a0))), inSsa) : zero;
             TV ssa = TL.And(busy, TL.Or(inSsa, entering));
             TV leap = TL.AndNot(busy, ssa);
             ssaLeft = TL.Select(entering, TL.Create(SsaSteps), ssaLeft);
@@ -239,7 +245,8 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             TV e = TL.Subtract(zero, LaneLog.Invoke<TL, TV>(TL.Subtract(one, _streams.NextUniform<TL, TV>(stepping))));
             TV u = _streams.NextUniform<TL, TV>(stepping);
             TV tauSsa = TL.Divide(e, a0);
-            TV tau2 = TL.Select(TL.LessThan(zero, a0Critical), TL.Divide(e, a0Critical), infinity);
+            TV anyCritical = TL.LessThan(zero, a0Critical);
+            TV tau2 = TL.MaskBits(anyCritical) != 0 ? TL.Select(anyCritical, TL.Divide(e, a0Critical), infinity) : infinity;
             TV tauLeap = LaneOps.Min<TL, TV>(tau1, gap);
             TV criticalFires = TL.And(leap, TL.LessThan(tau2, tauLeap));
             tauLeap = TL.Select(criticalFires, tau2, tauLeap);
