@@ -90,7 +90,7 @@ internal static class PoissonSampler
     public static void SampleMany<TL, TV, TRandom>(ReadOnlySpan<TV> means, ReadOnlySpan<TV> masks, Span<TV> results, PoissonScratch<TV> scratch, ref TRandom random)
         where TL : ILanes<TV> where TV : struct where TRandom : struct, ILaneUniformSource
     {
-        var u = scratch.Uniform; var p = scratch.Probability; var cumulative = scratch.Cumulative; var go = scratch.Searching; var pending = scratch.Pending;
+        var searches = scratch.Searches; var pending = scratch.Pending;
         int count = 0;
         TV zero = TL.Create(0);
         for (int r = 0; r < means.Length; r++)
@@ -106,20 +106,22 @@ internal static class PoissonSampler
                 TV ur = random.NextUniform<TL, TV>(small);
                 TV pr = LaneExp.Invoke<TL, TV>(TL.Subtract(zero, mean));
                 TV gr = TL.And(small, TL.LessThanOrEqual(pr, ur));
-                if (TL.MaskBits(gr) != 0) { u[r] = ur; p[r] = pr; cumulative[r] = pr; go[r] = gr; pending[count++] = r; }
+                if (TL.MaskBits(gr) != 0) { searches[r] = new InversionSearch<TV> { Mean = mean, U = ur, P = pr, F = pr, Go = gr, K = zero }; pending[count++] = r; }
             }
             if (TL.MaskBits(large) != 0) results[r] = TL.Select(large, Ptrs<TL, TV, TRandom>(mean, large, ref random), results[r]);
         }
-        // Lanes of a mean that is large hold 0 in their search (never in go), so the PTRS variates stay.
+        // One step of every unfinished search per pass; a finished one adds its k to the lanes that
+        // searched (0 in the others, so the PTRS variates of large means stay).
         for (int j = 1; count > 0; j++)
         {
             for (int i = 0; i < count;)
             {
                 int r = pending[i];
-                TV g = go[r], k = results[r], pr = p[r], cr = cumulative[r];
-                InversionStep<TL, TV>(j, means[r], u[r], ref g, ref k, ref pr, ref cr);
-                results[r] = k; p[r] = pr; cumulative[r] = cr; go[r] = g;
-                if (TL.MaskBits(g) == 0) pending[i] = pending[--count]; else i++;
+                ref var search = ref searches[r];
+                InversionStep<TL, TV>(j, search.Mean, search.U, ref search.Go, ref search.K, ref search.P, ref search.F);
+                if (TL.MaskBits(search.Go) != 0) { i++; continue; }
+                results[r] = TL.Add(results[r], search.K);
+                pending[i] = pending[--count];
             }
         }
     }
@@ -219,6 +221,12 @@ internal static class PoissonSampler
 internal sealed class PoissonScratch<TV>(int capacity) where TV : struct
 {
     public int Capacity => Pending.Length;
-    public readonly TV[] Uniform = new TV[capacity], Probability = new TV[capacity], Cumulative = new TV[capacity], Searching = new TV[capacity];
+    public readonly InversionSearch<TV>[] Searches = new InversionSearch<TV>[capacity];
     public readonly int[] Pending = new int[capacity];
+}
+
+/// <summary>One inversion search in progress: mean, uniform, P(k), F(k), the lanes still searching and k.</summary>
+internal struct InversionSearch<TV> where TV : struct
+{
+    public TV Mean, U, P, F, Go, K;
 }
