@@ -19,7 +19,9 @@ namespace Stochastic.Bench;
 /// repeat, so a change of machine load hits them alike; each line also gives the process's CPU time over the run, comparable with
 /// the CPU seconds BioNetGen's run_network reports for its propagation (<c>c</c> named alone runs every repeat in one process). The summary gives each one's firings per second over all
 /// repeats and, when the C baseline ran, its ratio to it in firings per second and in time for the same runs (the C loop's seconds over its own,
-/// per repeat and over all: the figure for an approximate method such as <c>batch</c>, whose firings are not exact events).
+/// per repeat and over all: the figure for an approximate method such as <c>batch</c>, whose firings are not exact events); for <c>c</c> and
+/// <c>batch</c> each repeat also gives the ratio of their CPU seconds (the C loop's process CPU clock, the batch run's process CPU time:
+/// one thread each), which a loaded machine's waits for a core do not move.
 /// </summary>
 public static class ExactThroughput
 {
@@ -45,31 +47,31 @@ public static class ExactThroughput
         var alone = names is ["c"] ? CBaseline.Simulate(network, end, repeats * runs, 42) : null;
         for (int rep = 0; rep < repeats; rep++)
         {
-            double? cSeconds = null, batchSeconds = null;
+            double? cSeconds = null, batchSeconds = null, cCpu = null, batchCpu = null;
             foreach (string name in names)
             {
                 if (name == "c")
                 {
                     var batchOfRuns = alone?.Skip(rep * runs).Take(runs) ?? CBaseline.Simulate(network, end, runs, 42, rep * runs);
                     long fired = batchOfRuns.Sum(r => r.Firings);
-                    double seconds = batchOfRuns.Sum(r => r.Seconds);
-                    cSeconds = seconds;
+                    double seconds = batchOfRuns.Sum(r => r.Seconds), cpuOfRuns = batchOfRuns.Sum(r => r.CpuSeconds);
+                    cSeconds = seconds; cCpu = cpuOfRuns;
                     totals[name] = (totals[name].Events + fired, totals[name].Seconds + seconds);
-                    Console.WriteLine($"  {name,-16} rep {rep}: {fired,10:N0} events in {seconds,6:F2} s = {fired / seconds / 1e6,6:F2} M events/s");
+                    Console.WriteLine($"  {name,-16} rep {rep}: {fired,10:N0} events in {seconds,6:F2} s = {fired / seconds / 1e6,6:F2} M events/s (CPU {cpuOfRuns,6:F2} s)");
                     continue;
                 }
                 if (name == "batch")
                 {
                     var options = new BatchOptions(runs, 42, grid!, Threads: 1) { Streams = [.. Enumerable.Range(rep * runs, runs).Select(i => (long)i)] };
-                    var batchCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                    var batchStart = Process.GetCurrentProcess().TotalProcessorTime;
                     var batchWatch = Stopwatch.StartNew();
                     var result = BatchSimulator.RunEnsemble(network, options);
                     batchWatch.Stop();
-                    double batchCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - batchCpu).TotalSeconds;
+                    double batchCpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - batchStart).TotalSeconds;
                     double wall = batchWatch.Elapsed.TotalSeconds;
                     totals[name] = (totals[name].Events + result.Counters.Events, totals[name].Seconds + wall);
                     Console.WriteLine($"  {name,-16} rep {rep}: {result.Counters.Events,10:N0} events, {result.Counters.Leaps:N0} leaps in {wall,6:F2} s (CPU {batchCpuSeconds,6:F2} s)");
-                    batchSeconds = wall;
+                    batchSeconds = wall; batchCpu = batchCpuSeconds;
                     continue;
                 }
                 IExactAlgorithm algorithm = name == "direct-general" ? new DirectMethod(massActionTable: false)
@@ -93,7 +95,8 @@ public static class ExactThroughput
                     : "";
                 Console.WriteLine($"  {name,-16} rep {rep}: {events,10:N0} events in {watch.Elapsed.TotalSeconds,6:F2} s = {events / watch.Elapsed.TotalSeconds / 1e6,6:F2} M events/s (CPU {cpuSeconds,6:F2} s = {events / cpuSeconds / 1e6,6:F2} M/s){extra}");
             }
-            if (cSeconds is { } cs && batchSeconds is { } bs) Console.WriteLine($"  rep {rep}: C's time / batch's time = {cs / bs:F2}×");
+            if (cSeconds is { } cs && batchSeconds is { } bs)
+                Console.WriteLine($"  rep {rep}: C's time / batch's time = {cs / bs:F2}× (wall), {cCpu!.Value / batchCpu!.Value:F2}× (CPU)");
         }
         double? c = totals.TryGetValue("c", out var ct) ? ct.Events / ct.Seconds : null;
         Console.WriteLine($"all {repeats} repeats:");
