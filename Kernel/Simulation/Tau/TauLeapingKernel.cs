@@ -111,7 +111,6 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         var means = _means; var drawing = _drawing; var an = _an;
         var changedOffsets = _plan.ChangedOffsets; var changedBy = _plan.ChangedBy; var changedAmounts = _plan.ChangedAmounts;
         var reactantOffsets = net.ReactantOffsets; var reactantSpecies = net.ReactantSpecies; var reactantMultiplicities = net.ReactantMultiplicities;
-        var changeOffsets = net.ChangeOffsets; var changeSpecies = net.ChangeSpecies; var changeAmounts = net.ChangeAmounts;
         var consumedOffsets = _plan.ConsumedOffsets; var consumedSpecies = _plan.ConsumedSpecies; var consumedAmounts = _plan.ConsumedAmounts;
         var tauSpecies = _plan.TauSpecies; var highestOrder = _plan.HighestOrder; var highestMultiplicity = _plan.HighestOrderMultiplicity;
         var gridTimes = _gridTimes; var gridIndex = _gridIndex;
