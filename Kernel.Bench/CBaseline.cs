@@ -18,8 +18,8 @@ public static class CBaseline
     /// <summary>The built baseline's path (built once per source version, in the temp folder).</summary>
     public static string Binary => _binary ??= Build();
 
-    /// <summary>Firings and seconds of one run of the C direct method.</summary>
-    public readonly record struct Run(long Firings, double Seconds);
+    /// <summary>Firings, wall seconds and CPU seconds of one run of the C direct method.</summary>
+    public readonly record struct Run(long Firings, double Seconds, double CpuSeconds);
 
     /// <summary>
     /// Runs <paramref name="runs"/> trajectories of <paramref name="network"/> to <paramref name="end"/>,
@@ -44,7 +44,7 @@ public static class CBaseline
             return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
             {
                 var f = line.Split(' ');
-                return new Run(long.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture));
+                return new Run(long.Parse(f[1], CultureInfo.InvariantCulture), double.Parse(f[2], CultureInfo.InvariantCulture), double.Parse(f[3], CultureInfo.InvariantCulture));
             })];
         }
         finally

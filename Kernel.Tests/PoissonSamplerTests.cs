@@ -73,6 +73,60 @@ public class PoissonSamplerTests
         Assert.Equal(scalar, Draw<Vector512Lanes, Vector512<double>>(means));
     }
 
+    [Fact]
+    public void SampleMany_GivesWhatOneCallPerMeanInTurnGives_DrawsIncluded()
+    {
+        SampleManyMatchesSample<ScalarLanes, double>();
+        SampleManyMatchesSample<Vector128Lanes, Vector128<double>>();
+        SampleManyMatchesSample<Vector256Lanes, Vector256<double>>();
+        SampleManyMatchesSample<Vector512Lanes, Vector512<double>>();
+    }
+
+    // Fourteen means per round, as many as the IL-2 toy's reactions: per lane each mean is drawn from
+    // {0 (masked off), 1e-3 … 9.9 (inversion), 10 … 300 (PTRS)} by a fixed hash, so lanes of one mean
+    // mix both methods and masked lanes. The batched call must give the same integers and leave every
+    // lane's stream where the calls in turn leave it (checked by the next uniform of every lane).
+    private static void SampleManyMatchesSample<TL, TV>() where TL : ILanes<TV> where TV : struct
+    {
+        const int count = 14;
+        int lanes = TL.Count;
+        var batched = new LaneStreams(lanes);
+        var oneByOne = new LaneStreams(lanes);
+        for (int i = 0; i < lanes; i++) { batched.Set(i, 9, (ulong)i); oneByOne.Set(i, 9, (ulong)i); }
+        var scratch = new PoissonScratch<TV>(count);
+        var means = new TV[count];
+        var masks = new TV[count];
+        var results = new TV[count];
+        var lane = new double[lanes];
+        var expected = new double[lanes];
+        var actual = new double[lanes];
+        for (int round = 0; round < 300; round++)
+        {
+            for (int r = 0; r < count; r++)
+            {
+                for (int i = 0; i < lanes; i++)
+                {
+                    ulong h = SplitMix64.Mix((ulong)(round * 1000 + r * 10 + i));
+                    lane[i] = (h % 4) switch { 0 => 0, 1 => 1e-3 * (1 + h % 9900), 2 => 0.01 * (h % 990), _ => 10 + (h >> 8) % 290 };
+                }
+                means[r] = TL.Load(lane);
+                masks[r] = TL.LessThan(TL.Create(0), means[r]);
+            }
+            var source = new LaneStreamsSource(batched);
+            PoissonSampler.SampleMany<TL, TV, LaneStreamsSource>(means, masks, results, scratch, ref source);
+            for (int r = 0; r < count; r++)
+            {
+                TL.Store(PoissonSampler.Sample<TL, TV>(means[r], masks[r], oneByOne), expected);
+                TL.Store(results[r], actual);
+                Assert.Equal(expected, actual);
+            }
+        }
+        var all = LaneOps.AllOnes<TL, TV>();
+        TL.Store(oneByOne.NextUniform<TL, TV>(all), expected);
+        TL.Store(batched.NextUniform<TL, TV>(all), actual);
+        Assert.Equal(expected, actual);
+    }
+
     private static double[] Draw<TL, TV>(double[] means) where TL : ILanes<TV> where TV : struct
     {
         // Lane i of every vector is stream (3, i mod 8 + 8·vector); 200 rounds per lane.

@@ -16,13 +16,13 @@ internal sealed class LaneStreams : ILaneUniformSource
 {
     private const double Scale = 1.0 / (1UL << 53);
     private readonly int _lanes;
-    // Per lane: key words, stream words (counter words 2 and 3), block number (counter words 0 and 1).
+    // Per lane: key words, stream words (counter words 2 and 3), next block number (counter words 0 and 1).
     private readonly ulong[] _k0, _k1, _s0, _s1, _block;
-    // Per lane: the second double of the last block, when not yet used (bit i of _spareBits).
-    private readonly double[] _spare, _first, _second;
-    private uint _spareBits;
-    // _needs[m]: a mask, lane i all-ones bits when bit i of m is set (the lanes that compute a block).
-    private readonly double[][] _needs;
+    // Per lane, the uniforms computed but not yet drawn: a queue of up to four in the slots, oldest at
+    // _head (0–3), _count of them. Computing the Philox block of every lane costs one vector pass
+    // whichever lanes need it, so a pass appends a block (two uniforms) to every lane with room, and
+    // lanes whose draws have drifted apart need a pass at most every other draw instead of nearly every draw.
+    private readonly double[] _slot0, _slot1, _slot2, _slot3, _head, _count, _first, _second;
 
     /// <summary>Streams for <paramref name="lanes"/> lanes (at most 8), all stream 0 of seed 0 until <see cref="Set"/>.</summary>
     public LaneStreams(int lanes)
@@ -31,13 +31,8 @@ internal sealed class LaneStreams : ILaneUniformSource
         // Rounded up to 8 so the widest vector loads whole registers.
         int n = Math.Max(8, lanes);
         _k0 = new ulong[n]; _k1 = new ulong[n]; _s0 = new ulong[n]; _s1 = new ulong[n]; _block = new ulong[n];
-        _spare = new double[n]; _first = new double[n]; _second = new double[n];
-        _needs = new double[1 << lanes][];
-        for (int m = 0; m < _needs.Length; m++)
-        {
-            _needs[m] = new double[n];
-            for (int i = 0; i < lanes; i++) _needs[m][i] = ((m >> i) & 1) != 0 ? BitConverter.UInt64BitsToDouble(ulong.MaxValue) : 0;
-        }
+        _slot0 = new double[n]; _slot1 = new double[n]; _slot2 = new double[n]; _slot3 = new double[n];
+        _head = new double[n]; _count = new double[n]; _first = new double[n]; _second = new double[n];
     }
 
     /// <summary>Lanes.</summary>
@@ -49,44 +44,77 @@ internal sealed class LaneStreams : ILaneUniformSource
         _k0[lane] = (uint)seed; _k1[lane] = (uint)(seed >> 32);
         _s0[lane] = (uint)stream; _s1[lane] = (uint)(stream >> 32);
         _block[lane] = 0;
-        _spareBits &= ~(1u << lane);
+        _head[lane] = 0; _count[lane] = 0;
     }
 
     /// <summary>Uniforms in [0, 1) for the lanes set in <paramref name="mask"/>, 0 elsewhere.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public TV NextUniform<TL, TV>(TV mask) where TL : ILanes<TV> where TV : struct
     {
-        uint bits = TL.MaskBits(mask);
-        if (bits == 0) return TL.Create(0);
-        uint need = bits & ~_spareBits;
-        if (need == 0)
-        {
-            // Every drawing lane has a spare: no block to compute.
-            _spareBits &= ~bits;
-            return TL.And(mask, TL.Load(_spare));
-        }
+        if (TL.MaskBits(mask) == 0) return TL.Create(0);
+        TV zero = TL.Create(0), one = TL.Create(1);
+        if (TL.MaskBits(TL.And(mask, TL.Equal(TL.Load(_count), zero))) != 0) Refill<TL, TV>();
+        TV head = TL.Load(_head);
+        TV value = TL.Select(TL.Equal(head, zero), TL.Load(_slot0),
+                   TL.Select(TL.Equal(head, one), TL.Load(_slot1),
+                   TL.Select(TL.Equal(head, TL.Create(2)), TL.Load(_slot2), TL.Load(_slot3))));
+        TV next = TL.Add(head, one);
+        TL.Store(TL.Select(mask, TL.Select(TL.Equal(next, TL.Create(4)), zero, next), head), _head);
+        TL.Store(TL.Subtract(TL.Load(_count), TL.And(mask, one)), _count);
+        return TL.And(mask, value);
+    }
+
+    /// <summary>Appends the next block's two uniforms to every lane with room for them (two or fewer queued).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void Refill<TL, TV>() where TL : ILanes<TV> where TV : struct
+    {
         Generate();
-        TV needs = TL.Load(_needs[need]);
-        TV spare = TL.Load(_spare);
-        TV value = TL.And(mask, TL.Select(needs, TL.Load(_first), spare));
-        TL.Store(TL.Select(needs, TL.Load(_second), spare), _spare);
+        TV count = TL.Load(_count), head = TL.Load(_head), four = TL.Create(4);
+        TV room = TL.LessThanOrEqual(count, TL.Create(2));
+        // Queue positions of the two new uniforms, mod 4.
+        TV tail = TL.Add(head, count);
+        tail = TL.Select(TL.LessThan(tail, four), tail, TL.Subtract(tail, four));
+        TV after = TL.Add(tail, TL.Create(1));
+        after = TL.Select(TL.LessThan(after, four), after, TL.Subtract(after, four));
+        TV first = TL.Load(_first), second = TL.Load(_second);
+        Append<TL, TV>(_slot0, 0, room, tail, after, first, second);
+        Append<TL, TV>(_slot1, 1, room, tail, after, first, second);
+        Append<TL, TV>(_slot2, 2, room, tail, after, first, second);
+        Append<TL, TV>(_slot3, 3, room, tail, after, first, second);
+        TL.Store(TL.Add(count, TL.And(room, TL.Create(2))), _count);
         var block = _block;
-        for (uint n = need; n != 0; n &= n - 1) block[System.Numerics.BitOperations.TrailingZeroCount(n)]++;
-        _spareBits = (_spareBits & ~bits) | need;
-        return value;
+        for (uint n = TL.MaskBits(room); n != 0; n &= n - 1) block[System.Numerics.BitOperations.TrailingZeroCount(n)]++;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Append<TL, TV>(double[] slot, int index, TV room, TV tail, TV after, TV first, TV second) where TL : ILanes<TV> where TV : struct
+    {
+        TV at = TL.Create(index);
+        TV value = TL.Select(TL.And(room, TL.Equal(tail, at)), first, TL.Select(TL.And(room, TL.Equal(after, at)), second, TL.Load(slot)));
+        TL.Store(value, slot);
     }
 
     /// <summary>The next uniform of lane <paramref name="lane"/> alone (the same sequence as <see cref="NextUniform{TL, TV}"/> gives it).</summary>
     public double NextDouble(int lane)
     {
-        uint bit = 1u << lane;
-        if ((_spareBits & bit) != 0) { _spareBits &= ~bit; return _spare[lane]; }
-        Generate<ScalarLanes, ulong>(lane);
-        _block[lane]++;
-        _spare[lane] = _second[lane];
-        _spareBits |= bit;
-        return _first[lane];
+        if (_count[lane] == 0)
+        {
+            Generate<ScalarLanes, ulong>(lane);
+            _block[lane]++;
+            // The queue is empty: the block's two uniforms go to its head.
+            int at = (int)_head[lane];
+            Slot(at)[lane] = _first[lane];
+            Slot((at + 1) & 3)[lane] = _second[lane];
+            _count[lane] = 2;
+        }
+        int h = (int)_head[lane];
+        double value = Slot(h)[lane];
+        _head[lane] = (h + 1) & 3;
+        _count[lane]--;
+        return value;
     }
+
+    private double[] Slot(int index) => index switch { 0 => _slot0, 1 => _slot1, 2 => _slot2, _ => _slot3 };
 
     /// <summary>Philox blocks at every lane's current block number, as two doubles each (_first, _second); blocks are not advanced.</summary>
     private void Generate()

@@ -57,17 +57,73 @@ internal static class PoissonSampler
         TV p = LaneExp.Invoke<TL, TV>(TL.Subtract(TL.Create(0), mean));
         TV cumulative = p;
         TV k = TL.Create(0);
-        TV one = TL.Create(1);
         TV go = TL.And(mask, TL.LessThanOrEqual(cumulative, u));
-        while (TL.MaskBits(go) != 0)
-        {
-            TV next = TL.Add(k, one);
-            k = TL.Select(go, next, k);
-            p = TL.Select(go, TL.Divide(TL.Multiply(p, mean), next), p);
-            cumulative = TL.Select(go, TL.Add(cumulative, p), cumulative);
-            go = TL.And(go, TL.And(TL.LessThanOrEqual(cumulative, u), TL.LessThan(k, TL.Create(InversionCap))));
-        }
+        for (int j = 1; TL.MaskBits(go) != 0; j++) InversionStep<TL, TV>(j, mean, u, ref go, ref k, ref p, ref cumulative);
         return k;
+    }
+
+    /// <summary>
+    /// Step j (1, 2, …) of the inversion search in the lanes still searching (<paramref name="go"/>, all
+    /// of which have k = j − 1): k = j, p_j = p_{j−1}·μ/j, F_j = F_{j−1} + p_j; a lane stops once F_j &gt; u
+    /// or at the cap. The one place this arithmetic is written, for the single and the many-means forms.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InversionStep<TL, TV>(int j, TV mean, TV u, ref TV go, ref TV k, ref TV p, ref TV cumulative)
+        where TL : ILanes<TV> where TV : struct
+    {
+        TV next = TL.Create(j);
+        k = TL.Select(go, next, k);
+        p = TL.Select(go, TL.Divide(TL.Multiply(p, mean), next), p);
+        cumulative = TL.Select(go, TL.Add(cumulative, p), cumulative);
+        go = TL.And(go, TL.And(TL.LessThanOrEqual(cumulative, u), TL.LessThan(k, TL.Create(InversionCap))));
+    }
+
+    /// <summary>
+    /// Draws Poisson(<c>means[r]</c>) in the lanes set in <c>masks[r]</c> into <c>results[r]</c> (0
+    /// elsewhere) for every r, giving each lane exactly what calling <see cref="Sample{TL, TV, TRandom}"/>
+    /// for r = 0, 1, … in turn gives it, draws included. The randomness is taken in that order (each
+    /// lane's inversion uniform, or its PTRS tries, reaction by reaction); the inversion searches, which
+    /// draw nothing, then run together, one step of every unfinished search per pass, so the searches
+    /// of different means overlap in the pipeline instead of each waiting on its own chain of
+    /// multiply and divide.
+    /// </summary>
+    public static void SampleMany<TL, TV, TRandom>(ReadOnlySpan<TV> means, ReadOnlySpan<TV> masks, Span<TV> results, PoissonScratch<TV> scratch, ref TRandom random)
+        where TL : ILanes<TV> where TV : struct where TRandom : struct, ILaneUniformSource
+    {
+        var searches = scratch.Searches; var pending = scratch.Pending;
+        int count = 0;
+        TV zero = TL.Create(0);
+        for (int r = 0; r < means.Length; r++)
+        {
+            TV mean = means[r], mask = masks[r];
+            results[r] = zero;
+            if (TL.MaskBits(mask) == 0) continue;
+            TV large = TL.And(mask, TL.LessThanOrEqual(TL.Create(InversionLimit), mean));
+            TV small = TL.AndNot(mask, large);
+            if (TL.MaskBits(small) != 0)
+            {
+                // As Inversion: the uniform, P(0) and the first test; the search waits for the others.
+                TV ur = random.NextUniform<TL, TV>(small);
+                TV pr = LaneExp.Invoke<TL, TV>(TL.Subtract(zero, mean));
+                TV gr = TL.And(small, TL.LessThanOrEqual(pr, ur));
+                if (TL.MaskBits(gr) != 0) { searches[r] = new InversionSearch<TV> { Mean = mean, U = ur, P = pr, F = pr, Go = gr, K = zero }; pending[count++] = r; }
+            }
+            if (TL.MaskBits(large) != 0) results[r] = TL.Select(large, Ptrs<TL, TV, TRandom>(mean, large, ref random), results[r]);
+        }
+        // One step of every unfinished search per pass; a finished one adds its k to the lanes that
+        // searched (0 in the others, so the PTRS variates of large means stay).
+        for (int j = 1; count > 0; j++)
+        {
+            for (int i = 0; i < count;)
+            {
+                int r = pending[i];
+                ref var search = ref searches[r];
+                InversionStep<TL, TV>(j, search.Mean, search.U, ref search.Go, ref search.K, ref search.P, ref search.F);
+                if (TL.MaskBits(search.Go) != 0) { i++; continue; }
+                results[r] = TL.Add(results[r], search.K);
+                pending[i] = pending[--count];
+            }
+        }
     }
 
     private static TV Ptrs<TL, TV, TRandom>(TV mean, TV mask, ref TRandom random)
@@ -159,4 +215,18 @@ internal static class PoissonSampler
         double x = k + 1, inv = 1 / x, inv2 = inv * inv;
         return (x - 0.5) * LaneLog.Invoke(x) - x + 0.91893853320467274178 + inv * (1.0 / 12 - inv2 * (1.0 / 360 - inv2 / 1260));
     }
+}
+
+/// <summary>Working arrays of <see cref="PoissonSampler.SampleMany{TL, TV, TRandom}"/> for up to <see cref="Capacity"/> means; one per worker.</summary>
+internal sealed class PoissonScratch<TV>(int capacity) where TV : struct
+{
+    public int Capacity => Pending.Length;
+    public readonly InversionSearch<TV>[] Searches = new InversionSearch<TV>[capacity];
+    public readonly int[] Pending = new int[capacity];
+}
+
+/// <summary>One inversion search in progress: mean, uniform, P(k), F(k), the lanes still searching and k.</summary>
+internal struct InversionSearch<TV> where TV : struct
+{
+    public TV Mean, U, P, F, Go, K;
 }

@@ -56,7 +56,8 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
 
     private readonly TauLeapingPlan _plan;
     private readonly double _epsilon;
-    private readonly TV[] _x, _xNew, _c, _a, _k, _critical, _mu, _sigma;
+    private readonly TV[] _x, _xNew, _c, _a, _k, _critical, _means, _drawing, _an;
+    private readonly PoissonScratch<TV> _poisson;
     private readonly double[] _laneBuffer, _gridTimes;
     private readonly int[] _gridIndex;
     // Per-lane scratch for rate functions and outputs: the lane's species and its parameters.
@@ -70,8 +71,9 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
         _plan = plan;
         _epsilon = epsilon;
         int ns = plan.Network.SpeciesCount, nr = plan.Network.ReactionCount;
-        _x = new TV[ns]; _xNew = new TV[ns]; _mu = new TV[ns]; _sigma = new TV[ns];
-        _c = new TV[nr]; _a = new TV[nr]; _k = new TV[nr]; _critical = new TV[nr];
+        _x = new TV[ns]; _xNew = new TV[ns];
+        _c = new TV[nr]; _a = new TV[nr]; _k = new TV[nr]; _critical = new TV[nr]; _means = new TV[nr]; _drawing = new TV[nr]; _an = new TV[nr];
+        _poisson = new PoissonScratch<TV>(nr);
         _laneBuffer = new double[Math.Max(ns, 1) * TL.Count + TL.Count];
         int np = plan.Network.Parameters.Length;
         _laneSpecies = new double[TL.Count][];
@@ -105,9 +107,10 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
     {
         var net = _plan.Network;
         int ns = net.SpeciesCount, nr = net.ReactionCount, lanes = TL.Count;
-        var x = _x; var xNew = _xNew; var c = _c; var a = _a; var kk = _k; var critical = _critical; var mu = _mu; var sigma = _sigma;
+        var x = _x; var xNew = _xNew; var c = _c; var a = _a; var kk = _k; var critical = _critical;
+        var means = _means; var drawing = _drawing; var an = _an;
+        var changedOffsets = _plan.ChangedOffsets; var changedBy = _plan.ChangedBy; var changedAmounts = _plan.ChangedAmounts;
         var reactantOffsets = net.ReactantOffsets; var reactantSpecies = net.ReactantSpecies; var reactantMultiplicities = net.ReactantMultiplicities;
-        var changeOffsets = net.ChangeOffsets; var changeSpecies = net.ChangeSpecies; var changeAmounts = net.ChangeAmounts;
         var consumedOffsets = _plan.ConsumedOffsets; var consumedSpecies = _plan.ConsumedSpecies; var consumedAmounts = _plan.ConsumedAmounts;
         var tauSpecies = _plan.TauSpecies; var highestOrder = _plan.HighestOrder; var highestMultiplicity = _plan.HighestOrderMultiplicity;
         var gridTimes = _gridTimes; var gridIndex = _gridIndex;
@@ -174,49 +177,61 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
                 a0 = TL.Add(a0, v);
             }
 
-            // Critical reactions (Cao et al. 2005): a_j > 0 and fewer than n_c firings left.
-            TV a0Critical = zero;
-            for (int r = 0; r < nr; r++)
-            {
-                TV firingsLeft = infinity;
-                for (int k = consumedOffsets[r]; k < consumedOffsets[r + 1]; k++)
-                    firingsLeft = LaneOps.Min<TL, TV>(firingsLeft, TL.Floor(TL.Divide(x[consumedSpecies[k]], TL.Create(consumedAmounts[k]))));
-                TV isCritical = TL.And(TL.LessThan(zero, a[r]), TL.LessThan(firingsLeft, nc));
-                critical[r] = isCritical;
-                a0Critical = TL.Add(a0Critical, TL.And(isCritical, a[r]));
-            }
-
-            // Leap bound (Cao et al. 2006, eqs. 32–33) over the non-critical reactions.
-            for (int s = 0; s < ns; s++) { mu[s] = zero; sigma[s] = zero; }
-            for (int r = 0; r < nr; r++)
-            {
-                TV an = TL.AndNot(a[r], critical[r]);
-                for (int k = changeOffsets[r]; k < changeOffsets[r + 1]; k++)
-                {
-                    int s = changeSpecies[k];
-                    TV v = TL.Create(changeAmounts[k]);
-                    TV va = TL.Multiply(v, an);
-                    mu[s] = TL.Add(mu[s], va);
-                    sigma[s] = TL.Add(sigma[s], TL.Multiply(v, va));
-                }
-            }
-            TV tau1 = tauCap;
-            foreach (int s in tauSpecies)
-            {
-                TV xs = x[s];
-                TV g = G(highestOrder[s], highestMultiplicity[s], xs);
-                TV bound = LaneOps.Max<TL, TV>(TL.Divide(TL.Multiply(epsilon, xs), g), one);
-                TV byMean = TL.Divide(bound, TL.Abs(mu[s]));
-                TV byVariance = TL.Divide(TL.Multiply(bound, bound), sigma[s]);
-                tau1 = LaneOps.Min<TL, TV>(tau1, LaneOps.Min<TL, TV>(byMean, byVariance));
-            }
-
-            // Mode of each lane.
-            TV gap = TL.Subtract(nextStop, t);
+            // Mode of each lane: idle (nothing can fire), busy in SSA steps, or free to leap.
             TV idle = TL.And(active, TL.Equal(a0, zero));
             TV busy = TL.AndNot(active, idle);
             TV inSsa = TL.LessThan(zero, ssaLeft);
-            TV entering = TL.AndNot(TL.And(busy, TL.LessThan(tau1, TL.Divide(TL.Create(SsaThreshold), a0))), inSsa);
+            // Criticality and the leap bound matter only to lanes that may leap (busy, not in their SSA
+            // steps); in a step with none (a quarter of them on the IL-2 toy) they are not computed.
+            TV a0Critical = zero, tau1 = tauCap;
+            bool mayLeap = TL.MaskBits(TL.AndNot(busy, inSsa)) != 0;
+            if (mayLeap)
+            {
+                // Critical reactions (Cao et al. 2005): a_j > 0 and fewer than n_c firings left.
+                for (int r = 0; r < nr; r++)
+                {
+                    TV firingsLeft = infinity;
+                    for (int k = consumedOffsets[r]; k < consumedOffsets[r + 1]; k++)
+                    {
+                        // ⌊x/1⌋ is x itself (counts are integers): no division for the usual amount of 1.
+                        TV xs = x[consumedSpecies[k]];
+                        firingsLeft = LaneOps.Min<TL, TV>(firingsLeft, consumedAmounts[k] == 1 ? xs : TL.Floor(TL.Divide(xs, TL.Create(consumedAmounts[k]))));
+                    }
+                    TV isCritical = TL.And(TL.LessThan(zero, a[r]), TL.LessThan(firingsLeft, nc));
+                    critical[r] = isCritical;
+                    a0Critical = TL.Add(a0Critical, TL.And(isCritical, a[r]));
+                }
+
+                // Leap bound (Cao et al. 2006, eqs. 32–33) over the non-critical reactions. μ_s and σ²_s are
+                // summed species by species (in registers, not through memory), in reaction order as before.
+                for (int r = 0; r < nr; r++) an[r] = TL.AndNot(a[r], critical[r]);
+                foreach (int s in tauSpecies)
+                {
+                    TV mus = zero, sigmas = zero;
+                    for (int k = changedOffsets[s]; k < changedOffsets[s + 1]; k++)
+                    {
+                        TV v = TL.Create(changedAmounts[k]);
+                        TV va = TL.Multiply(v, an[changedBy[k]]);
+                        mus = TL.Add(mus, va);
+                        sigmas = TL.Add(sigmas, TL.Multiply(v, va));
+                    }
+                    TV xs = x[s];
+                    // ε·x_i/g_i; dividing by a g_i of 1 or 2 is exact as no division or as a product with ½.
+                    TV epsilonX = TL.Multiply(epsilon, xs);
+                    TV scaled = highestMultiplicity[s] > 1 ? TL.Divide(epsilonX, G(highestOrder[s], highestMultiplicity[s], xs))
+                        : highestOrder[s] == 1 ? epsilonX
+                        : highestOrder[s] == 2 ? TL.Multiply(epsilonX, TL.Create(0.5))
+                        : TL.Divide(epsilonX, TL.Create(highestOrder[s]));
+                    TV bound = LaneOps.Max<TL, TV>(scaled, one);
+                    TV byMean = TL.Divide(bound, TL.Abs(mus));
+                    TV byVariance = TL.Divide(TL.Multiply(bound, bound), sigmas);
+                    tau1 = LaneOps.Min<TL, TV>(tau1, LaneOps.Min<TL, TV>(byMean, byVariance));
+                }
+            }
+            else Array.Clear(critical);
+
+            TV gap = TL.Subtract(nextStop, t);
+            TV entering = mayLeap ? TL.AndNot(TL.And(busy, TL.LessThan(tau1, TL.Divide(TL.Create(SsaThreshold), a0))), inSsa) : zero;
             TV ssa = TL.And(busy, TL.Or(inSsa, entering));
             TV leap = TL.AndNot(busy, ssa);
             ssaLeft = TL.Select(entering, TL.Create(SsaSteps), ssaLeft);
@@ -229,7 +244,8 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             TV e = TL.Subtract(zero, LaneLog.Invoke<TL, TV>(TL.Subtract(one, _streams.NextUniform<TL, TV>(stepping))));
             TV u = _streams.NextUniform<TL, TV>(stepping);
             TV tauSsa = TL.Divide(e, a0);
-            TV tau2 = TL.Select(TL.LessThan(zero, a0Critical), TL.Divide(e, a0Critical), infinity);
+            TV anyCritical = TL.LessThan(zero, a0Critical);
+            TV tau2 = TL.MaskBits(anyCritical) != 0 ? TL.Select(anyCritical, TL.Divide(e, a0Critical), infinity) : infinity;
             TV tauLeap = LaneOps.Min<TL, TV>(tau1, gap);
             TV criticalFires = TL.And(leap, TL.LessThan(tau2, tauLeap));
             tauLeap = TL.Select(criticalFires, tau2, tauLeap);
@@ -257,28 +273,36 @@ internal sealed class TauLeapingKernel<TL, TV> : ITauLeapingKernel where TL : IL
             }
 
             // Firings per reaction: Poisson(a_j·τ) for non-critical reactions of leaping lanes, plus the selected one.
+            // All reactions' variates in one call (the same draws as one Poisson call per reaction in turn).
             TV fired = zero;
+            if (TL.MaskBits(leap) != 0)
+            {
+                for (int r = 0; r < nr; r++)
+                {
+                    TV mask = TL.AndNot(leap, critical[r]);
+                    TV mean = TL.And(mask, TL.Multiply(a[r], tauLeap));
+                    means[r] = mean;
+                    drawing[r] = TL.And(mask, TL.LessThan(zero, mean));
+                }
+                var source = new LaneStreamsSource(_streams);
+                PoissonSampler.SampleMany<TL, TV, LaneStreamsSource>(means, drawing, kk, _poisson, ref source);
+            }
+            else Array.Clear(kk);
             for (int r = 0; r < nr; r++)
             {
-                TV mask = TL.AndNot(leap, critical[r]);
-                TV mean = TL.And(mask, TL.Multiply(a[r], tauLeap));
-                TV drawing = TL.And(mask, TL.LessThan(zero, mean));
-                TV k = TL.MaskBits(drawing) != 0 ? PoissonSampler.Sample<TL, TV>(mean, drawing, _streams) : zero;
-                k = TL.Add(k, TL.And(TL.Equal(selected, TL.Create(r)), one));
+                TV k = TL.Add(kk[r], TL.And(TL.Equal(selected, TL.Create(r)), one));
                 kk[r] = k;
                 fired = TL.Add(fired, k);
             }
 
             // Apply; a leap that would make a count negative is rejected and its step halved.
-            for (int s = 0; s < ns; s++) xNew[s] = x[s];
-            for (int r = 0; r < nr; r++)
+            // Species by species, the changes in reaction order (integers: exact in any order anyway).
+            for (int s = 0; s < ns; s++)
             {
-                TV k = kk[r];
-                for (int j = changeOffsets[r]; j < changeOffsets[r + 1]; j++)
-                {
-                    int s = changeSpecies[j];
-                    xNew[s] = TL.Add(xNew[s], TL.Multiply(TL.Create(changeAmounts[j]), k));
-                }
+                TV xs = x[s];
+                for (int j = changedOffsets[s]; j < changedOffsets[s + 1]; j++)
+                    xs = TL.Add(xs, TL.Multiply(TL.Create(changedAmounts[j]), kk[changedBy[j]]));
+                xNew[s] = xs;
             }
             TV negative = zero;
             for (int s = 0; s < ns; s++) negative = TL.Or(negative, TL.LessThan(xNew[s], zero));

@@ -74,6 +74,17 @@ internal sealed class TauLeapingPlan
         }
         TauSpecies = [.. reactantSpecies];
 
+        // The net changes again, species by species, each species' entries in reaction order.
+        var bySpecies = new List<(int Reaction, double Amount)>[ns];
+        for (int i = 0; i < ns; i++) bySpecies[i] = [];
+        for (int r = 0; r < nr; r++)
+            for (int k = network.ChangeOffsets[r]; k < network.ChangeOffsets[r + 1]; k++)
+                bySpecies[network.ChangeSpecies[k]].Add((r, network.ChangeAmounts[k]));
+        ChangedOffsets = new int[ns + 1];
+        for (int i = 0; i < ns; i++) ChangedOffsets[i + 1] = ChangedOffsets[i] + bySpecies[i].Count;
+        ChangedBy = [.. bySpecies.SelectMany(list => list.Select(e => e.Reaction))];
+        ChangedAmounts = [.. bySpecies.SelectMany(list => list.Select(e => e.Amount))];
+
         bool weighted = true;
         foreach (var f in network.OutputExpressions) weighted &= f is null;
         OutputsAreWeightedSums = weighted;
@@ -84,6 +95,15 @@ internal sealed class TauLeapingPlan
     public int[] ConsumedOffsets { get; }
     public int[] ConsumedSpecies { get; }
     public double[] ConsumedAmounts { get; }
+    /// <summary>
+    /// The net changes by species, CSR over species: species s is changed by reaction
+    /// <c>ChangedBy[k]</c> by <c>ChangedAmounts[k]</c> for k in [ChangedOffsets[s], ChangedOffsets[s+1]),
+    /// in reaction order. Sums over a species' changes taken in this order add the same terms in the
+    /// same order as a pass over the reactions' changes, so they round the same.
+    /// </summary>
+    public int[] ChangedOffsets { get; }
+    public int[] ChangedBy { get; }
+    public double[] ChangedAmounts { get; }
     /// <summary>Reactions whose propensity goes through <see cref="CompiledNetwork.RateFunctions"/> (functional and expression kinds).</summary>
     public int[] FunctionReactions { get; }
     /// <summary>Order for g_i: highest order of any reaction a species is a reactant of; 1 for a species only read by a rate function; 0: neither.</summary>
