@@ -109,9 +109,6 @@ public static class ExactThroughput
     }
 
     /// <summary>The output grid <c>stochastic simulate</c> uses for the model: its simulate action's n_steps + 1 points to <paramref name="end"/>, else 101.</summary>
-    private static TimeGrid OutputGrid(string file, double end)
-    {
-        var model = ModelLoader.Load(BenchModels.Find(file.Contains('/') ? file : Path.Combine("networks", file)));
-        return new TimeGrid(model.DefaultRun?.TStart ?? 0, end, model.DefaultRun?.Points is int steps ? steps + 1 : 101);
-    }
+    private static TimeGrid OutputGrid(string file, double end) =>
+        TimeGrid.For(ModelLoader.Load(BenchModels.Find(file.Contains('/') ? file : Path.Combine("networks", file))).DefaultRun, end);
 }

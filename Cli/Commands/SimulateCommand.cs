@@ -61,8 +61,7 @@ internal static class SimulateCommand
                 error.WriteLine($"warning: method {chosen.Name} does not apply events; this model's events are ignored (ssa and hybrid apply them)");
             double end = parse.GetValue(tEnd) ?? model.DefaultRun?.TEnd
                 ?? throw new ArgumentOutOfRangeException(nameof(tEnd), "no end time: give --t-end (the file has no simulate action with t_end)");
-            int n = parse.GetValue(points) ?? (model.DefaultRun?.Points is int steps ? steps + 1 : 101);
-            var grid = new TimeGrid(model.DefaultRun?.TStart ?? 0, end, n);
+            var grid = TimeGrid.For(model.DefaultRun, end, parse.GetValue(points));
             int runCount = parse.GetValue(runs);
             if (runCount < 1) throw new ArgumentOutOfRangeException(nameof(runs), $"--runs must be at least 1, got {runCount}");
             var options = new EnsembleOptions(runCount, parse.GetValue(seed), grid, parse.GetValue(threads), parse.GetValue(trajectories) is not null);

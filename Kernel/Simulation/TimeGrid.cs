@@ -18,6 +18,13 @@ public sealed record TimeGrid
         Points = points;
     }
 
+    /// <summary>
+    /// The grid a model file asks for (its simulate action): from its t_start (else 0) to <paramref name="end"/>,
+    /// <paramref name="points"/> times, else its n_steps + 1, else 101.
+    /// </summary>
+    public static TimeGrid For(Model.RunSettings? run, double end, int? points = null) =>
+        new(run?.TStart ?? 0, end, points ?? (run?.Points is int steps ? steps + 1 : 101));
+
     /// <summary>First output time.</summary>
     public double Start { get; }
     /// <summary>Last output time.</summary>
