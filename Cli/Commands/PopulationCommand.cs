@@ -137,7 +137,7 @@ internal static class PopulationCommand
             var c = g.Cost;
             shown += c.Seconds;
             output.WriteLine(FormattableString.Invariant(
-                $"  {g.Scenario.Name} × {g.CellType.Name}: {c.Seconds / total:P1}, {c.Firings / Math.Max(c.CellTime, 1e-300):G3} firings per cell-{unit} ({(c.Firings > 0 ? (double)c.LeapedFirings / c.Firings : 0):P0} leaped), {c.Seconds * 1e9 / Math.Max(c.Firings, 1):F0} ns per firing"));
+                $"  {g.Scenario.Name} × {g.CellType.Name}: {c.Seconds / total:P1}, {c.FiringsPerCellTime:G3} firings per cell-{unit} ({c.LeapedShare:P0} leaped), {c.NanosecondsPerFiring:F0} ns per firing"));
         }
     }
 

@@ -30,6 +30,15 @@ public sealed class GroupCost
     /// <summary>Simulated cell-time: for each cell the model time it was advanced, summed.</summary>
     public double CellTime { get { lock (_lock) return _cellTime; } }
 
+    /// <summary>Firings per unit of simulated cell-time (0 before any).</summary>
+    public double FiringsPerCellTime { get { lock (_lock) return _cellTime > 0 ? _firings / _cellTime : 0; } }
+    /// <summary>Share of the firings made by leaps (0 before any).</summary>
+    public double LeapedShare { get { lock (_lock) return _firings > 0 ? (double)_leaped / _firings : 0; } }
+    /// <summary>Nanoseconds per firing (0 before any).</summary>
+    public double NanosecondsPerFiring { get { lock (_lock) return _firings > 0 ? _ticks * (1e9 / Stopwatch.Frequency) / _firings : 0; } }
+    /// <summary>Milliseconds per unit of simulated cell-time (0 before any).</summary>
+    public double MillisecondsPerCellTime { get { lock (_lock) return _cellTime > 0 ? _ticks * (1e3 / Stopwatch.Frequency) / _cellTime : 0; } }
+
     /// <summary>Adds the work of one advance: <paramref name="work"/> done in <paramref name="ticks"/> (<see cref="Stopwatch"/> ticks) for <paramref name="cellTime"/> of simulated cell-time.</summary>
     internal void Add(SimulationCounters work, long ticks, double cellTime)
     {
@@ -45,7 +54,11 @@ public sealed class GroupCost
     /// <summary>The engine's counters and the clock now, before an advance (<see cref="AddSince"/> after it).</summary>
     internal static (SimulationCounters Counters, long Ticks) Read(ICellSimulator engine) => (engine.Counters, Stopwatch.GetTimestamp());
 
-    /// <summary>Adds the work <paramref name="engine"/> did since <paramref name="before"/> (<see cref="Read"/>), for <paramref name="cellTime"/> of simulated cell-time.</summary>
-    internal void AddSince((SimulationCounters Counters, long Ticks) before, ICellSimulator engine, double cellTime) =>
-        Add(engine.Counters - before.Counters, Stopwatch.GetTimestamp() - before.Ticks, cellTime);
+    /// <summary>Adds the work <paramref name="engine"/> did since <paramref name="before"/> (<see cref="Read"/>), for <paramref name="cellTime"/> of simulated cell-time, and returns it.</summary>
+    internal SimulationCounters AddSince((SimulationCounters Counters, long Ticks) before, ICellSimulator engine, double cellTime)
+    {
+        var work = engine.Counters - before.Counters;
+        Add(work, Stopwatch.GetTimestamp() - before.Ticks, cellTime);
+        return work;
+    }
 }

@@ -136,9 +136,8 @@ public static class PopulationCsv
         foreach (var g in result.Groups.OrderByDescending(g => g.Cost.Seconds))
         {
             var c = g.Cost;
-            double seconds = c.Seconds, cellTime = c.CellTime;
-            w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{F(cellTime)},{c.Firings},{c.LeapedFirings},{F(seconds)},{F(total > 0 ? seconds / total : 0)}," +
-                $"{F(cellTime > 0 ? c.Firings / cellTime : 0)},{F(c.Firings > 0 ? seconds * 1e9 / c.Firings : 0)},{F(cellTime > 0 ? seconds * 1e3 / cellTime : 0)}");
+            w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{F(c.CellTime)},{c.Firings},{c.LeapedFirings},{F(c.Seconds)},{F(total > 0 ? c.Seconds / total : 0)}," +
+                $"{F(c.FiringsPerCellTime)},{F(c.NanosecondsPerFiring)},{F(c.MillisecondsPerCellTime)}");
         }
     }
 

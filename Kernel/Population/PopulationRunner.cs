@@ -263,8 +263,7 @@ public static class PopulationRunner
                     var before = GroupCost.Read(simulator);
                     try { simulator.Simulate(block, grid, record, cancellationToken); }
                     catch (OperationCanceledException) { return local; }
-                    group.Cost.AddSince(before, simulator, count * (grid.End - grid.Start));
-                    var rows = new CellRows(layout) { Work = simulator.Counters - before.Counters };
+                    var rows = new CellRows(layout) { Work = group.Cost.AddSince(before, simulator, count * (grid.End - grid.Start)) };
                     var row = new double[width];
                     for (int i = 0; i < count; i++)
                     {
