@@ -232,6 +232,43 @@ public class PharmacokineticsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ADosedScenariosReductionsAreJudgedAtTheConcentrationsItPassesThrough()
+    {
+        var study = StudyReader.Read(Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "tissue.study"));
+        var pool = study.Settings.LigandPool!;
+        int dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
+        List<(int Parameter, double Value)[]> Levels(string name) => CoupledWell.Concentrations(study, study.Scenarios.Single(s => s.Name == name), pool, dose, 0);
+        Assert.Empty(Levels("untreated"));
+        // Without IL-2 the antibody leads: the ligand stays at 0 and the antibody's levels rise.
+        var antibody = Levels("aPD1");
+        Assert.All(antibody, l => Assert.Equal(0, l.Single(x => x.Parameter == dose).Value));
+        var il2 = Levels("IL2").Select(l => l.Single(x => x.Parameter == dose).Value).ToArray();
+        Assert.Equal(6, il2.Length);
+        Assert.Equal(il2.Order(), il2);
+        // The fluid without uptake, integrated here on its own (dC_T/dt = k_T·(ρ·C_plasma − C_T), exponential Euler at
+        // 0.01 min, 10⁶ steps over the week): the last level is the peak of 5-min interval averages, so within the
+        // tissue well's 5% interval tolerance below the true peak; the middle of the six is the time-weighted median of the
+        // concentration while there is any, within 15% (interval averages against instants, and the quantile falls
+        // between two intervals' values).
+        var pk = study.Settings.Pharmacokinetics.Single(m => m.Agent == "IL2");
+        var scenario = study.Scenarios.Single(s => s.Name == "IL2");
+        var plasma = new PlasmaProfile(pk, scenario.Doses);
+        const double dt = 0.01;
+        var values = new List<double>();
+        double c = 0, peak = 0;
+        for (double t = 0; t < scenario.Duration; t += dt)
+        {
+            double target = pk.Partition * plasma.At(t + dt / 2) / pk.ParameterMolar;
+            c = target + (c - target) * Math.Exp(-pk.TissueExchange * dt);
+            peak = Math.Max(peak, c);
+            if (c > 0) values.Add(c);
+        }
+        values.Sort();
+        Assert.InRange(il2[^1], 0.95 * peak, peak);
+        Assert.InRange(il2[2] / values[values.Count / 2], 0.85, 1.15);
+    }
+
+    [Fact]
     public void TheShippedTissueStudyConvertsTheLabelDoses()
     {
         var study = StudyReader.Read(Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "tissue.study"));

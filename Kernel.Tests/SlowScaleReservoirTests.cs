@@ -231,18 +231,23 @@ public class SlowScaleReservoirTests(ITestOutputHelper output)
     [Fact]
     public void Refusals_AreReported()
     {
-        // 2B → C takes two molecules from the group {A, B}: refused. A reservoir holding fewer than θ × what the group
-        // binds at equilibrium: 100 A, 500 G, kf·G/kr = 10, so 100·10/11 = 91 bound and 500/91 = 5.5, below θ = 10 and above 5.
+        // 2B → C takes two molecules from the group {A, B}: refused. A reservoir left with fewer than θ free molecules at
+        // equilibrium with the group: 100 A, 105 G, K = kf/kr = 10 per molecule, so the free count u solves
+        // u + 100·Ku/(1 + Ku) = 105, i.e. 10u² − 49u − 105 = 0, u = 6.51: below θ = 10 and above 5.
         var twoFromGroup = Build(["A", "G", "B", "C"], [100, 1000, 0, 0], [("kf", 0.01), ("kr", 10), ("k", 0.001)],
             [("on", [0, 1], [2], 0), ("off", [2], [0, 1], 1), ("dimerize", [2, 2], [3], 2)], 2);
         var r1 = SlowScaleReduction.Reduce(twoFromGroup);
         Assert.Empty(r1.Pairs);
         Assert.Contains(r1.Notes, n => n.Contains("two molecules from the group"));
-        var scarce = Binding(100, 500, 0.2, 10, 0.001);
+        var scarce = Binding(100, 105, 10, 1, 0.001);
         var r2 = SlowScaleReduction.Reduce(scarce);
         Assert.Empty(r2.Pairs);
         output.WriteLine(string.Join("\n", r1.Notes.Concat(r2.Notes)));
         Assert.Contains(r2.Notes, n => n.Contains("reservoir G"));
-        Assert.Single(SlowScaleReduction.Reduce(scarce, new SlowScaleOptions { Theta = 5 }).Pairs);
+        Assert.Equal((49 + Math.Sqrt(49 * 49 + 4 * 10 * 105)) / 20, Assert.Single(SlowScaleReduction.Reduce(scarce, new SlowScaleOptions { Theta = 5 }).Pairs).Separation, 1e-6);
+        // With 500 G and K = 0.02 the free count solves 0.02u² − 7u − 500 = 0: u = 410.85, which is the pair's separation
+        // (its rate criterion, (kf·G + kr)/k = 1.1·10⁵, is far above it).
+        var plenty = Assert.Single(SlowScaleReduction.Reduce(Binding(100, 500, 0.2, 10, 0.001)).Pairs);
+        Assert.Equal((7 + Math.Sqrt(49 + 4 * 0.02 * 500)) / 0.04, plenty.Separation, 1e-6);
     }
 }

@@ -58,11 +58,23 @@ internal sealed class CellEngines
         var keys = new Dictionary<string, int>(StringComparer.Ordinal);
         var kindOf = new int[groups.Count];
         var reduced = new ReducedNetwork?[groups.Count];
+        var dosed = new Dictionary<string, List<(int Parameter, double Value)[]>>();
+        int dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
         for (int g = 0; g < groups.Count; g++)
         {
             if (needed is not null && !needed(g)) continue;
-            sampler.Median(groups[g].Scenario, groups[g].CellType, parameters, counts);
-            var e = method.CreateCellEngine(study.Model, network, settings, new SlowScaleReference(counts, parameters));
+            var scenario = groups[g].Scenario;
+            sampler.Median(scenario, groups[g].CellType, parameters, counts);
+            // A dosed scenario is judged at the concentrations it passes through as well (its dose parameter alone is 0).
+            if (study.Settings.LigandPool is { } pool && dose >= 0 && scenario.Doses.Length > 0 && !dosed.ContainsKey(scenario.Name))
+                dosed[scenario.Name] = CoupledWell.Concentrations(study, scenario, pool, dose, parameters[dose]);
+            var reference = new SlowScaleReference(counts, parameters)
+            {
+                AlsoAt = dosed.TryGetValue(scenario.Name, out var levels)
+                    ? [.. levels.Select(level => { var k = (double[])parameters.Clone(); foreach (var (i, v) in level) k[i] = v; return k; })]
+                    : [],
+            };
+            var e = method.CreateCellEngine(study.Model, network, settings, reference);
             if (!keys.TryGetValue(e.Key, out int kind))
             {
                 keys[e.Key] = kind = kinds.Count;

@@ -99,6 +99,40 @@ internal sealed class CoupledWell
     }
 
     /// <summary>
+    /// The agents' concentrations (model parameter, value in its unit) that a dosed scenario's cells pass through, at
+    /// which its slow-scale reductions are judged: the fluid run without uptake (the most it can hold) over the
+    /// scenario, and of its intervals while the first dosed agent (the ligand when dosed) is present, those at that
+    /// agent's time-weighted 10th, 30th, 50th, 70th and 90th percentiles and at its peak, with every agent's average
+    /// over the same interval. Empty for a scenario that doses nothing.
+    /// </summary>
+    internal static List<(int Parameter, double Value)[]> Concentrations(Study study, Scenario scenario, LigandPool pool, int doseParameter, double dose0)
+    {
+        var fluid = FluidFor(study, scenario, pool, doseParameter, dose0, 1, pool.Coupling, []);
+        int lead = fluid.Agents.ToList().FindIndex(a => a.Plasma is not null);
+        if (lead < 0) return [];
+        var seen = new List<(double Length, double[] Averages)>();
+        for (double t = 0, end; t < scenario.Duration; t = end)
+        {
+            end = fluid.NextEnd(t, pool.Coupling, scenario.Duration);
+            var averages = fluid.Averages(t, end);
+            fluid.Commit(t, end, 0, averages);
+            if (averages[lead] > 0) seen.Add((end - t, averages));
+        }
+        if (seen.Count == 0) return [];
+        seen.Sort((a, b) => a.Averages[lead].CompareTo(b.Averages[lead]));
+        double total = seen.Sum(s => s.Length);
+        var picked = new SortedSet<int> { seen.Count - 1 };
+        foreach (double q in (double[])[0.1, 0.3, 0.5, 0.7, 0.9])
+        {
+            double sum = 0;
+            int i = 0;
+            while (i < seen.Count - 1 && (sum += seen[i].Length) < q * total) i++;
+            picked.Add(i);
+        }
+        return [.. picked.Select(i => fluid.Agents.Select((a, j) => (a.Parameter, seen[i].Averages[j])).ToArray())];
+    }
+
+    /// <summary>
     /// The tissue fluid of one scenario: its ligand first (depleted by the cells' uptake; from plasma when
     /// the scenario doses it, else a closed well starting at the dose), then every other dosed agent.
     /// </summary>

@@ -139,8 +139,8 @@ public sealed class ReducedNetwork
     /// <see cref="SlowScaleOptions.Theta"/>: (kf·[G] + kr) over the largest per-molecule propensity of
     /// a slow reaction consuming A or B, from the full network's propensities at
     /// <paramref name="fullCounts"/> and <paramref name="parameters"/> (A and B counted as at least one
-    /// molecule); for a pair with reservoir G, no more than G's abundance (G over what the groups binding
-    /// it hold of it at equilibrium), which θ bounds too. The reduction itself judged each pair at one reference state; cells whose
+    /// molecule); for a pair with reservoir G, no more than ḡ, G's free count at equilibrium with the groups
+    /// binding it (the mean-field error of its binding is at most 1/ḡ), which θ bounds too. The reduction itself judged each pair at one reference state; cells whose
     /// parameters or counts differ (a population's cell types) can fall below θ, which this shows.
     /// </summary>
     /// <param name="fullCounts">The cell's counts in the full model's layout.</param>
@@ -160,13 +160,8 @@ public sealed class ReducedNetwork
             return value;
         }
         var rates = Pairs.Select(p => (RateConstant(p.Forward), RateConstant(p.Reverse), p.Reservoir)).ToArray();
-        // Reservoir G's count over what the groups binding it hold at equilibrium with it (x is still the cell's counts here).
-        var abundance = new Dictionary<int, double>();
-        foreach (int g in Pairs.Where(p => p.Reservoir >= 0).Select(p => p.Reservoir).Distinct())
-        {
-            double bound = SlowScaleReduction.BoundAtReference(Layout, e => rates[e], g, x, FullModel, _fastReactions);
-            abundance[g] = bound > 0 ? x[g] / bound : double.PositiveInfinity;
-        }
+        // Each reservoir's free count at equilibrium with the groups binding it (x is still the cell's counts here).
+        var depleted = SlowScaleReduction.Depleted(Layout, e => rates[e], x, FullModel, _fastReactions);
         for (int k = 0; k < Pairs.Length; k++)
         {
             var pair = Pairs[k];
@@ -184,7 +179,7 @@ public sealed class ReducedNetwork
                     if (sp == pair.A || sp == pair.B) drain = Math.Max(drain, full.Propensity(r, x, parameters, 0) / x[sp]);
                 }
             }
-            separations[k] = Math.Min(drain > 0 ? rate / drain : double.PositiveInfinity, pair.Reservoir >= 0 ? abundance[pair.Reservoir] : double.PositiveInfinity);
+            separations[k] = Math.Min(drain > 0 ? rate / drain : double.PositiveInfinity, pair.Reservoir >= 0 ? depleted[pair.Reservoir] : double.PositiveInfinity);
         }
     }
 

@@ -67,4 +67,12 @@ public sealed record SlowScaleOptions
 /// </summary>
 /// <param name="Counts">Species counts.</param>
 /// <param name="Parameters">Parameter values.</param>
-public sealed record SlowScaleReference(IReadOnlyList<double> Counts, IReadOnlyList<double> Parameters);
+public sealed record SlowScaleReference(IReadOnlyList<double> Counts, IReadOnlyList<double> Parameters)
+{
+    /// <summary>
+    /// Further parameter values (each in the model's order) at which every criterion must hold as well,
+    /// with the same counts: the concentrations a dosed scenario passes through, so that a pair is lumped
+    /// only where it is fast at each of them. Empty (default): <see cref="Parameters"/> alone.
+    /// </summary>
+    public IReadOnlyList<IReadOnlyList<double>> AlsoAt { get; init; } = [];
+}

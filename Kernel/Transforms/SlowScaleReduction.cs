@@ -50,6 +50,10 @@ public static class SlowScaleReduction
             throw new ArgumentException($"the reference state has {reference.Counts.Count} counts and {reference.Parameters.Count} parameter values; the model has {model.Species.Length} species and {model.Parameters.Length} parameters", nameof(reference));
         double[] x0 = reference is null ? [.. model.Species.Select(s => s.InitialCount)] : [.. reference.Counts];
         double[] k0 = reference is null ? [.. model.Parameters.Select(p => p.Value)] : [.. reference.Parameters];
+        // Every criterion holds at each parameter set: the reference's and those it adds (a dosed scenario's concentrations).
+        double[][] ks = [k0, .. (reference?.AlsoAt ?? []).Select(k => k.ToArray())];
+        if (ks.Any(k => k.Length != model.Parameters.Length))
+            throw new ArgumentException($"a parameter set of the reference does not have the model's {model.Parameters.Length} parameters", nameof(reference));
         CheckOptions(options);
         full = Compiled(model, full);
         var notes = ImmutableArray.CreateBuilder<string>();
@@ -77,58 +81,82 @@ public static class SlowScaleReduction
             }
         }
 
-        var accepted = new List<(Candidate C, double Sep)>();
-        var current = candidates.ToList();
-        var roundNotes = new List<string>();
-        while (true)
+        // The rounds: every pair is judged with the others still in, and the group criterion refuses one pair at a time.
+        List<(Candidate C, double Sep)> Judge(List<Candidate> start, List<string> roundNotes, List<Candidate> cuts)
         {
-            var fast = new HashSet<int>(current.SelectMany(c => new[] { c.F, c.R }));
-            var next = new List<Candidate>();
-            accepted.Clear();
-            var groups = new GroupBuilder(model.Species.Length);
-            foreach (var c in current)
+            var accepted = new List<(Candidate C, double Sep)>();
+            var current = start.ToList();
+            while (true)
             {
-                string name = PairName(model, c);
-                double kf = Eval(lowered[c.F], x0, k0) * reactions[c.F].StatisticalFactor;
-                double kr = Eval(lowered[c.R], x0, k0) * reactions[c.R].StatisticalFactor;
-                double rate = kf * (c.G >= 0 ? x0[c.G] : 1) + kr;
-                double drain = 0;
-                for (int r = 0; r < reactions.Length; r++)
-                    if (!fast.Contains(r)) drain = Math.Max(drain, Math.Max(PerMolecule(model, reactions[r], lowered[r], c.A, x0, k0), PerMolecule(model, reactions[r], lowered[r], c.B, x0, k0)));
-                double sep = drain > 0 ? rate / drain : double.PositiveInfinity;
-                bool ok = options.MinimumRate is { } min ? rate >= min : sep >= options.Theta;
-                if (!ok)
+                var fast = new HashSet<int>(current.SelectMany(c => new[] { c.F, c.R }));
+                var next = new List<Candidate>();
+                accepted.Clear();
+                var groups = new GroupBuilder(model.Species.Length);
+                foreach (var c in current)
                 {
-                    roundNotes.Add(FormattableString.Invariant($"{name}: kf·[G] + kr = {rate:G4}, separation {sep:G3} below the criterion"));
-                    continue;
-                }
-                string? why = groups.TryAdd(c);
-                if (why is null)
-                {
-                    var group = groups.GroupOf(c.A);
-                    why = GroupProblem(model, reactions, lowered, fast, [.. group.Members]);
-                    foreach (int g in group.Reservoirs)
+                    string name = PairName(model, c);
+                    // The pair criterion at each parameter set; the worst one speaks.
+                    double rate = double.PositiveInfinity, sep = double.PositiveInfinity;
+                    foreach (var k in ks)
                     {
-                        if (why is not null || options.MinimumRate is not null) break;
-                        double bound = BoundAtReference(groups.Layout, e => PairRates(model, lowered, groups.Pair(e), x0, k0), g, x0, model, fast);
-                        if (x0[g] < options.Theta * bound)
-                            why = FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) holds fewer than θ × {bound:G4} molecules (what the groups binding it hold at equilibrium)");
+                        var (kf, kr, _) = PairRates(model, lowered, c, x0, k);
+                        double rateK = kf * (c.G >= 0 ? x0[c.G] : 1) + kr, drain = 0;
+                        for (int r = 0; r < reactions.Length; r++)
+                            if (!fast.Contains(r)) drain = Math.Max(drain, Math.Max(PerMolecule(model, reactions[r], lowered[r], c.A, x0, k), PerMolecule(model, reactions[r], lowered[r], c.B, x0, k)));
+                        double sepK = drain > 0 ? rateK / drain : double.PositiveInfinity;
+                        if (options.MinimumRate is not null ? rateK < rate : sepK < sep) (rate, sep) = (rateK, sepK);
                     }
-                    if (why is not null) groups.Undo();
+                    bool ok = options.MinimumRate is { } min ? rate >= min : sep >= options.Theta;
+                    if (!ok)
+                    {
+                        roundNotes.Add(FormattableString.Invariant($"{name}: kf·[G] + kr = {rate:G4}, separation {sep:G3} below the criterion"));
+                        continue;
+                    }
+                    string? why = groups.TryAdd(c);
+                    if (why is null)
+                    {
+                        var group = groups.GroupOf(c.A);
+                        why = GroupProblem(model, reactions, lowered, fast, [.. group.Members]);
+                        foreach (int g in group.Reservoirs)
+                        {
+                            if (why is not null || options.MinimumRate is not null) break;
+                            foreach (var k in ks)
+                            {
+                                why = ReservoirProblem(model, lowered, reactions, groups.Layout, e => groups.Pair(e), g, x0, k, fast, options.Theta);
+                                if (why is not null) break;
+                            }
+                        }
+                        if (why is not null) groups.Undo();
+                    }
+                    if (why is not null) { roundNotes.Add($"{name}: {why}"); continue; }
+                    next.Add(c);
+                    accepted.Add((c, sep));
                 }
-                if (why is not null) { roundNotes.Add($"{name}: {why}"); continue; }
-                next.Add(c);
-                accepted.Add((c, sep));
+                if (options.MinimumRate is null && next.Count == current.Count && SlowestCut(model, lowered, next, x0, ks, Math.Max(options.Theta, options.GroupTheta)) is { } cut)
+                {
+                    roundNotes.Add(double.IsPositiveInfinity(cut.Error)
+                        ? $"{PairName(model, next[cut.Pair])}: its group has a member that slow reactions read but that holds no equilibrium share at the reference (a rate into it is 0), below the group criterion; refusing this pair leaves the least error"
+                        : FormattableString.Invariant($"{PairName(model, next[cut.Pair])}: its group's partial equilibrium is off by {cut.Error:P1} to first order (separation {1 / cut.Error:G3}), below the group criterion; refusing this pair leaves the least error"));
+                    cuts.Add(next[cut.Pair]);
+                    next.RemoveAt(cut.Pair);
+                }
+                if (next.Count == current.Count) break;
+                current = next;
             }
-            if (options.MinimumRate is null && next.Count == current.Count && SlowestCut(model, lowered, next, x0, k0, Math.Max(options.Theta, options.GroupTheta)) is { } cut)
-            {
-                roundNotes.Add(double.IsPositiveInfinity(cut.Error)
-                    ? $"{PairName(model, next[cut.Pair])}: its group has a member that slow reactions read but that holds no equilibrium share at the reference (a rate into it is 0), below the group criterion; refusing this pair leaves the least error"
-                    : FormattableString.Invariant($"{PairName(model, next[cut.Pair])}: its group's partial equilibrium is off by {cut.Error:P1} to first order (separation {1 / cut.Error:G3}), below the group criterion; refusing this pair leaves the least error"));
-                next.RemoveAt(cut.Pair);
-            }
-            if (next.Count == current.Count) break;
-            current = next;
+            return accepted;
+        }
+
+        var roundNotes = new List<string>();
+        var cuts = new List<Candidate>();
+        var accepted = Judge(candidates, roundNotes, cuts);
+        // A pair the group criterion refused may pass once a later refusal has split its group (the criterion refuses
+        // one pair at a time): each is tried again with the pairs kept, and kept when every pair then passes.
+        foreach (var c in cuts)
+        {
+            var trial = Judge([.. candidates.Where(x => x == c || accepted.Any(a => a.C == x))], [], []);
+            if (trial.Count != accepted.Count + 1) continue;
+            accepted = trial;
+            roundNotes.RemoveAll(n => n.StartsWith(PairName(model, c) + ":", StringComparison.Ordinal));
         }
         notes.AddRange(roundNotes.Distinct());
         return SlowScaleRewrite.Build(model, full, lowered, accepted, x0, k0, notes.ToImmutable(), options);
@@ -173,10 +201,68 @@ public static class SlowScaleReduction
     private static string PairName(ReactionModel model, Candidate c) => $"{Name(model, c.F)}/{Name(model, c.R)}";
 
     /// <summary>
+    /// Why reservoir <paramref name="g"/> cannot serve the groups of <paramref name="layout"/> (at parameters
+    /// <paramref name="k"/>), or null. The mean-field error of a group's binding balance, Var(b)/(ā·ḡ), is about
+    /// π_B/ḡ for a multinomial group (π_B the share of its members holding the reservoir), at most 1/ḡ: so the
+    /// reservoir must keep at least θ molecules free at equilibrium with every group binding it (<see cref="Depleted"/>),
+    /// and each pair that binds it must still be fast there, its relaxation kf·ḡ + kr at least θ × its fastest slow drain.
+    /// </summary>
+    private static string? ReservoirProblem(ReactionModel model, Expr[] lowered, ImmutableArray<Reaction> reactions, GroupLayout layout, Func<int, Candidate> pair,
+        int g, double[] x0, double[] k, HashSet<int> fast, double theta)
+    {
+        var xbar = Depleted(layout, e => PairRates(model, lowered, pair(e), x0, k), x0, model, fast);
+        if (xbar[g] < theta)
+            return FormattableString.Invariant($"reservoir {model.Species[g].Name} ({x0[g]:G4}) keeps {xbar[g]:G3} free at equilibrium with the groups binding it, fewer than θ");
+        foreach (var group in layout.Groups.Where(q => q.Reservoirs.Contains(g)))
+            foreach (int e in group.Pairs)
+            {
+                var c = pair(e);
+                if (c.G != g) continue;
+                var (kf, kr, _) = PairRates(model, lowered, c, xbar, k);
+                double rate = kf * xbar[g] + kr, drain = 0;
+                for (int r = 0; r < reactions.Length; r++)
+                    if (!fast.Contains(r)) drain = Math.Max(drain, Math.Max(PerMolecule(model, reactions[r], lowered[r], c.A, xbar, k), PerMolecule(model, reactions[r], lowered[r], c.B, xbar, k)));
+                if (drain > 0 && rate < theta * drain)
+                    return FormattableString.Invariant($"at the {xbar[g]:G4} {model.Species[g].Name} left free at equilibrium, kf·[G] + kr = {rate:G4}, separation {rate / drain:G3} below the criterion");
+            }
+        return null;
+    }
+
+    /// <summary>
+    /// <paramref name="x"/> with each reservoir of <paramref name="layout"/> at its free count at equilibrium with the
+    /// groups binding it: ḡ + Σ_groups T·c̄(ḡ) = G_T (<see cref="BoundAtReference"/>), G_T being the reservoir's free
+    /// and bound molecules in <paramref name="x"/>; solved by bisection per reservoir, reservoirs in turn until none moves.
+    /// </summary>
+    internal static double[] Depleted(GroupLayout layout, Func<int, (double Kf, double Kr, int G)> rates, IReadOnlyList<double> x, ReactionModel model, HashSet<int> fast)
+    {
+        var xbar = x.ToArray();
+        var reservoirs = layout.Groups.SelectMany(q => q.Reservoirs).Distinct().ToArray();
+        var total = reservoirs.Select(g => x[g] + layout.Groups.Sum(q => q.Reservoirs.IndexOf(g) is int r and >= 0
+            ? q.Members.Select((m, i) => x[m] * q.Content[i][r]).Sum() : 0)).ToArray();
+        for (int sweep = 0; sweep < 100; sweep++)
+        {
+            double moved = 0;
+            for (int j = 0; j < reservoirs.Length; j++)
+            {
+                int g = reservoirs[j];
+                double before = xbar[g], lo = 0, hi = total[j];
+                for (int it = 0; it < 60 && hi - lo > 1e-9 * (1 + total[j]); it++)
+                {
+                    xbar[g] = (lo + hi) / 2;
+                    if (xbar[g] + BoundAtReference(layout, rates, g, xbar, model, fast) > total[j]) hi = xbar[g]; else lo = xbar[g];
+                }
+                xbar[g] = (lo + hi) / 2;
+                moved = Math.Max(moved, Math.Abs(xbar[g] - before) / (1 + total[j]));
+            }
+            if (moved < 1e-9) break;
+        }
+        return xbar;
+    }
+
+    /// <summary>
     /// Molecules of reservoir <paramref name="g"/> that the groups binding it hold at equilibrium with
     /// every reservoir at its count in <paramref name="x"/>: Σ_k T_k·c̄_k, with T_k a group's members
-    /// plus the pools that one slow first-order step feeds into it (<see cref="Feed"/>). The
-    /// mean-field error of a group's balance, Var(b)/(ā·ḡ), is at most b̄/ḡ, so ḡ ≥ θ·b̄ bounds it by 1/θ.
+    /// plus the pools that one slow first-order step feeds into it (<see cref="Feed"/>).
     /// </summary>
     internal static double BoundAtReference(GroupLayout layout, Func<int, (double Kf, double Kr, int G)> rates, int g, IReadOnlyList<double> x, ReactionModel model, HashSet<int> fast)
     {
@@ -235,9 +321,9 @@ public static class SlowScaleReduction
     /// remains). A lone pair is judged by the pair criterion, whose 1/separation is this error for a
     /// member drained and filled from the other.
     /// </summary>
-    private static (int Pair, double Error)? SlowestCut(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[] k0, double theta)
+    private static (int Pair, double Error)? SlowestCut(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[][] ks, double theta)
     {
-        var errors = GroupErrors(model, lowered, pairs, x0, k0);
+        var errors = GroupErrors(model, lowered, pairs, x0, ks);
         var failing = errors.Where(x => x.Error * theta > 1).OrderByDescending(x => x.Error).FirstOrDefault();
         if (failing.Pairs is null) return null;
         // The pair whose refusal leaves the smallest error over every group (its reactions then drain and fill
@@ -247,22 +333,34 @@ public static class SlowScaleReduction
         foreach (int e in failing.Pairs)
         {
             var without = pairs.Where((_, i) => i != e).ToList();
-            double left = GroupErrors(model, lowered, without, x0, k0).Select(x => x.Error).DefaultIfEmpty(0).Max();
-            var (kf, kr, g) = PairRates(model, lowered, pairs[e], x0, k0);
+            double left = GroupErrors(model, lowered, without, x0, ks).Select(x => x.Error).DefaultIfEmpty(0).Max();
+            var (kf, kr, g) = PairRates(model, lowered, pairs[e], x0, ks[0]);
             double rate = kf * (g >= 0 ? x0[g] : 1) + kr;
             if (left < bestError || (left == bestError && rate < bestRate)) (best, bestError, bestRate) = (e, left, rate);
         }
         return (best, failing.Error);
     }
 
-    /// <summary>Per group of two or more of <paramref name="pairs"/>: its pairs (indices into <paramref name="pairs"/>) and the first-order error of its partial equilibrium.</summary>
-    private static List<(List<int> Pairs, double Error)> GroupErrors(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[] k0)
+    /// <summary>Per group of two or more of <paramref name="pairs"/>: its pairs (indices into <paramref name="pairs"/>) and the first-order error of its partial equilibrium, the largest over the parameter sets <paramref name="ks"/>.</summary>
+    private static List<(List<int> Pairs, double Error)> GroupErrors(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] x0, double[][] ks)
+    {
+        var worst = GroupErrors(model, lowered, pairs, x0, ks[0]);
+        foreach (var k in ks.Skip(1))
+        {
+            var errors = GroupErrors(model, lowered, pairs, x0, k);
+            for (int i = 0; i < worst.Count; i++) worst[i] = (worst[i].Pairs, Math.Max(worst[i].Error, errors[i].Error));
+        }
+        return worst;
+    }
+
+    private static List<(List<int> Pairs, double Error)> GroupErrors(ReactionModel model, Expr[] lowered, List<Candidate> pairs, double[] reference, double[] k0)
     {
         var reactions = model.Reactions;
         var layout = GroupLayout.Of(model.Species.Length, [.. pairs.Select(c => (c.A, c.B, c.G))]);
         var fast = new HashSet<int>(pairs.SelectMany(c => new[] { c.F, c.R }));
-        // Pseudo-first-order rates of every pair, once: kf·[G] and kr.
-        var rates = pairs.Select(c => PairRates(model, lowered, c, x0, k0)).ToArray();
+        // Pseudo-first-order rates of every pair, once: kf·[G] and kr, with each reservoir at its free count at equilibrium with the groups.
+        var rates = pairs.Select(c => PairRates(model, lowered, c, reference, k0)).ToArray();
+        double[] x0 = Depleted(layout, e => rates[e], reference, model, fast);
         double Kf(int e) => rates[e].Kf * (rates[e].G >= 0 ? x0[rates[e].G] : 1);
         double Kr(int e) => rates[e].Kr;
         var result = new List<(List<int> Pairs, double Error)>();

@@ -97,6 +97,7 @@ internal static class SlowScaleRewrite
                 share[g.Members[i]] = new CallExpr(BuiltinFunction.If, [new BinaryExpr(BinaryOperator.Greater, total, new NumberExpr(0, pos), pos),
                     new BinaryExpr(BinaryOperator.Divide, w[i], total, pos), new NumberExpr(0, pos)], pos);
         }
+        var depleted = SlowScaleReduction.Depleted(layout, f => SlowScaleReduction.PairRates(model, lowered, pairs[f].C, x0, k0), x0, model, [.. pairs.SelectMany(p => new[] { p.C.F, p.C.R })]);
         var fastPairs = ImmutableArray.CreateBuilder<FastPair>();
         for (int e = 0; e < pairs.Count; e++)
         {
@@ -104,12 +105,8 @@ internal static class SlowScaleRewrite
             Expr sum = new BinaryExpr(BinaryOperator.Add, Kf(e), Kr(e), pos);
             Expr p = new CallExpr(BuiltinFunction.If, [new BinaryExpr(BinaryOperator.Greater, sum, new NumberExpr(0, pos), pos),
                 new BinaryExpr(BinaryOperator.Divide, Kf(e), sum, pos), new NumberExpr(0, pos)], pos);
-            if (c.G >= 0)
-            {
-                // The reservoir's abundance at the reference state bounds the pair's separation too.
-                double bound = SlowScaleReduction.BoundAtReference(layout, f => SlowScaleReduction.PairRates(model, lowered, pairs[f].C, x0, k0), c.G, x0, model, [.. pairs.SelectMany(p => new[] { p.C.F, p.C.R })]);
-                if (bound > 0) sep = Math.Min(sep, x0[c.G] / bound);
-            }
+            // The reservoir's free count at equilibrium with its groups bounds the pair's separation too (its mean-field error is at most 1/ḡ).
+            if (c.G >= 0) sep = Math.Min(sep, depleted[c.G]);
             fastPairs.Add(new FastPair(c.A, c.B, c.F, c.R, totalIndex[groupOf[c.A]], p, sep) { Reservoir = c.G });
         }
         var fastGroups = layout.Groups.Select((g, k) => new FastGroup([.. g.Members], [.. g.Reservoirs],
