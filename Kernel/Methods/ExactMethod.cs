@@ -31,6 +31,7 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     {
         RefuseUncoupledRateRules(model, network, Name);
         var chosen = For(network);
+        ExactAlgorithms.ThrowIfRefused(chosen, network); // before any run starts: one message, not one per thread
         if (!network.HasRateRules) return Ensemble.Run(network, chosen, options, progress, cancellationToken);
         // Continuous variables (rate rules) are integrated at the ODE tolerances (--rtol, --atol).
         return Ensemble.Run(() =>
@@ -45,6 +46,7 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     {
         RefuseRateRulesInCells(model, network);
         var chosen = For(network);
+        ExactAlgorithms.ThrowIfRefused(chosen, network);
         return new CellEngine(n => new ExactCellSimulator(n, chosen), algorithm is null ? "exact SSA" : $"exact SSA ({chosen.Name})");
     }
 }

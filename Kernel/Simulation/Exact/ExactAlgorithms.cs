@@ -7,11 +7,22 @@ public static class ExactAlgorithms
 {
     /// <summary>Every exact algorithm, default first.</summary>
     public static IReadOnlyList<IExactAlgorithm> All { get; } =
-        [new DirectMethod(), new SortingDirectMethod(), new NextReactionMethod(), new CompositionRejection(), new RejectionCompositionSsa()];
+        [new DirectMethod(), new SortingDirectMethod(), new NextReactionMethod(), new CompositionRejection(), new RejectionCompositionSsa(),
+         new SortingPartialPropensityDirectMethod()];
 
     /// <summary>Finds an algorithm by <see cref="IExactAlgorithm.Name"/> (case-insensitive), or null.</summary>
     public static IExactAlgorithm? Find(string name) =>
         All.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>Throws when <paramref name="algorithm"/> cannot simulate <paramref name="network"/> (<see cref="IExactAlgorithm.Refusal"/>).</summary>
+    /// <exception cref="SimulationException">The algorithm refuses the network; the message says why and what to use instead.</exception>
+    public static void ThrowIfRefused(IExactAlgorithm algorithm, CompiledNetwork network)
+    {
+        ArgumentNullException.ThrowIfNull(algorithm);
+        ArgumentNullException.ThrowIfNull(network);
+        if (algorithm.Refusal(network) is { } why)
+            throw new SimulationException($"method '{algorithm.Name}' cannot simulate model '{network.ModelName}': {why}; use --method ssa or another exact algorithm");
+    }
 
     /// <summary>Reaction count from which <see cref="Select"/> prefers the sorting direct method to the direct method.</summary>
     public const int SortingDirectFrom = 64;
