@@ -260,7 +260,7 @@ internal sealed class SortingPartialPropensityDirectMethod : IExactAlgorithm
                     before = cumulative;
                     cumulative += lambda[i];
                 }
-                int e = p < 0 ? -1 : SelectInRow(i, (target - before) / x[i]);
+                int e = p < 0 ? -1 : SelectInRow(i, target - before, x[i]);
                 if (e < 0)
                 {
                     // Rounding left the target past the end of a running sum: re-sum exactly and draw again.
@@ -283,9 +283,10 @@ internal sealed class SortingPartialPropensityDirectMethod : IExactAlgorithm
                     {
                         ref readonly Reader u = ref readers[q];
                         double value = u.Rate * (n - u.Shift);
-                        sigma[u.Row] += value - pi[u.Entry];
+                        double rowSum = sigma[u.Row] + (value - pi[u.Entry]); // kept in a register: not stored and read back
+                        sigma[u.Row] = rowSum;
                         pi[u.Entry] = value;
-                        double rowValue = x[u.Row] * sigma[u.Row];
+                        double rowValue = x[u.Row] * rowSum;
                         delta += rowValue - lambda[u.Row];
                         lambda[u.Row] = rowValue;
                     }
@@ -312,10 +313,11 @@ internal sealed class SortingPartialPropensityDirectMethod : IExactAlgorithm
             return fired;
         }
 
-        // Linear search within row i for the entry where the running sum of π passes `target` (in units of π);
-        // the entry found swaps places with the one before it. -1 when no entry of the row is positive.
+        // Linear search within row i for the entry where n·(running sum of π) passes `target` (the row's propensity
+        // up to there); the entry found swaps places with the one before it. -1 when no entry of the row is positive.
+        // Multiplying by the row's count n at each step keeps a division off the path from the row search to this one.
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private int SelectInRow(int i, double target)
+        private int SelectInRow(int i, double target, double n)
         {
             var order = _entryOrder;
             var pi = _pi;
@@ -323,7 +325,7 @@ internal sealed class SortingPartialPropensityDirectMethod : IExactAlgorithm
             int p = start;
             int e = order[p];
             double cumulative = pi[e];
-            while (cumulative <= target)
+            while (cumulative * n <= target)
             {
                 if (++p == end) return LastPositive(start, end);
                 e = order[p];
