@@ -226,6 +226,7 @@ public class TimeDependentRateTests
         var network = Compile("begin species\nX 0\nend species\nbegin functions\nf() = sqrt(time() - time())\nend functions\nbegin reactions\n0 -> X f()\nend reactions\n");
         foreach (var algorithm in ExactAlgorithms.All)
         {
+            if (Helpers.Refusals.Refuses(algorithm.Name, network)) continue; // spdm: a rate that reads time
             var sim = algorithm.CreateSimulator(network);
             var ex = Assert.Throws<SimulationException>(() => { sim.Reset(1, 0); sim.Advance(1); });
             Assert.Contains("cannot be bounded", ex.Message);

@@ -16,7 +16,7 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     public override string Name => algorithm?.Name ?? "ssa";
     public override string Summary => algorithm is null ? "exact; the algorithm is chosen for the network's size" : "exact";
     public override string Paper => algorithm?.Description
-        ?? "Gillespie (1977); direct, sorting direct, RSSA-CR or composition-rejection by network size (docs/algorithms.md)";
+        ?? "Gillespie (1977); direct, sorting direct, SPDM, RSSA-CR or composition-rejection by network size and shape (docs/algorithms.md)";
     public override string WhenToUse => "the reference: exact trajectories, one step per firing, so stiff or abundant systems are slow";
     public override bool IsExact => true;
     // The ODE tolerances, for the continuous variables of a model with rate rules.
