@@ -30,7 +30,7 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("population|STUDY|--method|nope", "error: unknown --method 'nope' (expected ssa, batch, hybrid, slow-scale, multiscale, ode, direct, sorting-direct, nrm, cr, rssa-cr) (see stochastic population --help)")]
+    [InlineData("population|STUDY|--method|nope", "error: unknown --method 'nope' (expected ssa, batch, hybrid, slow-scale, multiscale, ode, direct, sorting-direct, nrm, cr, rssa-cr, spdm) (see stochastic population --help)")]
     [InlineData("simulate", "error: Required argument 'FILE' missing for command: 'simulate'. (see stochastic simulate --help)")]
     public async Task CommandLineMistake_IsOneLine_WithoutHelpDump(string args, string expected)
     {

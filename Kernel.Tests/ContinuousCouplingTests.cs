@@ -63,6 +63,7 @@ public class ContinuousCouplingTests(Xunit.Abstractions.ITestOutputHelper output
     {
         var network = NetworkCompiler.Compile(Parse(DoseModel));
         Assert.Equal([0], network.SmoothTimeReactions); // immigration reads D: thinned
+        if (Helpers.Refusals.Refuses(algorithm, network)) return;
         var result = Ensemble.Run(network, ExactAlgorithms.Find(algorithm)!, new EnsembleOptions(Runs, 1982, Grid));
         int x = Output(result, "X"), d = Output(result, "D");
         var (z, y) = WorstCriteria(k => result.Mean(k, x), k => result.StandardDeviation(k, x), DecayingMean);

@@ -80,7 +80,7 @@ public sealed class FitReaderTests : IDisposable
     [InlineData("  ligand  L=L", "toy.fit:4:13: unknown study ligand 'X'; ligands: L", "  ligand  L=X")]
     [InlineData("  times   2 20", "toy.fit:5:13: 'times' takes positive numbers; found '-1'", "  times   2 -1")]
     [InlineData("  cells   4", "toy.fit:7:3: unknown setting 'cels'; did you mean 'cells'?", "  cels   4")]
-    [InlineData("  cells   4", "toy.fit:7:11: unknown engine 'odes' (expected ssa, batch, hybrid, slow-scale, multiscale, ode, direct, sorting-direct, nrm, cr, rssa-cr)", "  engine  odes")]
+    [InlineData("  cells   4", "toy.fit:7:11: unknown engine 'odes' (expected ssa, batch, hybrid, slow-scale, multiscale, ode, direct, sorting-direct, nrm, cr, rssa-cr, spdm)", "  engine  odes")]
     public void ErrorsHavePositions(string line, string expected, string? replacement = null)
     {
         string fit = replacement is null ? Good.Replace("begin fit\n", line + "\n") : Good.Replace(line, replacement);

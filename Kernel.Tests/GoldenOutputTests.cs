@@ -46,6 +46,18 @@ public sealed partial class GoldenOutputTests : IDisposable
         Assert.True(sha256 == actual, $"{method}: {actual}");
     }
 
+    // spdm has no DSMTS report: every DSMTS rate law is an SBML kinetic law (a rate expression), and spdm takes only
+    // mass-action reactions of order ≤ 2 with constant rates. The suite run stops at the first case, in one line.
+    [Fact]
+    public async Task DsmtsReport_OfSpdm_IsRefused_InOneLine()
+    {
+        var (code, _, error) = await CliHarness.Run("dsmts", DsmtsTests.SuiteDirectory, "--runs", "20", "--seed", "1",
+            "--method", "spdm", "--threads", "2", "--report", Path.Combine(_dir, "dsmts-spdm.md"));
+        Assert.Equal(Cli.CliApp.InputError, code);
+        Assert.Equal("error: method 'spdm' cannot simulate model '00001-sbml-l3v1': it takes only mass-action reactions of order ≤ 2 with constant rates, " +
+                     "and reaction 'Birth' has a rate expression; use --method ssa or another exact algorithm", error.Trim());
+    }
+
     // SHA-256 of the 1,200-cell study (25 cells per scenario × cell type), run with no engine flags: the
     // study's own engine, slow-scale with leaping, the engine docs/ was validated with (θ = 2 until θ = 10
     // replaced it, and 100 cells per group until then: θ = 10 costs ~3× the time). The checksums

@@ -21,7 +21,7 @@ public class PropensityGroupsTests(ITestOutputHelper output)
     /// <summary>
     /// FNV-1a over the bits of, per run and horizon: the event count, the time, and every count.
     /// </summary>
-    private static (ulong, long) TrajectoryChecksum(string algorithm, string path, double[] horizons, int runs)
+    internal static (ulong, long) TrajectoryChecksum(string algorithm, string path, double[] horizons, int runs)
     {
         var network = NetworkCompiler.Compile(ModelLoader.Load(path));
         var sim = ExactAlgorithms.Find(algorithm)!.CreateSimulator(network);

@@ -131,7 +131,10 @@ public class SbmlRateRuleTests
         double lambda = 3 * 10 * (1 - System.Math.Exp(-0.5 * 4)) / 0.5;
         foreach (var method in MethodCatalog.All.Where(m => m.IsExact))
         {
-            var result = method.RunEnsemble(model, network, new EnsembleOptions(2_000, 5, new TimeGrid(0, 4, 3)), MethodSettings.Default);
+            var options = new EnsembleOptions(2_000, 5, new TimeGrid(0, 4, 3));
+            // spdm takes mass action with constant rates only: it refuses the model before any run.
+            if (Tests.Helpers.Refusals.Refuses(method.Name, network, () => method.RunEnsemble(model, network, options, MethodSettings.Default))) continue;
+            var result = method.RunEnsemble(model, network, options, MethodSettings.Default);
             double mean = result.Mean(2, Output(result, "P"));
             Assert.True(System.Math.Abs(mean - lambda) < 4 * System.Math.Sqrt(lambda / 2_000), $"{method.Name}: mean P(4) = {mean}, expected {lambda}");
             Close(20 * System.Math.Exp(-0.5 * 4), result.Mean(2, Output(result, "D")), $"{method.Name}: amount of D(4)");

@@ -16,7 +16,7 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     public override string Name => algorithm?.Name ?? "ssa";
     public override string Summary => algorithm is null ? "exact; the algorithm is chosen for the network's size" : "exact";
     public override string Paper => algorithm?.Description
-        ?? "Gillespie (1977); direct, sorting direct, RSSA-CR or composition-rejection by network size (docs/algorithms.md)";
+        ?? "Gillespie (1977); direct, sorting direct, SPDM, RSSA-CR or composition-rejection by network size and shape (docs/algorithms.md)";
     public override string WhenToUse => "the reference: exact trajectories, one step per firing, so stiff or abundant systems are slow";
     public override bool IsExact => true;
     // The ODE tolerances, for the continuous variables of a model with rate rules.
@@ -31,6 +31,7 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     {
         RefuseUncoupledRateRules(model, network, Name);
         var chosen = For(network);
+        ExactAlgorithms.ThrowIfRefused(chosen, network); // before any run starts: one message, not one per thread
         if (!network.HasRateRules) return Ensemble.Run(network, chosen, options, progress, cancellationToken);
         // Continuous variables (rate rules) are integrated at the ODE tolerances (--rtol, --atol).
         return Ensemble.Run(() =>
@@ -45,6 +46,7 @@ internal sealed class ExactMethod(IExactAlgorithm? algorithm) : SimulationMethod
     {
         RefuseRateRulesInCells(model, network);
         var chosen = For(network);
+        ExactAlgorithms.ThrowIfRefused(chosen, network);
         return new CellEngine(n => new ExactCellSimulator(n, chosen), algorithm is null ? "exact SSA" : $"exact SSA ({chosen.Name})");
     }
 }

@@ -17,5 +17,13 @@ public interface IExactAlgorithm
     string Description { get; }
 
     /// <summary>Creates a simulator for <paramref name="network"/>. Each thread uses its own.</summary>
+    /// <exception cref="SimulationException">The algorithm cannot simulate the network (<see cref="Refusal"/>).</exception>
     ExactSimulator CreateSimulator(CompiledNetwork network);
+
+    /// <summary>
+    /// Why this algorithm cannot simulate <paramref name="network"/> (a clause for an error message), or
+    /// null when it can. Most algorithms take every network; one restricted to a class of networks
+    /// (mass action of order ≤ 2, say) says here what it lacks, and <see cref="CreateSimulator"/> throws.
+    /// </summary>
+    string? Refusal(CompiledNetwork network) => null;
 }
