@@ -65,15 +65,14 @@ internal sealed class CellEngines
             if (needed is not null && !needed(g)) continue;
             var scenario = groups[g].Scenario;
             sampler.Median(scenario, groups[g].CellType, parameters, counts);
-            // A dosed scenario is judged at the concentrations it passes through as well (its dose parameter alone is 0).
+            // A dosed scenario is judged at the concentrations it passes through (its dose parameter alone is 0, the
+            // moment before the first dose, where ligand-bound members have no equilibrium share to judge).
             if (study.Settings.LigandPool is { } pool && dose >= 0 && scenario.Doses.Length > 0 && !dosed.ContainsKey(scenario.Name))
                 dosed[scenario.Name] = CoupledWell.Concentrations(study, scenario, pool, dose, parameters[dose]);
-            var reference = new SlowScaleReference(counts, parameters)
-            {
-                AlsoAt = dosed.TryGetValue(scenario.Name, out var levels)
-                    ? [.. levels.Select(level => { var k = (double[])parameters.Clone(); foreach (var (i, v) in level) k[i] = v; return k; })]
-                    : [],
-            };
+            double[][] sets = dosed.TryGetValue(scenario.Name, out var levels) && levels.Count > 0
+                ? [.. levels.Select(level => { var k = (double[])parameters.Clone(); foreach (var (i, v) in level) k[i] = v; return k; })]
+                : [parameters];
+            var reference = new SlowScaleReference(counts, sets[0]) { AlsoAt = sets[1..] };
             var e = method.CreateCellEngine(study.Model, network, settings, reference);
             if (!keys.TryGetValue(e.Key, out int kind))
             {

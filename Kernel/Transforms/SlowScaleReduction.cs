@@ -23,9 +23,10 @@ namespace Stochastic.Transforms;
 /// </summary>
 /// <remarks>
 /// This file is the criterion (which pairs are fast, and why others are refused); the rewrite that
-/// builds the reduced network is <see cref="SlowScaleRewrite"/>. Just over 400 lines because the
-/// criterion's checks (separation, reservoir abundance, group drain, affinity of every slow rate in
-/// the group) re-run together each round as pairs are dropped.
+/// builds the reduced network is <see cref="SlowScaleRewrite"/>. Over 500 lines because the
+/// criterion's checks (separation, the reservoirs' free counts at equilibrium, group drain, affinity of
+/// every slow rate in the group) re-run together each round as pairs are dropped, at every parameter set
+/// of the reference.
 /// </remarks>
 public static class SlowScaleReduction
 {
