@@ -100,11 +100,7 @@ public static class SlowScaleReduction
                     double rate = double.PositiveInfinity, sep = double.PositiveInfinity;
                     foreach (var k in ks)
                     {
-                        var (kf, kr, _) = PairRates(model, lowered, c, x0, k);
-                        double rateK = kf * (c.G >= 0 ? x0[c.G] : 1) + kr, drain = 0;
-                        for (int r = 0; r < reactions.Length; r++)
-                            if (!fast.Contains(r)) drain = Math.Max(drain, Math.Max(PerMolecule(model, reactions[r], lowered[r], c.A, x0, k), PerMolecule(model, reactions[r], lowered[r], c.B, x0, k)));
-                        double sepK = drain > 0 ? rateK / drain : double.PositiveInfinity;
+                        var (rateK, sepK) = Separation(model, lowered, fast, c, x0, k);
                         if (options.MinimumRate is not null ? rateK < rate : sepK < sep) (rate, sep) = (rateK, sepK);
                     }
                     bool ok = options.MinimumRate is { } min ? rate >= min : sep >= options.Theta;
@@ -123,7 +119,7 @@ public static class SlowScaleReduction
                             if (why is not null || options.MinimumRate is not null) break;
                             foreach (var k in ks)
                             {
-                                why = ReservoirProblem(model, lowered, reactions, groups.Layout, e => groups.Pair(e), g, x0, k, fast, options.Theta);
+                                why = ReservoirProblem(model, lowered, groups.Layout, e => groups.Pair(e), g, x0, k, fast, options.Theta);
                                 if (why is not null) break;
                             }
                         }
@@ -208,7 +204,7 @@ public static class SlowScaleReduction
     /// reservoir must keep at least θ molecules free at equilibrium with every group binding it (<see cref="Depleted"/>),
     /// and each pair that binds it must still be fast there, its relaxation kf·ḡ + kr at least θ × its fastest slow drain.
     /// </summary>
-    private static string? ReservoirProblem(ReactionModel model, Expr[] lowered, ImmutableArray<Reaction> reactions, GroupLayout layout, Func<int, Candidate> pair,
+    private static string? ReservoirProblem(ReactionModel model, Expr[] lowered, GroupLayout layout, Func<int, Candidate> pair,
         int g, double[] x0, double[] k, HashSet<int> fast, double theta)
     {
         var xbar = Depleted(layout, e => PairRates(model, lowered, pair(e), x0, k), x0, model, fast);
@@ -219,14 +215,22 @@ public static class SlowScaleReduction
             {
                 var c = pair(e);
                 if (c.G != g) continue;
-                var (kf, kr, _) = PairRates(model, lowered, c, xbar, k);
-                double rate = kf * xbar[g] + kr, drain = 0;
-                for (int r = 0; r < reactions.Length; r++)
-                    if (!fast.Contains(r)) drain = Math.Max(drain, Math.Max(PerMolecule(model, reactions[r], lowered[r], c.A, xbar, k), PerMolecule(model, reactions[r], lowered[r], c.B, xbar, k)));
-                if (drain > 0 && rate < theta * drain)
-                    return FormattableString.Invariant($"at the {xbar[g]:G4} {model.Species[g].Name} left free at equilibrium, kf·[G] + kr = {rate:G4}, separation {rate / drain:G3} below the criterion");
+                var (rate, sep) = Separation(model, lowered, fast, c, xbar, k);
+                if (sep < theta)
+                    return FormattableString.Invariant($"at the {xbar[g]:G4} {model.Species[g].Name} left free at equilibrium, kf·[G] + kr = {rate:G4}, separation {sep:G3} below the criterion");
             }
         return null;
+    }
+
+    /// <summary>The pair criterion of <paramref name="c"/> at counts <paramref name="x"/> and parameters <paramref name="k"/>: kf·[G] + kr, and that over the largest per-molecule propensity of a slow reaction (not in <paramref name="fast"/>) consuming A or B (+∞ when none does).</summary>
+    private static (double Rate, double Separation) Separation(ReactionModel model, Expr[] lowered, HashSet<int> fast, Candidate c, double[] x, double[] k)
+    {
+        var reactions = model.Reactions;
+        var (kf, kr, _) = PairRates(model, lowered, c, x, k);
+        double rate = kf * (c.G >= 0 ? x[c.G] : 1) + kr, drain = 0;
+        for (int r = 0; r < reactions.Length; r++)
+            if (!fast.Contains(r)) drain = Math.Max(drain, Math.Max(PerMolecule(model, reactions[r], lowered[r], c.A, x, k), PerMolecule(model, reactions[r], lowered[r], c.B, x, k)));
+        return (rate, drain > 0 ? rate / drain : double.PositiveInfinity);
     }
 
     /// <summary>
