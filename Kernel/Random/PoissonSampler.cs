@@ -53,29 +53,40 @@ internal static class PoissonSampler
     private static TV Inversion<TL, TV, TRandom>(TV mean, TV mask, ref TRandom random)
         where TL : ILanes<TV> where TV : struct where TRandom : struct, ILaneUniformSource
     {
-        TV u = random.NextUniform<TL, TV>(mask);
-        TV p = LaneExp.Invoke<TL, TV>(TL.Subtract(TL.Create(0), mean));
-        TV cumulative = p;
-        TV k = TL.Create(0);
-        TV go = TL.And(mask, TL.LessThanOrEqual(cumulative, u));
-        for (int j = 1; TL.MaskBits(go) != 0; j++) InversionStep<TL, TV>(j, mean, u, ref go, ref k, ref p, ref cumulative);
-        return k;
+        var search = StartInversion<TL, TV, TRandom>(mean, mask, ref random);
+        for (int j = 1; TL.MaskBits(search.Go) != 0; j++) InversionStep<TL, TV>(j, ref search);
+        return search.K;
     }
 
     /// <summary>
-    /// Step j (1, 2, …) of the inversion search in the lanes still searching (<paramref name="go"/>, all
-    /// of which have k = j − 1): k = j, p_j = p_{j−1}·μ/j, F_j = F_{j−1} + p_j; a lane stops once F_j &gt; u
-    /// or at the cap. The one place this arithmetic is written, for the single and the many-means forms.
+    /// The inversion's start in the lanes of <paramref name="mask"/>: the uniform, P(0) = e^−μ = F(0), k = 0, and
+    /// the lanes whose search goes on (F(0) ≤ u). The one place it is written, for the single and the many-means forms.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InversionStep<TL, TV>(int j, TV mean, TV u, ref TV go, ref TV k, ref TV p, ref TV cumulative)
+    private static InversionSearch<TV> StartInversion<TL, TV, TRandom>(TV mean, TV mask, ref TRandom random)
+        where TL : ILanes<TV> where TV : struct where TRandom : struct, ILaneUniformSource
+    {
+        TV u = random.NextUniform<TL, TV>(mask);
+        TV p = LaneExp.Invoke<TL, TV>(TL.Subtract(TL.Create(0), mean));
+        return new InversionSearch<TV> { Mean = mean, U = u, P = p, F = p, K = TL.Create(0), Go = TL.And(mask, TL.LessThanOrEqual(p, u)) };
+    }
+
+    /// <summary>
+    /// Step j (1, 2, …) of <paramref name="search"/> in the lanes still searching (all of which have
+    /// k = j − 1): k = j, p_j = p_{j−1}·μ/j, F_j = F_{j−1} + p_j; a lane stops once F_j &gt; u or at the cap.
+    /// The one place this arithmetic is written, for the single and the many-means forms.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InversionStep<TL, TV>(int j, ref InversionSearch<TV> search)
         where TL : ILanes<TV> where TV : struct
     {
-        TV next = TL.Create(j);
-        k = TL.Select(go, next, k);
-        p = TL.Select(go, TL.Divide(TL.Multiply(p, mean), next), p);
-        cumulative = TL.Select(go, TL.Add(cumulative, p), cumulative);
-        go = TL.And(go, TL.And(TL.LessThanOrEqual(cumulative, u), TL.LessThan(k, TL.Create(InversionCap))));
+        TV next = TL.Create(j), go = search.Go;
+        search.K = TL.Select(go, next, search.K);
+        TV p = TL.Select(go, TL.Divide(TL.Multiply(search.P, search.Mean), next), search.P);
+        search.P = p;
+        TV cumulative = TL.Select(go, TL.Add(search.F, p), search.F);
+        search.F = cumulative;
+        search.Go = TL.And(go, TL.And(TL.LessThanOrEqual(cumulative, search.U), TL.LessThan(search.K, TL.Create(InversionCap))));
     }
 
     /// <summary>
@@ -102,11 +113,9 @@ internal static class PoissonSampler
             TV small = TL.AndNot(mask, large);
             if (TL.MaskBits(small) != 0)
             {
-                // As Inversion: the uniform, P(0) and the first test; the search waits for the others.
-                TV ur = random.NextUniform<TL, TV>(small);
-                TV pr = LaneExp.Invoke<TL, TV>(TL.Subtract(zero, mean));
-                TV gr = TL.And(small, TL.LessThanOrEqual(pr, ur));
-                if (TL.MaskBits(gr) != 0) { searches[r] = new InversionSearch<TV> { Mean = mean, U = ur, P = pr, F = pr, Go = gr, K = zero }; pending[count++] = r; }
+                // As Inversion; the search waits for the others.
+                var search = StartInversion<TL, TV, TRandom>(mean, small, ref random);
+                if (TL.MaskBits(search.Go) != 0) { searches[r] = search; pending[count++] = r; }
             }
             if (TL.MaskBits(large) != 0) results[r] = TL.Select(large, Ptrs<TL, TV, TRandom>(mean, large, ref random), results[r]);
         }
@@ -118,7 +127,7 @@ internal static class PoissonSampler
             {
                 int r = pending[i];
                 ref var search = ref searches[r];
-                InversionStep<TL, TV>(j, search.Mean, search.U, ref search.Go, ref search.K, ref search.P, ref search.F);
+                InversionStep<TL, TV>(j, ref search);
                 if (TL.MaskBits(search.Go) != 0) { i++; continue; }
                 results[r] = TL.Add(results[r], search.K);
                 pending[i] = pending[--count];
