@@ -52,10 +52,40 @@ internal sealed class MassActionTable
     /// <summary>Index of the slot that holds 1 (the species count): the state the table reads has one more entry.</summary>
     public int One { get; }
 
-    /// <summary>The table of <paramref name="network"/>, or null when some reaction is of another kind or depends on time.</summary>
+    /// <summary>
+    /// Why <paramref name="network"/> is not one of the networks this table (and <see cref="SortingPartialPropensityDirectMethod"/>)
+    /// take, every reaction mass action of order ≤ 2 with a constant rate, as a clause for an error message; null when it is.
+    /// </summary>
+    public static string? NotMassAction(CompiledNetwork network)
+    {
+        if (network.HasRateRules) return "the model has continuous variables (rate rules)";
+        if (DependsOnTime(network)) return "a rate depends on time";
+        int r = FirstOfOtherKind(network);
+        if (r < 0) return null;
+        string what = network.Kinds[r] switch
+        {
+            PropensityKind.MassAction => "is of order 3 or more",
+            PropensityKind.Functional => "has a functional rate",
+            _ => "has a rate expression",
+        };
+        return $"reaction '{network.ReactionNames[r]}' {what}";
+    }
+
+    // The same test without the message (whose reaction names a large network builds only on demand).
+    private static bool Takes(CompiledNetwork network) => !network.HasRateRules && !DependsOnTime(network) && FirstOfOtherKind(network) < 0;
+
+    private static bool DependsOnTime(CompiledNetwork network) => network.TimeDependent || network.SmoothTime || network.Breakpoints.Length > 0;
+
+    private static int FirstOfOtherKind(CompiledNetwork network)
+    {
+        for (int r = 0; r < network.ReactionCount; r++) if (network.Kinds[r] > PropensityKind.Homodimer) return r;
+        return -1;
+    }
+
+    /// <summary>The table of <paramref name="network"/>, or null when some reaction is of another kind or depends on time (<see cref="NotMassAction"/>).</summary>
     public static MassActionTable? TryCreate(CompiledNetwork network)
     {
-        if (network.SmoothTime || network.Breakpoints.Length > 0 || network.HasRateRules) return null;
+        if (!Takes(network)) return null;
         int one = network.SpeciesCount;
         var terms = new Term[network.ReactionCount];
         for (int r = 0; r < terms.Length; r++)
@@ -70,7 +100,6 @@ internal sealed class MassActionTable
                 PropensityKind.Homodimer => new Term(c, r1, r1, 1),
                 _ => default,
             };
-            if (network.Kinds[r] > PropensityKind.Homodimer) return null;
         }
         var spans = new Span[terms.Length];
         for (int r = 0; r < spans.Length; r++)

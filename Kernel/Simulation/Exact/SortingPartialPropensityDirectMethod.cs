@@ -38,25 +38,8 @@ internal sealed class SortingPartialPropensityDirectMethod : IExactAlgorithm
         "Ramaswamy, González-Segredo & Sbalzarini (2009) sorting partial-propensity direct method; rows by reactant, cost per firing independent of how many reactions a species takes part in. Mass action of order ≤ 2 without time dependence only.";
 
     /// <inheritdoc />
-    public string? Refusal(CompiledNetwork network)
-    {
-        const string Takes = "it takes only mass-action reactions of order ≤ 2 with constant rates";
-        if (network.HasRateRules) return $"{Takes}, and the model has continuous variables (rate rules)";
-        if (network.TimeDependent || network.SmoothTime || network.Breakpoints.Length > 0) return $"{Takes}, and a rate depends on time";
-        for (int r = 0; r < network.ReactionCount; r++)
-        {
-            var kind = network.Kinds[r];
-            if (kind <= PropensityKind.Homodimer) continue;
-            string what = kind switch
-            {
-                PropensityKind.MassAction => "is of order 3 or more",
-                PropensityKind.Functional => "has a functional rate",
-                _ => "has a rate expression",
-            };
-            return $"{Takes}, and reaction '{network.ReactionNames[r]}' {what}";
-        }
-        return null;
-    }
+    public string? Refusal(CompiledNetwork network) =>
+        MassActionTable.NotMassAction(network) is { } why ? $"it takes only mass-action reactions of order ≤ 2 with constant rates, and {why}" : null;
 
     /// <inheritdoc />
     /// <exception cref="SimulationException">The network is not mass action of order ≤ 2 without time dependence.</exception>
