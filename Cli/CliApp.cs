@@ -33,6 +33,7 @@ public static class CliApp
         root.Subcommands.Add(PopulationCommand.Create(output, error, context));
         root.Subcommands.Add(DoseResponseCommand.Create(output, error, context));
         root.Subcommands.Add(MergeCommand.Create(output, error));
+        root.Subcommands.Add(ReplicatesCommand.Create(output, error));
         root.Subcommands.Add(SlurmCommand.Create(output, error));
         root.Subcommands.Add(FitCommand.Create(output, error));
         root.Subcommands.Add(SensitivityCommand.Create(output, error));

@@ -218,9 +218,10 @@ internal static class PopulationPlots
     }
 
     /// <summary>Divisor and label of the time axis: days when the unit is min or h and the run is longer than 2 days.</summary>
-    private static (double Divisor, string Label) TimeAxis(PopulationResult result, double end)
+    private static (double Divisor, string Label) TimeAxis(PopulationResult result, double end) => TimeAxis(result.Study.Settings.TimeUnit, end);
+
+    private static (double Divisor, string Label) TimeAxis(string unit, double end)
     {
-        string unit = result.Study.Settings.TimeUnit;
         double perDay = unit switch { "min" => 1440, "h" => 24, "s" => 86400, _ => 0 };
         return perDay > 0 && end > 2 * perDay ? (perDay, "time (days)") : (1, string.IsNullOrEmpty(unit) ? "time" : $"time ({unit})");
     }
@@ -326,6 +327,58 @@ internal static class PopulationPlots
         }
         int columns = result.Scenarios.Count <= 4 ? result.Scenarios.Count : 4;
         SaveGrid(panels, columns, 560, 420, path);
+        return true;
+    }
+
+    /// <summary>
+    /// fates_time.png of replicate runs: the mean weighted cells of each fate over time with the mean's 95% interval as
+    /// a band (clipped at 0), one panel per scenario × fate-programme cell type (those with the most fates), linear y
+    /// shared by all panels; false when there is nothing to draw.
+    /// </summary>
+    public static bool ReplicateFatesOverTime(IReadOnlyList<ReplicateFateRow> rows, string timeUnit, string path)
+    {
+        var timed = rows.Where(r => r.Time is not null).ToList();
+        if (timed.Count == 0) return false;
+        var fatesPerType = timed.GroupBy(r => r.CellType).ToDictionary(g => g.Key, g => g.Select(r => r.Fate).Distinct().ToList());
+        int most = fatesPerType.Values.Max(f => f.Count);
+        var types = fatesPerType.Where(p => p.Value.Count == most).Select(p => p.Key).ToList();
+        var scenarios = timed.Select(r => r.Scenario).Distinct().ToList();
+        double end = timed.Max(r => r.Time!.Value);
+        var (div, xLabel) = TimeAxis(timeUnit, end);
+        double top = Math.Max(1, timed.Where(r => types.Contains(r.CellType)).Max(r => double.IsNaN(r.Cells.High) ? r.Cells.Mean : r.Cells.High)) * 1.05;
+        var palette = new ScottPlot.Palettes.Category10();
+        var panels = new List<Plot>();
+        foreach (string type in types)
+            foreach (string scenario in scenarios)
+            {
+                var plot = new Plot();
+                Fonts(plot);
+                var fates = fatesPerType[type];
+                for (int f = 0; f < fates.Count; f++)
+                {
+                    var series = timed.Where(r => r.Scenario == scenario && r.CellType == type && r.Fate == fates[f]).OrderBy(r => r.Time).ToList();
+                    if (series.Count == 0 || series.All(r => r.Cells.Max == 0)) continue;
+                    var x = series.Select(r => r.Time!.Value / div).ToArray();
+                    var color = palette.GetColor(f);
+                    var band = plot.Add.FillY(x, [.. series.Select(r => double.IsNaN(r.Cells.High) ? r.Cells.Mean : r.Cells.High)],
+                        [.. series.Select(r => double.IsNaN(r.Cells.Low) ? r.Cells.Mean : Math.Max(0, r.Cells.Low))]);
+                    band.FillColor = color.WithAlpha(0.2);
+                    band.LineWidth = 0;
+                    var line = plot.Add.ScatterLine(x, [.. series.Select(r => r.Cells.Mean)], color);
+                    line.LineWidth = 2;
+                    line.LegendText = fates[f];
+                }
+                plot.Axes.SetLimits(0, end / div, 0, top);
+                int n = timed.First().Cells.Count;
+                plot.Title($"{scenario}: {type} cells by fate ({n} runs)");
+                plot.XLabel(xLabel);
+                plot.YLabel("cells (weighted), mean and 95% interval");
+                plot.Legend.Alignment = Alignment.UpperLeft;
+                plot.ShowLegend();
+                panels.Add(plot);
+            }
+        if (panels.Count == 0) return false;
+        SaveGrid(panels, scenarios.Count <= 4 ? scenarios.Count : 4, 560, 420, path);
         return true;
     }
 

@@ -16,7 +16,7 @@ public sealed class LineagePlotTests : IDisposable
     private static readonly string[] Figures = ["fates_time.png", "expansion.png", "lineages.png"];
 
     // A cell that divides after three Cycle events (mean 500 min) and dies on one Death event; A is the read-out.
-    private const string Model = """
+    internal const string Model = """
         begin model
         begin parameters
           lambda  0.006
@@ -47,7 +47,7 @@ public sealed class LineagePlotTests : IDisposable
         end model
         """;
 
-    private static string Study(bool lineage) => $$"""
+    internal static string Study(bool lineage) => $$"""
         begin study
           model cell.bngl
           cells 3
