@@ -27,6 +27,17 @@ internal static class ThrowHelper
             $"the rate of reaction '{reaction}' cannot be bounded for t in [{from}, {to}] (it may grow without bound, divide by zero or leave its domain); " +
             "a rate that reads time must stay finite over short windows to be simulated exactly by thinning");
 
+    /// <summary>The text of the input file at <paramref name="path"/>; a missing or unreadable file is an input error at the file ("file not found", "cannot read file: …").</summary>
+    public static string ReadText(string path)
+    {
+        if (!File.Exists(path)) throw Model(new SourcePosition(path, 0, 0), "file not found");
+        try { return File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
+        }
+    }
+
     /// <summary>A bad-input error (a model, study or data file, or a name given in code) at <paramref name="position"/>; the caller throws it.</summary>
     public static ModelException Model(SourcePosition position, string message) => new(position, message);
 

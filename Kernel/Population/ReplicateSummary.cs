@@ -32,13 +32,7 @@ public sealed record FateTable(string Path, IReadOnlyList<string> TraitNames, IR
     /// <exception cref="ModelException">Missing or unreadable file, a missing column, a count that is not a non-negative number (file:line:column).</exception>
     public static FateTable Read(string path)
     {
-        if (!File.Exists(path)) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "file not found");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
-        }
+        string text = ThrowHelper.ReadText(path);
         return Parse(text, path);
     }
 

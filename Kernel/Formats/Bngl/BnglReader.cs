@@ -25,16 +25,7 @@ public static class BnglReader
     public static ReactionModel Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "file not found");
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
-        }
+        string text = ThrowHelper.ReadText(path);
         return Parse(text, path);
     }
 

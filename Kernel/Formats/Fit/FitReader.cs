@@ -17,13 +17,7 @@ public static class FitReader
     /// <exception cref="ModelException">Missing file or any error in the fit file, its study or its data.</exception>
     public static FitSpec Read(string path)
     {
-        if (!File.Exists(path)) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "file not found");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
-        }
+        string text = ThrowHelper.ReadText(path);
         string dir = Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".";
         string Resolve(string p) => Path.IsPathRooted(p) ? p : Path.Combine(dir, p);
         return Parse(text, path, p => StudyReader.Read(Resolve(p)), (p, columns) => ResponseDataReader.Read(Resolve(p), columns));

@@ -25,13 +25,7 @@ public static class ResponseDataReader
     /// <exception cref="ModelException">Missing file, missing column, or a field that is not a number where one is needed.</exception>
     public static List<DataPoint> Read(string path, DataColumns columns)
     {
-        if (!File.Exists(path)) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "file not found");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
-        }
+        string text = ThrowHelper.ReadText(path);
         return Parse(text, path, columns);
     }
 

@@ -17,13 +17,7 @@ public static class StudyReader
     /// <exception cref="ModelException">Missing file or any error in the study or its model.</exception>
     public static Study Read(string path)
     {
-        if (!File.Exists(path)) throw ThrowHelper.Model(new SourcePosition(path, 0, 0), "file not found");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw ThrowHelper.Model(new SourcePosition(path, 0, 0), $"cannot read file: {e.Message}");
-        }
+        string text = ThrowHelper.ReadText(path);
         return Parse(text, path, modelPath =>
         {
             string full = Path.IsPathRooted(modelPath) ? modelPath : Path.Combine(Path.GetDirectoryName(path) is { Length: > 0 } d ? d : ".", modelPath);
