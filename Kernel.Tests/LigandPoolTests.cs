@@ -376,7 +376,7 @@ public class LigandPoolTests(ITestOutputHelper output)
         PopulationCsv.WriteReport(result, report);
         Assert.Contains("## Tissue and shared ligand", report.ToString());
         Assert.Contains("coupling intervals of at most 2 time unit", report.ToString());
-        Assert.Contains("(above 5%)", report.ToString());
+        Assert.Contains("(above 5 %)", report.ToString());
     }
 
     [Fact]

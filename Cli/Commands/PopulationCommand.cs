@@ -95,7 +95,7 @@ internal static class PopulationCommand
                 WriteTable(Path.Combine(dir.FullName, "ligand.csv"), note, w => PopulationCsv.WriteLigand(result, w));
                 PopulationPlots.Ligand(result, Path.Combine(dir.FullName, "ligand.png"));
                 foreach (var t in result.LigandPools.Where(t => t.IntervalTooLong))
-                    error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: a free concentration changed by up to {t.MaxRelativeChange:P1} in one coupling interval (above 5%); a shorter --coupling helps unless the cells' uptake outpaces a continuing supply, where the fluid zig-zags (docs/study-files.md, \"Shared ligand pool\")"));
+                    error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: a free concentration changed by up to {t.MaxRelativeChange:P1} in one coupling interval (above {LigandPool.RecommendedMaxRelativeChange:P0}); a shorter --coupling helps unless the cells' uptake outpaces a continuing supply, where the fluid zig-zags (docs/study-files.md, \"Shared ligand pool\")"));
             }
             if (study.Lineage is not null)
             {

@@ -296,7 +296,7 @@ public static class PopulationCsv
                 double mean = 0;
                 for (int k = 1; k < t.Times.Length; k++) mean += (agent.Free[k] + agent.Free[k - 1]) / 2 * (t.Times[k] - t.Times[k - 1]);
                 mean /= t.Times[^1] - t.Times[0];
-                w.WriteLine(I($"| {t.Scenario} | {dosing} | {agent.Agent} | {agent.Plasma.Max():G3} | {agent.Free[peak]:G3} | {t.Times[peak]:G4} | {mean:G3} | {agent.Free[^1]:G3} | {t.MaxRelativeChange:P1}{(t.IntervalTooLong ? " (above 5%)" : "")} |"));
+                w.WriteLine(I($"| {t.Scenario} | {dosing} | {agent.Agent} | {agent.Plasma.Max():G3} | {agent.Free[peak]:G3} | {t.Times[peak]:G4} | {mean:G3} | {agent.Free[^1]:G3} | {t.MaxRelativeChange:P1}{(t.IntervalTooLong ? $" (above {LigandPool.RecommendedMaxRelativeChange:P0})" : "")} |"));
             }
         }
         w.WriteLine();
