@@ -40,31 +40,25 @@ internal static class ReplicatesCommand
 
             dir.Create();
             var written = new List<string> { "fates.csv" };
-            Write(Path.Combine(dir.FullName, "fates.csv"), w => ReplicateSummary.WriteFates(fates, tables[0].TraitNames, w));
+            PopulationCommand.Write(Path.Combine(dir.FullName, "fates.csv"), w => ReplicateSummary.WriteFates(fates, tables[0].TraitNames, w));
             if (expansion is not null)
             {
-                Write(Path.Combine(dir.FullName, "expansion.csv"), w => ReplicateSummary.WriteExpansion(expansion, w));
+                PopulationCommand.Write(Path.Combine(dir.FullName, "expansion.csv"), w => ReplicateSummary.WriteExpansion(expansion, w));
                 written.Add("expansion.csv");
             }
             if (fatesOverTime is not null)
             {
-                Write(Path.Combine(dir.FullName, "fates_time.csv"), w => ReplicateSummary.WriteFates(fatesOverTime, timeTables![0].TraitNames, w));
+                PopulationCommand.Write(Path.Combine(dir.FullName, "fates_time.csv"), w => ReplicateSummary.WriteFates(fatesOverTime, timeTables![0].TraitNames, w));
                 written.Add("fates_time.csv");
                 if (PopulationPlots.ReplicateFatesOverTime(fatesOverTime, seeds.TimeUnit, Path.Combine(dir.FullName, "fates_time.png"))) written.Add("fates_time.png");
             }
-            Write(Path.Combine(dir.FullName, "report.md"), w => ReplicateSummary.WriteReport(
+            PopulationCommand.Write(Path.Combine(dir.FullName, "report.md"), w => ReplicateSummary.WriteReport(
                 [.. runs.Select((r, i) => (r.FullName, seeds.Seeds[i]))], fates, expansion, w));
             written.Add("report.md");
             output.WriteLine($"{runs.Length} replicate runs (seeds {string.Join(", ", seeds.Seeds)}): wrote {dir.FullName}/{string.Join(", ", written)}");
             return 0;
         });
         return command;
-    }
-
-    private static void Write(string path, Action<TextWriter> body)
-    {
-        using var w = new StreamWriter(path);
-        body(w);
     }
 
     /// <summary>The runs' seeds (in order) and the study's time unit ("" when its file is gone), after checking the runs are replicates.</summary>
