@@ -199,4 +199,21 @@ public class StudyReaderTests
         var e = Assert.Throws<ModelException>(() => StudyReader.Read("/nonexistent/x.study"));
         Assert.Equal("/nonexistent/x.study: file not found", e.Errors[0].ToString());
     }
+
+    [Fact]
+    public void MissingModelIsReportedAtTheStudyLineThatNamesIt()
+    {
+        // The model name is input: a bidirectional override in it is shown escaped, and the one error
+        // points at the study's model line, not at a file that does not exist.
+        string dir = Directory.CreateTempSubdirectory("stochastic-study-").FullName;
+        try
+        {
+            string path = Path.Combine(dir, "s.study");
+            File.WriteAllText(path, TinyStudy.Replace("model tiny.bngl", "model ti\u202eny.bngl"));
+            var e = Assert.Throws<ModelException>(() => StudyReader.Read(path));
+            var error = Assert.Single(e.Errors);
+            Assert.Equal($"{path}:2:9: model 'ti\\u202eny.bngl': file not found", error.ToString());
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }
