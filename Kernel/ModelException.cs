@@ -38,6 +38,17 @@ internal sealed class ErrorList
     /// <summary>Adds the errors of a caught exception.</summary>
     public void Add(ModelException exception) => _errors.AddRange(exception.Errors);
 
+    /// <summary>
+    /// Adds the errors of a file named at <paramref name="position"/> (<paramref name="what"/>, e.g. <c>model 'x.bngl'</c>):
+    /// a file that cannot be opened is one error at the naming line; errors inside it keep their own positions.
+    /// </summary>
+    public void AddFrom(SourcePosition position, string what, ModelException exception)
+    {
+        if (exception.Errors is [{ Position.Line: 0 } whole]) { Add(position, $"{what}: {whole.Message}"); return; }
+        Add(position, $"{what} has errors:");
+        Add(exception);
+    }
+
     /// <summary>Throws a <see cref="ModelException"/> with every error, sorted by place, when there are any.</summary>
     public void ThrowIfAny()
     {

@@ -170,8 +170,7 @@ internal sealed class FitParser(string fileName)
         try { return load(s.Tokens[1].Text); }
         catch (ModelException e)
         {
-            _errors.Add(s.Line.At(s.Tokens[1].Offset), $"{key} '{s.Tokens[1].Text}' has errors:");
-            _errors.Add(e);
+            _errors.AddFrom(s.Line.At(s.Tokens[1].Offset), $"{key} '{s.Tokens[1].Text}'", e);
             return null;
         }
     }

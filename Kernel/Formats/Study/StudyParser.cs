@@ -104,12 +104,7 @@ internal sealed partial class StudyParser(string fileName)
         else
         {
             try { model = loadModel(modelSetting.Value); }
-            // A file that cannot be opened is the study line's error; errors inside the model keep their own positions.
-            catch (ModelException e) when (e.Errors is [{ Position.Line: 0 } whole])
-            {
-                _errors.Add(modelSetting.Position, $"model '{modelSetting.Value}': {whole.Message}");
-            }
-            catch (ModelException e) { _errors.Add(modelSetting.Position, $"model '{modelSetting.Value}' has errors:"); _errors.Add(e); }
+            catch (ModelException e) { _errors.AddFrom(modelSetting.Position, $"model '{modelSetting.Value}'", e); }
         }
         int cells = (int)Math.Min(int.MaxValue, Number("cells", 100, true, true));
         ulong seed = (ulong)Number("seed", 1, false, true);
