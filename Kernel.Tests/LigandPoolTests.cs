@@ -401,6 +401,7 @@ public class LigandPoolTests(ITestOutputHelper output)
         { "cells_per_liter=6.02214076e11", "pool.study:10:44: ligand_pool 'cells_per_liter' must be a positive number; found '-1'" },
         { "coupling=0.1", "pool.study:10:58: unknown ligand_pool key 'couplin'; did you mean 'coupling'?" },
         { "coupling=0.1", "pool.study:10:3: ligand_pool needs 'coupling=…'" },
+        { "coupling=0.1", "pool.study:10:77: bound 'Bund' is not an observable of the model; did you mean 'Bound'?" },
         { "dose_unit pM", "pool.study:10:3: ligand_pool needs 'dose_molar=…' (molar concentration of one dose unit): dose_unit 'ng/mL' is not a molar unit" },
     };
 
@@ -413,7 +414,7 @@ public class LigandPoolTests(ITestOutputHelper output)
             "uptake=Taken" => "uptake=Takn",
             "cells_per_liter=6.02214076e11" => "cells_per_liter=-1",
             "dose_unit pM" => "dose_unit ng/mL",
-            _ => expected.Contains("couplin'") ? "couplin=0.1" : "",
+            _ => expected.Contains("couplin'") ? "couplin=0.1" : expected.Contains("Bund") ? "coupling=0.1 bound=Bund" : "",
         };
         string text = PoolStudy.Replace(original, replacement);
         Assert.NotEqual(PoolStudy, text);

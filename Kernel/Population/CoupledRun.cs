@@ -47,6 +47,8 @@ internal sealed class CoupledRun
         {
             Uptake = Array.IndexOf(outputNames, pool.Uptake);
             if (Uptake < 0) throw ThrowHelper.Model(pool.Position, $"ligand pool uptake '{pool.Uptake}' is not an output of the model ({string.Join(", ", outputNames)})");
+            if (pool.Bound is { } bound && (Bound = Array.IndexOf(outputNames, bound)) < 0)
+                throw ThrowHelper.Model(pool.Position, $"ligand pool bound '{bound}' is not an output of the model ({string.Join(", ", outputNames)})");
         }
         Dose = study.Model.ParameterIndex(study.Settings.DoseParameter);
         Sampler = new CellParameterSampler(study.Model);
@@ -77,6 +79,8 @@ internal sealed class CoupledRun
     public int Types { get; }
     /// <summary>The pool's uptake output, or -1 without a pool.</summary>
     public int Uptake { get; } = -1;
+    /// <summary>The pool's bound output (the cells' reversibly bound ligand), or -1 without one.</summary>
+    public int Bound { get; } = -1;
     /// <summary>The dose parameter.</summary>
     public int Dose { get; }
     /// <summary>Worker threads.</summary>
@@ -120,6 +124,16 @@ internal sealed class CoupledRun
     {
         Network.Outputs(counts, row.ToArray(), start, _startOutputs);
         return _startOutputs[Uptake];
+    }
+
+    /// <summary>
+    /// Output <paramref name="output"/> of <paramref name="cell"/> as the engine holds it, its conditional mean given the engine's
+    /// state (a serial step's; the scratch is the run's).
+    /// </summary>
+    public double ExpectedOutput(IResumableCellSimulator engine, PausedCell cell, ReadOnlySpan<double> row, int output)
+    {
+        engine.Outputs(cell, row, _startOutputs);
+        return _startOutputs[output];
     }
 
     /// <summary>Makes the criterion checks of finished well <paramref name="scenarioIndex"/>'s cells again (<see cref="WellResumption.Recheck"/>).</summary>

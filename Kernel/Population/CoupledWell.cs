@@ -49,10 +49,13 @@ internal sealed class CoupledWell
     /// <summary>The agents' concentrations the cells read in the last interval (kept for a checkpoint).</summary>
     public double[] LastAverages { get; }
 
-    /// <summary>The agents' average concentrations over the interval [<paramref name="t"/>, <paramref name="end"/>], which every cell reads from now on.</summary>
-    public double[] Averages(double t, double end)
+    /// <summary>
+    /// The agents' average concentrations over the interval [<paramref name="t"/>, <paramref name="end"/>], which every cell reads from now on;
+    /// <paramref name="boundMolecules"/> is the ligand the well's cells hold reversibly now (NaN when the pool names no bound observable).
+    /// </summary>
+    public double[] Averages(double t, double end, double boundMolecules = double.NaN)
     {
-        var averages = Fluid?.Averages(t, end) ?? [];
+        var averages = Fluid?.Averages(t, end, boundMolecules) ?? [];
         Use(averages);
         return averages;
     }

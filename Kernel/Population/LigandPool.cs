@@ -29,6 +29,14 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
     /// </summary>
     public ImmutableArray<double> Weights { get; init; } = [];
 
+    /// <summary>
+    /// Observable counting the part of <see cref="Uptake"/> the cells hold reversibly (ligand bound at their surface,
+    /// which returns to the fluid when the concentration falls), or null. With it the coupling treats that ligand as a
+    /// buffer in equilibrium with the fluid (<see cref="TissueWell"/>), which keeps the free concentration from
+    /// alternating between intervals once the cells hold more bound ligand than the fluid holds free.
+    /// </summary>
+    public string? Bound { get; init; }
+
     /// <summary>The weight of cell type <paramref name="type"/> (study order): <see cref="Weights"/>, or 1 without a mix.</summary>
     public double WeightOf(int type) => Weights.IsDefaultOrEmpty ? 1 : Weights[type];
 
@@ -53,7 +61,7 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
         _ => null,
     };
 
-    private static readonly string[] Keys = ["uptake", "cells_per_liter", "coupling", "dose_molar", "mix"];
+    private static readonly string[] Keys = ["uptake", "cells_per_liter", "coupling", "dose_molar", "mix", "bound"];
 
     /// <summary>
     /// Reads the <c>KEY=VALUE</c> tokens of a <c>ligand_pool</c> line; errors go to <paramref name="errors"/>
@@ -83,15 +91,19 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
         foreach (var key in Keys.Take(3))
             if (!values.ContainsKey(key)) { errors.Add(line, $"ligand_pool needs '{key}=…' (e.g. 'ligand_pool uptake=LigandTaken cells_per_liter=1e10 coupling=5')"); ok = false; }
 
-        string uptake = values.TryGetValue("uptake", out var u) ? u.Value : "";
         var outputs = model.Observables.Length > 0 ? model.Observables.Select(o => o.Name).ToArray() : model.Species.Select(s => s.Name).ToArray();
-        if (uptake.Length > 0 && !outputs.Contains(uptake))
+        string? Observable(string key)
         {
-            var near = NameSuggestion.Closest(uptake, outputs);
-            errors.Add(u.Position, near is not null ? $"uptake '{uptake}' is not an observable of the model; did you mean '{near}'?"
-                : $"uptake '{uptake}' is not an observable of the model ({string.Join(", ", outputs)})");
+            if (!values.TryGetValue(key, out var o)) return null;
+            if (outputs.Contains(o.Value)) return o.Value;
+            var near = NameSuggestion.Closest(o.Value, outputs);
+            errors.Add(o.Position, near is not null ? $"{key} '{o.Value}' is not an observable of the model; did you mean '{near}'?"
+                : $"{key} '{o.Value}' is not an observable of the model ({string.Join(", ", outputs)})");
             ok = false;
+            return null;
         }
+        string uptake = Observable("uptake") ?? "";
+        string? bound = Observable("bound");
         double Positive(string key)
         {
             if (!values.TryGetValue(key, out var s)) return double.NaN;
@@ -114,7 +126,7 @@ public sealed record LigandPool(string Uptake, double CellsPerLiter, double Coup
         if (!SetDuringRunOk(model, doseParameter, line, errors)) ok = false;
         var weights = values.TryGetValue("mix", out var mix) ? Mix(mix.Value, mix.Position, cellTypes, errors) : [];
         if (weights.IsDefault) ok = false;
-        return ok ? new LigandPool(uptake, density, coupling, molar, line) { Weights = weights } : null;
+        return ok ? new LigandPool(uptake, density, coupling, molar, line) { Weights = weights, Bound = bound } : null;
     }
 
     /// <summary>

@@ -47,6 +47,7 @@ internal static class LineagePopulationRunner
         public double UptakeBefore;   // uptake output at the last coupling (what the fluid was charged up to)
         public double Charged;        // what the fluid was charged for that uptake, in weighted molecules, at the weights the cell had then
         public double Uptake;         // uptake output now, its conditional mean given the engine's state (what the coupling charges)
+        public double Bound;          // the pool's bound output now, its conditional mean (the buffer the fluid's prediction counts)
         public required double[] Sums; // per output: now, last recorded, integral (trapezoid on the recorded grid), max
         public int Fate;
         public bool[]? Traits;        // per study trait, as classified last (null without traits)
@@ -67,7 +68,7 @@ internal static class LineagePopulationRunner
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
         int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
-        int uptake = run.Uptake, dose = run.Dose;
+        int uptake = run.Uptake, bound = run.Bound, dose = run.Dose;
         var fateNames = study.FateNames;
         int nTraits = study.Traits.Length;
         int types = study.CellTypes.Length, wellCells = types * cells;
@@ -131,6 +132,7 @@ internal static class LineagePopulationRunner
                     c.Charged = c.UptakeBefore;
                     uptakeStart += (pool!.WeightOf(type)) * c.UptakeBefore;
                 }
+                if (bound >= 0) c.Bound = sums[bound];
                 if (cell < historyRoots)
                 {
                     c.History = new CellHistory(scenario.Name, study.CellTypes[type].Name, cell.ToString(System.Globalization.CultureInfo.InvariantCulture), "", 0, grid.Start);
@@ -158,6 +160,15 @@ internal static class LineagePopulationRunner
                 Record(0);
             }
 
+            // The ligand the live cells hold reversibly (weighted), a buffer the fluid's prediction takes into account (TissueWell).
+            double Held(LiveCell[] cellsNow)
+            {
+                if (bound < 0) return double.NaN;
+                double held = 0;
+                foreach (var c in cellsNow) held += pool!.WeightOf(c.Type) * c.Weight * c.Bound;
+                return held;
+            }
+
             for (; t < scenario.Duration && !cancelled; interval++)
             {
                 // Without a pool: every 'every' from the last recorded time (counted, so that no rounding adds a check).
@@ -168,8 +179,8 @@ internal static class LineagePopulationRunner
                 double[] stops = [end];
                 double sinceRecord = end - lastRecord;
 
-                var averages = coupled.Averages(t, end);
                 var current = live.ToArray();
+                var averages = coupled.Averages(t, end, Held(current));
                 if (!run.Advance(groups, si, current.Length, blockSize, i => current[i].Type, end - t, () => (Vars: new double[o + p], Mean: new double[o]), (i, simulator, local) =>
                     {
                         var c = current[i];
@@ -183,6 +194,7 @@ internal static class LineagePopulationRunner
                             // intervals would move ligand in and out of the fluid that the cell never took.
                             simulator.Outputs(c.Paused, row, local.Mean);
                             c.Uptake = local.Mean[uptake];
+                            if (bound >= 0) c.Bound = local.Mean[bound];
                         }
                         if (record)
                             for (int j = 0; j < o; j++)
@@ -221,7 +233,7 @@ internal static class LineagePopulationRunner
                         taken += pool!.WeightOf(c.Type) * delta;
                         c.UptakeBefore = c.Uptake;
                     }
-                    well.Commit(t, end, taken, averages);
+                    well.Commit(t, end, taken, averages, Held(current));
                 }
 
                 // Deaths, then divisions, in cell order.
@@ -254,6 +266,7 @@ internal static class LineagePopulationRunner
                         // The two daughters' baselines add up to the parent's, so what the fluid was charged
                         // stays exact whatever the engine reports for each.
                         d1.UptakeBefore = d1.Sums[uptake];
+                        if (bound >= 0) (d1.Bound, d2.Bound) = (d1.Sums[bound], d2.Sums[bound]);
                         d2.UptakeBefore = c.UptakeBefore - d1.UptakeBefore;
                         double perMolecule = c.UptakeBefore > 0 ? c.Charged / c.UptakeBefore : c.Weight;
                         d1.Charged = perMolecule * d1.UptakeBefore;
@@ -382,6 +395,7 @@ internal static class LineagePopulationRunner
                     w.Write(c.Weight);
                     w.Write(c.UptakeBefore);
                     w.Write(c.Charged);
+                    w.Write(c.Bound);
                     w.WriteDoubles(c.Sums);
                     w.Write(c.Fate);
                     w.Write(c.Traits is not null);
@@ -416,7 +430,7 @@ internal static class LineagePopulationRunner
                     var c = new LiveCell
                     {
                         Paused = PausedCell.Read(r), Root = r.ReadInt32(), Type = r.ReadInt32(), Key = r.ReadUInt64(), Weight = r.ReadDouble(),
-                        UptakeBefore = r.ReadDouble(), Charged = r.ReadDouble(), Sums = r.ReadDoubles(), Fate = r.ReadInt32(),
+                        UptakeBefore = r.ReadDouble(), Charged = r.ReadDouble(), Bound = r.ReadDouble(), Sums = r.ReadDoubles(), Fate = r.ReadInt32(),
                     };
                     if (r.ReadBoolean()) c.Traits = r.ReadBools();
                     int h = r.ReadInt32();

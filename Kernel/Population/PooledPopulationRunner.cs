@@ -25,7 +25,7 @@ internal static class PooledPopulationRunner
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
         int v = variableNames.Length, p = network.Parameters.Length, s = network.SpeciesCount, o = outputNames.Length;
-        int uptake = run.Uptake, dose = run.Dose;
+        int uptake = run.Uptake, bound = run.Bound, dose = run.Dose;
         var fateNames = study.FateNames;
         string[] sampled = PopulationRunner.SampledParameters(study);
         int[] sampledIndex = [.. sampled.Select(network.ParameterIndex)];
@@ -57,6 +57,7 @@ internal static class PooledPopulationRunner
             var records = new double[(long)wellCells * grid.Points * o];
             var uptakeStart = new double[wellCells];
             var uptakeNow = new double[wellCells];
+            var boundNow = new double[wellCells];
             var counts = new double[s];
             for (int w = 0; w < wellCells; w++)
             {
@@ -65,6 +66,7 @@ internal static class PooledPopulationRunner
                 var row = parameters.AsSpan(w * p, p);
                 paused[w] = run.StartRoot(starter, scenario, si, type, cell, seed, wellSeed, row, counts, grid.Start);
                 uptakeStart[w] = run.InitialUptake(counts, row, grid.Start);
+                if (bound >= 0) boundNow[w] = run.ExpectedOutput(starter, paused[w], row, bound);
                 run.Return(KindOf(w), starter);
             }
 
@@ -92,7 +94,15 @@ internal static class PooledPopulationRunner
                 var stopTimes = stops.ToArray();
                 var points = stopPoint.ToArray();
 
-                var averages = well.Averages(t, end);
+                // The ligand the cells hold reversibly, a buffer the fluid's prediction takes into account (TissueWell).
+                double Held()
+                {
+                    if (bound < 0) return double.NaN;
+                    double held = 0;
+                    for (int w = 0; w < wellCells; w++) held += pool.WeightOf(w / cells) * boundNow[w];
+                    return held;
+                }
+                var averages = well.Averages(t, end, Held());
                 if (!run.Advance(groups, si, wellCells, blockSize, w => w / cells, end - t, () => (Outputs: new double[stopTimes.Length * o], Mean: new double[o]), (w, simulator, local) =>
                     {
                         var outputs = local.Outputs;
@@ -104,6 +114,7 @@ internal static class PooledPopulationRunner
                         // run), not the recorded value, which a lumping engine draws.
                         simulator.Outputs(paused[w], parameters.AsSpan(w * p, p), local.Mean);
                         uptakeNow[w] = local.Mean[uptake];
+                        if (bound >= 0) boundNow[w] = local.Mean[bound];
                     }))
                 {
                     cancelled = true;
@@ -115,7 +126,7 @@ internal static class PooledPopulationRunner
                 double taken = 0;
                 for (int w = 0; w < wellCells; w++) taken += pool.WeightOf(w / cells) * (uptakeNow[w] - uptakeBefore[w]);
                 Array.Copy(uptakeNow, uptakeBefore, wellCells);
-                fluid.Commit(t, end, taken, averages);
+                fluid.Commit(t, end, taken, averages, Held());
                 t = end;
                 run.EndInterval(si, wellCells, t, scenario.Duration, WriteProgress);
             }
@@ -156,6 +167,7 @@ internal static class PooledPopulationRunner
                 fluid.WriteState(w);
                 w.WriteDoubles(uptakeNow);
                 w.WriteDoubles(uptakeBefore);
+                w.WriteDoubles(boundNow);
                 int recorded = nextPoint * o;
                 for (int c = 0; c < wellCells; c++)
                 {
@@ -173,6 +185,7 @@ internal static class PooledPopulationRunner
                 fluid.ReadState(r);
                 r.ReadDoubles(uptakeNow);
                 r.ReadDoubles(uptakeBefore);
+                r.ReadDoubles(boundNow);
                 for (int c = 0; c < wellCells; c++)
                 {
                     var cell = PausedCell.Read(r);

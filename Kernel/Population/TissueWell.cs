@@ -15,6 +15,19 @@ namespace Stochastic.Population;
 /// the cells actually made, spread evenly over the interval (they saw a constant concentration, so
 /// they took it at a nearly constant rate). The uptake is treated implicitly in (1), so an interval much
 /// longer than 1/k_up stays stable: the average is then the quasi-steady supply/(k_T + k_up).</para>
+/// <para>The cells' reversibly bound ligand (the pool's <see cref="LigandPool.Bound"/>, when given) is a
+/// buffer: a cell that sees more ligand binds more within the interval, one that sees less releases
+/// some. Predicted from the last interval's uptake alone, that filling or emptying is charged one
+/// interval late, and once the cells hold more bound ligand than the fluid holds free the error grows
+/// from interval to interval: the free concentration alternates (a gain of −b per interval, b = bound
+/// over free). With the bound ligand known, step (1) treats the buffer as in equilibrium with the fluid
+/// (bound = b·C, b = what the cells hold now over the concentration they last saw): the fluid and the
+/// buffer first share their ligand, C₀ = (C + B)/(1 + b), then dC/dt is the balance above over 1 + b,
+/// and k_up counts only what the cells took beyond their buffer's change (internalized, consumed). The
+/// error's gain per interval is then (b − b′)/(1 + b) for a buffer that really moves b′ per unit of
+/// concentration within an interval: below 1 in size whenever b′ &lt; 1 + 2b, so a buffer that
+/// equilibrates slower than assumed makes the prediction lag, not alternate. Step (3) is unchanged:
+/// the fluid is charged what the cells took.</para>
 /// <para>Intervals (<see cref="NextEnd"/>): never across a dose's start, an infusion's end or a
 /// recorded time; at most the coupling interval; halved (down to 1/64 of it) until each agent's
 /// concentration, as the supply alone would change it (<see cref="Agent.Supply"/>), changes by at
@@ -54,8 +67,12 @@ internal sealed class TissueWell
         public double Free { get; set; }
         /// <summary>What the free concentration would be without any uptake (the supply alone), mol/L; it sets the coupling schedule.</summary>
         public double Supply { get; set; } = double.NaN;
-        /// <summary>Uptake per unit of free ligand, per time unit, from the last interval with ligand; NaN until known.</summary>
+        /// <summary>Uptake per unit of free ligand, per time unit, from the last interval with ligand (beyond the buffer's change when the bound ligand is known); NaN until known.</summary>
         public double Uptake { get; set; } = double.NaN;
+        /// <summary>The cells' reversibly bound ligand at the start of the interval, mol/L of the well; NaN when not known.</summary>
+        public double Bound { get; set; } = double.NaN;
+        /// <summary>The average free concentration the cells saw in the last interval, mol/L; 0 before the first.</summary>
+        public double Seen { get; set; }
         public double Peak { get; set; }
         public double PlasmaAt(double t) => Plasma?.At(t) ?? 0;
         public List<double> PlasmaTrace { get; } = [];
@@ -123,14 +140,25 @@ internal sealed class TissueWell
         return end;
     }
 
-    /// <summary>Each agent's predicted average free concentration over [<paramref name="t"/>, <paramref name="end"/>], in its parameter's unit.</summary>
-    public double[] Averages(double t, double end)
+    /// <summary>
+    /// Each agent's predicted average free concentration over [<paramref name="t"/>, <paramref name="end"/>], in its parameter's unit;
+    /// <paramref name="boundMolecules"/> is the ligand the cells now hold reversibly (NaN when the pool names no bound observable).
+    /// </summary>
+    public double[] Averages(double t, double end, double boundMolecules = double.NaN)
     {
         var averages = new double[Agents.Count];
         for (int i = 0; i < averages.Length; i++)
         {
             var a = Agents[i];
-            var (_, integral) = Integrate(a, a.Free, t, end, double.IsNaN(a.Uptake) ? 0 : a.Uptake, 0);
+            double start = a.Free, buffer = 0;
+            if (a.Depleting)
+            {
+                a.Bound = boundMolecules / MoleculesPerMolar;
+                // The buffer ratio b = B / C̄ of the cells now at the concentration they last saw; mixing the
+                // fluid with the buffer conserves C + B.
+                if (a.Seen > 0 && a.Bound > 0) { buffer = a.Bound / a.Seen; start = (a.Free + a.Bound) / (1 + buffer); }
+            }
+            var (_, integral) = Integrate(a, start, t, end, double.IsNaN(a.Uptake) ? 0 : a.Uptake, 0, 1 + buffer);
             averages[i] = Math.Max(0, integral / (end - t)) / a.ParameterMolar;
         }
         return averages;
@@ -139,9 +167,10 @@ internal sealed class TissueWell
     /// <summary>
     /// Ends the interval: each agent's free concentration at <paramref name="end"/> with the cells' net
     /// uptake <paramref name="takenMolecules"/> of the depleting ligand over the interval, and its
-    /// uptake rate for the next prediction.
+    /// uptake rate for the next prediction: what was taken beyond the change of the cells' bound ligand,
+    /// which is <paramref name="boundMolecules"/> now (NaN when not known).
     /// </summary>
-    public void Commit(double t, double end, double takenMolecules, double[] averages)
+    public void Commit(double t, double end, double takenMolecules, double[] averages, double boundMolecules = double.NaN)
     {
         double dt = end - t;
         for (int i = 0; i < Agents.Count; i++)
@@ -154,7 +183,13 @@ internal sealed class TissueWell
             if (c < 0) { Deficit += -c * MoleculesPerMolar; c = 0; }
             a.Free = c;
             double seen = averages[i] * a.ParameterMolar;
-            if (a.Depleting && seen > 0) a.Uptake = Math.Max(0, taken / (seen * dt));
+            if (a.Depleting && seen > 0)
+            {
+                double bound = boundMolecules / MoleculesPerMolar;
+                double irreversible = double.IsNaN(a.Bound) || double.IsNaN(bound) ? taken : taken - (bound - a.Bound);
+                a.Uptake = Math.Max(0, irreversible / (seen * dt));
+            }
+            if (a.Depleting) a.Seen = seen;
             MaxRelativeChange = Math.Max(MaxRelativeChange, Change(a, before, c));
         }
         Record(end);
@@ -169,6 +204,7 @@ internal sealed class TissueWell
             w.Write(a.Free);
             w.Write(a.Supply);
             w.Write(a.Uptake);
+            w.Write(a.Seen);
             w.WriteDoubleList(a.PlasmaTrace);
             w.WriteDoubleList(a.FreeTrace);
         }
@@ -186,6 +222,7 @@ internal sealed class TissueWell
             a.Free = r.ReadDouble();
             a.Supply = r.ReadDouble();
             a.Uptake = r.ReadDouble();
+            a.Seen = r.ReadDouble();
             r.ReadDoubleList(a.PlasmaTrace);
             r.ReadDoubleList(a.FreeTrace);
         }
@@ -207,15 +244,15 @@ internal sealed class TissueWell
         }
     }
 
-    // dC/dt = k_T·(ρ·C_P(s) − C) − k·C − u from C = from at t over [t, end]:
-    // the concentration at end and its integral over the interval (RK4 on the pair).
-    private static (double Free, double Integral) Integrate(Agent a, double from, double t, double end, double k, double u)
+    // capacity·dC/dt = k_T·(ρ·C_P(s) − C) − k·C − u from C = from at t over [t, end] (capacity 1 + b with
+    // a buffer in equilibrium, else 1): the concentration at end and its integral over the interval (RK4 on the pair).
+    private static (double Free, double Integral) Integrate(Agent a, double from, double t, double end, double k, double u, double capacity = 1)
     {
         double dt = end - t;
         if (!(dt > 0)) return (from, 0);
         double fastest = a.Exchange + k + (a.Plasma?.FastestRate ?? 0);
         double wanted = Math.Ceiling(dt * fastest / 0.05);
-        double F(double s, double x) => a.Exchange * (a.Partition * a.PlasmaAt(s) - x) - k * x - u;
+        double F(double s, double x) => (a.Exchange * (a.Partition * a.PlasmaAt(s) - x) - k * x - u) / capacity;
         if (wanted > MaxSteps)
         {
             // Very fast uptake (a weighted population grown far beyond the well's cells): backward Euler,
@@ -225,7 +262,7 @@ internal sealed class TissueWell
             for (int i = 1; i <= MaxSteps; i++)
             {
                 double sb = t + i * hb;
-                double next = (cb + hb * (a.Exchange * a.Partition * a.PlasmaAt(sb) - u)) / (1 + hb * (a.Exchange + k));
+                double next = (cb + hb / capacity * (a.Exchange * a.Partition * a.PlasmaAt(sb) - u)) / (1 + hb / capacity * (a.Exchange + k));
                 ib += hb * (cb + next) / 2;
                 cb = next;
             }
