@@ -379,6 +379,24 @@ public class LigandPoolTests(ITestOutputHelper output)
         Assert.Contains("(above 5 %)", report.ToString());
     }
 
+    [Theory]
+    [InlineData("", "a shorter --coupling helps; where the cells hold more bound ligand than the fluid holds free, name it with 'bound='")]
+    [InlineData(" bound=Bound", "a shorter --coupling (a few percent per interval) is advised")]
+    public async Task TheCliWarnsOfALongIntervalAndSaysWhatHelps(string key, string advice)
+    {
+        string dir = Directory.CreateTempSubdirectory("stochastic-pool-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "cell.bngl"), CellModel);
+            File.WriteAllText(Path.Combine(dir, "pool.study"), MixedStudy("2" + key));
+            var (code, _, error) = await CliHarness.Run("population", Path.Combine(dir, "pool.study"), "--cells", "3", "--threads", "1", "--out", Path.Combine(dir, "out"));
+            Assert.True(code == 0, error);
+            Assert.Contains("warning: scenario well: a free concentration changed by up to ", error);
+            Assert.Contains($"(above 5 %); {advice}", error);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
     [Fact]
     public void TheBatchEngineIsRefusedAndCouplingNeedsAPool()
     {

@@ -94,8 +94,12 @@ internal static class PopulationCommand
             {
                 WriteTable(Path.Combine(dir.FullName, "ligand.csv"), note, w => PopulationCsv.WriteLigand(result, w));
                 PopulationPlots.Ligand(result, Path.Combine(dir.FullName, "ligand.png"));
+                // Without a bound observable, a shorter interval does not help where the cells' bound ligand outweighs the free.
+                string advice = study.Settings.LigandPool?.Bound is null
+                    ? "a shorter --coupling helps; where the cells hold more bound ligand than the fluid holds free, name it with 'bound=' (docs/study-files.md, \"Shared ligand pool\")"
+                    : "a shorter --coupling (a few percent per interval) is advised";
                 foreach (var t in result.LigandPools.Where(t => t.IntervalTooLong))
-                    error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: a free concentration changed by up to {t.MaxRelativeChange:P1} in one coupling interval (above {LigandPool.RecommendedMaxRelativeChange:P0}); a shorter --coupling helps unless the cells' uptake outpaces a continuing supply, where the fluid zig-zags (docs/study-files.md, \"Shared ligand pool\")"));
+                    error.WriteLine(FormattableString.Invariant($"warning: scenario {t.Scenario}: a free concentration changed by up to {t.MaxRelativeChange:P1} in one coupling interval (above {LigandPool.RecommendedMaxRelativeChange:P0}); {advice}"));
             }
             if (study.Lineage is not null)
             {
