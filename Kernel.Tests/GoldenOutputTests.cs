@@ -71,10 +71,11 @@ public sealed partial class GoldenOutputTests : IDisposable
     // Retaken when the receptor-assembly constants were fitted (K5, K11, kf11) and the study's engine became θ = 10,
     // and when the reservoir rule became the free count at equilibrium (≥ θ) and the group criterion's refusals were
     // retried (other pairs lumped in some groups: their streams moved). Retaken when the STAT5 pool became 10⁵
-    // copies (was 2,000) and the responding threshold 1,000 copies (the same pSTAT5 fraction, 0.01).
+    // copies (was 2,000) and the responding threshold 1,000 copies (the same pSTAT5 fraction, 0.01). Observables
+    // and report retaken when the model gained the observable LigandBound (one more column; fates unchanged).
     private const string Fates = "f9be514d077f4bff715e88b38f70b8e2a4752e8faf88fbdf2fbaf0b5fd1fac55";
-    private const string Observables = "203727cc9ad01eb7e98efa87d4c8e98b13874783a6ce773dd07625150b637fba";
-    private const string Report = "f90ceabf4999d2ba2ed3184297fa0fde56bb3b256c3c7f64604bc39815277e79";
+    private const string Observables = "7ef24cd6f4f432c35c1bd7ce7bd997a6c3415a7ee5f48dff5657375c010013d9";
+    private const string Report = "8d62244604e21277c12681b57fd6219afe34a495fe525c516b6fffeb30886a97";
 
     [Fact]
     public async Task PopulationStudy_OutputFilesAreUnchanged()
