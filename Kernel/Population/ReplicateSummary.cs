@@ -1,5 +1,6 @@
 using System.Globalization;
 using MathNet.Numerics.Distributions;
+using Stochastic.Formats;
 
 namespace Stochastic.Population;
 
@@ -41,36 +42,30 @@ public sealed record FateTable(string Path, IReadOnlyList<string> TraitNames, IR
     public static FateTable Parse(string text, string fileName)
     {
         var errors = new ErrorList();
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
-        if (lines.Length == 0 || string.IsNullOrWhiteSpace(lines[0])) throw ThrowHelper.Model(new SourcePosition(fileName, 1, 1), "empty file: expected the header of a fate table (scenario,cell_type,fate,cells,…)");
-        var header = lines[0].TrimStart('\uFEFF').Split(',').Select(h => h.Trim()).ToList();
+        var csv = CsvText.Parse(text, fileName, "empty file: expected the header of a fate table (scenario,cell_type,fate,cells,…)");
+        var header = csv.Header;
         foreach (string needed in new[] { "scenario", "cell_type", "fate", "cells" })
-            if (!header.Contains(needed)) errors.Add(new SourcePosition(fileName, 1, 1), $"no column '{needed}' in the header ({string.Join(", ", header)}): not a population run's fate table");
+            if (!header.Contains(needed)) errors.Add(csv.HeaderPosition, $"no column '{needed}' in the header ({string.Join(", ", header)}): not a population run's fate table");
         errors.ThrowIfAny();
         int scenario = header.IndexOf("scenario"), cellType = header.IndexOf("cell_type"), fate = header.IndexOf("fate"),
             cells = header.IndexOf("cells"), time = header.IndexOf("time"), start = header.IndexOf("start_cells");
         var traitColumns = Enumerable.Range(0, header.Count).Where(i => !Known.Contains(header[i])).ToArray();
         var rows = new List<FateRecord>();
-        for (int l = 1; l < lines.Length; l++)
+        foreach (var row in csv.Rows(errors, skipComments: true))  // '#': a partial run's note
         {
-            if (string.IsNullOrWhiteSpace(lines[l]) || lines[l].StartsWith('#')) continue;  // a partial run's note
-            var fields = lines[l].Split(',');
-            var offsets = new int[fields.Length];
-            for (int f = 1; f < fields.Length; f++) offsets[f] = offsets[f - 1] + fields[f - 1].Length + 1;
-            if (fields.Length != header.Count) { errors.Add(new SourcePosition(fileName, l + 1, 1), $"{fields.Length} fields; the header has {header.Count}"); continue; }
             double? Number(int column, bool empty)
             {
-                string field = fields[column].Trim();
+                string field = row[column];
                 if (empty && field.Length == 0) return null;
                 if (!double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v) || (v < 0 && column != time))
                 {
-                    errors.Add(new SourcePosition(fileName, l + 1, offsets[column] + 1), $"column '{header[column]}': '{fields[column]}' is not a non-negative number");
+                    errors.Add(row.At(column), $"column '{header[column]}': '{row.Fields[column]}' is not a non-negative number");
                     return 0;
                 }
                 return v;
             }
-            rows.Add(new FateRecord(fields[scenario].Trim(), fields[cellType].Trim(), time >= 0 ? Number(time, false) : null, fields[fate].Trim(),
-                Number(cells, false)!.Value, start >= 0 ? Number(start, false) : null, [.. traitColumns.Select(c => Number(c, true))], l + 1));
+            rows.Add(new FateRecord(row[scenario], row[cellType], time >= 0 ? Number(time, false) : null, row[fate],
+                Number(cells, false)!.Value, start >= 0 ? Number(start, false) : null, [.. traitColumns.Select(c => Number(c, true))], row.Line));
         }
         errors.ThrowIfAny();
         if (rows.Count == 0) throw ThrowHelper.Model(new SourcePosition(fileName, 1, 1), "no rows: the run wrote no fates");

@@ -34,37 +34,30 @@ public static class ResponseDataReader
     public static List<DataPoint> Parse(string text, string fileName, DataColumns columns)
     {
         var errors = new ErrorList();
-        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
-        if (lines.Length == 0 || string.IsNullOrWhiteSpace(lines[0])) throw ThrowHelper.Model(new SourcePosition(fileName, 1, 1), "empty data file: expected a header row");
-        var header = lines[0].TrimStart('\uFEFF').Split(',').Select(h => h.Trim()).ToList();
+        var csv = CsvText.Parse(text, fileName, "empty data file: expected a header row");
+        var header = csv.Header;
         int Column(string name)
         {
             int i = header.IndexOf(name);
-            if (i < 0) errors.Add(new SourcePosition(fileName, 1, 1), $"no column '{name}' in the header ({string.Join(", ", header)})");
+            if (i < 0) errors.Add(csv.HeaderPosition, $"no column '{name}' in the header ({string.Join(", ", header)})");
             return i;
         }
         int population = Column(columns.Population), ligand = Column(columns.Ligand), time = Column(columns.Time),
             dose = Column(columns.Dose), replicate = Column(columns.Replicate), value = Column(columns.Value);
         errors.ThrowIfAny();
         var points = new List<DataPoint>();
-        for (int l = 1; l < lines.Length; l++)
+        foreach (var row in csv.Rows(errors))
         {
-            if (string.IsNullOrWhiteSpace(lines[l])) continue;
-            var fields = lines[l].Split(',');
-            var offsets = new int[fields.Length];
-            for (int f = 1; f < fields.Length; f++) offsets[f] = offsets[f - 1] + fields[f - 1].Length + 1;
-            var at = new SourcePosition(fileName, l + 1, 1);
-            if (fields.Length != header.Count) { errors.Add(at, $"{fields.Length} fields; the header has {header.Count}"); continue; }
             double Number(int column, bool positive)
             {
-                var p = new SourcePosition(fileName, l + 1, offsets[column] + 1);
-                if (!double.TryParse(fields[column].Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
-                    errors.Add(p, $"column '{header[column]}': '{fields[column]}' is not a number");
-                else if (positive && !(v > 0)) errors.Add(p, $"column '{header[column]}': must be positive; found {fields[column]}");
+                var p = row.At(column);
+                if (!double.TryParse(row[column], NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || !double.IsFinite(v))
+                    errors.Add(p, $"column '{header[column]}': '{row.Fields[column]}' is not a number");
+                else if (positive && !(v > 0)) errors.Add(p, $"column '{header[column]}': must be positive; found {row.Fields[column]}");
                 return v;
             }
             double t = Number(time, false), d = Number(dose, true), y = Number(value, false);
-            points.Add(new DataPoint(fields[population].Trim(), fields[ligand].Trim(), t, d, fields[replicate].Trim(), y, at));
+            points.Add(new DataPoint(row[population], row[ligand], t, d, row[replicate], y, row.Position));
         }
         errors.ThrowIfAny();
         return points;
