@@ -72,6 +72,8 @@ public sealed class WellCheckpointTests(ITestOutputHelper output)
             output.WriteLine($"state {k + 1} of {recorder.Progress.Count} ({done} wells finished): continued from {plan.ContinuedFrom}");
             Assert.NotNull(plan.ContinuedFrom);
             Assert.Equal(expected, LineageTests.Outputs(resumed));
+            // The tables round their numbers: the fluid must also agree bit for bit.
+            Assert.Equal(Fluid(whole), Fluid(resumed));
             Assert.Equal((whole.Events, whole.LeapedEvents), (resumed.Events, resumed.LeapedEvents));
             Assert.Equal(whole.BytesPerCell, resumed.BytesPerCell);
             Assert.Equal(whole.SlowScaleCriterion, resumed.SlowScaleCriterion);
@@ -86,17 +88,22 @@ public sealed class WellCheckpointTests(ITestOutputHelper output)
         Assert.Empty(all.Progress);
     }
 
+    private static double[][] Fluid(PopulationResult r) => [.. r.LigandPools.SelectMany(p => p.Agents.Select(a => a.Free))];
+
     // The pool study without its lineage block: the pooled runner.
     private static readonly string Pooled = LineageTests.PoolStudy(LineageTests.PoolLineage).Replace("begin lineage\n" + LineageTests.PoolLineage + "\nend lineage", "");
 
+    // Two wells, the pool with its bound-ligand buffer (its state is saved too).
     private static Study TwoWells(string study, string model) => LineageTests.Parse(study.Replace(
-        "  well  ligand=L dose=200 duration=10\n", "  well  ligand=L dose=200 duration=10\n  low  ligand=L dose=40 duration=6\n"), model);
+        "  well  ligand=L dose=200 duration=10\n", "  well  ligand=L dose=200 duration=10\n  low  ligand=L dose=40 duration=6\n")
+        .Replace("coupling=0.5 ", "coupling=0.5 bound=Bound "), model);
 
     [Fact]
     public void LineageWithAPool_ContinuesFromAnySavedStateToTheSameOutputs()
     {
         var study = TwoWells(LineageTests.PoolStudy(LineageTests.PoolLineage + "\n  cap 20"), LineageTests.PoolModel);
         Assert.Equal(2, study.Scenarios.Length);
+        Assert.Equal("Bound", study.Settings.LigandPool!.Bound);
         ContinuesToTheSameOutputs(study, new PopulationOptions(Seed: 5, Threads: 2) { Method = MethodCatalog.Ssa, HistoryRoots = 4 });
     }
 
