@@ -393,6 +393,8 @@ public class LigandPoolTests(ITestOutputHelper output)
             Assert.True(code == 0, error);
             Assert.Contains("warning: scenario well: a free concentration changed by up to ", error);
             Assert.Contains($"(above 5 %); {advice}", error);
+            string report = File.ReadAllText(Path.Combine(dir, "out", "report.md"));
+            Assert.Equal(key.Length > 0, report.Contains("the ligand they hold on their surface (`Bound`) is the fluid's buffer"));
         }
         finally { Directory.Delete(dir, true); }
     }

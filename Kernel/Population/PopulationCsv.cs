@@ -261,7 +261,7 @@ public static class PopulationCsv
         string I(FormattableString f) => f.ToString(CultureInfo.InvariantCulture);
         w.WriteLine("## Tissue and shared ligand");
         w.WriteLine();
-        w.WriteLine(I($"Each scenario is one tissue volume of all its cells (every cell type) sharing one fluid: the ligand they take up (`{pool?.Uptake}`) leaves it, {pool?.CellsPerLiter:G3} simulated cells per liter of fluid. The cells see each agent's concentration averaged over coupling intervals of at most {result.LigandPools[0].Coupling:G4} {unit}, shorter where the supply changes fast, never across a dose (docs/study-files.md, \"Shared ligand pool\")."));
+        w.WriteLine(I($"Each scenario is one tissue volume of all its cells (every cell type) sharing one fluid: the ligand they take up (`{pool?.Uptake}`) leaves it, {pool?.CellsPerLiter:G3} simulated cells per liter of fluid. The cells see each agent's concentration averaged over coupling intervals of at most {result.LigandPools[0].Coupling:G4} {unit}, shorter where the supply changes fast, never across a dose{(pool?.Bound is { } bound ? $"; the ligand they hold on their surface (`{bound}`) is the fluid's buffer" : "")} (docs/study-files.md, \"Shared ligand pool\")."));
         if (pool is { Weights.IsDefaultOrEmpty: false })
         {
             w.WriteLine();
