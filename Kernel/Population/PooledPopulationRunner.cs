@@ -78,6 +78,15 @@ internal static class PooledPopulationRunner
             // The well in progress: its state at the end of the interval it was saved at replaces the start made above.
             well.ContinueInProgress(si, ReadProgress, () => t);
 
+            // The ligand the cells hold reversibly, a buffer the fluid's prediction takes into account (TissueWell).
+            double Held()
+            {
+                if (bound < 0) return double.NaN;
+                double held = 0;
+                for (int w = 0; w < wellCells; w++) held += pool.WeightOf(w / cells) * boundNow[w];
+                return held;
+            }
+
             while (t < scenario.Duration && !cancelled)
             {
                 double end = fluid.NextEnd(t, coupling, scenario.Duration);
@@ -94,14 +103,6 @@ internal static class PooledPopulationRunner
                 var stopTimes = stops.ToArray();
                 var points = stopPoint.ToArray();
 
-                // The ligand the cells hold reversibly, a buffer the fluid's prediction takes into account (TissueWell).
-                double Held()
-                {
-                    if (bound < 0) return double.NaN;
-                    double held = 0;
-                    for (int w = 0; w < wellCells; w++) held += pool.WeightOf(w / cells) * boundNow[w];
-                    return held;
-                }
                 var averages = well.Averages(t, end, Held());
                 if (!run.Advance(groups, si, wellCells, blockSize, w => w / cells, end - t, () => (Outputs: new double[stopTimes.Length * o], Mean: new double[o]), (w, simulator, local) =>
                     {

@@ -19,8 +19,8 @@ namespace Stochastic.Population;
 /// buffer: a cell that sees more ligand binds more within the interval, one that sees less releases
 /// some. Predicted from the last interval's uptake alone, that filling or emptying is charged one
 /// interval late, and once the cells hold more bound ligand than the fluid holds free the error grows
-/// from interval to interval: the free concentration alternates (a gain of −b per interval, b = bound
-/// over free). With the bound ligand known, step (1) treats the buffer as in equilibrium with the fluid
+/// from interval to interval: the free concentration alternates (a gain of about −b′ per interval, b′
+/// the bound ligand per free ligand that a change of concentration moves within one interval). With the bound ligand known, step (1) treats the buffer as in equilibrium with the fluid
 /// (bound = b·C, b = what the cells hold now over the concentration they last saw): the fluid and the
 /// buffer first share their ligand, C₀ = (C + B)/(1 + b), then dC/dt is the balance above over 1 + b,
 /// and k_up counts only what the cells took beyond their buffer's change (internalized, consumed). The
