@@ -302,6 +302,9 @@ public class LigandPoolTests(ITestOutputHelper output)
         var plain = PopulationRunner.Run(Parse(MixStudy("")), options);
         var same = PopulationRunner.Run(Parse(MixStudy(" mix=few:2,many:2")), options);
         Assert.Equal(plain.LigandPools[0].FreeFraction, same.LigandPools[0].FreeFraction);
+        // The well's cell types share its fluid: running some of them would be another experiment, and is refused.
+        var chosen = Assert.Throws<ArgumentException>(() => PopulationRunner.Run(Parse(MixStudy("")), options with { CellTypes = ["few"] }));
+        Assert.Contains("shared ligand pool", chosen.Message);
         // The free ligand is what the weighted cells left.
         var mixed = PopulationRunner.Run(Parse(MixStudy(" mix=few:1,many:3")), options);
         int taken = mixed.Variable("Taken");

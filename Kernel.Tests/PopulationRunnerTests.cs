@@ -23,6 +23,29 @@ public class PopulationRunnerTests
     }
 
     [Fact]
+    public void ChosenCellTypesRunTheSameCellsAsTheWholeRun()
+    {
+        var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy);
+        Assert.True(study.CellTypes.Length >= 2);
+        var whole = PopulationRunner.Run(study, new PopulationOptions(Threads: 2));
+        string last = study.CellTypes[^1].Name;
+        // The last cell type alone: its streams are indexed by its place in the study, so its cells are those of the whole run.
+        var part = PopulationRunner.Run(study, new PopulationOptions(Threads: 2) { CellTypes = [last] });
+        Assert.Equal(study.Scenarios.Length, part.Groups.Count);
+        foreach (var g in part.Groups)
+        {
+            Assert.Equal(last, g.CellType.Name);
+            var same = whole.Group(g.Scenario.Name, last);
+            for (int v = 0; v < part.VariableNames.Length; v++) Assert.Equal(same.Values(v), g.Values(v));
+            Assert.Equal(same.Fates(), g.Fates());
+            // A test that can fail: another cell type's cells differ.
+            Assert.NotEqual(whole.Group(g.Scenario.Name, study.CellTypes[0].Name).Values(0), g.Values(0));
+        }
+        var error = Assert.ThrowsAny<StochasticException>(() => PopulationRunner.Run(study, new PopulationOptions() { CellTypes = ["nope"] }));
+        Assert.Contains("unknown cell type 'nope'", error.Message);
+    }
+
+    [Fact]
     public void CellsShareParametersAcrossScenariosAndFatesFollowRules()
     {
         var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy);

@@ -205,7 +205,7 @@ public sealed class SensitivityDoseResponseTests(ITestOutputHelper log) : IDispo
         foreach (var (args, message) in new (string[], string)[]
                  {
                      (["--doses", "1:100:3"], "--doses needs --dose-response"),
-                     (["--cell-type", "low"], "--cell-type needs --dose-response"),
+                     (["--cell-type", "mid"], "unknown cell type 'mid'"),
                      (["--dose-response", "--scenario", "well"], "--scenario sets the study's scenarios"),
                      (["--dose-response", "--duration", "5"], "--duration sets the study's scenarios"),
                      (["--dose-response", "--cell-type", "mid"], "unknown cell type 'mid'"),

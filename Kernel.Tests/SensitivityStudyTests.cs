@@ -139,6 +139,23 @@ public class SensitivityStudyTests
             Assert.Equal(1 + 4 * 4, File.ReadAllLines(Path.Combine(outDir, "design.csv")).Length);
             Assert.True(File.Exists(Path.Combine(outDir, "sobol_cells_low_B_many.png")));
 
+            // Only cell type B: the same cells as in the whole design, so B's columns are the same and A's are gone.
+            string onlyB = Path.Combine(dir, "only-b");
+            (code, _, error) = await CliHarness.Run("sensitivity", study, "--param", "kd=0.05:0.2:log", "--param", "fate.many=20:60", "--design", "sobol",
+                "--samples", "4", "--cells", "2", "--method", "ssa", "--cell-type", "B", "--output", "cells:low:B:many", "--out", onlyB);
+            Assert.True(code == 0, error);
+            var whole = File.ReadAllLines(Path.Combine(outDir, "design.csv")).Select(l => l.Split(',')).ToArray();
+            var part = File.ReadAllLines(Path.Combine(onlyB, "design.csv")).Select(l => l.Split(',')).ToArray();
+            Assert.DoesNotContain(part[0], name => name.Contains(":A:", StringComparison.Ordinal));
+            Assert.Equal(whole[0].Count(name => name.Contains(":B:", StringComparison.Ordinal)), part[0].Count(name => name.Contains(":B:", StringComparison.Ordinal)));
+            for (int k = 0; k < part[0].Length; k++)
+            {
+                int w = Array.IndexOf(whole[0], part[0][k]);
+                Assert.True(w >= 0, part[0][k]);
+                Assert.Equal(whole.Select(row => row[w]), part.Select(row => row[k]));
+            }
+            Assert.Equal(File.ReadAllLines(Path.Combine(outDir, "sobol.csv")), File.ReadAllLines(Path.Combine(onlyB, "sobol.csv")));
+
             // Bad input: one line, exit code 1.
             foreach (var args in new[]
                      {

@@ -49,7 +49,7 @@ internal static class SensitivityCommand
         var ligands = new Option<string[]>("--ligand") { Description = "with --dose-response: ligand(s) (default: all but 'none')", AllowMultipleArgumentsPerToken = true };
         var doses = new Option<string?>("--doses") { Description = "with --dose-response: from:to:count, log-spaced, in the study's dose unit (default 1:10000:9)" };
         var times = new Option<string?>("--times") { Description = "with --dose-response: read-out times, comma-separated (default: the study's readout_time)" };
-        var cellTypes = new Option<string[]>("--cell-type") { Description = "with --dose-response: the cell types to run, the first the reference of every EC50 ratio (default: all, the study's first the reference)", AllowMultipleArgumentsPerToken = true };
+        var cellTypes = new Option<string[]>("--cell-type") { Description = "the cell types to run (default: all); with --dose-response the first is the reference of every EC50 ratio (default: the study's first), without it only for a study without a ligand pool or lineage block, whose cells then are those of a whole run", AllowMultipleArgumentsPerToken = true };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "output folder", DefaultValueFactory = _ => new DirectoryInfo("sensitivity") };
         var engine = EngineOptions.Create();
 
@@ -74,7 +74,7 @@ internal static class SensitivityCommand
                     parse.GetValue(times) is { } text ? DoseResponseCommand.ParseTimes(text) : null, parse.GetValue(cellTypes));
             }
             else
-                foreach (var (name, given) in new[] { ("--ligand", parse.GetValue(ligands) is { Length: > 0 }), ("--doses", parse.GetValue(doses) is not null), ("--times", parse.GetValue(times) is not null), ("--cell-type", parse.GetValue(cellTypes) is { Length: > 0 }) })
+                foreach (var (name, given) in new[] { ("--ligand", parse.GetValue(ligands) is { Length: > 0 }), ("--doses", parse.GetValue(doses) is not null), ("--times", parse.GetValue(times) is not null) })
                     if (given) { error.WriteLine($"error: {name} needs --dose-response"); return Task.FromResult(CliApp.InputError); }
             if (parse.GetValue(cap) is var c and not 0)
             {
@@ -90,6 +90,16 @@ internal static class SensitivityCommand
             // A study's cell count is sized for its scenarios, not for every dose of a curve: dose-response's default instead.
             int cellCount = curves && parse.GetValue(cells) == 0 ? DoseResponseCells : parse.GetValue(cells);
             var options = engine.Apply(new PopulationOptions(cellCount, parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine);
+            if (!curves && parse.GetValue(cellTypes) is { Length: > 0 } typeNames)
+            {
+                study.CellTypeIndices(typeNames, "--cell-type");
+                if (study.Settings.LigandPool is not null || study.Lineage is not null)
+                {
+                    error.WriteLine($"error: --cell-type: the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}, so its cell types run together in each well and cannot be chosen");
+                    return Task.FromResult(CliApp.InputError);
+                }
+                options = options with { CellTypes = typeNames };
+            }
             if (!curves && (study.Settings.LigandPool is not null || study.Lineage is not null) && !options.Method.ResumesCells)
             {
                 error.WriteLine($"error: the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");

@@ -24,6 +24,14 @@ public sealed record PopulationOptions(int CellsPerType = 0, ulong? Seed = null,
     /// </summary>
     public SimulationMethod Method { get; init; } = MethodCatalog.Ssa;
 
+    /// <summary>
+    /// The cell types to run (null or empty: all), for a study whose cell types do not interact (no ligand pool,
+    /// no lineage block). Each cell keeps the streams it has in the whole run, which are indexed by its cell
+    /// type's place in the study, so the groups run are identical to those of the whole run: e.g. a sensitivity
+    /// design that reads only one cell type's outputs need not simulate the others.
+    /// </summary>
+    public IReadOnlyList<string>? CellTypes { get; init; }
+
     /// <summary>Error-control parameter ε of tau-leaping (batch, and slow-scale leaping) (Cao, Gillespie &amp; Petzold 2006).</summary>
     public double Epsilon { get; init; } = Simulation.Tau.TauLeapingSimulator.DefaultEpsilon;
 
@@ -98,7 +106,9 @@ public static class PopulationRunner
     /// </remarks>
     /// <exception cref="NotSupportedException">The study has a ligand pool and the engine is not an <see cref="IResumableCellSimulator"/> (the batch engine).</exception>
     /// <exception cref="ArgumentOutOfRangeException"><see cref="PopulationOptions.Coupling"/> is not a positive number.</exception>
-    /// <exception cref="ArgumentException"><see cref="PopulationOptions.Coupling"/> is set but the study has neither a ligand pool nor a lineage block.</exception>
+    /// <exception cref="ArgumentException"><see cref="PopulationOptions.Coupling"/> is set but the study has neither a ligand pool nor a lineage block;
+    /// or <see cref="PopulationOptions.CellTypes"/> is set and the study has one.</exception>
+    /// <exception cref="ModelException"><see cref="PopulationOptions.CellTypes"/> names an unknown cell type, or one twice.</exception>
     public static PopulationResult Run(Study study, IReadOnlyList<Scenario> scenarios, PopulationOptions options, Func<CompiledNetwork, ICellSimulator>? engine = null,
         IProgress<PopulationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -112,11 +122,20 @@ public static class PopulationRunner
             if (!(coupling > 0) || double.IsInfinity(coupling)) throw new ArgumentOutOfRangeException(nameof(options), $"the coupling interval must be a positive number, got {coupling}");
             if (study.Settings.LigandPool is null && study.Lineage is null) throw new ArgumentException("a coupling interval was given, but the study has no ligand_pool setting (nor a lineage block)", nameof(options));
         }
+        int[] types = [.. Enumerable.Range(0, study.CellTypes.Length)];
+        if (options.CellTypes is { Count: > 0 } typeNames)
+        {
+            types = study.CellTypeIndices(typeNames, nameof(PopulationOptions.CellTypes));
+            Array.Sort(types);
+            // In a well every cell type shares the fluid or the lineage checks: a subset would be another experiment.
+            if (study.Settings.LigandPool is not null || study.Lineage is not null)
+                throw new ArgumentException($"the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}: its cell types run together in each well, and cannot be chosen", nameof(options));
+        }
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);
         var groups = new List<PopulationGroup>();
         foreach (var scenario in scenarios)
-            for (int c = 0; c < study.CellTypes.Length; c++)
+            foreach (int c in types)
                 groups.Add(new PopulationGroup(scenario, study.CellTypes[c], c, cells, variableNames.Length, study.FateNames, study.Traits));
         // A shard makes the engines of its own groups only (the slow-scale reduction of a group costs a few ms).
         Func<int, bool>? needed = options.Plan?.Range is { } range ? g => (long)g * cells < range.End && (long)(g + 1) * cells > range.First : null;

@@ -135,6 +135,25 @@ public sealed class Study
                 throw ThrowHelper.Model(new SourcePosition(label, 0, 0), $"unknown scenario '{name}'; scenarios: {string.Join(", ", Scenarios.Select(s => s.Name))}");
     }
 
+    /// <summary>
+    /// The positions in <see cref="CellTypes"/> of the cell types named in <paramref name="names"/>, in the order
+    /// given; an unknown or repeated name is a <see cref="ModelException"/> at <paramref name="label"/> that lists them.
+    /// </summary>
+    public int[] CellTypeIndices(IEnumerable<string> names, string label)
+    {
+        var at = new SourcePosition(label, 0, 0);
+        var indices = new List<int>();
+        foreach (var name in names)
+        {
+            int c = 0;
+            while (c < CellTypes.Length && CellTypes[c].Name != name) c++;
+            if (c == CellTypes.Length) throw ThrowHelper.Model(at, $"unknown cell type '{name}'; cell types: {string.Join(", ", CellTypes.Select(t => t.Name))}");
+            if (indices.Contains(c)) throw ThrowHelper.Model(at, $"cell type '{name}' is given twice");
+            indices.Add(c);
+        }
+        return [.. indices];
+    }
+
     /// <summary>Checks that every name in <paramref name="names"/> is one of the study's ligands; the error lists them, at <paramref name="label"/>.</summary>
     public void RequireLigands(IEnumerable<string> names, string label)
     {

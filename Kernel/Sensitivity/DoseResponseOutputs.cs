@@ -25,15 +25,7 @@ public sealed record DoseResponseDesign(IReadOnlyList<string> Ligands, IReadOnly
         study.RequireLigands(Ligands, "--ligand");
         if (Doses.Count < 2) throw ThrowHelper.Model(new SourcePosition("--doses", 0, 0), "a dose-response needs at least two doses");
         if (CellTypes is not { Count: > 0 } names) return study;
-        var at = new SourcePosition("--cell-type", 0, 0);
-        var types = new List<CellType>();
-        foreach (var name in names)
-        {
-            var type = study.CellTypes.FirstOrDefault(c => c.Name == name)
-                ?? throw ThrowHelper.Model(at, $"unknown cell type '{name}'; cell types: {string.Join(", ", study.CellTypes.Select(c => c.Name))}");
-            if (types.Contains(type)) throw ThrowHelper.Model(at, $"cell type '{name}' is given twice");
-            types.Add(type);
-        }
+        var types = study.CellTypeIndices(names, "--cell-type").Select(c => study.CellTypes[c]);
         return new Study(study.Model, [.. types], study.Scenarios, study.Fates, study.Ligands, study.Settings) { Lineage = study.Lineage, Traits = study.Traits };
     }
 }
