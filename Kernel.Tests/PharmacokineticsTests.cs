@@ -80,7 +80,7 @@ public class PharmacokineticsTests(ITestOutputHelper output)
     private const double PlasmaMolecules = 1.6605390671738467E-19 * LigandPool.Avogadro, KEl = 0.1, KT = 1, Cells = 8;
     private static readonly double PlasmaVolume = PlasmaMolecules / (LigandPool.Avogadro * 25e-12);
 
-    private static string DosedStudy(string coupling = "0.1", string halfLife = "6.931471805599453min", string duration = "10", string poolKeys = "") => $$"""
+    internal static string DosedStudy(string coupling = "0.1", string halfLife = "6.931471805599453min", string duration = "10", string poolKeys = "") => $$"""
         begin study
           model cell.bngl
           cells 8
@@ -115,7 +115,7 @@ public class PharmacokineticsTests(ITestOutputHelper output)
 
 
 
-    private static Study Parse(string study, string model = LigandPoolTests.CellModel) => StudyReader.Parse(study, "dosed.study", _ => BnglReader.Parse(model, "cell.bngl"));
+    internal static Study Parse(string study, string model = LigandPoolTests.CellModel) => StudyReader.Parse(study, "dosed.study", _ => BnglReader.Parse(model, "cell.bngl"));
 
     // The same tissue as one exact network: plasma molecules P (eliminated at k_el) feed the tissue's free
     // ligand L at k_T·V_well/V_P per plasma molecule; L returns to plasma at k_T (lost to the tissue); the
