@@ -155,6 +155,12 @@ public class SensitivityStudyTests
                 Assert.Equal(whole.Select(row => row[w]), part.Select(row => row[k]));
             }
             Assert.Equal(File.ReadAllLines(Path.Combine(outDir, "sobol.csv")), File.ReadAllLines(Path.Combine(onlyB, "sobol.csv")));
+            // In a well with a shared fluid the cell types are not independent: choosing some is refused, in one line.
+            (code, _, error) = await CliHarness.Run("sensitivity", Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "tissue.study"),
+                "--param", "K_tcf_rep=250:1000:log", "--cell-type", "stem_like", "--trajectories", "2", "--out", onlyB);
+            Assert.Equal(1, code);
+            Assert.Single(error.Trim().Split('\n'));
+            Assert.Contains("--cell-type: the study has a shared ligand pool", error);
 
             // Bad input: one line, exit code 1.
             foreach (var args in new[]
