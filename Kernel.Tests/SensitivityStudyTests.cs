@@ -1,3 +1,4 @@
+using Stochastic.Formats;
 using Stochastic.Population;
 using Stochastic.Sensitivity;
 using Xunit;
@@ -97,6 +98,49 @@ public class SensitivityStudyTests
     {
         var e = Assert.Throws<ModelException>(() => new StudySensitivity(Tiny(), new PopulationOptions(), [new SensitivityParameter(name, 0, 1)]));
         Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void TissueNumbersCanBeSet_AndTheirErrorsSayWhy()
+    {
+        // The dosed tissue of PharmacokineticsTests: one plasma compartment, half-life 6.93 min, exchange half-time 0.693 min.
+        var study = PharmacokineticsTests.Parse(PharmacokineticsTests.DosedStudy());
+        Assert.Equal(Math.Log(2) / 0.1, StudyOverrides.Current(study, "pk.L.half_life"), 9);
+        Assert.Equal(Math.Log(2), StudyOverrides.Current(study, "pk.L.exchange_half_time"), 9);
+        Assert.Equal(1, StudyOverrides.Current(study, "pk.L.partition"));
+        Assert.Equal(6.02214076e11, StudyOverrides.Current(study, "pool.cells_per_liter"));
+        var changed = StudyOverrides.Apply(study, new Dictionary<string, double>
+        {
+            ["pk.L.half_life"] = 20, ["pk.L.exchange_half_time"] = 5, ["pk.L.partition"] = 0.3, ["pool.cells_per_liter"] = 1e10,
+        });
+        var pk = changed.Settings.Pharmacokinetics.Single();
+        Assert.Equal(Math.Log(2) / 20, pk.K10, 15);
+        Assert.Equal(Math.Log(2) / 5, pk.TissueExchange, 15);
+        Assert.Equal(0.3, pk.Partition);
+        Assert.Equal(1e10, changed.Settings.LigandPool!.CellsPerLiter);
+        Assert.Equal(0.1, study.Settings.Pharmacokinetics.Single().K10, 15);   // the study itself is unchanged
+        // The plasma follows the new half-life: a bolus of 1 mol falls to half in 20 min.
+        var plasma = new PlasmaProfile(pk, [new Dose("L", 1, 0, 0, 1, 0, "", SourcePosition.None)]);
+        Assert.Equal(0.5, plasma.At(20) / plasma.At(0), 12);
+        // And the run sees it: a faster exchange brings more ligand into the tissue in the first minute.
+        var fast = StudyOverrides.Apply(study, new Dictionary<string, double> { ["pk.L.exchange_half_time"] = 0.1 });
+        double Free(Study s) => PopulationRunner.Run(s, new PopulationOptions(Threads: 1)).LigandPools[0].Agents[0].Free[1];
+        Assert.True(Free(fast) > 1.5 * Free(study), $"{Free(fast)} vs {Free(study)}");
+
+        foreach (var (name, message) in new[]
+                 {
+                     ("pk.X.partition", "no agent 'X' in the pharmacokinetics block (L)"),
+                     ("pk.L.volume", "expected pk.AGENT.KEY, KEY one of half_life, exchange_half_time, partition"),
+                     ("pk.partition", "expected pk.AGENT.KEY"),
+                 })
+            Assert.Contains(message, Assert.Throws<ModelException>(() => StudyOverrides.Current(study, name)).Message);
+        Assert.Contains("must be positive", Assert.Throws<ModelException>(() => StudyOverrides.Apply(study, new Dictionary<string, double> { ["pk.L.partition"] = 0 })).Message);
+        Assert.Contains("the study has no ligand_pool setting", Assert.Throws<ModelException>(() => StudyOverrides.Current(Tiny(), "pool.cells_per_liter")).Message);
+        Assert.Contains("the study has none", Assert.Throws<ModelException>(() => StudyOverrides.Current(Tiny(), "pk.L.half_life")).Message);
+        // Aldesleukin's two compartments have no single half-life.
+        var tissue = StudyReader.Read(Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "tissue.study"));
+        Assert.Contains("two plasma compartments", Assert.Throws<ModelException>(() => StudyOverrides.Current(tissue, "pk.IL2.half_life")).Message);
+        Assert.Equal(30, StudyOverrides.Current(tissue, "pk.IL2.exchange_half_time"), 9);
     }
 
     [Fact]

@@ -27,7 +27,7 @@ internal static class SensitivityCommand
         var file = new Argument<FileInfo>("STUDY") { Description = "study file (docs/study-files.md)" };
         var parameters = new Option<string[]>("--param")
         {
-            Description = "a parameter and its range, NAME=LOW:HIGH (uniform) or NAME=LOW:HIGH:log (log-uniform); NAME a model parameter, CELLTYPE.PARAMETER for the median a cell type gives it, or fate.NAME, trait.NAME, lineage.divide, lineage.die for a rule's threshold; repeat for each",
+            Description = "a parameter and its range, NAME=LOW:HIGH (uniform) or NAME=LOW:HIGH:log (log-uniform); NAME a model parameter, CELLTYPE.PARAMETER for the median a cell type gives it, fate.NAME, trait.NAME, lineage.divide, lineage.die for a rule's threshold, pk.AGENT.half_life, pk.AGENT.exchange_half_time (study time unit), pk.AGENT.partition or pool.cells_per_liter for the tissue; repeat for each",
             Required = true,
         };
         var design = new Option<string>("--design") { Description = "morris (elementary effects: r(k+1) runs) or sobol (Saltelli design, first-order and total indices: N(k+2) runs)", DefaultValueFactory = _ => "morris" };

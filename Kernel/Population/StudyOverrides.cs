@@ -18,6 +18,9 @@ namespace Stochastic.Population;
 /// <item><c>CELLTYPE.PARAMETER</c> (<c>terminal.PD1_0</c>): the median of the distribution the cell type gives that
 /// parameter (a fixed value, a lognormal's median with its σ kept, a normal's mean), so that with the same seed
 /// every cell keeps its place in the distribution.</item>
+/// <item><c>pk.AGENT.half_life</c> (an agent with one plasma compartment), <c>pk.AGENT.exchange_half_time</c> (both in
+/// the study's time unit) or <c>pk.AGENT.partition</c>: that number of the agent's line in the <c>pharmacokinetics</c>
+/// block; <c>pool.cells_per_liter</c>: the cell density of the shared ligand pool.</item>
 /// </list>
 /// </summary>
 public static class StudyOverrides
@@ -38,6 +41,7 @@ public static class StudyOverrides
             var thresholds = Conditions(study, kind.Kind, kind.Rule, at).Select(c => Threshold(c.Condition, name, at)).Distinct().ToArray();
             return thresholds[0];
         }
+        if (Tissue(study, name, at) is { } tissue) return tissue.Current;
         if (CellTypeParameter(study, name, at) is { } cp) return cp.Parameter.Distribution.Median;
         int p = study.Model.ParameterIndex(name);
         if (p < 0) throw UnknownParameter(study, name, at);
@@ -57,6 +61,7 @@ public static class StudyOverrides
         var traits = study.Traits;
         var lineage = study.Lineage;
         var cellTypes = study.CellTypes;
+        var settings = study.Settings;
         var parameters = new Dictionary<string, double>();
         foreach (var (name, value) in values)
         {
@@ -78,6 +83,12 @@ public static class StudyOverrides
                         : lineage! with { Die = WithThreshold(lineage!.Die!, value, name, at) };
                     break;
                 default:
+                    if (Tissue(study, name, at) is { } tissue)
+                    {
+                        if (!(value > 0)) throw ThrowHelper.Model(at, $"{name} must be positive, not {value}");
+                        settings = tissue.Apply(settings, value);
+                        break;
+                    }
                     if (CellTypeParameter(study, name, at) is { } cp)
                     {
                         var changed = cp.Parameter with { Distribution = WithMedian(cp.Parameter.Distribution, value, name, at) };
@@ -94,7 +105,42 @@ public static class StudyOverrides
             }
         }
         if (parameters.Count > 0) model = model.WithParameterValues(parameters);
-        return new Study(model, cellTypes, study.Scenarios, fates, study.Ligands, study.Settings) { Lineage = lineage, Traits = traits };
+        return new Study(model, cellTypes, study.Scenarios, fates, study.Ligands, settings) { Lineage = lineage, Traits = traits };
+    }
+
+    private static readonly string[] PkKeys = ["half_life", "exchange_half_time", "partition"];
+
+    /// <summary>
+    /// For <c>pk.AGENT.KEY</c> and <c>pool.cells_per_liter</c>, the number's current value and how to set it; null for
+    /// other names. The half-times are those of the study file (ln 2 over the rate), in its time unit.
+    /// </summary>
+    private static (double Current, Func<StudySettings, double, StudySettings> Apply)? Tissue(Study study, string name, SourcePosition at)
+    {
+        if (name == "pool.cells_per_liter")
+        {
+            var pool = study.Settings.LigandPool ?? throw ThrowHelper.Model(at, $"{name}: the study has no ligand_pool setting");
+            return (pool.CellsPerLiter, (s, v) => s with { LigandPool = s.LigandPool! with { CellsPerLiter = v } });
+        }
+        if (!name.StartsWith("pk.", StringComparison.Ordinal)) return null;
+        int dot = name.LastIndexOf('.');
+        string agent = dot > 3 ? name[3..dot] : "", key = name[(dot + 1)..];
+        var pk = study.Settings.Pharmacokinetics;
+        if (agent.Length == 0 || !PkKeys.Contains(key))
+            throw ThrowHelper.Model(at, $"{name}: expected pk.AGENT.KEY, KEY one of {string.Join(", ", PkKeys)}");
+        var m = pk.FirstOrDefault(x => x.Agent == agent)
+            ?? throw ThrowHelper.Model(at, $"{name}: no agent '{agent}' in the pharmacokinetics block ({(pk.IsEmpty ? "the study has none" : string.Join(", ", pk.Select(x => x.Agent)))})");
+        if (key == "half_life" && m.K12 > 0)
+            throw ThrowHelper.Model(at, $"{name}: agent '{agent}' has two plasma compartments (half_lives and clearance), so no single half-life to set");
+        double current = key switch { "half_life" => Math.Log(2) / m.K10, "exchange_half_time" => Math.Log(2) / m.TissueExchange, _ => m.Partition };
+        return (current, (s, v) => s with
+        {
+            Pharmacokinetics = [.. s.Pharmacokinetics.Select(x => x.Agent != agent ? x : key switch
+            {
+                "half_life" => x with { K10 = Math.Log(2) / v },
+                "exchange_half_time" => x with { TissueExchange = Math.Log(2) / v },
+                _ => x with { Partition = v },
+            })],
+        });
     }
 
     /// <summary>For <c>CELLTYPE.PARAMETER</c>, the cell type and its parameter entry; null when the name does not start with a cell type's name.</summary>
@@ -181,6 +227,6 @@ public static class StudyOverrides
     private static ModelException UnknownParameter(Study study, string name, SourcePosition at)
     {
         var near = NameSuggestion.Closest(name, study.Model.Parameters.Select(p => p.Name));
-        return ThrowHelper.Model(at, $"unknown parameter '{name}'{(near is not null ? $"; did you mean '{near}'?" : "")} (a model parameter, CELLTYPE.PARAMETER, fate.NAME, trait.NAME, lineage.divide, lineage.die)");
+        return ThrowHelper.Model(at, $"unknown parameter '{name}'{(near is not null ? $"; did you mean '{near}'?" : "")} (a model parameter, CELLTYPE.PARAMETER, fate.NAME, trait.NAME, lineage.divide, lineage.die, pk.AGENT.KEY, pool.cells_per_liter)");
     }
 }
