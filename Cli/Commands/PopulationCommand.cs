@@ -56,16 +56,16 @@ internal static class PopulationCommand
                 error.WriteLine("error: --coupling needs a study with a 'ligand_pool' setting or a 'lineage' block (docs/study-files.md)");
                 return CliApp.InputError;
             }
-            if ((study.Settings.LigandPool is not null || study.Lineage is not null) && !options.Method.ResumesCells)
+            if (study.WellCoupling is { } coupledBy && !options.Method.ResumesCells)
             {
-                error.WriteLine($"error: the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
+                error.WriteLine($"error: the study has a {coupledBy}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
                 return CliApp.InputError;
             }
             int n = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
             int scenarioCount = options.Scenarios is { Count: > 0 } s ? s.Count : study.Scenarios.Length;
             long total = (long)n * scenarioCount * study.CellTypes.Length;
             var dir = parse.GetValue(outDir)!;
-            bool coupled = study.Settings.LigandPool is not null || study.Lineage is not null;
+            bool coupled = study.WellCoupling is not null;
             var identity = CellRunOptions.Identity(parse, "population", studyFile.ToString(), study, options.Seed ?? study.Settings.Seed, total);
             if (runOptions.Open(parse, context, dir, identity, total, coupled, error) is not { } session) return CliApp.InputError;
             options = options with { Plan = session.Plan };

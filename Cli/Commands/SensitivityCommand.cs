@@ -93,16 +93,16 @@ internal static class SensitivityCommand
             if (!curves && parse.GetValue(cellTypes) is { Length: > 0 } typeNames)
             {
                 study.CellTypeIndices(typeNames, "--cell-type");
-                if (study.Settings.LigandPool is not null || study.Lineage is not null)
+                if (study.WellCoupling is { } coupledBy)
                 {
-                    error.WriteLine($"error: --cell-type: the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}, so its cell types run together in each well and cannot be chosen");
+                    error.WriteLine($"error: --cell-type: the study has a {coupledBy}, so its cell types run together in each well and cannot be chosen");
                     return Task.FromResult(CliApp.InputError);
                 }
                 options = options with { CellTypes = typeNames };
             }
-            if (!curves && (study.Settings.LigandPool is not null || study.Lineage is not null) && !options.Method.ResumesCells)
+            if (!curves && study.WellCoupling is { } coupled && !options.Method.ResumesCells)
             {
-                error.WriteLine($"error: the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
+                error.WriteLine($"error: the study has a {coupled}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
                 return Task.FromResult(CliApp.InputError);
             }
             int replicates = parse.GetValue(bootstrap);

@@ -128,8 +128,8 @@ public static class PopulationRunner
             types = study.CellTypeIndices(typeNames, nameof(PopulationOptions.CellTypes));
             Array.Sort(types);
             // In a well every cell type shares the fluid or the lineage checks: a subset would be another experiment.
-            if (study.Settings.LigandPool is not null || study.Lineage is not null)
-                throw new ArgumentException($"the study has a {(study.Settings.LigandPool is not null ? "shared ligand pool" : "lineage block")}: its cell types run together in each well, and cannot be chosen", nameof(options));
+            if (study.WellCoupling is { } coupledBy)
+                throw new ArgumentException($"the study has a {coupledBy}: its cell types run together in each well, and cannot be chosen", nameof(options));
         }
         var outputNames = network.OutputNames;
         var variableNames = CellVariables.Names(outputNames);

@@ -136,6 +136,11 @@ public sealed class Study
     }
 
     /// <summary>
+    /// What couples the cells of a well, "shared ligand pool" or "lineage block" (for messages), or null when every cell runs on its own.
+    /// </summary>
+    public string? WellCoupling => Settings.LigandPool is not null ? "shared ligand pool" : Lineage is not null ? "lineage block" : null;
+
+    /// <summary>
     /// The positions in <see cref="CellTypes"/> of the cell types named in <paramref name="names"/>, in the order
     /// given; an unknown or repeated name is a <see cref="ModelException"/> at <paramref name="label"/> that lists them.
     /// </summary>
