@@ -197,13 +197,18 @@ internal sealed class PropensityGroups
         int r;
         do
         {
-            ulong member = Math.BigMul(random.NextUInt64(), count, out ulong fraction);
-            r = members[(int)member];
-            u = (fraction >> 11) * scale;
+            ulong v = random.NextUInt64();
+            r = members[(int)HighWord(v, count)];
+            u = ((v * count) >> 11) * scale; // the low word of v·count: the leftover fraction
         }
         while (u >= values[r]);
         return r;
     }
+
+    // ⌊v·n / 2^64⌋ in a register (Math.BigMul's out parameter for the low word goes through memory).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong HighWord(ulong v, ulong n) =>
+        System.Runtime.Intrinsics.X86.Bmi2.X64.IsSupported ? System.Runtime.Intrinsics.X86.Bmi2.X64.MultiplyNoFlags(v, n) : Math.BigMul(v, n, out _);
 
     /// <summary>
     /// The group holding <paramref name="target"/> ∈ [0, total) in the cumulative group sums, searched from the

@@ -109,9 +109,14 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         private readonly int[] _readerOffsets, _readers;       // species -> mass-action reactions reading it
         private readonly int[] _exactDepOffsets, _exactDeps;   // reaction -> exact-kind dependents
         private readonly bool[]? _smooth;       // smoothly time-dependent: bounds over the window, thinned at the candidate's time
+        private readonly Term[]? _terms;        // mass-action networks: every propensity as one product (Product)
         private double _nextTime;
         private int _nextReaction;
         private bool _pending;
+
+        // a = Rate·(x[I]·WI + BI)·(x[J]·WJ + BJ): x[I]·1 + 0 = x[I], x·0 + 1 = 1 and x·1 − 1 = x − 1 are exact, so the product is
+        // CompiledNetwork.Propensity's c, c·x, c·x·y or c·x·(x − 1), bit for bit, without its branch on the kind (an indirect jump).
+        private readonly record struct Term(double Rate, int I, int J, double WI, double BI, double WJ, double BJ);
 
         /// <summary>Interval updates since the last reset (for tests and measurements).</summary>
         internal long IntervalUpdates { get; private set; }
@@ -134,6 +139,23 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
             _exactKind = new bool[n];
             for (int r = 0; r < n; r++) _exactKind[r] = network.Kinds[r] is PropensityKind.Functional or PropensityKind.Expression;
             _smooth = network.SmoothTime ? network.IsSmoothInTime : null;
+            if (m > 0 && MassActionTable.NotMassAction(network) is null)
+            {
+                // Reactant indices of the factors that are constant 1 point at species 0 (read, multiplied by 0).
+                _terms = new Term[n];
+                for (int r = 0; r < n; r++)
+                {
+                    int a = Math.Max(0, network.Reactant1[r]), b = Math.Max(0, network.Reactant2[r]);
+                    double c = network.RateConstants[r];
+                    _terms[r] = network.Kinds[r] switch
+                    {
+                        PropensityKind.Constant => new Term(c, 0, 0, 0, 1, 0, 1),
+                        PropensityKind.Unimolecular => new Term(c, a, a, 1, 0, 0, 1),
+                        PropensityKind.Bimolecular => new Term(c, a, b, 1, 0, 1, 0),
+                        _ => new Term(c, a, a, 1, 0, 1, -1),
+                    };
+                }
+            }
 
             // species -> mass-action readers (compressed rows, two passes)
             _readerOffsets = new int[m + 1];
@@ -215,6 +237,9 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static double Product(in Term t, double[] x) => t.Rate * (x[t.I] * t.WI + t.BI) * (x[t.J] * t.WJ + t.BJ);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private void Recenter(int s, double value)
         {
             // At 0 the point interval: bounds of reactions reading the species are then exactly 0 (see remarks).
@@ -239,8 +264,16 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
             else
             {
                 // The same code evaluates the bounds and the exact propensity, so rounding keeps lo ≤ a ≤ up.
-                lo = net.Propensity(r, _xLo, Parameters, time);
-                up = net.Propensity(r, _xHi, Parameters, time);
+                if (_terms is { } terms)
+                {
+                    lo = Product(in terms[r], _xLo);
+                    up = Product(in terms[r], _xHi);
+                }
+                else
+                {
+                    lo = net.Propensity(r, _xLo, Parameters, time);
+                    up = net.Propensity(r, _xHi, Parameters, time);
+                }
             }
         }
 
@@ -254,6 +287,10 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         /// Runs rejection trials until one is accepted: the pending firing is its reaction at the
         /// current time plus the sum of the trials' Exp(Σa_up) waiting times.
         /// </summary>
+        // Fully optimized from the first call, as AdvanceCore: tiered compilation ran these loops for the first
+        // trajectories in tier-0 and OSR code and then, depending on the profile it had seen, in final code that
+        // differed by up to 30 % in speed between processes (docs/performance.md).
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void DrawNext()
         {
             var x = State;
@@ -295,7 +332,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                     accept = u < _lo[j] || u < BoundedPropensity(j, groups[j], candidate);
                     if (!accept) ThinningRejections++;
                 }
-                else accept = u < _lo[j] || u < Network.Propensity(j, x, p, t);
+                else accept = u < _lo[j] || u < (_terms is { } terms ? Product(in terms[j], x) : Network.Propensity(j, x, p, t));
                 if (accept)
                 {
                     tau += exponentials / groups.Total;
@@ -329,6 +366,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         }
 
         // Hot loop rule: no allocation, no virtual calls; rare paths (group growth, rounding, tightening) in helpers.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override long AdvanceCore(double horizon, long maxEvents)
         {
             var net = Network;
