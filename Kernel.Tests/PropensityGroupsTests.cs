@@ -164,7 +164,7 @@ public class PropensityGroupsTests(ITestOutputHelper output)
     [Fact]
     public void Select_ReturnsMinusOne_WhenOnlyRoundingResidueIsLeft()
     {
-        var groups = new PropensityGroups(2);
+        var groups = new PropensityGroups(2, copies: true);
         groups.Set(0, 0.1);
         groups.Set(1, 0.2);
         groups.Set(0, 0);
@@ -172,9 +172,45 @@ public class PropensityGroupsTests(ITestOutputHelper output)
         Assert.True(groups.Total > 0); // 0.1 + 0.2 − 0.1 − 0.2 = 2^-55 in doubles, with every group empty
         var rng = new Xoshiro256StarStar(1, 0);
         Assert.Equal(-1, groups.Select(ref rng));
-        Assert.Equal(-1, groups.SelectWithVariate(ref rng, out _));
+        Assert.Equal(-1, groups.SelectWithVariate(ref rng, out _, out _));
         groups.Resum();
         Assert.Equal(0.0, groups.Total);
+    }
+
+    [Fact]
+    public void Companions_FollowTheirReactionsThroughMovesAndRemovals()
+    {
+        // RSSA-CR keeps each reaction's lower bound beside its upper bound in the group's member record; a record
+        // left behind by a swap-removal, a move between groups or a weight change inside a group would hand the
+        // acceptance test another reaction's bound. Random weights over ~20 groups, zeros included, and companions
+        // changed with and without the weight.
+        const int n = 40, steps = 3000;
+        var groups = new PropensityGroups(n, copies: true);
+        var companions = new double[n];
+        var rng = new Xoshiro256StarStar(12, 0);
+        groups.Clear();
+        for (int r = 0; r < n; r++)
+        {
+            companions[r] = rng.NextDouble();
+            groups.Add(r, r % 5 == 0 ? 0 : Math.Pow(2, 20 * rng.NextDouble() - 10), companions[r]);
+        }
+        groups.Resum();
+        var draw = new Xoshiro256StarStar(13, 0);
+        for (int step = 0; step < steps; step++)
+        {
+            int r = (int)(rng.NextDouble() * n);
+            double u = rng.NextDouble();
+            double weight = u < 0.2 ? 0 : u < 0.4 ? groups[r] : u < 0.6 ? groups[r] * (1 + 0.1 * rng.NextDouble()) : Math.Pow(2, 20 * rng.NextDouble() - 10);
+            companions[r] = rng.NextDouble();
+            groups.Set(r, weight, companions[r]);
+            for (int k = 0; k < 5; k++)
+            {
+                int j = groups.SelectWithVariate(ref draw, out _, out double companion);
+                if (j < 0) continue;
+                Assert.Equal(companions[j], companion);
+            }
+        }
+        for (int r = 0; r < n; r++) Assert.Equal(companions[r], groups.Companion(r));
     }
 
     [Theory]
@@ -184,7 +220,7 @@ public class PropensityGroupsTests(ITestOutputHelper output)
     {
         // Weights over several groups, two in one group, and a zero weight.
         double[] weights = [0.5, 1, 1.5, 3, 0, 7, 20, 0.01];
-        var groups = new PropensityGroups(weights.Length);
+        var groups = new PropensityGroups(weights.Length, copies: withVariate);
         for (int r = 0; r < weights.Length; r++) groups.Set(r, weights[r]);
         var rng = new Xoshiro256StarStar(5, 0);
         const int draws = 200_000;
@@ -194,7 +230,7 @@ public class PropensityGroupsTests(ITestOutputHelper output)
             int r;
             if (withVariate)
             {
-                r = groups.SelectWithVariate(ref rng, out double u);
+                r = groups.SelectWithVariate(ref rng, out double u, out _);
                 Assert.True(u >= 0 && u < weights[r]);
             }
             else r = groups.Select(ref rng);
@@ -224,7 +260,7 @@ public class PropensityGroupsTests(ITestOutputHelper output)
         // quantile at 1 − 10⁻⁴ (its density integrated numerically), so a correct sampler fails 1 seed in 10⁴;
         // smallest expected count ≥ 400,000 · 2^−2 / (20 · 2^9) ≈ 9.8.
         const int n = 20, draws = 400_000;
-        var groups = new PropensityGroups(n);
+        var groups = new PropensityGroups(n, copies: true);
         var rng = new Xoshiro256StarStar(13, 0);
         var weights = new double[n];
         for (int change = 0; change < 20_000; change++)
@@ -239,7 +275,7 @@ public class PropensityGroupsTests(ITestOutputHelper output)
         }
         double total = weights.Sum();
         var counts = new long[n];
-        for (int i = 0; i < draws; i++) counts[groups.SelectWithVariate(ref rng, out _)]++;
+        for (int i = 0; i < draws; i++) counts[groups.SelectWithVariate(ref rng, out _, out _)]++;
         double chi2 = 0;
         for (int r = 0; r < n; r++)
         {
@@ -261,7 +297,7 @@ public class PropensityGroupsTests(ITestOutputHelper output)
         // numerically), so a correct sampler fails 1 seed in 10⁴. A variate that
         // depended on the member's index (e.g. the high word reused) puts all of a reaction's mass in few bins.
         double[] weights = [2.1, 2.9, 3.7, 0.6, 11];
-        var groups = new PropensityGroups(weights.Length);
+        var groups = new PropensityGroups(weights.Length, copies: true);
         for (int r = 0; r < weights.Length; r++) groups.Set(r, weights[r]);
         Assert.Equal(3, groups.MemberCount(PropensityGroups.GroupIndex(2.1)));
         var rng = new Xoshiro256StarStar(11, 3);
@@ -269,7 +305,7 @@ public class PropensityGroupsTests(ITestOutputHelper output)
         var cells = new long[weights.Length, bins];
         for (int i = 0; i < draws; i++)
         {
-            int r = groups.SelectWithVariate(ref rng, out double u);
+            int r = groups.SelectWithVariate(ref rng, out double u, out _);
             cells[r, Math.Min(bins - 1, (int)(u / weights[r] * bins))]++;
         }
         double total = weights.Sum(), chi2 = 0;

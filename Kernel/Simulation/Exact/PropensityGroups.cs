@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -29,13 +30,15 @@ internal sealed class PropensityGroups
     private const int NoGroup = -1;
 
     private readonly double[] _values;  // reaction -> weight
+    private readonly double[] _companions; // reaction -> the value carried beside its weight (Set's companion)
     private readonly int[] _groupOf;    // reaction -> group, or NoGroup when its weight is 0
     private readonly int[] _slot;       // reaction -> index within its group
-    private readonly int[][] _members = new int[GroupCount][];
+    private readonly Member[][] _members = new Member[GroupCount][];
     private readonly int[] _counts = new int[GroupCount];
     private readonly double[] _sums = new double[GroupCount];
     private readonly double[] _bounds = new double[GroupCount]; // 2^(g+1): the rejection bound of group g
     private readonly int _resumInterval;
+    private readonly bool _copies;
     private int _low = GroupCount, _high = -1; // range of groups ever used
     // Running sums of the group sums from _high down (entry k: groups _high … _high − k), padded with +∞ to whole
     // vectors: SelectWithVariate's group is the number of entries ≤ its target, counted without a branch.
@@ -43,10 +46,28 @@ internal sealed class PropensityGroups
     private double _total;
     private int _sinceResum;
 
-    /// <summary>Creates the structure for <paramref name="reactionCount"/> reactions, all of weight 0.</summary>
-    public PropensityGroups(int reactionCount)
+    // A group's member, with copies of its weight and companion when the groups keep them: SelectWithVariate's member try
+    // then reads one record, not the reaction's entries in two more arrays (a chain of dependent loads on every trial's
+    // critical path).
+    private struct Member
     {
+        public int Reaction;
+        public double Weight;
+        public double Companion;
+    }
+
+    /// <summary>Creates the structure for <paramref name="reactionCount"/> reactions, all of weight 0.</summary>
+    /// <param name="reactionCount">The number of reactions.</param>
+    /// <param name="copies">
+    /// Whether each group's member records keep copies of the weight and the companion value, which
+    /// <see cref="SelectWithVariate"/> reads (RSSA-CR, whose weights change rarely). Without them (SSA-CR, whose
+    /// weights change on every firing) a weight change writes one array less and <see cref="Select"/> reads the weights.
+    /// </param>
+    public PropensityGroups(int reactionCount, bool copies = false)
+    {
+        _copies = copies;
         _values = new double[reactionCount];
+        _companions = new double[reactionCount];
         _groupOf = new int[reactionCount];
         _slot = new int[reactionCount];
         Array.Fill(_groupOf, NoGroup);
@@ -60,12 +81,16 @@ internal sealed class PropensityGroups
     /// <summary>The weight of reaction <paramref name="reaction"/>.</summary>
     public double this[int reaction] => _values[reaction];
 
+    /// <summary>The companion value of reaction <paramref name="reaction"/> (<see cref="Add(int, double, double)"/>).</summary>
+    public double Companion(int reaction) => _companions[reaction];
+
     /// <summary>Sets every weight to 0 and empties every group (the total is left to <see cref="Resum"/>).</summary>
     public void Clear()
     {
         Array.Clear(_counts);
         Array.Clear(_sums);
         Array.Clear(_values);
+        Array.Clear(_companions);
         AccumulateGroups();
         Array.Fill(_groupOf, NoGroup);
     }
@@ -74,9 +99,16 @@ internal sealed class PropensityGroups
     /// Gives reaction <paramref name="reaction"/>, of weight 0 after <see cref="Clear"/>, the weight
     /// <paramref name="value"/> (finite, ≥ 0) without updating the total: call <see cref="Resum"/> after the last.
     /// </summary>
-    public void Add(int reaction, double value)
+    public void Add(int reaction, double value) => Add(reaction, value, 0);
+
+    /// <summary>
+    /// <see cref="Add(int, double)"/> with a <paramref name="companion"/> value kept beside the weight and returned by
+    /// <see cref="SelectWithVariate"/> with the reaction (RSSA-CR's lower bound).
+    /// </summary>
+    public void Add(int reaction, double value, double companion)
     {
         _values[reaction] = value;
+        _companions[reaction] = companion;
         if (value > 0) Insert(reaction, value);
     }
 
@@ -85,16 +117,35 @@ internal sealed class PropensityGroups
     /// updates the total and the group sum, and moves the reaction to its new group if needed.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Set(int reaction, double value)
+    public void Set(int reaction, double value) => Set(reaction, value, 0);
+
+    /// <summary><see cref="Set(int, double)"/> with a new <paramref name="companion"/> value (see <see cref="Add(int, double, double)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Set(int reaction, double value, double companion)
     {
         double old = _values[reaction];
-        if (old == value) return;
-        _values[reaction] = value;
-        _total += value - old;
         int from = _groupOf[reaction];
+        if (old == value)
+        {
+            if (_companions[reaction] != companion)
+            {
+                _companions[reaction] = companion;
+                if (_copies && from != NoGroup) _members[from][_slot[reaction]].Companion = companion;
+            }
+            return;
+        }
+        _values[reaction] = value;
+        _companions[reaction] = companion;
+        _total += value - old;
         int to = value > 0 ? Math.ILogB(value) + Offset : NoGroup;
         if (from == to)
         {
+            if (_copies)
+            {
+                ref var member = ref _members[from][_slot[reaction]];
+                member.Weight = value;
+                member.Companion = companion;
+            }
             _sums[from] += value - old;
             AddToCumulative(from, value - old);
             return;
@@ -121,7 +172,7 @@ internal sealed class PropensityGroups
             double sum = 0;
             var members = _members[g];
             int count = counts[g];
-            for (int i = 0; i < count; i++) sum += values[members[i]];
+            for (int i = 0; i < count; i++) sum += values[members[i].Reaction];
             _sums[g] = sum;
             total += sum;
         }
@@ -167,7 +218,7 @@ internal sealed class PropensityGroups
         int count = _counts[g];
         double bound = _bounds[g];
         int r;
-        do r = members[(int)(random.NextDouble() * count)];
+        do r = members[(int)(random.NextDouble() * count)].Reaction;
         while (random.NextDouble() * bound >= values[r]);
         return r;
     }
@@ -175,7 +226,8 @@ internal sealed class PropensityGroups
     /// <summary>
     /// Draws a reaction with probability weight / <see cref="Total"/> as <see cref="Select"/> does, but with one
     /// 64-bit draw per member try instead of two, and returns in <paramref name="u"/> a variate uniform on
-    /// [0, weight) of the chosen reaction, which RSSA reuses as its acceptance variate.
+    /// [0, weight) of the chosen reaction, which RSSA reuses as its acceptance variate, and in
+    /// <paramref name="companion"/> the reaction's companion value.
     /// </summary>
     /// <remarks>
     /// The try multiplies the draw v by the group's member count n as a 128-bit product: the high word
@@ -186,23 +238,24 @@ internal sealed class PropensityGroups
     /// </remarks>
     /// <returns>The reaction, or −1 when rounding put the target past the last group and every group is empty.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int SelectWithVariate(ref Xoshiro256StarStar random, out double u)
+    public int SelectWithVariate(ref Xoshiro256StarStar random, out double u, out double companion)
     {
+        Debug.Assert(_copies, "SelectWithVariate reads the member records' copies: create the groups with copies: true");
         int g = FindGroupCounting(random.NextDouble() * _total);
-        if (g < 0) { u = 0; return -1; }
+        if (g < 0) { u = 0; companion = 0; return -1; }
         var members = _members[g];
-        var values = _values;
         ulong count = (uint)_counts[g];
         double scale = _bounds[g] * (1.0 / (1UL << 53));
-        int r;
+        int k;
         do
         {
             ulong v = random.NextUInt64();
-            r = members[(int)HighWord(v, count)];
+            k = (int)HighWord(v, count);
             u = ((v * count) >> 11) * scale; // the low word of v·count: the leftover fraction
         }
-        while (u >= values[r]);
-        return r;
+        while (u >= members[k].Weight);
+        companion = members[k].Companion;
+        return members[k].Reaction;
     }
 
     // ⌊v·n / 2^64⌋ in a register (Math.BigMul's out parameter for the low word goes through memory).
@@ -260,7 +313,7 @@ internal sealed class PropensityGroups
         var members = _members[g];
         int count = _counts[g];
         if (members is null || count == members.Length) members = Grow(g);
-        members[count] = r;
+        members[count] = new Member { Reaction = r, Weight = a, Companion = _companions[r] };
         _slot[r] = count;
         _counts[g] = count + 1;
         _sums[g] += a;
@@ -273,10 +326,10 @@ internal sealed class PropensityGroups
     {
         var members = _members[g];
         int last = --_counts[g];
-        int moved = members[last];
+        var moved = members[last];
         int slot = _slot[r];
         members[slot] = moved;
-        _slot[moved] = slot;
+        _slot[moved.Reaction] = slot;
         // An empty group's sum is exactly zero, so rounding never makes an empty group selectable.
         _sums[g] = last == 0 ? 0 : _sums[g] - a;
         AddToCumulative(g, -a);
@@ -284,10 +337,10 @@ internal sealed class PropensityGroups
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int[] Grow(int g)
+    private Member[] Grow(int g)
     {
         var old = _members[g];
-        var grown = new int[Math.Max(8, old is null ? 0 : old.Length * 2)];
+        var grown = new Member[Math.Max(8, old is null ? 0 : old.Length * 2)];
         old?.CopyTo(grown, 0);
         _members[g] = grown;
         if (g < _low || g > _high)

@@ -103,8 +103,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
 
         private readonly double _relativeWidth, _minimumWidth;
         private readonly double[] _xLo, _xHi;   // fluctuation interval per species
-        private readonly double[] _lo;          // lower propensity bound per reaction
-        private readonly PropensityGroups _groups; // upper propensity bound per reaction, grouped
+        private readonly PropensityGroups _groups; // upper propensity bound per reaction, grouped, with the lower bound as its companion
         private readonly bool[] _exactKind;     // functional/expression: bounds are the propensity itself
         private readonly int[] _readerOffsets, _readers;       // species -> mass-action reactions reading it
         private readonly int[] _exactDepOffsets, _exactDeps;   // reaction -> exact-kind dependents
@@ -134,8 +133,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
             int n = network.ReactionCount, m = network.SpeciesCount;
             _xLo = new double[m];
             _xHi = new double[m];
-            _lo = new double[n];
-            _groups = new PropensityGroups(n);
+            _groups = new PropensityGroups(n, copies: true);
             _exactKind = new bool[n];
             for (int r = 0; r < n; r++) _exactKind[r] = network.Kinds[r] is PropensityKind.Functional or PropensityKind.Expression;
             _smooth = network.SmoothTime ? network.IsSmoothInTime : null;
@@ -207,7 +205,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         internal double IntervalHigh(int s) => _xHi[s];
 
         /// <summary>Lower propensity bound of reaction <paramref name="r"/>.</summary>
-        internal double LowerBound(int r) => _lo[r];
+        internal double LowerBound(int r) => _groups.Companion(r);
 
         /// <summary>Upper propensity bound of reaction <paramref name="r"/>.</summary>
         internal double UpperBound(int r) => _groups[r];
@@ -227,11 +225,10 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         {
             var groups = _groups;
             groups.Clear();
-            for (int r = 0; r < _lo.Length; r++)
+            for (int r = 0; r < Network.ReactionCount; r++)
             {
                 ComputeBounds(r, time, out double lo, out double up);
-                _lo[r] = lo;
-                groups.Add(r, up);
+                groups.Add(r, up, lo);
             }
             groups.Resum();
         }
@@ -313,7 +310,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                 // Composition–rejection over the upper bounds draws j ∝ a_up(j) with u uniform on
                 // [0, a_up(j)), which serves as the RSSA acceptance variate: accept when u < a_lo
                 // (squeeze) or u < a(x).
-                int j = groups.SelectWithVariate(ref Random, out double u);
+                int j = groups.SelectWithVariate(ref Random, out double u, out double lo);
                 if (j < 0)
                 {
                     // Only rounding residue is left in the total: re-sum it (exactly 0 when every group is empty).
@@ -329,10 +326,10 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                     double candidate = t + tau + exponentials / groups.Total;
                     if (candidate > WindowEnd) { _nextTime = candidate; _nextReaction = j; break; }
                     // u, uniform on [0, a_up), is the acceptance variate here too: accept with probability a(candidate)/a_up.
-                    accept = u < _lo[j] || u < BoundedPropensity(j, groups[j], candidate);
+                    accept = u < lo || u < BoundedPropensity(j, groups[j], candidate);
                     if (!accept) ThinningRejections++;
                 }
-                else accept = u < _lo[j] || u < (_terms is { } terms ? Product(in terms[j], x) : Network.Propensity(j, x, p, t));
+                else accept = u < lo || u < (_terms is { } terms ? Product(in terms[j], x) : Network.Propensity(j, x, p, t));
                 if (accept)
                 {
                     tau += exponentials / groups.Total;
@@ -373,6 +370,9 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
             var x = State;
             var changeOffsets = net.ChangeOffsets;
             var changeSpecies = net.ChangeSpecies;
+            var changeAmounts = net.ChangeAmounts;
+            var xLo = _xLo;
+            var xHi = _xHi;
             var readerOffsets = _readerOffsets;
             var readers = _readers;
             var exactDepOffsets = _exactDepOffsets;
@@ -387,14 +387,16 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                 _pending = false;
                 Time = t;
                 int r = _nextReaction;
-                net.Fire(r, x);
-
-                for (int k = changeOffsets[r]; k < changeOffsets[r + 1]; k++)
+                // The firing (CompiledNetwork.Fire over arrays held in locals: read through the network, they were reloaded
+                // from its fields on every change), then the intervals of the species it changed.
+                int from = changeOffsets[r], to = changeOffsets[r + 1];
+                for (int k = from; k < to; k++) x[changeSpecies[k]] += changeAmounts[k];
+                for (int k = from; k < to; k++)
                 {
                     int s = changeSpecies[k];
                     double v = x[s];
                     // Inside the interval nothing changes, unless the count fell to 0: then the point interval [0, 0].
-                    if (v >= _xLo[s] && v <= _xHi[s] && (v > 0 || _xHi[s] == 0)) continue;
+                    if (v >= xLo[s] && v <= xHi[s] && (v > 0 || xHi[s] == 0)) continue;
                     Recenter(s, v);
                     intervalUpdates++;
                     for (int i = readerOffsets[s]; i < readerOffsets[s + 1]; i++) UpdateBounds(readers[i], t);
@@ -412,8 +414,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         private void UpdateBounds(int j, double t)
         {
             ComputeBounds(j, t, out double lo, out double value);
-            _lo[j] = lo;
-            _groups.Set(j, value);
+            _groups.Set(j, value, lo);
         }
     }
 }
