@@ -6,6 +6,9 @@
 # 'Kernel.Bench throughput' runs REPEATS trajectories of each ALGORITHM, with the process's CPU time per run.
 # Both sides time only their firing loop (not reading or compiling the network). Build Kernel.Bench first:
 # dotnet build Kernel.Bench -c Release.
+# The last lines give, per algorithm, firings per CPU second over each round and over all rounds (total firings over
+# total CPU seconds; repeat 0 of each process, which includes compiling the code, is left out) and the ratio to
+# run_network's firings per CPU second over the same round or rounds.
 set -euo pipefail
 ROUNDS=$1; NET=$(realpath "$2"); TEND=$3; REPEATS=$4; shift 4
 BENCH=$(dirname "$(realpath "$0")")/../bin/Release/net10.0
@@ -18,5 +21,18 @@ for r in $(seq "$ROUNDS"); do
     awk -v r="$r" -v s="$seed" -v n="$steps" -v c="$cpu" 'BEGIN {printf "round %d run_network seed %d: %d firings, propagation %.2f CPU s = %.3f M firings/s\n", r, s, n, c, n / c / 1e6}'
   done
   (cd "$BENCH" && dotnet Kernel.Bench.dll throughput "$NET@$TEND" "$REPEATS" "$@" | grep " rep " | sed "s/^/round $r /")
-done
+done | tee "$OUT/log"
+awk '
+  / run_network seed / { f["run_network", $2] += $6; c["run_network", $2] += $9; names["run_network"] = 1; rounds[$2] = 1 }
+  / rep [0-9]+:/ && !/ rep 0:/ {
+    line = $0; sub(/.*CPU +/, "", line); split(line, w, " ");
+    n = $6; gsub(",", "", n); f[$3, $2] += n; c[$3, $2] += w[1]; names[$3] = 1 }
+  END {
+    for (a in names) if (a != "run_network") {
+      F = 0; C = 0; RF = 0; RC = 0; per = "";
+      for (r in rounds) {
+        F += f[a, r]; C += c[a, r]; RF += f["run_network", r]; RC += c["run_network", r];
+        if (c[a, r] > 0) per = per sprintf(" %.1fx", (f[a, r] / c[a, r]) / (f["run_network", r] / c["run_network", r])) }
+      printf "%s: %.2f M firings/CPU s, run_network %.2f: %.2fx over all rounds; per round:%s\n", a, F / C / 1e6, RF / RC / 1e6, (F / C) / (RF / RC), per }
+  }' "$OUT/log"
 rm -rf "$OUT"

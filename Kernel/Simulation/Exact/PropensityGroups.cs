@@ -40,9 +40,12 @@ internal sealed class PropensityGroups
     private readonly int _resumInterval;
     private readonly bool _copies;
     private int _low = GroupCount, _high = -1; // range of groups ever used
-    // Running sums of the group sums from _high down (entry k: groups _high … _high − k), padded with +∞ to whole
-    // vectors: SelectWithVariate's group is the number of entries ≤ its target, counted without a branch.
-    private double[] _cumulative = [];
+    // Running sums of the group sums from _top down (entry k: groups _top … _top − k), _top the highest group that was
+    // not empty when they were last built, padded with +∞ to whole vectors and at least FirstStage entries:
+    // SelectWithVariate's group is the number of entries ≤ its target, counted with vector compares.
+    private double[] _cumulative = EmptyCumulative();
+    private int _top = -1;
+    private const int FirstStage = 8; // entries counted first; the rest only when the target lies beyond them
     private double _total;
     private int _sinceResum;
 
@@ -184,20 +187,31 @@ internal sealed class PropensityGroups
     /// <summary>Recomputes the running sums of the group sums (<see cref="SelectWithVariate"/>'s search) from the sums.</summary>
     private void AccumulateGroups()
     {
-        int span = _high - _low + 1;
-        if (span <= 0) return;
-        int padded = (span + Vector256<double>.Count - 1) / Vector256<double>.Count * Vector256<double>.Count;
+        if (_high < _low) return;
+        int top = _high;
+        while (top > _low && _counts[top] == 0) top--; // groups above the highest non-empty one would only lengthen the count
+        _top = top;
+        int span = top - _low + 1;
+        int padded = Math.Max(FirstStage, (span + Vector256<double>.Count - 1) / Vector256<double>.Count * Vector256<double>.Count);
         if (_cumulative.Length != padded) _cumulative = new double[padded];
         double running = 0;
-        for (int k = 0; k < span; k++) _cumulative[k] = running += _sums[_high - k];
+        for (int k = 0; k < span; k++) _cumulative[k] = running += _sums[top - k];
         for (int k = span; k < padded; k++) _cumulative[k] = double.PositiveInfinity;
+    }
+
+    private static double[] EmptyCumulative()
+    {
+        var empty = new double[FirstStage];
+        Array.Fill(empty, double.PositiveInfinity);
+        return empty;
     }
 
     /// <summary>Adds <paramref name="delta"/> to the running sums that include group <paramref name="g"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddToCumulative(int g, double delta)
     {
-        var cumulative = _cumulative.AsSpan(_high - g, _high - _low + 1 - (_high - g));
+        if (g > _top) { AccumulateGroups(); return; } // a group above the running sums' top filled: rebuild them (its sum is set)
+        var cumulative = _cumulative.AsSpan(_top - g, _top - _low + 1 - (_top - g));
         for (int k = 0; k < cumulative.Length; k++) cumulative[k] += delta;
     }
 
@@ -291,11 +305,15 @@ internal sealed class PropensityGroups
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int FindGroupCounting(double target)
     {
+        // The first FirstStage groups from the top hold most of the total in the networks measured (egfr_net 92 %,
+        // multisite2 99 %): the rest is counted only when the target lies beyond them, a branch that is mostly predicted.
         var vectors = MemoryMarshal.Cast<double, Vector256<double>>(_cumulative.AsSpan());
         var t = Vector256.Create(target);
-        int below = 0;
-        foreach (var v in vectors) below += BitOperations.PopCount(Vector256.LessThanOrEqual(v, t).ExtractMostSignificantBits());
-        int g = _high - below;
+        int below = BitOperations.PopCount(Vector256.LessThanOrEqual(vectors[0], t).ExtractMostSignificantBits())
+                  + BitOperations.PopCount(Vector256.LessThanOrEqual(vectors[1], t).ExtractMostSignificantBits());
+        if (below == FirstStage)
+            for (int k = 2; k < vectors.Length; k++) below += BitOperations.PopCount(Vector256.LessThanOrEqual(vectors[k], t).ExtractMostSignificantBits());
+        int g = _top - below;
         if (g < _low || _counts[g] == 0) return FindGroup(target);
         return g;
     }
