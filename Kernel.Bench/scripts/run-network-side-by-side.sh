@@ -1,6 +1,11 @@
 #!/bin/bash
 # BioNetGen's run_network and this repository's exact SSA, taking turns on one network.
-# Usage: RUN_NETWORK=/path/to/run_network [RNRUNS=2] run-network-side-by-side.sh ROUNDS NET.net T_END REPEATS ALGORITHM...
+# Usage: RUN_NETWORK=/path/to/run_network [RNRUNS=2] [CPU=k] run-network-side-by-side.sh ROUNDS NET.net T_END REPEATS ALGORITHM...
+# CPU=k runs both on core k only (taskset): on a virtual machine the cores need not be alike (on the 2-core build
+# machine one ran both programs 25-40 % slower than the other), and a process that lands on either mixes them. With
+# one core the runtime's tiered compilation put the trial loop's optimized code in place only after ~2.5 s (its
+# call-counting delay, 100 ms, kept being extended); DOTNET_TC_CallCountingDelayMs=0 is then set so that repeat 1 on
+# runs the code the later repeats run.
 # run_network (BioNetGen's bng2/Network3, built separately with -O3; nothing of it is in this repository) runs
 # its direct method ('-p ssa') RNRUNS times per round and reports the CPU seconds of its propagation; then
 # 'Kernel.Bench throughput' runs REPEATS trajectories of each ALGORITHM, with the process's CPU time per run.
@@ -13,14 +18,15 @@ set -euo pipefail
 ROUNDS=$1; NET=$(realpath "$2"); TEND=$3; REPEATS=$4; shift 4
 BENCH=$(dirname "$(realpath "$0")")/../bin/Release/net10.0
 OUT=$(mktemp -d)
+PIN=(); if [ -n "${CPU:-}" ]; then PIN=(taskset -c "$CPU"); export DOTNET_TC_CallCountingDelayMs=0; fi
 for r in $(seq "$ROUNDS"); do
   for s in $(seq "${RNRUNS:-2}"); do
     seed=$((41 + s + 2 * r))
-    log=$("$RUN_NETWORK" -o "$OUT/rn" -p ssa -h "$seed" --cdat 0 --fdat 0 "$NET" "$TEND" 1 2>&1)
+    log=$("${PIN[@]}" "$RUN_NETWORK" -o "$OUT/rn" -p ssa -h "$seed" --cdat 0 --fdat 0 "$NET" "$TEND" 1 2>&1)
     steps=$(awk '/TOTAL STEPS/ {print $3}' <<< "$log"); cpu=$(awk '/Propagation took/ {print $3}' <<< "$log")
     awk -v r="$r" -v s="$seed" -v n="$steps" -v c="$cpu" 'BEGIN {printf "round %d run_network seed %d: %d firings, propagation %.2f CPU s = %.3f M firings/s\n", r, s, n, c, n / c / 1e6}'
   done
-  (cd "$BENCH" && dotnet Kernel.Bench.dll throughput "$NET@$TEND" "$REPEATS" "$@" | grep " rep " | sed "s/^/round $r /")
+  (cd "$BENCH" && "${PIN[@]}" dotnet Kernel.Bench.dll throughput "$NET@$TEND" "$REPEATS" "$@" | grep " rep " | sed "s/^/round $r /")
 done | tee "$OUT/log"
 awk '
   / run_network seed / { f["run_network", $2] += $6; c["run_network", $2] += $9; names["run_network"] = 1; rounds[$2] = 1 }

@@ -284,10 +284,6 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         /// Runs rejection trials until one is accepted: the pending firing is its reaction at the
         /// current time plus the sum of the trials' Exp(Σa_up) waiting times.
         /// </summary>
-        // Fully optimized from the first call, as AdvanceCore: tiered compilation ran these loops for the first
-        // trajectories in tier-0 and OSR code and then, depending on the profile it had seen, in final code that
-        // differed by up to 30 % in speed between processes (docs/performance.md).
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void DrawNext()
         {
             var x = State;
@@ -363,7 +359,6 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
         }
 
         // Hot loop rule: no allocation, no virtual calls; rare paths (group growth, rounding, tightening) in helpers.
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override long AdvanceCore(double horizon, long maxEvents)
         {
             var net = Network;
