@@ -84,7 +84,7 @@ internal sealed class PropensityGroups
     /// <summary>The weight of reaction <paramref name="reaction"/>.</summary>
     public double this[int reaction] => _values[reaction];
 
-    /// <summary>The companion value of reaction <paramref name="reaction"/> (<see cref="Add(int, double, double)"/>).</summary>
+    /// <summary>The companion value of reaction <paramref name="reaction"/> (<see cref="Add(int, double, double)"/>); kept only with copies, else 0.</summary>
     public double Companion(int reaction) => _companions[reaction];
 
     /// <summary>Sets every weight to 0 and empties every group (the total is left to <see cref="Resum"/>).</summary>
@@ -111,7 +111,7 @@ internal sealed class PropensityGroups
     public void Add(int reaction, double value, double companion)
     {
         _values[reaction] = value;
-        _companions[reaction] = companion;
+        if (_copies) _companions[reaction] = companion;
         if (value > 0) Insert(reaction, value);
     }
 
@@ -130,15 +130,15 @@ internal sealed class PropensityGroups
         int from = _groupOf[reaction];
         if (old == value)
         {
-            if (_companions[reaction] != companion)
+            if (_copies && _companions[reaction] != companion)
             {
                 _companions[reaction] = companion;
-                if (_copies && from != NoGroup) _members[from][_slot[reaction]].Companion = companion;
+                if (from != NoGroup) _members[from][_slot[reaction]].Companion = companion;
             }
             return;
         }
         _values[reaction] = value;
-        _companions[reaction] = companion;
+        if (_copies) _companions[reaction] = companion;
         _total += value - old;
         int to = value > 0 ? Math.ILogB(value) + Offset : NoGroup;
         if (from == to)
