@@ -115,6 +115,7 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
 
         // a = Rate·(x[I]·WI + BI)·(x[J]·WJ + BJ): x[I]·1 + 0 = x[I], x·0 + 1 = 1 and x·1 − 1 = x − 1 are exact, so the product is
         // CompiledNetwork.Propensity's c, c·x, c·x·y or c·x·(x − 1), bit for bit, without its branch on the kind (an indirect jump).
+        // (MassActionTable's c·x[i]·(x[j] − s) needs a state with a trailing slot holding 1; the counts and the intervals read here have none.)
         private readonly record struct Term(double Rate, int I, int J, double WI, double BI, double WJ, double BJ);
 
         /// <summary>Interval updates since the last reset (for tests and measurements).</summary>
