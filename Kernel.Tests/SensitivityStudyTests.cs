@@ -144,6 +144,35 @@ public class SensitivityStudyTests
     }
 
     [Fact]
+    public async Task CoupledStudy_WithAnEngineThatCannotResumeCells_IsRefusedInOneLine()
+    {
+        // population and sensitivity share this refusal (EngineOptions.RefusesCoupledStudy): a shared ligand pool needs
+        // cells that pause at every coupling time, which the batch engine's cells cannot.
+        string study = Path.Combine(AppContext.BaseDirectory, "Reactions", "il2", "tissue.study");
+        string dir = Path.Combine(Path.GetTempPath(), "stochastic-sens-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            foreach (var args in new[]
+            {
+                new[] { "population", study, "--method", "batch", "--out", Path.Combine(dir, "p") },
+                ["sensitivity", study, "--param", "K_tcf_rep=250:1000:log", "--method", "batch", "--trajectories", "2", "--out", Path.Combine(dir, "s")],
+            })
+            {
+                var (code, _, error) = await CliHarness.Run(args);
+                Assert.Equal(1, code);
+                Assert.Single(error.Trim().Split('\n'));
+                Assert.Contains("error: the study has a shared ligand pool, which needs cells that pause and resume; use --method ", error);
+                Assert.Contains(", not batch", error);
+                Assert.False(Directory.Exists(Path.Combine(dir, args[0] == "population" ? "p" : "s")));
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task CommandWritesTheDesignIndicesAndPlots()
     {
         string dir = Path.Combine(Path.GetTempPath(), "stochastic-sens-" + Guid.NewGuid().ToString("N"));

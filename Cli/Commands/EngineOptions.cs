@@ -39,6 +39,17 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
         });
     }
 
+    /// <summary>
+    /// True, after writing the one-line error, when <paramref name="study"/> couples the cells of a well (a shared ligand
+    /// pool or a lineage block) and <paramref name="method"/>'s cells cannot pause and resume, as that needs.
+    /// </summary>
+    public static bool RefusesCoupledStudy(Study study, SimulationMethod method, TextWriter error)
+    {
+        if (study.WellCoupling is not { } coupledBy || method.ResumesCells) return false;
+        error.WriteLine($"error: the study has a {coupledBy}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {method.Name}");
+        return true;
+    }
+
     /// <summary>A <c>--method</c> option offering <paramref name="choices"/> from the catalog, each listed with its summary.</summary>
     public static Option<string> MethodOption(IReadOnlyList<SimulationMethod> choices, string description, string defaultName)
     {

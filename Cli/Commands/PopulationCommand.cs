@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Stochastic.Methods;
 using Stochastic.Formats;
 using Stochastic.Model;
 using Stochastic.Population;
@@ -51,16 +50,12 @@ internal static class PopulationCommand
             study.RequireScenarios(parse.GetValue(scenarios) ?? [], "--scenario");
             var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine)
                 with { Coupling = parse.GetValue(coupling), HistoryRoots = parse.GetValue(historyRoots) };
-            if (study.Settings.LigandPool is null && study.Lineage is null && options.Coupling is not null)
+            if (study.WellCoupling is null && options.Coupling is not null)
             {
                 error.WriteLine("error: --coupling needs a study with a 'ligand_pool' setting or a 'lineage' block (docs/study-files.md)");
                 return CliApp.InputError;
             }
-            if (study.WellCoupling is { } coupledBy && !options.Method.ResumesCells)
-            {
-                error.WriteLine($"error: the study has a {coupledBy}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
-                return CliApp.InputError;
-            }
+            if (EngineOptions.RefusesCoupledStudy(study, options.Method, error)) return CliApp.InputError;
             int n = options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells;
             int scenarioCount = options.Scenarios is { Count: > 0 } s ? s.Count : study.Scenarios.Length;
             long total = (long)n * scenarioCount * study.CellTypes.Length;

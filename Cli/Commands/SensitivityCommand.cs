@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using Stochastic.Formats;
-using Stochastic.Methods;
 using Stochastic.Model;
 using Stochastic.Population;
 using Stochastic.Sensitivity;
@@ -100,11 +99,7 @@ internal static class SensitivityCommand
                 }
                 options = options with { CellTypes = typeNames };
             }
-            if (!curves && study.WellCoupling is { } coupled && !options.Method.ResumesCells)
-            {
-                error.WriteLine($"error: the study has a {coupled}, which needs cells that pause and resume; use --method {string.Join(", ", MethodCatalog.All.Where(m => m.ResumesCells).Select(m => m.Name))}, not {options.Method.Name}");
-                return Task.FromResult(CliApp.InputError);
-            }
+            if (!curves && EngineOptions.RefusesCoupledStudy(study, options.Method, error)) return Task.FromResult(CliApp.InputError);
             int replicates = parse.GetValue(bootstrap);
             var runner = new StudySensitivity(study, options, ranges, doseDesign);
             bool morris = parse.GetValue(design) == "morris";
