@@ -332,7 +332,10 @@ public sealed class CompiledNetwork
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Fire(int r, double[] x)
     {
-        for (int k = ChangeOffsets[r]; k < ChangeOffsets[r + 1]; k++) x[ChangeSpecies[k]] += ChangeAmounts[k];
+        // The arrays in locals: read through the fields, they were reloaded after every store into x.
+        var species = ChangeSpecies;
+        var amounts = ChangeAmounts;
+        for (int k = ChangeOffsets[r], end = ChangeOffsets[r + 1]; k < end; k++) x[species[k]] += amounts[k];
     }
 
     /// <summary>Writes the recorded outputs of state <paramref name="x"/> into <paramref name="outputs"/>.</summary>

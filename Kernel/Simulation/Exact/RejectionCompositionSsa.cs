@@ -383,8 +383,9 @@ internal sealed class RejectionCompositionSsa : IExactAlgorithm
                 _pending = false;
                 Time = t;
                 int r = _nextReaction;
-                // The firing (CompiledNetwork.Fire over arrays held in locals: read through the network, they were reloaded
-                // from its fields on every change), then the intervals of the species it changed.
+                // The firing, as CompiledNetwork.Fire does it, but over the arrays this loop holds in locals (calling Fire,
+                // which reads them from the network's fields on every firing, measured 2 % slower on egfr_net), then the
+                // intervals of the species it changed.
                 int from = changeOffsets[r], to = changeOffsets[r + 1];
                 for (int k = from; k < to; k++) x[changeSpecies[k]] += changeAmounts[k];
                 for (int k = from; k < to; k++)
