@@ -45,7 +45,8 @@ internal sealed class PropensityGroups
     // SelectWithVariate's group is the number of entries ≤ its target, counted with vector compares.
     private double[] _cumulative = EmptyCumulative();
     private int _top = -1;
-    private const int FirstStage = 8; // entries counted first; the rest only when the target lies beyond them
+    // Entries counted first, two vectors (FindGroupCounting reads vectors 0 and 1); the rest only when the target lies beyond them.
+    private static int FirstStage => 2 * Vector256<double>.Count;
     private double _total;
     private int _sinceResum;
 
