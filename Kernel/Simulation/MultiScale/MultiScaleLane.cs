@@ -102,9 +102,7 @@ internal sealed class MultiScaleLane
     // Hot: runs once per exact firing per lane. The lane's total takes each propensity change in turn.
     public bool Fire(int j, double time)
     {
-        double total = Total;
-        _cell.Fire(j, time, ref total);
-        Total = total;
+        Total = _cell.Fire(j, time, Total);
         ExactFirings++;
         if (++_sinceResum >= ResumInterval || Total <= 0) Resum();
         if (_cell.PartitionDue())

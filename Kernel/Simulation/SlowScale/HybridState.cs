@@ -194,12 +194,14 @@ internal sealed class HybridState
     /// <summary>
     /// Fires slow reaction <paramref name="j"/> once at <paramref name="time"/> and updates the propensities
     /// it changes, adding each change of an exact one to <paramref name="sum"/> in turn (a leaped one's goes
-    /// into its integral: its propensity is piecewise constant between exact firings).
+    /// into its integral: its propensity is piecewise constant between exact firings); returns the sum.
     /// </summary>
     // Hot: once per exact firing. Only the propensities a firing or a reservoir refresh changes are
     // evaluated (the dependency graph). Inlined into each engine's loop, as it was written there before.
+    // The sum goes in and out by value: passed by reference it lived on the stack, and each change's
+    // addition waited for the store of the one before (the hottest instruction of the scalar engine's loop).
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Fire(int j, double time, ref double sum)
+    public double Fire(int j, double time, double sum)
     {
         var plan = _plan;
         var full = plan.Full;
@@ -212,15 +214,16 @@ internal sealed class HybridState
         for (int k = plan.DependencyOffsets[j]; k < plan.DependencyOffsets[j + 1]; k++)
         {
             int d = deps[k];
-            Set(d, full.Propensity(slow[d], x, p, time), time, ref sum);
+            sum = Set(d, full.Propensity(slow[d], x, p, time), time, sum);
         }
         if (touched)
         {
             _reservoirs.Settle(State, x);
             foreach (int r in _reservoirs.Refreshed)
-                foreach (int d in plan.RefreshReaders[r]) Set(d, full.Propensity(slow[d], x, p, time), time, ref sum);
+                foreach (int d in plan.RefreshReaders[r]) sum = Set(d, full.Propensity(slow[d], x, p, time), time, sum);
         }
-        foreach (int d in plan.TimeDependent) Set(d, full.Propensity(slow[d], x, p, time), time, ref sum);
+        foreach (int d in plan.TimeDependent) sum = Set(d, full.Propensity(slow[d], x, p, time), time, sum);
+        return sum;
     }
 
     /// <summary>After an exact firing: true when nothing has been leaped for <see cref="CheckInterval"/> firings, and the partition is due again.</summary>
@@ -298,20 +301,21 @@ internal sealed class HybridState
         }
     }
 
-    // Sets slow reaction d's propensity at time t: in the column, its change added to `sum`, or, for a
-    // leaped reaction, into its integral.
+    // Sets slow reaction d's propensity at time t: in the column, returning `sum` plus its change, or, for a
+    // leaped reaction, into its integral, returning `sum` unchanged.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Set(int d, double value, double t, ref double sum)
+    private double Set(int d, double value, double t, double sum)
     {
         if (_leaped[d])
         {
             _integral[d] += _aLeap[d] * (t - _since[d]);
             _since[d] = t;
             _aLeap[d] = value;
-            return;
+            return sum;
         }
         ref double a = ref _a[d * _width + _lane];
         sum += value - a;
         a = value;
+        return sum;
     }
 }

@@ -195,9 +195,7 @@ public sealed class SlowScaleSimulator : RunningTotalSimulator
                 _sinceResum = 0;
                 continue;
             }
-            double delta = 0;
-            cell.Fire(j, t, ref delta);
-            total += delta;
+            total += cell.Fire(j, t, 0);
             fired++;
             if (++_sinceResum >= ResumInterval || total <= 0)
             {
