@@ -276,7 +276,49 @@ public sealed class CompiledNetwork
         return terms;
     }
 
-    private readonly record struct PropensityTerm(double Rate, int Reactant1, int Reactant2, PropensityKind Kind);
+    /// <summary>A propensity of one of the four mass-action kinds: its rate, reactants and kind (one cache line per reaction).</summary>
+    internal readonly record struct PropensityTerm(double Rate, int Reactant1, int Reactant2, PropensityKind Kind);
+
+    /// <summary>
+    /// For a reaction whose rate law reads only parameters (a ligand's capture rate at the cell's dose, say: no
+    /// species, no time, no continuous variable) and whose reactants fit a mass-action kind: that kind and
+    /// its reactants, the rate left to fill with <see cref="RateAt"/>; null otherwise. An engine that holds a
+    /// cell's parameters fixed between restarts evaluates the rate law once per restart instead of at every
+    /// update of the propensity, and <see cref="PropensityAtRate"/> gives bit for bit the value
+    /// <see cref="Propensity"/> would.
+    /// </summary>
+    internal PropensityTerm? ParameterRateTerm(int r)
+    {
+        if (Kinds[r] != PropensityKind.Functional || IsSmoothInTime[r]) return null;
+        foreach (var symbol in ExpressionEvaluator.Symbols(RateExpressions[r]))
+            if (symbol.Kind is SymbolKind.Species or SymbolKind.Time) return null;
+        int first = ReactantOffsets[r], count = ReactantOffsets[r + 1] - first;
+        // The kinds whose product MassAction forms as SlowPropensity's loop does: rate·x₁·x₂ in reactant order, a·(a − 1).
+        return count switch
+        {
+            0 => new PropensityTerm(double.NaN, 0, 0, PropensityKind.Constant),
+            1 when ReactantMultiplicities[first] == 1 => new PropensityTerm(double.NaN, ReactantSpecies[first], 0, PropensityKind.Unimolecular),
+            1 when ReactantMultiplicities[first] == 2 => new PropensityTerm(double.NaN, ReactantSpecies[first], 0, PropensityKind.Homodimer),
+            2 when ReactantMultiplicities[first] == 1 && ReactantMultiplicities[first + 1] == 1 =>
+                new PropensityTerm(double.NaN, ReactantSpecies[first], ReactantSpecies[first + 1], PropensityKind.Bimolecular),
+            _ => null,
+        };
+    }
+
+    /// <summary>The rate of <see cref="PropensityKind.Functional"/> reaction <paramref name="r"/>: its rate law times its statistical factor.</summary>
+    internal double RateAt(int r, double[] x, double[] parameters, double t) => RateFunctions[r]!(x, parameters, t) * StatisticalFactors[r];
+
+    /// <summary>
+    /// Propensity of reaction <paramref name="r"/> from <paramref name="term"/> (a <see cref="ParameterRateTerm"/> with
+    /// its rate filled); negative or not finite throws as <see cref="Propensity"/> does.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal double PropensityAtRate(in PropensityTerm term, int r, double[] x, double t)
+    {
+        MassAction(in term, x, out double value);
+        if (!(value >= 0) || double.IsInfinity(value)) ThrowHelper.BadPropensity(ReactionNames[r], value, t);
+        return value;
+    }
 
     /// <summary>
     /// Propensity of reaction <paramref name="r"/> in state <paramref name="x"/> at time
@@ -313,7 +355,7 @@ public sealed class CompiledNetwork
         double value = Kinds[r] switch
         {
             PropensityKind.MassAction => RateConstants[r],
-            PropensityKind.Functional => RateFunctions[r]!(x, parameters, t) * StatisticalFactors[r],
+            PropensityKind.Functional => RateAt(r, x, parameters, t),
             _ => RateFunctions[r]!(x, parameters, t),
         };
         if (Kinds[r] != PropensityKind.Expression)

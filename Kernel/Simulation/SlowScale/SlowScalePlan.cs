@@ -54,6 +54,7 @@ internal sealed class SlowScalePlan
             }
         }
         TimeDependent = [.. timeDependent];
+        ParameterRates = [.. Slow.Select(r => full.ParameterRateTerm(r))];
         var readersOfReduced = Enumerable.Range(0, ny).Select(_ => new SortedSet<int>()).ToArray();
         for (int s = 0; s < full.SpeciesCount; s++)
             if (Kind[map[s]] is SpeciesKind.Plain or SpeciesKind.GroupTotal) readersOfReduced[map[s]].UnionWith(readers[s]);
@@ -117,6 +118,11 @@ internal sealed class SlowScalePlan
     public int[][] RefreshReaders { get; }
     /// <summary>Slow reactions whose rate law reads time.</summary>
     public int[] TimeDependent { get; }
+    /// <summary>
+    /// Per slow reaction, for a rate law that reads only parameters, its mass-action form with the rate left
+    /// to fill (<see cref="CompiledNetwork.ParameterRateTerm"/>); null for the others.
+    /// </summary>
+    public CompiledNetwork.PropensityTerm?[] ParameterRates { get; }
     /// <summary>g_i of the ε rule per reduced species.</summary>
     public double[] Order { get; }
 }
