@@ -72,9 +72,7 @@ public class HybridStateTests
                 t = next;
                 int r = LinearSearch.Select(own, random.NextDouble() * total);
                 if (r < 0) break;
-                double a = 0.5, b = 0.5;
-                scalar.Fire(r, t, ref a);
-                laned.Fire(r, t, ref b);
+                double a = scalar.Fire(r, t, 0.5), b = laned.Fire(r, t, 0.5);
                 Assert.Equal(BitConverter.DoubleToInt64Bits(a), BitConverter.DoubleToInt64Bits(b));
                 Assert.Equal(scalar.PartitionDue(), laned.PartitionDue());
                 exact++;
