@@ -40,9 +40,10 @@ internal sealed class HybridState
     // (the rows themselves when they are one lane wide).
     private readonly double[] _a, _evaluated;
     // Per slow reaction whose rate law reads only parameters (ligand capture at the cell's dose, CD25 joining
-    // a complex): its mass-action form with the rate at this cell's parameters, filled at every restart and
-    // partition (the parameters change only at a restart). Such laws were ~95% of the rate-law calls of the
-    // IL-2 model's dependency updates. NaN until filled, so a missed fill throws instead of reading 0.
+    // a complex): its mass-action form with the rate at this cell's parameters, filled at every restart (the
+    // parameters change only at a restart: a new run, a resumed cell, an event, a window's end). Such laws were
+    // ~95% of the rate-law calls of the IL-2 model's dependency updates. NaN until filled, so a missed fill
+    // throws instead of reading 0.
     private readonly CompiledNetwork.PropensityTerm[] _rates;
     private readonly bool[] _hasRate;
     private readonly int _lane, _width;
@@ -124,7 +125,7 @@ internal sealed class HybridState
         FillRates();
     }
 
-    // The rates of the rate laws that read only parameters, at the cell's parameters.
+    // The rates of the rate laws that read only parameters, at the cell's parameters (they read no time: 0 is passed).
     private void FillRates()
     {
         var full = _plan.Full;
@@ -162,7 +163,6 @@ internal sealed class HybridState
     {
         var slow = _plan.Slow;
         var a = _evaluated;
-        FillRates();
         for (int j = 0; j < slow.Length; j++) a[j] = Propensity(j, time);
         LeapEnd = double.PositiveInfinity;
         if (_partition is not null)
