@@ -289,9 +289,7 @@ public sealed class CompiledNetwork
     /// </summary>
     internal PropensityTerm? ParameterRateTerm(int r)
     {
-        if (Kinds[r] != PropensityKind.Functional || IsSmoothInTime[r]) return null;
-        foreach (var symbol in ExpressionEvaluator.Symbols(RateExpressions[r]))
-            if (symbol.Kind is SymbolKind.Species or SymbolKind.Time) return null;
+        if (!RateReadsOnlyParameters(r) || IsSmoothInTime[r]) return null;
         int first = ReactantOffsets[r], count = ReactantOffsets[r + 1] - first;
         // The kinds whose product MassAction forms as SlowPropensity's loop does: rate·x₁·x₂ in reactant order, a·(a − 1).
         return count switch
@@ -304,6 +302,11 @@ public sealed class CompiledNetwork
             _ => null,
         };
     }
+
+    /// <summary>Whether reaction <paramref name="r"/> has a functional rate law that reads neither species nor time (its value moves only with the parameters).</summary>
+    internal bool RateReadsOnlyParameters(int r) =>
+        Kinds[r] == PropensityKind.Functional
+        && !ExpressionEvaluator.Symbols(RateExpressions[r]).Any(q => q.Kind is SymbolKind.Species or SymbolKind.Time);
 
     /// <summary>The rate of <see cref="PropensityKind.Functional"/> reaction <paramref name="r"/>: its rate law times its statistical factor.</summary>
     internal double RateAt(int r, double[] x, double[] parameters, double t) => RateFunctions[r]!(x, parameters, t) * StatisticalFactors[r];

@@ -49,8 +49,7 @@ internal sealed class ExactDecays
             bool constant = full.Kinds[r] switch
             {
                 PropensityKind.Unimolecular => true,
-                PropensityKind.Functional => !Expressions.ExpressionEvaluator.Symbols(full.RateExpressions[r])
-                    .Any(q => q.Kind is Expressions.SymbolKind.Species or Expressions.SymbolKind.Time),
+                PropensityKind.Functional => full.RateReadsOnlyParameters(r),
                 _ => false,
             };
             int first = full.ReactantOffsets[r];
