@@ -292,15 +292,9 @@ public sealed class CompiledNetwork
         if (!RateReadsOnlyParameters(r) || IsSmoothInTime[r]) return null;
         int first = ReactantOffsets[r], count = ReactantOffsets[r + 1] - first;
         // The kinds whose product MassAction forms as SlowPropensity's loop does: rate·x₁·x₂ in reactant order, a·(a − 1).
-        return count switch
-        {
-            0 => new PropensityTerm(double.NaN, 0, 0, PropensityKind.Constant),
-            1 when ReactantMultiplicities[first] == 1 => new PropensityTerm(double.NaN, ReactantSpecies[first], 0, PropensityKind.Unimolecular),
-            1 when ReactantMultiplicities[first] == 2 => new PropensityTerm(double.NaN, ReactantSpecies[first], 0, PropensityKind.Homodimer),
-            2 when ReactantMultiplicities[first] == 1 && ReactantMultiplicities[first + 1] == 1 =>
-                new PropensityTerm(double.NaN, ReactantSpecies[first], ReactantSpecies[first + 1], PropensityKind.Bimolecular),
-            _ => null,
-        };
+        var kind = NetworkCompiler.MassActionKind(ReactantMultiplicities.AsSpan(first, count));
+        if (kind == PropensityKind.MassAction) return null;
+        return new PropensityTerm(double.NaN, count > 0 ? ReactantSpecies[first] : 0, count > 1 ? ReactantSpecies[first + 1] : 0, kind);
     }
 
     /// <summary>Whether reaction <paramref name="r"/> has a functional rate law that reads neither species nor time (its value moves only with the parameters).</summary>

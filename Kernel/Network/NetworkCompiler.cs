@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.InteropServices;
 using Stochastic.Expressions;
 using Stochastic.Model;
 
@@ -81,14 +82,7 @@ public static class NetworkCompiler
                 if (!double.IsFinite(k) || k < 0)
                     errors.Add(reaction.Position, $"rate constant of reaction '{ReactionName(model, reaction)}' is {Describe(k)}; it must be finite and non-negative");
                 rateConstants[r] = k * reaction.StatisticalFactor;
-                kinds[r] = distinctCount switch
-                {
-                    0 => PropensityKind.Constant,
-                    1 when reactantMultiplicities[firstReactant] == 1 => PropensityKind.Unimolecular,
-                    1 when reactantMultiplicities[firstReactant] == 2 => PropensityKind.Homodimer,
-                    2 when reactantMultiplicities[firstReactant] == 1 && reactantMultiplicities[firstReactant + 1] == 1 => PropensityKind.Bimolecular,
-                    _ => PropensityKind.MassAction,
-                };
+                kinds[r] = MassActionKind(CollectionsMarshal.AsSpan(reactantMultiplicities).Slice(firstReactant, distinctCount));
                 if (distinctCount > 0) reactant1[r] = reactantSpecies[firstReactant];
                 if (distinctCount > 1) reactant2[r] = reactantSpecies[firstReactant + 1];
             }
@@ -360,4 +354,17 @@ public static class NetworkCompiler
         return $"{Side(reactants)} -> {Side(products)}";
         string Side(ReadOnlySpan<int> list) => list.Length == 0 ? "0" : string.Join(" + ", list.ToArray().Select(speciesName));
     }
+
+    /// <summary>
+    /// The mass-action kind of a reaction whose distinct reactants come with <paramref name="multiplicities"/>:
+    /// constant, unimolecular, homodimer or bimolecular, else the general <see cref="PropensityKind.MassAction"/>.
+    /// </summary>
+    internal static PropensityKind MassActionKind(ReadOnlySpan<int> multiplicities) => multiplicities switch
+    {
+        [] => PropensityKind.Constant,
+        [1] => PropensityKind.Unimolecular,
+        [2] => PropensityKind.Homodimer,
+        [1, 1] => PropensityKind.Bimolecular,
+        _ => PropensityKind.MassAction,
+    };
 }
