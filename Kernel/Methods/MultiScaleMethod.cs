@@ -17,9 +17,10 @@ internal sealed class MultiScaleMethod(SimdWidth width = SimdWidth.Auto) : Simul
     public override string Name => "multiscale";
     public override string Summary => "slow-scale SSA with hybrid leaping, one cell per SIMD lane; --theta, --leap as slow-scale";
     public override string Paper => "Cao, Gillespie & Petzold 2005 (slow-scale SSA), 2006 (ε rule); Puchałka & Kierzek 2004 (hybrid); Philox4x32-10 lanes (Salmon et al. 2011)";
-    public override string WhenToUse => "populations of a stiff receptor model without a ligand pool or lineages (the IL-2 study): the slow-scale hybrid's approximation, other random numbers; as fast as slow-scale on the IL-2 study (docs/performance.md)";
+    public override string WhenToUse => "populations of a stiff receptor model (the IL-2 studies, with a ligand pool and lineages too): the slow-scale hybrid's approximation, other random numbers; no faster than slow-scale on the IL-2 studies (docs/performance.md)";
     public override MethodNeeds Needs => MethodNeeds.SlowScale | MethodNeeds.Epsilon;
     public override bool SimulatesCells => true;
+    public override bool ResumesCells => true;
     public override int CellBlockSize => 64;
 
     public override EnsembleResult RunEnsemble(ReactionModel model, CompiledNetwork network, EnsembleOptions options, MethodSettings settings,

@@ -19,7 +19,7 @@ public sealed class CellCheckpoint : IWellStateStore
 {
     /// <summary>The manifest's file name.</summary>
     public const string ManifestName = "manifest.json";
-    private const string Format = "stochastic checkpoint 1";
+    private const string Format = "stochastic checkpoint 2";
 
     private readonly object _lock = new();
     private readonly List<(string File, int Cells)> _parts = [];

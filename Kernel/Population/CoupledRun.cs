@@ -141,30 +141,48 @@ internal sealed class CoupledRun
         WellResumption.Recheck(Criterion, Sampler, Study, scenario, scenarioIndex, seed, Cells, Network.Parameters.Length, Network.SpeciesCount);
 
     /// <summary>
-    /// One interval's parallel step: <paramref name="advance"/>(i, engine, scratch) for each of <paramref name="count"/>
-    /// cells of well <paramref name="scenarioIndex"/>, in chunks of <paramref name="blockSize"/> on the run's threads,
-    /// each cell (of cell type <paramref name="typeOf"/>(i)) on an engine of its group's kind rented for the chunk, with a
-    /// worker's <paramref name="scratch"/>; each advance's work is added to its group's <see cref="PopulationGroup.Cost"/>
-    /// for <paramref name="span"/> of cell-time. False when the run was cancelled; a cell's error is thrown as itself.
+    /// One interval's parallel step: each of <paramref name="count"/> cells of well <paramref name="scenarioIndex"/>
+    /// (cell i: paused cell <paramref name="cellOf"/>(i), of cell type <paramref name="typeOf"/>(i), with parameter row
+    /// <paramref name="rowOf"/>(i) of <paramref name="parameters"/>) is advanced through <paramref name="stops"/>, then
+    /// <paramref name="after"/>(i, engine, its outputs at the stops, scratch) runs for it. The cells go in chunks of
+    /// <paramref name="blockSize"/> on the run's threads; a chunk's cells of one type advance together on an engine of
+    /// their group's kind rented for the chunk (<see cref="IResumableCellSimulator.AdvanceMany"/>: one per lane on the
+    /// multi-scale engine), with a worker's <paramref name="scratch"/>; the work is added to the group's
+    /// <see cref="PopulationGroup.Cost"/> for <paramref name="span"/> of cell-time per cell. False when the run was
+    /// cancelled; a cell's error is thrown as itself.
     /// </summary>
-    public bool Advance<TScratch>(IReadOnlyList<PopulationGroup> groups, int scenarioIndex, int count, int blockSize, Func<int, int> typeOf, double span,
-        Func<TScratch> scratch, Action<int, IResumableCellSimulator, TScratch> advance)
+    public bool Advance<TScratch>(IReadOnlyList<PopulationGroup> groups, int scenarioIndex, int count, int blockSize, double span,
+        Func<int, int> typeOf, Func<int, PausedCell> cellOf, double[] parameters, Func<int, int> rowOf, double[] stops,
+        Func<TScratch> scratch, Action<int, IResumableCellSimulator, ReadOnlySpan<double>, TScratch> after)
     {
         int chunks = (count + blockSize - 1) / blockSize;
+        int p = Network.Parameters.Length, perCell = stops.Length * Network.OutputCount;
         try
         {
             Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Threads, CancellationToken = _cancellationToken },
-                () => (Engines: new IResumableCellSimulator?[_engines.Length], Scratch: scratch()),
+                () => (Engines: new IResumableCellSimulator?[_engines.Length], Scratch: scratch(), Cells: new List<PausedCell>(blockSize),
+                    Index: new int[blockSize], Rows: new double[blockSize * p], Outputs: new double[blockSize * perCell]),
                 (chunk, _, local) =>
                 {
-                    int stop = Math.Min(count, (chunk + 1) * blockSize);
-                    for (int i = chunk * blockSize; i < stop; i++)
+                    int from = chunk * blockSize, to = Math.Min(count, from + blockSize);
+                    var (cells, index, rows, outputs) = (local.Cells, local.Index, local.Rows, local.Outputs);
+                    for (int type = 0; type < Types; type++)
                     {
-                        int type = typeOf(i), kind = KindOf(scenarioIndex, type);
+                        cells.Clear();
+                        for (int i = from; i < to; i++)
+                            if (typeOf(i) == type)
+                            {
+                                index[cells.Count] = i;
+                                parameters.AsSpan(rowOf(i) * p, p).CopyTo(rows.AsSpan(cells.Count * p, p));
+                                cells.Add(cellOf(i));
+                            }
+                        if (cells.Count == 0) continue;
+                        int kind = KindOf(scenarioIndex, type);
                         var engine = local.Engines[kind] ??= Rent(kind);
                         var before = GroupCost.Read(engine);
-                        advance(i, engine, local.Scratch);
-                        groups[scenarioIndex * Types + type].Cost.AddSince(before, engine, span);
+                        engine.AdvanceMany(cells, rows.AsSpan(0, cells.Count * p), stops, outputs.AsSpan(0, cells.Count * perCell), _cancellationToken);
+                        for (int k = 0; k < cells.Count; k++) after(index[k], engine, outputs.AsSpan(k * perCell, perCell), local.Scratch);
+                        groups[scenarioIndex * Types + type].Cost.AddSince(before, engine, span * cells.Count);
                     }
                     return local;
                 },

@@ -181,12 +181,13 @@ internal static class LineagePopulationRunner
 
                 var current = live.ToArray();
                 var averages = coupled.Averages(t, end, Held(current));
-                if (!run.Advance(groups, si, current.Length, blockSize, i => current[i].Type, end - t, () => (Vars: new double[o + p], Mean: new double[o]), (i, simulator, local) =>
+                if (!run.Advance(groups, si, current.Length, blockSize, end - t, i => current[i].Type, i => current[i].Paused, parameters, i => current[i].Root, stops,
+                    () => (Vars: new double[o + p], Mean: new double[o]), (i, simulator, outputs, local) =>
                     {
                         var c = current[i];
                         var row = parameters.AsSpan(c.Root * p, p);
                         var sums = c.Sums;
-                        simulator.Advance(c.Paused, row, stops, sums.AsSpan(0, o), cancellationToken);
+                        outputs.CopyTo(sums.AsSpan(0, o));
                         if (uptake >= 0)
                         {
                             // The fluid is charged the expected uptake given the cell's state, not the recorded

@@ -104,18 +104,16 @@ internal static class PooledPopulationRunner
                 var points = stopPoint.ToArray();
 
                 var averages = well.Averages(t, end, Held());
-                if (!run.Advance(groups, si, wellCells, blockSize, w => w / cells, end - t, () => (Outputs: new double[stopTimes.Length * o], Mean: new double[o]), (w, simulator, local) =>
+                if (!run.Advance(groups, si, wellCells, blockSize, end - t, w => w / cells, w => paused[w], parameters, w => w, stopTimes, () => new double[o], (w, simulator, outputs, mean) =>
                     {
-                        var outputs = local.Outputs;
-                        simulator.Advance(paused[w], parameters.AsSpan(w * p, p), stopTimes, outputs, cancellationToken);
                         var record = records.AsSpan((int)((long)w * grid.Points * o), grid.Points * o);
                         for (int k = 0; k < points.Length; k++)
-                            if (points[k] >= 0) outputs.AsSpan(k * o, o).CopyTo(record.Slice(points[k] * o, o));
+                            if (points[k] >= 0) outputs.Slice(k * o, o).CopyTo(record.Slice(points[k] * o, o));
                         // The fluid is charged the expected uptake given the cell's state (as in the lineage
                         // run), not the recorded value, which a lumping engine draws.
-                        simulator.Outputs(paused[w], parameters.AsSpan(w * p, p), local.Mean);
-                        uptakeNow[w] = local.Mean[uptake];
-                        if (bound >= 0) boundNow[w] = local.Mean[bound];
+                        simulator.Outputs(paused[w], parameters.AsSpan(w * p, p), mean);
+                        uptakeNow[w] = mean[uptake];
+                        if (bound >= 0) boundNow[w] = mean[bound];
                     }))
                 {
                     cancelled = true;

@@ -24,7 +24,7 @@ internal sealed class LaneStreams : ILaneUniformSource
     // lanes whose draws have drifted apart need a pass at most every other draw instead of nearly every draw.
     private readonly double[] _slot0, _slot1, _slot2, _slot3, _head, _count, _first, _second;
 
-    /// <summary>Streams for <paramref name="lanes"/> lanes (at most 8), all stream 0 of seed 0 until <see cref="Set"/>.</summary>
+    /// <summary>Streams for <paramref name="lanes"/> lanes (at most 8), all stream 0 of seed 0 until <see cref="Set(int, ulong, ulong)"/>.</summary>
     public LaneStreams(int lanes)
     {
         _lanes = lanes;
@@ -46,6 +46,27 @@ internal sealed class LaneStreams : ILaneUniformSource
         _block[lane] = 0;
         _head[lane] = 0; _count[lane] = 0;
     }
+
+    /// <summary>
+    /// Puts lane <paramref name="lane"/> after the first <paramref name="drawn"/> uniforms of stream
+    /// (<paramref name="seed"/>, <paramref name="stream"/>), where <see cref="Drawn"/> said it stood: the
+    /// draws go on as if the lane had never left it (a paused cell resumes its stream).
+    /// </summary>
+    public void Set(int lane, ulong seed, ulong stream, long drawn)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(drawn);
+        Set(lane, seed, stream);
+        _block[lane] = (ulong)(drawn / 2);
+        if ((drawn & 1) == 0) return;
+        // Half a block drawn: its second uniform is queued.
+        Generate<ScalarLanes, ulong>(lane);
+        _block[lane]++;
+        _slot0[lane] = _second[lane];
+        _count[lane] = 1;
+    }
+
+    /// <summary>Uniforms lane <paramref name="lane"/> has drawn from its stream since <see cref="Set(int, ulong, ulong)"/>: two per block computed, less those queued.</summary>
+    public long Drawn(int lane) => 2 * (long)_block[lane] - (long)_count[lane];
 
     /// <summary>Uniforms in [0, 1) for the lanes set in <paramref name="mask"/>, 0 elsewhere.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

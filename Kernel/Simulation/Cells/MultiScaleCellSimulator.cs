@@ -14,11 +14,17 @@ namespace Stochastic.Simulation.Cells;
 /// A cell's result depends only on (seed, stream index, its inputs), whatever the block, its position in
 /// it, the lane width or the thread count.
 /// </summary>
-/// <remarks>Not resumable yet (no shared ligand pool, no lineages): those populations run the slow-scale method.</remarks>
-public sealed class MultiScaleCellSimulator : ICellSimulator
+/// <remarks>
+/// Resumable (<see cref="IResumableCellSimulator"/>), so it runs a shared ligand pool and lineages: a paused cell holds
+/// its reduced counts and where its Philox stream stands, and the many-cell
+/// <see cref="AdvanceMany"/>
+/// resumes the cells of a well's interval together, one per lane, each by a restart as the scalar slow-scale engine resumes.
+/// </remarks>
+public sealed class MultiScaleCellSimulator : IResumableCellSimulator
 {
     private readonly ReducedNetwork _reduced;
     private readonly IMultiScaleKernel _kernel;
+    private readonly FullStateDraw _draw;
 
     /// <summary>
     /// Creates a simulator of <paramref name="reduced"/> at lane width <paramref name="width"/>; slow reactions
@@ -30,6 +36,7 @@ public sealed class MultiScaleCellSimulator : ICellSimulator
         _reduced = reduced;
         Width = TauLeapingKernelFactory.Resolve(width);
         _kernel = MultiScaleKernelFactory.Create(Width, new SlowScalePlan(reduced));
+        _draw = new FullStateDraw(reduced);
     }
 
     /// <summary>The lane width run (<see cref="SimdWidth.Auto"/> resolved).</summary>
@@ -69,5 +76,61 @@ public sealed class MultiScaleCellSimulator : ICellSimulator
             throw new ArgumentException($"block has {block.SpeciesCount} species and {block.ParameterCount} parameters; the network has {full.SpeciesCount} and {full.Parameters.Length}", nameof(block));
         if (block.Count == 0) return;
         _kernel.Run(block, 0, block.Count, grid.Times(), record, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public PausedCell Start(ReadOnlySpan<double> initialCounts, ulong seed, ulong streamIndex, double startTime)
+    {
+        var reduced = new double[_reduced.Network.SpeciesCount];
+        _reduced.ReduceCounts(initialCounts, reduced);
+        // The lane's Philox stream is keyed as in Simulate. The cell's Xoshiro256** stream, which the trajectory does not
+        // use, is the one its population draws from for it between advances (a division's partition), as for the scalar engines.
+        return new PausedCell(reduced, new Random.Xoshiro256StarStar(seed, streamIndex), startTime)
+        {
+            Draws = FullStateDraw.Stream(seed, streamIndex), Seed = seed, StreamIndex = streamIndex,
+        };
+    }
+
+    /// <inheritdoc />
+    public void Advance(PausedCell cell, ReadOnlySpan<double> parameters, ReadOnlySpan<double> stops, Span<double> outputs,
+        CancellationToken cancellationToken = default) =>
+        AdvanceMany([cell], parameters, stops, outputs, cancellationToken);
+
+    private double[] _rows = [];
+    private double[] _stops = [];
+
+    /// <inheritdoc />
+    public void AdvanceMany(IReadOnlyList<PausedCell> cells, ReadOnlySpan<double> parameters, ReadOnlySpan<double> stops, Span<double> outputs,
+        CancellationToken cancellationToken = default)
+    {
+        int p = IResumableCellSimulator.CellRows(cells, parameters, stops, outputs, OutputNames.Count);
+        if (cells.Count == 0) return;
+        if (p != _reduced.Full.Parameters.Length) throw new ArgumentException($"{p} parameters per cell; the network has {_reduced.Full.Parameters.Length}", nameof(parameters));
+        for (int k = 1; k < stops.Length; k++)
+            if (!(stops[k] > stops[k - 1])) throw new ArgumentException("the stops must increase", nameof(stops));
+        foreach (var cell in cells)
+            if (cell.Counts.Length != _reduced.Network.SpeciesCount || !(stops[0] >= cell.Time))
+                throw new ArgumentException(cell.Counts.Length != _reduced.Network.SpeciesCount ? "a paused cell of another engine" : $"a cell paused at {cell.Time} cannot stop at {stops[0]}", nameof(cells));
+        if (_rows.Length < parameters.Length) _rows = new double[parameters.Length];
+        parameters.CopyTo(_rows);
+        if (_stops.Length != stops.Length) _stops = new double[stops.Length];
+        stops.CopyTo(_stops);
+        _kernel.Advance(cells, _rows, _stops, outputs, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The slow-scale approximation's law of the full state given the reduced one (<see cref="FullStateDraw"/>), as <see cref="SlowScaleCellSimulator"/> draws it.</remarks>
+    public void FullCounts(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> full, ref Random.Xoshiro256StarStar random)
+    {
+        var lane = _kernel.Load(cell, parameters);
+        _draw.Draw(cell.Counts, lane.Expected, full, ref random);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>On the expected full state given the cell's reduced state; the cell is not changed.</remarks>
+    public void Outputs(PausedCell cell, ReadOnlySpan<double> parameters, Span<double> outputs)
+    {
+        var lane = _kernel.Load(cell, parameters);
+        _reduced.Full.Outputs(lane.Expected, lane.Parameters, cell.Time, outputs);
     }
 }

@@ -26,6 +26,16 @@ internal interface IMultiScaleKernel
     /// </summary>
     void Run(CellBlock block, int first, int count, double[] times, Span<double> record, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Resumes the paused <paramref name="cells"/> (cell c with parameters [c·P ..] of <paramref name="parameters"/>),
+    /// runs each through <paramref name="stops"/>, writes cell c's output j at stop k to
+    /// [(c·stops + k)·outputs + j] of <paramref name="outputs"/>, and pauses each at the last stop.
+    /// </summary>
+    void Advance(IReadOnlyList<PausedCell> cells, double[] parameters, double[] stops, Span<double> outputs, CancellationToken cancellationToken);
+
+    /// <summary>Loads <paramref name="cell"/>'s reduced state and <paramref name="parameters"/> into a spare lane (no partition, no draw) and returns it, to read its expected full state.</summary>
+    MultiScaleLane Load(PausedCell cell, ReadOnlySpan<double> parameters);
+
     /// <summary>The lanes' work so far: exact firings, leaped firings, leaps, partitions.</summary>
     (long Exact, long Leaped, long Leaps, long Partitions) Work { get; }
 }
@@ -123,8 +133,48 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     }
 
     /// <inheritdoc />
-    // Lanes are refilled: when a lane's cell reaches its last output time the next cell of the block
-    // starts in it, so the vector stays full until the block's last cells (cells of a group differ
+    public void Run(CellBlock block, int first, int count, double[] times, Span<double> record, CancellationToken cancellationToken)
+    {
+        int s = block.SpeciesCount, p = block.ParameterCount;
+        _block = block;
+        _first = first;
+        try
+        {
+            Loop(count, StartOrder(count, c => _lanes[0].Start(block.InitialCounts.AsSpan((first + c) * s, s), block.Parameters.AsSpan((first + c) * p, p), times[0])),
+                times, record, cancellationToken);
+        }
+        finally { _block = null; }
+    }
+
+    /// <inheritdoc />
+    public void Advance(IReadOnlyList<PausedCell> cells, double[] parameters, double[] stops, Span<double> outputs, CancellationToken cancellationToken)
+    {
+        int p = _plan.Full.Parameters.Length;
+        _paused = cells;
+        _pausedParameters = parameters;
+        try
+        {
+            Loop(cells.Count, StartOrder(cells.Count, c => _lanes[0].Resume(cells[c].Counts, parameters.AsSpan(c * p, p), cells[c].Time)),
+                stops, outputs, cancellationToken);
+        }
+        finally { _paused = null; _pausedParameters = null; }
+    }
+
+    /// <inheritdoc />
+    public MultiScaleLane Load(PausedCell cell, ReadOnlySpan<double> parameters)
+    {
+        _lanes[0].Load(cell.Counts, parameters);
+        return _lanes[0];
+    }
+
+    // The cells of the run in progress: a block started at the first time (Run), or paused cells resumed (Advance).
+    private CellBlock? _block;
+    private int _first;
+    private IReadOnlyList<PausedCell>? _paused;
+    private double[]? _pausedParameters;
+
+    // Lanes are refilled: when a lane's cell reaches its last output time the next cell
+    // starts in it, so the vector stays full until the last cells (cells of a group differ
     // several-fold in their firings, and a vector of fixed cells would run at the pace of its busiest).
     // Hot loop rule: no allocation and no virtual calls in the loop; per iteration a fixed sequence of
     // masked vector operations over the slow reactions (the search), then scalar work
@@ -132,18 +182,13 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     // Compiled fully optimized at once: it is entered once per block and loops long (on-stack replacement
     // would otherwise run it).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void Run(CellBlock block, int first, int count, double[] times, Span<double> record, CancellationToken cancellationToken)
+    private void Loop(int count, int[] order, double[] times, Span<double> record, CancellationToken cancellationToken)
     {
         _outputTimes = times;
         int w = TL.Count, nr = _plan.Slow.Length, points = times.Length, outputs = _plan.Full.OutputCount;
-        int s = block.SpeciesCount, p = block.ParameterCount;
         var rows = _rows; var t = _t; var stop = _stop; var buffer = _buffer; var selectedLane = _selected;
         var exactByReaction = ExactByReaction;
         var cellOf = _cellOf; var totals = _totals;
-        // Longest first (LPT scheduling): the block's cells start in order of their exact total a₀ at
-        // the start, a proxy of their cost, so that the cheap ones fill the lanes at the block's end.
-        // Which lane a cell runs in changes nothing in its trajectory.
-        var order = StartOrder(block, first, count, times[0]);
         int nextCell = 0;
         uint activeBits = 0;
         for (int i = 0; i < w; i++)
@@ -230,6 +275,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                         Record(i, record.Slice(cellOf[i] * points * outputs, points * outputs));
                         if (_point[i] >= points)
                         {
+                            Pause(i);
                             if (!StartNext(i, record)) activeBits &= ~(1u << i);
                             continue;
                         }
@@ -245,7 +291,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
 
         TV Mask(uint bits) => TL.Load(_masks.AsSpan((int)bits * w, w));
 
-        // Starts the block's next cell in lane i (false, and the lane frozen with zero propensities, when none is left).
+        // Starts the next cell in lane i (false, and the lane frozen with zero propensities, when none is left).
         bool StartNext(int i, Span<double> record)
         {
             if (nextCell >= count)
@@ -258,15 +304,28 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
                 return false;
             }
             int c = order[nextCell++];
-            int cell = first + c;
             cellOf[i] = c;
-            _lanes[i].Start(block.InitialCounts.AsSpan(cell * s, s), block.Parameters.AsSpan(cell * p, p), times[0]);
-            _streams.Set(i, block.Seed, block.StreamIndices[cell]);
-            _draws[i] = FullStateDraw.Stream(block.Seed, block.StreamIndices[cell]);
-            t[i] = times[0];
             _point[i] = 0;
-            Record(i, record.Slice(c * points * outputs, points * outputs));
-            if (_point[i] >= points) return StartNext(i, record);
+            if (_block is { } block)
+            {
+                int cell = _first + c, s = block.SpeciesCount, p = block.ParameterCount;
+                _lanes[i].Start(block.InitialCounts.AsSpan(cell * s, s), block.Parameters.AsSpan(cell * p, p), times[0]);
+                _streams.Set(i, block.Seed, block.StreamIndices[cell]);
+                _draws[i] = FullStateDraw.Stream(block.Seed, block.StreamIndices[cell]);
+                t[i] = times[0];
+                Record(i, record.Slice(c * points * outputs, points * outputs));
+                if (_point[i] >= points) return StartNext(i, record);
+            }
+            else
+            {
+                // A paused cell goes on from where it stopped: its state, its time, its streams' positions.
+                var cell = _paused![c];
+                int p = _plan.Full.Parameters.Length;
+                _lanes[i].Resume(cell.Counts, _pausedParameters.AsSpan(c * p, p), cell.Time);
+                _streams.Set(i, cell.Seed, cell.StreamIndex, cell.Drawn);
+                _draws[i] = cell.Draws;
+                t[i] = cell.Time;
+            }
             stop[i] = Stop(i);
             _lanes[i].BeginInterval(t[i], stop[i]);
             totals[i] = _lanes[i].Total;
@@ -274,21 +333,34 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
         }
     }
 
-    // The block's cells by decreasing exact total at the start (ties in block order).
-    private int[] StartOrder(CellBlock block, int first, int count, double start)
+    // Longest first (LPT scheduling): the cells start in order of their exact total a₀ at the start
+    // (lane 0 started on each by `start`), a proxy of their cost, so that the cheap ones fill the lanes at the
+    // end; ties in the given order. Which lane a cell runs in changes nothing in its trajectory.
+    private int[] StartOrder(int count, Action<int> start)
     {
-        int s = block.SpeciesCount, p = block.ParameterCount;
         var cost = new double[count];
         var order = new int[count];
-        var probe = _lanes[0];
         for (int c = 0; c < count; c++)
         {
-            probe.Start(block.InitialCounts.AsSpan((first + c) * s, s), block.Parameters.AsSpan((first + c) * p, p), start);
-            cost[c] = -probe.Total;
+            start(c);
+            cost[c] = -_lanes[0].Total;
             order[c] = c;
         }
         Array.Sort(cost, order);
         return order;
+    }
+
+    // A resumed cell's lane has passed its last stop: the cell keeps its state, time and streams' positions.
+    private void Pause(int i)
+    {
+        if (_paused is null) return;
+        var cell = _paused[_cellOf[i]];
+        var state = _lanes[i].State;
+        if (cell.Counts.Length != state.Length) throw new InvalidOperationException("a paused cell of another reduction");
+        state.CopyTo(cell.Counts, 0);
+        cell.Drawn = _streams.Drawn(i);
+        cell.Draws = _draws[i];
+        cell.Time = _t[i];
     }
 
     // Lane i's next stop: its leap interval's end, its next output time, or a rate law's breakpoint.

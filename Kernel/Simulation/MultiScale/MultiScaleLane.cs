@@ -74,6 +74,26 @@ internal sealed class MultiScaleLane
     }
 
     /// <summary>
+    /// Resumes a paused cell from its reduced state <paramref name="reducedCounts"/> with <paramref name="parameters"/>
+    /// at <paramref name="time"/>, as the scalar slow-scale engine resumes one: a restart, the partition chosen afresh.
+    /// </summary>
+    public void Resume(ReadOnlySpan<double> reducedCounts, ReadOnlySpan<double> parameters, double time)
+    {
+        Load(reducedCounts, parameters);
+        _cell.Forget();
+        Partition(time);
+    }
+
+    /// <summary>Loads a reduced state and parameters and restarts on them (<see cref="Expected"/> is then the state's expected full state); nothing is partitioned or drawn.</summary>
+    public void Load(ReadOnlySpan<double> reducedCounts, ReadOnlySpan<double> parameters)
+    {
+        if (reducedCounts.Length != _cell.State.Length) throw new ArgumentException("a paused cell of another reduction", nameof(reducedCounts));
+        reducedCounts.CopyTo(_cell.State);
+        parameters.CopyTo(_cell.Parameters);
+        _cell.Restart();
+    }
+
+    /// <summary>
     /// Evaluates every slow propensity at <paramref name="time"/> and, when leaping, chooses the next
     /// interval's leaped reactions (<see cref="HybridState.Partition"/>, the scalar hybrid's rule).
     /// </summary>
