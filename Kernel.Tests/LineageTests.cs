@@ -450,7 +450,7 @@ public class LineageTests(ITestOutputHelper output)
         Assert.True(Math.Abs(mean - expectedB) < 4 * sd / Math.Sqrt(draws) + 1e-9);
     }
 
-    private const string Il2Study = """
+    internal const string Il2Study = """
         begin study
           model il2.bngl
           cells 6
