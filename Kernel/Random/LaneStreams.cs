@@ -65,7 +65,7 @@ internal sealed class LaneStreams : ILaneUniformSource
         _count[lane] = 1;
     }
 
-    /// <summary>Uniforms lane <paramref name="lane"/> has drawn from its stream since <see cref="Set(int, ulong, ulong)"/>: two per block computed, less those queued.</summary>
+    /// <summary>Uniforms lane <paramref name="lane"/> has drawn from the start of its stream: two per block computed, less those queued.</summary>
     public long Drawn(int lane) => 2 * (long)_block[lane] - (long)_count[lane];
 
     /// <summary>Uniforms in [0, 1) for the lanes set in <paramref name="mask"/>, 0 elsewhere.</summary>
