@@ -58,7 +58,7 @@ internal sealed class CoupledRun
         // one per kind while it runs a chunk.
         _engines = [.. Enumerable.Range(0, cellEngines.Kinds).Select(kind => new WorkerPool<IResumableCellSimulator>(() =>
             cellEngines.Create(kind, network) as IResumableCellSimulator ?? throw new NotSupportedException(
-                $"the cell engine ({cellEngines.Description}) cannot pause and resume a cell, which {need}; use the exact SSA or the slow-scale SSA"),
+                $"the cell engine ({cellEngines.Description}) cannot pause and resume a cell, which {need}; use the exact SSA, the slow-scale SSA or the multiscale engine"),
             Threads + 1))];
         _total = (long)scenarios.Count * Types * cells;
         Criterion = SlowScaleCriterionCheck.For(cellEngines.Reduced, options.SlowScale);
