@@ -355,9 +355,7 @@ internal sealed class MultiScaleKernel<TL, TV> : IMultiScaleKernel where TL : IL
     {
         if (_paused is null) return;
         var cell = _paused[_cellOf[i]];
-        var state = _lanes[i].State;
-        if (cell.Counts.Length != state.Length) throw new InvalidOperationException("a paused cell of another reduction");
-        state.CopyTo(cell.Counts, 0);
+        _lanes[i].State.CopyTo(cell.Counts, 0); // lengths checked when the cell was resumed (MultiScaleLane.Load)
         cell.Drawn = _streams.Drawn(i);
         cell.Draws = _draws[i];
         cell.Time = _t[i];

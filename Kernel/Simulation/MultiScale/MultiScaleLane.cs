@@ -67,10 +67,7 @@ internal sealed class MultiScaleLane
     public void Start(ReadOnlySpan<double> fullCounts, ReadOnlySpan<double> parameters, double time)
     {
         _reduced.ReduceCounts(fullCounts, _cell.State);
-        parameters.CopyTo(_cell.Parameters);
-        _cell.Restart();
-        _cell.Forget();
-        Partition(time);
+        Resume(_cell.State, parameters, time);
     }
 
     /// <summary>
