@@ -119,6 +119,27 @@ public sealed class CliTests : IDisposable
         Assert.Equal(System.IO.File.ReadAllText(a), System.IO.File.ReadAllText(b));
     }
 
+    [Fact]
+    public async Task Population_MethodFlag_SaysWhichOfTheStudysEngineSettingsItDrops()
+    {
+        File("cell.bngl", LineagePlotTests.Model);
+        string study = File("engine.study", LineagePlotTests.Study(lineage: false).Replace("time_unit min", "time_unit min\n  engine slow-scale theta=2 leap"));
+        string[] common = ["population", study, "--cells", "1", "--threads", "1", "--force"];
+        var (code, _, error) = await Run([.. common, "--method", "slow-scale", "--out", Path.Combine(_dir, "a")]);
+        Assert.True(code == 0, error);
+        Assert.Contains("note: --method replaces the study's engine (slow-scale); to keep what it set, add --leap --theta 2", error);
+        (code, _, error) = await Run([.. common, "--method", "multiscale", "--leap", "--out", Path.Combine(_dir, "b")]);
+        Assert.True(code == 0, error);
+        Assert.Contains("add --theta 2", error);
+        Assert.DoesNotContain("--leap", error);
+        (code, _, error) = await Run([.. common, "--method", "slow-scale", "--leap", "--theta", "2", "--out", Path.Combine(_dir, "c")]);
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("note: --method", error);
+        (code, _, error) = await Run([.. common, "--out", Path.Combine(_dir, "d")]);
+        Assert.True(code == 0, error);
+        Assert.DoesNotContain("note: --method", error);
+    }
+
     [Theory]
     [InlineData("--method", "nonsense")]
     [InlineData("--runs", "0")]

@@ -50,7 +50,7 @@ internal static class DoseResponseCommand
             int replicates = parse.GetValue(bootstrap);
             string[] ligandList = parse.GetValue(ligands) is { Length: > 0 } l ? l : [.. study.Ligands.Keys.Where(k => k != "none").Order(StringComparer.Ordinal)];
             study.RequireLigands(ligandList, "--ligand");
-            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads)), parse, study.Settings.Engine);
+            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads)), parse, study.Settings.Engine, error);
             long total = (long)ligandList.Length * (doseList.Length + 1) * study.CellTypes.Length * (options.CellsPerType > 0 ? options.CellsPerType : study.Settings.Cells);
             var settings = new DoseResponseSettings(timeList, replicates);
             var dir = parse.GetValue(outDir)!;

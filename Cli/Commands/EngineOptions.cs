@@ -89,10 +89,16 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
     /// given overriding that setting; with <c>--method</c> the flags alone say it, as documented per flag.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><c>--leap</c>, <c>--theta</c>, <c>--group-theta</c> or <c>--reservoir-tolerance</c> given for an engine other than slow-scale.</exception>
-    public PopulationOptions Apply(PopulationOptions options, ParseResult parse, StudyEngine studyEngine)
+    public PopulationOptions Apply(PopulationOptions options, ParseResult parse, StudyEngine studyEngine, TextWriter? notices = null)
     {
         bool Given(Option option) => parse.GetResult(option) is { Implicit: false };
-        if (Given(Method)) return Check(FromFlags(parse).ApplyTo(options));
+        if (Given(Method))
+        {
+            var flags = FromFlags(parse);
+            if (notices is not null && Dropped(studyEngine, flags, Given) is { Count: > 0 } dropped)
+                notices.WriteLine($"note: --method replaces the study's engine ({studyEngine.Method.Name}); to keep what it set, add {string.Join(" ", dropped)}");
+            return Check(flags.ApplyTo(options));
+        }
         var engine = studyEngine;
         double epsilon = Given(Epsilon) ? parse.GetValue(Epsilon) : engine.Epsilon;
         var slow = engine.SlowScale;
@@ -110,6 +116,26 @@ internal sealed record EngineOptions(Option<string> Method, Option<double> Epsil
                     throw new ArgumentOutOfRangeException(option.Name, $"{option.Name} applies to --method slow-scale only");
             return chosen;
         }
+    }
+
+    // The flags that would keep the study engine's settings which the flags' engine reads but were not given
+    // (a study's 'engine slow-scale theta=10 leap' run with --method multiscale alone would not leap).
+    private List<string> Dropped(StudyEngine study, StudyEngine flags, Func<Option, bool> given)
+    {
+        var dropped = new List<string>();
+        var needs = flags.Method.Needs;
+        if (needs.HasFlag(MethodNeeds.SlowScale) && study.Method.Needs.HasFlag(MethodNeeds.SlowScale))
+        {
+            SlowScaleOptions a = study.SlowScale, b = flags.SlowScale;
+            if (a.LeapEpsilon is not null && b.LeapEpsilon is null && !given(Leap)) dropped.Add("--leap");
+            if (a.Theta != b.Theta && !given(Theta)) dropped.Add(FormattableString.Invariant($"--theta {a.Theta}"));
+            if (a.GroupTheta != b.GroupTheta && !given(GroupTheta)) dropped.Add(FormattableString.Invariant($"--group-theta {a.GroupTheta}"));
+            if (a.ReservoirTolerance != b.ReservoirTolerance && !given(ReservoirTolerance))
+                dropped.Add(FormattableString.Invariant($"--reservoir-tolerance {a.ReservoirTolerance}"));
+        }
+        if (needs.HasFlag(MethodNeeds.Epsilon) && study.Method.Needs.HasFlag(MethodNeeds.Epsilon) && study.Epsilon != flags.Epsilon && !given(Epsilon))
+            dropped.Add(FormattableString.Invariant($"--epsilon {study.Epsilon}"));
+        return dropped;
     }
 
     private StudyEngine FromFlags(ParseResult parse)

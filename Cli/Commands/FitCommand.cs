@@ -28,7 +28,7 @@ internal static class FitCommand
         {
             var spec = FitReader.Read(parse.GetValue(file)!.ToString());
             var named = spec.Settings.Engine is { } method ? spec.Study.Settings.Engine with { Method = method } : spec.Study.Settings.Engine;
-            var options = engine.Apply(new PopulationOptions(Threads: parse.GetValue(threads)), parse, named);
+            var options = engine.Apply(new PopulationOptions(Threads: parse.GetValue(threads)), parse, named, error);
             FitResult result;
             try
             {

@@ -48,7 +48,7 @@ internal static class PopulationCommand
             }
             var study = StudyReader.Read(studyFile.ToString());
             study.RequireScenarios(parse.GetValue(scenarios) ?? [], "--scenario");
-            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine)
+            var options = engine.Apply(new PopulationOptions(parse.GetValue(cells), parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine, error)
                 with { Coupling = parse.GetValue(coupling), HistoryRoots = parse.GetValue(historyRoots) };
             if (study.WellCoupling is null && options.Coupling is not null)
             {

@@ -88,7 +88,7 @@ internal static class SensitivityCommand
             }
             // A study's cell count is sized for its scenarios, not for every dose of a curve: dose-response's default instead.
             int cellCount = curves && parse.GetValue(cells) == 0 ? DoseResponseCells : parse.GetValue(cells);
-            var options = engine.Apply(new PopulationOptions(cellCount, parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine);
+            var options = engine.Apply(new PopulationOptions(cellCount, parse.GetValue(seed), parse.GetValue(threads), parse.GetValue(scenarios)), parse, study.Settings.Engine, error);
             if (!curves && parse.GetValue(cellTypes) is { Length: > 0 } typeNames)
             {
                 study.CellTypeIndices(typeNames, "--cell-type");
