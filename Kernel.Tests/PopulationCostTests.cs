@@ -60,6 +60,24 @@ public class PopulationCostTests : IDisposable
     }
 
     [Fact]
+    public void LeapingCellsChargeTheirLeapsAndLeapedFirings()
+    {
+        // A birth–death pool at 1,000 copies (k0/kd): at ε = 0.03 its births and deaths are leaped (a bound of
+        // ε/2·1,000 = 15 consumed molecules per interval, ≥ 10 firings), so every group leaps.
+        var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy
+            .Replace("A  X0  lognormal(10, 0.5)", "A  X0  1000").Replace("A  k0  uniform(1, 3)", "A  k0  100")
+            .Replace("B  X0  20", "B  X0  1000\n  B  k0  100"));
+        var r = PopulationRunner.Run(study, new PopulationOptions(Threads: 2)
+        {
+            Method = MethodCatalog.SlowScale,
+            SlowScale = new Transforms.SlowScaleOptions { LeapEpsilon = 0.03 },
+        });
+        Assert.Equal(r.Events, r.Groups.Sum(g => g.Cost.Firings));
+        Assert.Equal(r.LeapedEvents, r.Groups.Sum(g => g.Cost.LeapedFirings));
+        Assert.All(r.Groups, g => Assert.InRange(g.Cost.Leaps, 1, g.Cost.LeapedFirings));
+    }
+
+    [Fact]
     public async Task ProfileWritesOneCostRowPerGroup_CostliestFirst_AndTheRunsFirings()
     {
         File.WriteAllText(Path.Combine(_dir, "tiny.bngl"), StudyReaderTests.TinyModel);
@@ -71,11 +89,12 @@ public class PopulationCostTests : IDisposable
         Assert.Contains("cost.csv", output);
         Assert.Contains("worker-s in the cell engines", output);
         var lines = File.ReadAllLines(Path.Combine(outDir, "cost.csv"));
-        Assert.Equal("scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time", lines[0]);
+        Assert.Equal("scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time,leaps", lines[0]);
         var rows = lines[1..].Select(l => l.Split(',')).ToArray();
         Assert.Equal(4, rows.Length);   // 2 scenarios x 2 cell types
         double Col(string[] r, int i) => double.Parse(r[i], System.Globalization.CultureInfo.InvariantCulture);
         Assert.All(rows, r => Assert.Equal(8 * 20.0, Col(r, 2)));   // 8 cells x 20 time units
+        Assert.All(rows, r => Assert.Equal("0", r[10]));   // exact SSA: no leaps
         Assert.Equal(rows.Select(r => Col(r, 5)).OrderByDescending(x => x), rows.Select(r => Col(r, 5)));
         // Shares are written with 6 significant digits (each below 1, so off by at most 5·10⁻⁷): their sum is 1 within rows × 5·10⁻⁷.
         Assert.InRange(rows.Sum(r => Col(r, 6)), 1 - rows.Length * 5e-7, 1 + rows.Length * 5e-7);

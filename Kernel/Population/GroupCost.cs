@@ -18,13 +18,15 @@ namespace Stochastic.Population;
 public sealed class GroupCost
 {
     private readonly Lock _lock = new();
-    private long _firings, _leaped, _ticks;
+    private long _firings, _leaped, _leaps, _ticks;
     private double _cellTime;
 
     /// <summary>Reaction firings, leaped firings included.</summary>
     public long Firings { get { lock (_lock) return _firings; } }
     /// <summary>Of <see cref="Firings"/>, those made by leaps of a hybrid engine.</summary>
     public long LeapedFirings { get { lock (_lock) return _leaped; } }
+    /// <summary>Leap intervals of a hybrid engine: each a partition (every propensity re-evaluated, the leaped set chosen) and its leaps' draws.</summary>
+    public long Leaps { get { lock (_lock) return _leaps; } }
     /// <summary>Seconds spent in the cells' engines, summed over the worker threads.</summary>
     public double Seconds { get { lock (_lock) return (double)_ticks / Stopwatch.Frequency; } }
     /// <summary>Simulated cell-time: for each cell the model time it was advanced, summed.</summary>
@@ -46,6 +48,7 @@ public sealed class GroupCost
         {
             _firings = SimulationCounters.Add(_firings, work.Events);
             _leaped = SimulationCounters.Add(_leaped, work.LeapedFirings);
+            _leaps = SimulationCounters.Add(_leaps, work.Leaps);
             _ticks += ticks;
             _cellTime += cellTime;
         }

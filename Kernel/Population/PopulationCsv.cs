@@ -125,19 +125,19 @@ public static class PopulationCsv
     }
 
     /// <summary>
-    /// <c>scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time</c>:
+    /// <c>scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time,leaps</c>:
     /// what each scenario × cell type cost in this run (<see cref="PopulationGroup.Cost"/>; cell-time in the study's time
     /// unit), the costliest first. Its seconds depend on the machine and its load, so the file is written on request only.
     /// </summary>
     public static void WriteCost(PopulationResult result, TextWriter w)
     {
-        w.WriteLine("scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time");
+        w.WriteLine("scenario,cell_type,cell_time,firings,leaped_firings,seconds,share_of_seconds,firings_per_cell_time,ns_per_firing,ms_per_cell_time,leaps");
         double total = result.Groups.Sum(g => g.Cost.Seconds);
         foreach (var g in result.Groups.OrderByDescending(g => g.Cost.Seconds))
         {
             var c = g.Cost;
             w.WriteLine($"{g.Scenario.Name},{g.CellType.Name},{F(c.CellTime)},{c.Firings},{c.LeapedFirings},{F(c.Seconds)},{F(total > 0 ? c.Seconds / total : 0)}," +
-                $"{F(c.FiringsPerCellTime)},{F(c.NanosecondsPerFiring)},{F(c.MillisecondsPerCellTime)}");
+                $"{F(c.FiringsPerCellTime)},{F(c.NanosecondsPerFiring)},{F(c.MillisecondsPerCellTime)},{c.Leaps}");
         }
     }
 
