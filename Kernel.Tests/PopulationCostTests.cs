@@ -62,16 +62,12 @@ public class PopulationCostTests : IDisposable
     [Fact]
     public void LeapingCellsChargeTheirLeapsAndLeapedFirings()
     {
-        // A birth–death pool at 1,000 copies (k0/kd): at ε = 0.03 its births and deaths are leaped (a bound of
+        // A birth–death pool at 1,000 copies (k0/kd), the default engine (slow-scale with leaping): at ε = 0.03 its births and deaths are leaped (a bound of
         // ε/2·1,000 = 15 consumed molecules per interval, ≥ 10 firings), so every group leaps.
         var study = StudyReaderTests.ParseTiny(StudyReaderTests.TinyStudy
             .Replace("A  X0  lognormal(10, 0.5)", "A  X0  1000").Replace("A  k0  uniform(1, 3)", "A  k0  100")
             .Replace("B  X0  20", "B  X0  1000\n  B  k0  100"));
-        var r = PopulationRunner.Run(study, new PopulationOptions(Threads: 2)
-        {
-            Method = MethodCatalog.SlowScale,
-            SlowScale = new Transforms.SlowScaleOptions { LeapEpsilon = 0.03 },
-        });
+        var r = PopulationRunner.Run(study, StudyEngine.Default.ApplyTo(new PopulationOptions(Threads: 2)));
         Assert.Equal(r.Events, r.Groups.Sum(g => g.Cost.Firings));
         Assert.Equal(r.LeapedEvents, r.Groups.Sum(g => g.Cost.LeapedFirings));
         Assert.All(r.Groups, g => Assert.InRange(g.Cost.Leaps, 1, g.Cost.LeapedFirings));
