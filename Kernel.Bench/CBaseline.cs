@@ -6,33 +6,49 @@ using Stochastic.Network;
 namespace Stochastic.Bench;
 
 /// <summary>
-/// The C direct method (<c>Baseline/direct.c</c>) the exact methods are measured against: built with
-/// the system C compiler (<c>cc -O3 -march=native</c>) on first use, fed the same compiled network
-/// (initial counts, rate constants with their symmetry factors, reactants, net changes), run in its
-/// own process; it times its own firing loop, so process start-up and input parsing are not counted.
+/// The C programs the exact methods are measured against: the direct method (<c>Baseline/direct.c</c>) and
+/// the sorting partial-propensity direct method (<c>Baseline/spdm.c</c>, the managed <c>spdm</c> step for step,
+/// with its random stream), each built with the system C compiler (<c>cc -O3 -march=native</c>, without
+/// contraction into fused multiply-adds) on first use, fed the same compiled network (initial counts, rate
+/// constants with their symmetry factors, reactants, net changes), run in its own process; each times its own
+/// firing loop, so process start-up and input parsing are not counted.
 /// </summary>
 public static class CBaseline
 {
-    private static string? _binary;
+    /// <summary>The C direct method's program name.</summary>
+    public const string Direct = "direct";
 
-    /// <summary>The built baseline's path (built once per source version, in the temp folder).</summary>
-    public static string Binary => _binary ??= Build();
+    /// <summary>The C sorting partial-propensity direct method's program name: the same trajectories as the managed <c>spdm</c>.</summary>
+    public const string Spdm = "spdm";
+
+    private static readonly Dictionary<string, string> Binaries = [];
+
+    /// <summary>The built program's path (built once per source version, in the temp folder).</summary>
+    public static string Binary(string program = Direct)
+    {
+        lock (Binaries)
+        {
+            if (!Binaries.TryGetValue(program, out string? binary)) Binaries[program] = binary = Build(program);
+            return binary;
+        }
+    }
 
     /// <summary>Firings, wall seconds and CPU seconds of one run of the C direct method.</summary>
     public readonly record struct Run(long Firings, double Seconds, double CpuSeconds);
 
     /// <summary>
-    /// Runs <paramref name="runs"/> trajectories of <paramref name="network"/> to <paramref name="end"/>,
-    /// from run index <paramref name="firstRun"/> (each run's stream depends on seed and index only).
+    /// Runs <paramref name="runs"/> trajectories of <paramref name="network"/> to <paramref name="end"/> with
+    /// C program <paramref name="program"/> (<see cref="Direct"/> or <see cref="Spdm"/>), from run index
+    /// <paramref name="firstRun"/> (each run's stream depends on seed and index only).
     /// </summary>
     /// <exception cref="NotSupportedException">A propensity is not mass action (functional and expression rates are the managed code's).</exception>
-    public static IReadOnlyList<Run> Simulate(CompiledNetwork network, double end, int runs, ulong seed, int firstRun = 0)
+    public static IReadOnlyList<Run> Simulate(CompiledNetwork network, double end, int runs, ulong seed, int firstRun = 0, string program = Direct)
     {
         string input = Path.Combine(Path.GetTempPath(), $"stochastic-bench-{Environment.ProcessId}-{network.ModelName}.txt");
         File.WriteAllText(input, Export(network));
         try
         {
-            var info = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
+            var info = new ProcessStartInfo(Binary(program)) { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (string arg in new[] { input, end.ToString("R", CultureInfo.InvariantCulture), runs.ToString(CultureInfo.InvariantCulture),
                                            seed.ToString(CultureInfo.InvariantCulture), firstRun.ToString(CultureInfo.InvariantCulture) })
                 info.ArgumentList.Add(arg);
@@ -40,7 +56,7 @@ public static class CBaseline
             string output = process.StandardOutput.ReadToEnd();
             string error = process.StandardError.ReadToEnd();
             process.WaitForExit();
-            if (process.ExitCode != 0) throw new InvalidOperationException($"the C baseline failed: {error.Trim()}");
+            if (process.ExitCode != 0) throw new InvalidOperationException($"the C baseline ({program}) failed: {error.Trim()}");
             return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line =>
             {
                 var f = line.Split(' ');
@@ -77,15 +93,16 @@ public static class CBaseline
         return text.ToString();
     }
 
-    private static string Build()
+    private static string Build(string program)
     {
-        string source = Path.Combine(AppContext.BaseDirectory, "Baseline", "direct.c");
-        if (!File.Exists(source)) throw new FileNotFoundException("Baseline/direct.c is not next to the benchmark binary", source);
+        string source = Path.Combine(AppContext.BaseDirectory, "Baseline", program + ".c");
+        if (!File.Exists(source)) throw new FileNotFoundException($"Baseline/{program}.c is not next to the benchmark binary", source);
         string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(source)))[..12];
-        string binary = Path.Combine(Path.GetTempPath(), $"stochastic-bench-direct-{hash}");
+        string binary = Path.Combine(Path.GetTempPath(), $"stochastic-bench-{program}-{hash}");
         if (File.Exists(binary)) return binary;
         var info = new ProcessStartInfo("cc") { RedirectStandardError = true };
-        foreach (string arg in new[] { "-O3", "-march=native", "-std=c11", "-D_POSIX_C_SOURCE=199309L", "-o", binary + ".tmp", source, "-lm" })
+        // No contraction: spdm.c repeats the managed code's rounding to the bit (the JIT fuses no multiply-add).
+        foreach (string arg in new[] { "-O3", "-march=native", "-std=c11", "-ffp-contract=off", "-D_POSIX_C_SOURCE=199309L", "-o", binary + ".tmp", source, "-lm" })
             info.ArgumentList.Add(arg);
         using var process = Process.Start(info) ?? throw new InvalidOperationException("cannot start cc (install a C compiler: apt-get install gcc)");
         string error = process.StandardError.ReadToEnd();

@@ -12,7 +12,8 @@ namespace Stochastic.Bench;
 /// (quicker than BenchmarkDotNet for the large networks): <c>Kernel.Bench throughput NET@TEND [repeats] [algorithm…] [--runs N]</c>,
 /// e.g. <c>throughput egfr_net.net@10 3 sorting-direct rssa-cr</c> or <c>throughput examples/il2-toy.bngl@200</c>; <c>synthetic-24000@2</c> runs the synthetic network of that many reactions;
 /// <c>rssa-cr:δ:Δ</c> runs RSSA-CR with other interval widths; <c>c</c> runs the C direct method (<see cref="CBaseline"/>)
-/// on the same network; <c>direct-general</c> the direct method without its mass-action table (its general loop); <c>batch</c> the
+/// on the same network, <c>c-spdm</c> the C sorting partial-propensity direct method (the same trajectories as <c>spdm</c>: when both
+/// run, each repeat says whether their firings agree); <c>direct-general</c> the direct method without its mass-action table (its general loop); <c>batch</c> the
 /// SIMD batch tau-leaping engine on one thread, recording the model's output grid, as <c>stochastic simulate --method batch --threads 1</c> does.
 /// Each repeat runs N trajectories per algorithm (default 1; seed 42, streams repeat·N … repeat·N + N − 1: <c>c</c> runs its N in one process,
 /// <c>batch</c> its N as one ensemble); the algorithms take turns within each
@@ -44,18 +45,20 @@ public static class ExactThroughput
         var grid = names.Contains("batch") ? OutputGrid(file, end) : null;
         var totals = names.ToDictionary(n => n, _ => (Events: 0L, Seconds: 0.0));
         // The C baseline alone: all repeats in one process (nothing to take turns with), as an ensemble runs.
-        var alone = names is ["c"] ? CBaseline.Simulate(network, end, repeats * runs, 42) : null;
+        var alone = names is [var only] && CProgram(only) is { } onlyProgram ? CBaseline.Simulate(network, end, repeats * runs, 42, 0, onlyProgram) : null;
         for (int rep = 0; rep < repeats; rep++)
         {
             double? cSeconds = null, batchSeconds = null, cCpu = null, batchCpu = null;
+            var firings = new Dictionary<string, long>();
             foreach (string name in names)
             {
-                if (name == "c")
+                if (CProgram(name) is { } program)
                 {
-                    var batchOfRuns = alone?.Skip(rep * runs).Take(runs) ?? CBaseline.Simulate(network, end, runs, 42, rep * runs);
+                    var batchOfRuns = alone?.Skip(rep * runs).Take(runs) ?? CBaseline.Simulate(network, end, runs, 42, rep * runs, program);
                     long fired = batchOfRuns.Sum(r => r.Firings);
                     double seconds = batchOfRuns.Sum(r => r.Seconds), cpuOfRuns = batchOfRuns.Sum(r => r.CpuSeconds);
-                    cSeconds = seconds; cCpu = cpuOfRuns;
+                    if (name == "c") { cSeconds = seconds; cCpu = cpuOfRuns; }
+                    firings[name] = fired;
                     totals[name] = (totals[name].Events + fired, totals[name].Seconds + seconds);
                     Console.WriteLine($"  {name,-16} rep {rep}: {fired,10:N0} events in {seconds,6:F2} s = {fired / seconds / 1e6,6:F2} M events/s (CPU {cpuOfRuns,6:F2} s)");
                     continue;
@@ -88,6 +91,7 @@ public static class ExactThroughput
                     events += sim.Advance(end);
                 }
                 watch.Stop();
+                firings[name] = events;
                 double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
                 totals[name] = (totals[name].Events + events, totals[name].Seconds + watch.Elapsed.TotalSeconds);
                 string extra = sim is RejectionCompositionSsa.Simulator r
@@ -97,16 +101,23 @@ public static class ExactThroughput
             }
             if (cSeconds is { } cs && batchSeconds is { } bs)
                 Console.WriteLine($"  rep {rep}: C's time / batch's time = {cs / bs:F2}× (wall), {cCpu!.Value / batchCpu!.Value:F2}× (CPU)");
+            if (firings.TryGetValue("spdm", out long managed) && firings.TryGetValue("c-spdm", out long native))
+                Console.WriteLine($"  rep {rep}: spdm and c-spdm {(managed == native ? "fired alike" : $"DIFFER: {managed:N0} against {native:N0} firings")}");
         }
         double? c = totals.TryGetValue("c", out var ct) ? ct.Events / ct.Seconds : null;
+        double? cSpdm = totals.TryGetValue("c-spdm", out var cst) ? cst.Events / cst.Seconds : null;
         Console.WriteLine($"all {repeats} repeats:");
         foreach (var (name, (events, seconds)) in totals)
         {
             double rate = events / seconds;
             Console.WriteLine($"  {name,-16} {events,12:N0} events in {seconds,7:F2} s = {rate / 1e6,6:F2} M events/s, {1e9 / rate,6:F1} ns/event"
-                              + (c is { } cRate && name != "c" ? $", {rate / cRate:F2}× the C baseline ({ct.Seconds / seconds:F2}× in time)" : ""));
+                              + (c is { } cRate && name != "c" ? $", {rate / cRate:F2}× the C baseline ({ct.Seconds / seconds:F2}× in time)" : "")
+                              + (cSpdm is { } sRate && name == "spdm" ? $", {rate / sRate:F2}× the C SPDM" : ""));
         }
     }
+
+    // The C program a name runs (CBaseline), or null for a managed algorithm.
+    private static string? CProgram(string name) => name switch { "c" => CBaseline.Direct, "c-spdm" => CBaseline.Spdm, _ => null };
 
     /// <summary>The output grid <c>stochastic simulate</c> uses for the model: its simulate action's n_steps + 1 points to <paramref name="end"/>, else 101.</summary>
     private static TimeGrid OutputGrid(string file, double end) =>

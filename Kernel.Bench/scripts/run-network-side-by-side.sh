@@ -9,7 +9,8 @@
 # run_network (BioNetGen's bng2/Network3, built separately with -O3; nothing of it is in this repository) runs
 # its direct method ('-p ssa') RNRUNS times per round and reports the CPU seconds of its propagation; then
 # 'Kernel.Bench throughput' runs REPEATS trajectories of each ALGORITHM, with the process's CPU time per run.
-# Both sides time only their firing loop (not reading or compiling the network). Build Kernel.Bench first:
+# Both sides time only their firing loop (not reading or compiling the network). ALGORITHM may be c or c-spdm, the C
+# programs of Kernel.Bench/Baseline (c-spdm fires what spdm fires, and each repeat says so). Build Kernel.Bench first:
 # dotnet build Kernel.Bench -c Release.
 # The last lines give, per algorithm, firings per CPU second over each round and over all rounds (total firings over
 # total CPU seconds; repeat 0 of each process, which includes compiling the code, is left out) and the ratio to
@@ -30,7 +31,7 @@ for r in $(seq "$ROUNDS"); do
 done | tee "$OUT/log"
 awk '
   / run_network seed / { f["run_network", $2] += $6; c["run_network", $2] += $9; names["run_network"] = 1; rounds[$2] = 1 }
-  / rep [0-9]+:/ && !/ rep 0:/ {
+  / rep [0-9]+: .* events/ && !/ rep 0:/ {
     line = $0; sub(/.*CPU +/, "", line); split(line, w, " ");
     n = $6; gsub(",", "", n); f[$3, $2] += n; c[$3, $2] += w[1]; names[$3] = 1 }
   END {
