@@ -33,7 +33,7 @@ public static class CBaseline
         }
     }
 
-    /// <summary>Firings, wall seconds and CPU seconds of one run of the C direct method.</summary>
+    /// <summary>Firings, wall seconds and CPU seconds of one run of a C program.</summary>
     public readonly record struct Run(long Firings, double Seconds, double CpuSeconds);
 
     /// <summary>
