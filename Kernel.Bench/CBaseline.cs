@@ -97,7 +97,9 @@ public static class CBaseline
     {
         string source = Path.Combine(AppContext.BaseDirectory, "Baseline", program + ".c");
         if (!File.Exists(source)) throw new FileNotFoundException($"Baseline/{program}.c is not next to the benchmark binary", source);
-        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(source)))[..12];
+        // The program's version: its source and the headers beside it (xoshiro.h).
+        var text = File.ReadAllBytes(source).Concat(Directory.GetFiles(Path.GetDirectoryName(source)!, "*.h").Order(StringComparer.Ordinal).SelectMany(File.ReadAllBytes));
+        string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData([.. text]))[..12];
         string binary = Path.Combine(Path.GetTempPath(), $"stochastic-bench-{program}-{hash}");
         if (File.Exists(binary)) return binary;
         var info = new ProcessStartInfo("cc") { RedirectStandardError = true };
