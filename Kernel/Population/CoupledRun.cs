@@ -165,8 +165,9 @@ internal sealed class CoupledRun
         var load = new double[Types];
         for (int type = 0; type < Types; type++) load[type] = groups[scenarioIndex * Types + type].Cost.FiringsPerCellTime;
         var order = new int[count];
-        for (int i = 0; i < count; i++) order[i] = i;
-        Array.Sort(order, (a, b) => load[typeOf(b)].CompareTo(load[typeOf(a)]) is var c and not 0 ? c : a.CompareTo(b));
+        var cellLoad = new double[count]; // each cell's type looked up once, not at every comparison
+        for (int i = 0; i < count; i++) (order[i], cellLoad[i]) = (i, load[typeOf(i)]);
+        Array.Sort(order, (a, b) => cellLoad[b].CompareTo(cellLoad[a]) is var c and not 0 ? c : a.CompareTo(b));
         try
         {
             Parallel.ForEach(Partitioner.Create(Enumerable.Range(0, chunks), EnumerablePartitionerOptions.NoBuffering),
