@@ -161,13 +161,11 @@ internal sealed class CoupledRun
         // The costliest cells first, and a chunk at a time to whichever thread is free: a well's cost sits in a few
         // groups (NK cells under IL-2 fire ten times as often as most), and a thread that took a run of them last
         // left the others idle at the interval's end. The order is by the groups' firings per cell-time so far (a
-        // count, so the schedule is reproducible); it moves no result, every cell advancing on its own stream.
+        // count, so the schedule is reproducible; the sort is stable, so ties keep the cells' order); it moves no
+        // result, every cell advancing on its own stream.
         var load = new double[Types];
         for (int type = 0; type < Types; type++) load[type] = groups[scenarioIndex * Types + type].Cost.FiringsPerCellTime;
-        var order = new int[count];
-        var cellLoad = new double[count]; // each cell's type looked up once, not at every comparison
-        for (int i = 0; i < count; i++) (order[i], cellLoad[i]) = (i, load[typeOf(i)]);
-        Array.Sort(order, (a, b) => cellLoad[b].CompareTo(cellLoad[a]) is var c and not 0 ? c : a.CompareTo(b));
+        int[] order = [.. Enumerable.Range(0, count).OrderByDescending(i => load[typeOf(i)])];
         try
         {
             Parallel.ForEach(Partitioner.Create(Enumerable.Range(0, chunks), EnumerablePartitionerOptions.NoBuffering),
